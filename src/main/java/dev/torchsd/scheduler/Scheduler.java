@@ -1,0 +1,47 @@
+package dev.torchsd.scheduler;
+
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * One sampler configured for one request (a fixed number of inference steps). Schedulers keep state
+ * between steps (multistep history, Heun's first half), so a pipeline creates a new one per request
+ * and closes it afterwards.
+ *
+ * <p>The denoising loop is, as in diffusers:
+ * <pre>
+ * latents = noise * initNoiseSigma()
+ * for i in 0 until timesteps().length:
+ *     input = scaleModelInput(latents, i)
+ *     eps   = unet(input, timesteps()[i], text)      // plus guidance
+ *     latents = step(eps, i, latents, generator)
+ * </pre>
+ * Tensors passed in stay owned by the caller; returned tensors are new and owned by the caller.
+ */
+public interface Scheduler extends AutoCloseable {
+
+    /** The canonical (diffusers class) name of this sampler. */
+    String name();
+
+    /** The timestep fed to the U-Net at each call, in order; its length is the number of U-Net calls. */
+    double[] timesteps();
+
+    /** The noise levels sigma (length timesteps().length + 1, ending in the final sigma), or null when the sampler has none. */
+    double[] sigmas();
+
+    /** The factor the initial Gaussian noise is multiplied by. */
+    double initNoiseSigma();
+
+    /** The solver order (1 for first-order samplers, 2 for Heun/DPM-Solver++ 2M...). */
+    int order();
+
+    /** Scales the latents before the U-Net call at loop index {@code index}. */
+    Tensor scaleModelInput(Tensor sample, int index);
+
+    /** One denoising step at loop index {@code index}; stochastic samplers draw from {@code generator}. */
+    Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator);
+
+    /** Releases tensors kept between steps. */
+    @Override
+    void close();
+}
