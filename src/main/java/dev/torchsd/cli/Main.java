@@ -1,0 +1,47 @@
+package dev.torchsd.cli;
+
+import dev.torchsd.TorchsdException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code torchsd} command line. Each subcommand is one class in this package.
+ * Exit codes: 0 success, 1 a bug (stack trace printed), 2 a user error (one line, no stack trace).
+ */
+@Command(name = "torchsd",
+        mixinStandardHelpOptions = true,
+        version = "torchsd 0.1.0",
+        description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
+        subcommands = {
+        })
+public final class Main {
+
+    /** Exit code for user errors: bad input, missing files, invalid options. */
+    public static final int USER_ERROR = 2;
+
+    public static CommandLine commandLine() {
+        return configure(new CommandLine(new Main()));
+    }
+
+    /** Applies torchsd's error handling to any command line (used by tests of single commands too). */
+    public static CommandLine configure(CommandLine commandLine) {
+        commandLine.setExecutionExceptionHandler((exception, command, parseResult) -> {
+            if (exception instanceof TorchsdException) {
+                command.getErr().println("error: " + exception.getMessage());
+                return USER_ERROR;
+            }
+            throw exception;
+        });
+        commandLine.setParameterExceptionHandler((exception, args) -> {
+            CommandLine command = exception.getCommandLine();
+            command.getErr().println("error: " + exception.getMessage());
+            command.getErr().println("(see: torchsd " + command.getCommandName() + " --help)");
+            return USER_ERROR;
+        });
+        return commandLine;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
