@@ -10,7 +10,7 @@ HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 def _attention_formula(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """softmax(q k^T / sqrt(d)) v over the last two dimensions; q, k, v are (..., tokens, d)."""
     scale = 1.0 / math.sqrt(q.shape[-1])
-    weights = torch.softmax(torch.matmul(q * scale, k.transpose(-1, -2)), dim=-1)
+    weights = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) * scale, dim=-1)
     return torch.matmul(weights, v)
 
 
@@ -24,7 +24,7 @@ attention = _attention_sdpa if HAS_SDPA else _attention_formula
 
 def _causal_attention_formula(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     scale = 1.0 / math.sqrt(q.shape[-1])
-    scores = torch.matmul(q * scale, k.transpose(-1, -2))
+    scores = torch.matmul(q, k.transpose(-1, -2)) * scale
     n = scores.shape[-1]
     mask = torch.ones(n, n, dtype=torch.bool, device=q.device).triu(1)
     scores = scores.masked_fill(mask, float("-inf"))

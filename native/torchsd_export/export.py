@@ -82,7 +82,7 @@ def manifest(cfg: configs.ModelConfig, name: str, seed) -> dict:
             "scaling_factor": cfg.vae.scaling_factor,
             "scale_factor": cfg.vae.scale_factor,
         },
-        "tokenizer": {"vocab": "tokenizer/vocab.json", "merges": "tokenizer/merges.txt"},
+        "tokenizer": "tokenizer",
         "scheduler": dict(configs.SD15_SCHEDULER, prediction_type=cfg.prediction_type),
         "exporter": {"torch": torch.__version__, "sdpa": HAS_SDPA, "seed": seed, "config": cfg.to_dict()},
     }

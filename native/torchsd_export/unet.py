@@ -19,7 +19,7 @@ from .config import UNetConfig
 def timestep_embedding(timesteps: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding, cosine half first (ldm's layout, diffusers' flip_sin_to_cos=True)."""
     half = dim // 2
-    exponent = torch.arange(half, dtype=torch.float32, device=timesteps.device) * (-math.log(10000.0) / half)
+    exponent = -math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=timesteps.device) / half
     args = timesteps.to(torch.float32).unsqueeze(1) * torch.exp(exponent).unsqueeze(0)
     return torch.cat([torch.cos(args), torch.sin(args)], dim=1)
 
