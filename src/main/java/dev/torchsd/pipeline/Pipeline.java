@@ -6,7 +6,7 @@ import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;
 import dev.torchsd.tensor.Tensors;
-import dev.torchsd.tokenizer.ClipTokenizer;
+import dev.torchsd.tokenizer.Encoding;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -35,7 +35,7 @@ public final class Pipeline {
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
         GenerationRequest r = request.resolve(model.manifest());
-        SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler()).withOverrides(r.schedulerOverrides());
+        SchedulerConfig config = schedulerConfig(r);
         List<String> warnings = new ArrayList<>();
         try (Scheduler scheduler = Schedulers.create(r.scheduler(), config, r.steps());
              PointerScope requestScope = new PointerScope()) {
@@ -64,6 +64,16 @@ public final class Pipeline {
         }
     }
 
+    /** The model's scheduler config with the request's overrides. */
+    SchedulerConfig schedulerConfig(GenerationRequest r) {
+        SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(),
+                model.folder().resolve(dev.torchsd.model.Manifest.FILE_NAME) + " scheduler");
+        for (var override : r.schedulerOverrides().entrySet()) {
+            config = config.with(override.getKey(), override.getValue());
+        }
+        return config;
+    }
+
     /** The text conditioning: [negative x B; positive x B] with guidance, positive x B without. */
     Tensor encodePrompts(GenerationRequest r, List<String> warnings) {
         Tensor positive = encodeOne(r.prompt(), r.clipSkip(), "prompt", warnings);
@@ -75,7 +85,7 @@ public final class Pipeline {
     }
 
     private Tensor encodeOne(String text, int clipSkip, String what, List<String> warnings) {
-        ClipTokenizer.Encoding encoding = model.tokenizer().encodePadded(text);
+        Encoding encoding = model.tokenizer().encodePadded(text);
         if (encoding.truncated() > 0) {
             warnings.add("the " + what + " is longer than " + model.tokenizer().maxLength() + " tokens: "
                     + encoding.truncated() + " token(s) were truncated");

@@ -88,7 +88,7 @@ class GuidanceTest {
                 .withSeed(11).withSteps(6).withGuidanceScale(5.0).resolve(model.manifest());
         BufferedImage byPipeline = sd.generate(r).image();
 
-        SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler());
+        SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(), "test");
         try (Scheduler scheduler = Schedulers.create(null, config, r.steps());
              PointerScope scope = new PointerScope()) {
             Tensor negative = model.textEncoder().encode(new int[][] {model.tokenizer().encodePadded("green").ids()}, 1);
