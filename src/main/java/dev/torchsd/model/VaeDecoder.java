@@ -1,0 +1,27 @@
+package dev.torchsd.model;
+
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+
+/** The VAE decoder: latents -> image in [-1, 1], (batch, 3, scale*h, scale*w). */
+public final class VaeDecoder implements AutoCloseable {
+    private final TorchScriptModule module;
+    private final Manifest.VaeSpec spec;
+
+    VaeDecoder(TorchScriptModule module, Manifest.VaeSpec spec) {
+        this.module = module;
+        this.spec = spec;
+    }
+
+    /** Decodes denoised latents, dividing them by the manifest's scaling factor first (as diffusers does). */
+    public Tensor decode(Tensor latents) {
+        try (Tensor scaled = latents.div(Tensors.scalar(spec.scalingFactor()))) {
+            return module.forward(scaled);
+        }
+    }
+
+    @Override
+    public void close() {
+        module.close();
+    }
+}
