@@ -21,8 +21,7 @@ public final class Guidance {
             Tensor negative = halves.get(0);
             Tensor positive = halves.get(1);
             Tensor guided = negative.add(positive.sub(negative).mul(Tensors.scalar(guidanceScale)));
-            scope.detach(guided);
-            return guided;
+            return Tensors.keep(guided);
         }
     }
 }

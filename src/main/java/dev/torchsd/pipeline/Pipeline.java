@@ -41,8 +41,7 @@ public final class Pipeline {
              PointerScope requestScope = new PointerScope()) {
             Tensor context = encodePrompts(r, warnings);
             Generator generator = InitialNoise.generator(r.seed());
-            Tensor latents = initialLatents(r, generator, scheduler.initNoiseSigma());
-            requestScope.detach(latents);
+            Tensor latents = Tensors.keep(initialLatents(r, generator, scheduler.initNoiseSigma()));
             List<BufferedImage> images;
             try {
                 double[] timesteps = scheduler.timesteps();
@@ -116,8 +115,7 @@ public final class Pipeline {
             Tensor prediction = model.unet().predict(scaled, t, context);
             Tensor guided = r.usesGuidance() ? Guidance.combine(prediction, r.guidanceScale()) : prediction;
             Tensor next = scheduler.step(guided, i, latents, generator);
-            step.detach(next);
-            return next;
+            return Tensors.keep(next);
         }
     }
 }
