@@ -1,5 +1,6 @@
 package dev.torchsd;
 
+import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Device;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -29,7 +30,12 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** The model that ships with torchsd, on the CPU. */
     public static StableDiffusion builtin() {
-        return new StableDiffusion(Model.loadBuiltin());
+        return builtin(Device.CPU);
+    }
+
+    /** The model that ships with torchsd, on a device. */
+    public static StableDiffusion builtin(Device device) {
+        return load(BuiltinModel.folder(), device);
     }
 
     /** A torchsd model folder (see docs/model-format.md), on the CPU. */

@@ -90,7 +90,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         GenerationRequest request = new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance, width,
                 height, batch, scheduler, clipSkip, schedulerOverrides);
-        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model, target)) {
+        try (StableDiffusion sd = model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target)) {
             request = request.resolve(sd.model().manifest());
             GenerationResult result = quiet ? sd.generate(request) : generateWithProgress(sd, request, err);
             result.warnings().forEach(w -> err.println("warning: " + w));

@@ -53,13 +53,25 @@ public final class Pipeline {
                         throw new GenerationCancelledException(i + 1, timesteps.length);
                     }
                 }
+                checkFinite(latents, warnings);
                 try (PointerScope decodeScope = new PointerScope()) {
                     images = ImageConversion.toImages(model.vaeDecoder().decode(latents));
                 }
             } finally {
                 latents.close();
             }
-            return new GenerationResult(r, model.manifest().name(), scheduler.name(), images, warnings);
+            String sampler = r.scheduler() != null ? r.scheduler() : scheduler.name();
+            return new GenerationResult(r, model.manifest().name(), sampler, images, warnings);
+        }
+    }
+
+    /** NaN or infinite latents decode to black: say so, as AUTOMATIC1111's NaN check does. */
+    private static void checkFinite(Tensor latents, List<String> warnings) {
+        try (PointerScope scope = new PointerScope()) {
+            if (!torch.isfinite(latents).all().item_bool()) {
+                warnings.add("the denoised latents hold NaN or infinite values; the image is black where they are"
+                        + " (try another scheduler, fewer steps or a lower guidance scale)");
+            }
         }
     }
 
