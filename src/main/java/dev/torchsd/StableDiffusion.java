@@ -7,6 +7,7 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.Pipeline;
 import dev.torchsd.pipeline.ProgressListener;
+import dev.torchsd.pipeline.StepObserver;
 
 import java.nio.file.Path;
 
@@ -54,6 +55,11 @@ public final class StableDiffusion implements AutoCloseable {
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
         return pipeline.generate(request, listener);
+    }
+
+    /** Generation with a {@link StepObserver} that sees (and may replace) every step's predictions. */
+    public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
+        return pipeline.generate(request, listener, observer);
     }
 
     /** The loaded model: manifest, tokenizer and networks, for looking inside. */

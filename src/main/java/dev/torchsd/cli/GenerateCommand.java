@@ -5,6 +5,8 @@ import dev.torchsd.TorchsdException;
 import dev.torchsd.model.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
+import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.pipeline.StepPoint;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -51,6 +53,17 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "classifier-free guidance scale; <= 1 disables guidance (default: ${DEFAULT-VALUE})")
     double guidance;
 
+    @Option(names = "--guidance-rescale", defaultValue = "0", description = "diffusers' guidance_rescale in 0..1 (default: 0, off)")
+    double guidanceRescale;
+
+    @Option(names = "--negative-start", defaultValue = "0", paramLabel = "S",
+            description = "use the negative prompt from step S (an index like 10, or a fraction like 0.4 or 40%%; default: 0)")
+    String negativeStart;
+
+    @Option(names = "--negative-end", defaultValue = "1.0", paramLabel = "E",
+            description = "use the negative prompt until step E, exclusive (index or fraction; default: 1.0 = the end)")
+    String negativeEnd;
+
     @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels, a multiple of 8 in 64..1024 (default: the model's)")
     int width;
 
@@ -88,8 +101,9 @@ public final class GenerateCommand implements Callable<Integer> {
         if (actualSeed < 0) {
             throw new TorchsdException("seed must be -1 or in 0.." + Long.MAX_VALUE + ", got " + seed);
         }
-        GenerationRequest request = new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance, width,
-                height, batch, scheduler, clipSkip, schedulerOverrides);
+        GenerationRequest request = new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance,
+                guidanceRescale, width, height, batch, scheduler, clipSkip, schedulerOverrides,
+                new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)));
         try (StableDiffusion sd = model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target)) {
             request = request.resolve(sd.model().manifest());
             GenerationResult result = quiet ? sd.generate(request) : generateWithProgress(sd, request, err);
