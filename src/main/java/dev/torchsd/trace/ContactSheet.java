@@ -30,7 +30,7 @@ public final class ContactSheet {
     public static BufferedImage render(List<StepRecord> records, List<BufferedImage> previews, GenerationResult result) {
         int rows = (previews.size() + COLUMNS - 1) / COLUMNS;
         int width = COLUMNS * CELL + 2 * CELL + 40;
-        int top = 40;
+        int top = 50;
         int previewsHeight = rows * (CELL + 14);
         int height = top + Math.max(previewsHeight, 2 * CELL + 14) + 2 * (PLOT_HEIGHT + 30) + 20;
         BufferedImage sheet = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -107,8 +107,8 @@ public final class ContactSheet {
                 return;
             }
         }
-        g.drawString(String.format(Locale.ROOT, "%.3g", max), 4, top + 10);
-        g.drawString(String.format(Locale.ROOT, "%.3g", min), 4, top + PLOT_HEIGHT);
+        g.drawString(String.format(Locale.ROOT, "%.5g", max), 4, top + 10);
+        g.drawString(String.format(Locale.ROOT, "%.5g", min), 4, top + PLOT_HEIGHT);
         int legendX = left + 10;
         for (Series s : series) {
             g.setColor(s.color());
