@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 GenerateCommand.class,
                 CompareCommand.class,
+                BenchTraceCommand.class,
         })
 public final class Main {
 

@@ -91,6 +91,13 @@ class TraceAndCompareTest {
         assertEquals(2, noNegative.exitCode());
     }
 
+    @Test
+    void benchTraceReportsBothMedians() {
+        var r = run("bench-trace", "-p", "cat", "-n", "dog", "--steps", "2", "--runs", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertThat(r.out()).contains("without trace").contains("with trace (cheap previews)").contains("overhead");
+    }
+
     private static String[] concat(List<String> a, String... more) {
         var all = new java.util.ArrayList<>(a);
         all.addAll(List.of(more));
