@@ -37,9 +37,7 @@ public final class TextEncoder implements AutoCloseable {
             for (named_parameter_iterator it = list.begin(); it.notEquals(list.end()); it = it.increment()) {
                 NamedTensor named = it.access();
                 if (name.equals(named.name().getString())) {
-                    Tensor value = named.value().detach();
-                    scope.detach(value);
-                    return value;
+                    return Tensors.keep(named.value().detach());
                 }
             }
         }
@@ -77,8 +75,7 @@ public final class TextEncoder implements AutoCloseable {
         try (PointerScope scope = new PointerScope()) {
             Tensor converted = rows.to(old.device(), old.scalar_type());
             Tensor grown = torch.cat(new TensorVector(old, converted), 0);
-            scope.detach(grown);
-            tokenTable = grown;
+            tokenTable = Tensors.keep(grown);
         }
         old.close();
         return first;
@@ -104,8 +101,7 @@ public final class TextEncoder implements AutoCloseable {
         try (PointerScope scope = new PointerScope()) {
             Tensor index = torch.tensor(flat).to(tokenTable.device(), torch.ScalarType.Long);
             Tensor rows = tokenTable.index_select(0, index).reshape(batch, tokens, spec.hiddenSize());
-            scope.detach(rows);
-            return rows;
+            return Tensors.keep(rows);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.torchsd.model;
 
 import dev.torchsd.tensor.LibTorch;
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
@@ -52,21 +54,22 @@ final class TorchScriptModule implements AutoCloseable {
         return module;
     }
 
-    /** Calls forward with the given arguments (Tensor, Long, Double or Boolean) and returns its tensor result. */
+    /**
+     * Calls forward with the given arguments (Tensor, Long, Double or Boolean) and returns its tensor
+     * result, owned by the caller. Every temporary of the call (argument vector, IValues, guard) is freed
+     * before it returns.
+     */
     Tensor forward(Object... args) {
-        IValueVector inputs = new IValueVector();
-        try (NoGradGuard noGrad = new NoGradGuard()) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            IValueVector inputs = new IValueVector();
             for (Object arg : args) {
                 inputs.push_back(toIValue(arg));
             }
             IValue out = module.forward(inputs);
-            Tensor result = out.toTensor();
-            out.close();
-            return result;
+            // toTensor() is a view into the IValue: copy the handle (not the data) and keep it past the scope
+            return Tensors.keep(new Tensor(out.toTensor()));
         } catch (RuntimeException e) {
             throw new ModelException(file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
-        } finally {
-            inputs.close();
         }
     }
 

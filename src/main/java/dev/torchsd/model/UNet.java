@@ -1,6 +1,7 @@
 package dev.torchsd.model;
 
 import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /** The noise-prediction U-Net: (latents, timestep, text conditioning) -> predicted noise (or v). */
@@ -22,13 +23,12 @@ public final class UNet implements AutoCloseable {
      * timesteps (Euler, Heun, ...) stay exact.
      */
     public Tensor predict(Tensor latents, double timestep, Tensor context) {
-        try (Tensor t = Tensors.fromFloats(new float[] {(float) timestep}, 1)) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = Tensors.fromFloats(new float[] {(float) timestep}, 1);
             if (latents.device().is_cuda()) {
-                try (Tensor onDevice = t.to(latents.device(), t.scalar_type())) {
-                    return module.forward(latents, onDevice, context);
-                }
+                t = t.to(latents.device(), t.scalar_type());
             }
-            return module.forward(latents, t, context);
+            return Tensors.keep(module.forward(latents, t, context));
         }
     }
 

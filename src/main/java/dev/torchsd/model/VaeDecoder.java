@@ -1,6 +1,7 @@
 package dev.torchsd.model;
 
 import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /** The VAE decoder: latents -> image in [-1, 1], (batch, 3, scale*h, scale*w). */
@@ -15,8 +16,8 @@ public final class VaeDecoder implements AutoCloseable {
 
     /** Decodes denoised latents, dividing them by the manifest's scaling factor first (as diffusers does). */
     public Tensor decode(Tensor latents) {
-        try (Tensor scaled = latents.div(Tensors.scalar(spec.scalingFactor()))) {
-            return module.forward(scaled);
+        try (PointerScope scope = new PointerScope()) {
+            return Tensors.keep(module.forward(latents.div(Tensors.scalar(spec.scalingFactor()))));
         }
     }
 

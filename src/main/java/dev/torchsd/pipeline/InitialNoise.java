@@ -1,6 +1,8 @@
 package dev.torchsd.pipeline;
 
 import dev.torchsd.tensor.LibTorch;
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -27,6 +29,8 @@ public final class InitialNoise {
 
     /** Standard normal float32 noise of the given shape, on the CPU, advancing the generator. */
     public static Tensor sample(Generator generator, long... shape) {
-        return torch.randn(shape, new GeneratorOptional(generator), new TensorOptions(torch.ScalarType.Float));
+        try (PointerScope scope = new PointerScope()) {
+            return Tensors.keep(torch.randn(shape, new GeneratorOptional(generator), new TensorOptions(torch.ScalarType.Float)));
+        }
     }
 }

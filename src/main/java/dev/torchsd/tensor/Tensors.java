@@ -1,6 +1,7 @@
 package dev.torchsd.tensor;
 
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -18,14 +19,15 @@ public final class Tensors {
 
     /** A new float32 CPU tensor holding a copy of {@code values} in the given shape. */
     public static Tensor fromFloats(float[] values, long... shape) {
-        Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
-        if (t.numel() != values.length) {
-            t.close();
-            throw new IllegalArgumentException("shape holds " + t.numel() + " values, got " + values.length);
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
+            if (t.numel() != values.length) {
+                throw new IllegalArgumentException("shape holds " + t.numel() + " values, got " + values.length);
+            }
+            FloatPointer data = t.data_ptr_float();
+            data.put(values);
+            return keep(t);
         }
-        FloatPointer data = t.data_ptr_float();
-        data.put(values);
-        return t;
     }
 
     /** A float32 CPU tensor with one value per entry of {@code values}. */
@@ -39,7 +41,8 @@ public final class Tensors {
 
     /** A copy of the tensor's values (any device, any float dtype) as a Java array, in row-major order. */
     public static float[] toFloats(Tensor t) {
-        try (Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), torch.ScalarType.Float).contiguous()) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), torch.ScalarType.Float).contiguous();
             float[] out = new float[(int) cpu.numel()];
             cpu.data_ptr_float().get(out);
             return out;
@@ -49,6 +52,16 @@ public final class Tensors {
     /** The tensor's shape as a Java array. */
     public static long[] shape(Tensor t) {
         return t.sizes().vec().get();
+    }
+
+    /**
+     * Keeps a tensor alive past the {@link org.bytedeco.javacpp.PointerScope} it was made in: its
+     * reference count is raised, so the scope's close only lowers it again; the caller then owns it
+     * and frees it with {@code close()}. (PointerScope.detach would free it at once.)
+     */
+    public static <T extends org.bytedeco.javacpp.Pointer> T keep(T pointer) {
+        pointer.retainReference();
+        return pointer;
     }
 
     public static Scalar scalar(double value) {

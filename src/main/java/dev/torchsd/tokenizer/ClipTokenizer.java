@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class ClipTokenizer {
     private volatile AddedTokens added = AddedTokens.NONE;
 
     private ClipTokenizer(Vocabulary vocabulary, int padId) {
-        this.idsByToken = Map.copyOf(vocabulary.idsByToken());
+        this.idsByToken = Collections.unmodifiableMap(vocabulary.idsByToken());
         int maxId = -1;
         for (int id : idsByToken.values()) {
             maxId = Math.max(maxId, id);
