@@ -87,7 +87,7 @@ public final class ScheduleCommand implements Callable<Integer> {
         }
         try (Scheduler sampler = Schedulers.create(scheduler, config, steps)) {
             if (json) {
-                out.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(toJson(sampler)));
+                out.println(new GsonBuilder().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(toJson(sampler)));
             } else {
                 printText(out, sampler);
             }
