@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 CompareCommand.class,
                 BenchTraceCommand.class,
                 TokenizeCommand.class,
+                ScheduleCommand.class,
         })
 public final class Main {
 
