@@ -33,6 +33,9 @@ import java.util.concurrent.Callable;
                 "Without --model or --vocab the built-in model's vocabulary is used."})
 public final class TokenizeCommand implements Callable<Integer> {
 
+    /** A warning shows at most this many of the lost tokens: a 100,000-character prompt must not flood stderr. */
+    private static final int MAX_DROPPED_SHOWN = 40;
+
     @Spec
     CommandSpec spec;
 
@@ -136,7 +139,11 @@ public final class TokenizeCommand implements Callable<Integer> {
         if (lost <= 0) {
             return;
         }
-        String dropped = tokenizer.decode(Arrays.copyOfRange(full, tokenizer.maxLength() - 1, full.length - 1));
+        String dropped = tokenizer.decode(Arrays.copyOfRange(full, tokenizer.maxLength() - 1,
+                Math.min(full.length - 1, tokenizer.maxLength() - 1 + MAX_DROPPED_SHOWN)));
+        if (lost > MAX_DROPPED_SHOWN) {
+            dropped += " ... (" + (lost - MAX_DROPPED_SHOWN) + " more tokens)";
+        }
         err.println("warning: TEXT " + number + " has " + lost + " token(s) more than CLIP's " + tokenizer.maxLength()
                 + (pad ? "; truncated, dropping: " : "; generation truncates it, dropping: ") + dropped);
         err.flush();
