@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
         subcommands = {
                 GenerateCommand.class,
+                CompareCommand.class,
+                BenchTraceCommand.class,
                 TokenizeCommand.class,
         })
 public final class Main {
