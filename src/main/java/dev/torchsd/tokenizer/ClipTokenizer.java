@@ -49,6 +49,11 @@ public final class ClipTokenizer {
         for (int id : idsByToken.values()) {
             maxId = Math.max(maxId, id);
         }
+        if (maxId >= 2 * idsByToken.size() + 1024) {
+            // Ids run from 0 to size - 1 in every real vocabulary; a wild id would size the id table.
+            throw new TokenizerException(vocabulary.vocabSource() + ": id " + maxId + " is far beyond the "
+                    + idsByToken.size() + " tokens (expected ids from 0 to " + (idsByToken.size() - 1) + ")");
+        }
         this.baseSize = maxId + 1;
         this.tokensById = new String[baseSize];
         for (Map.Entry<String, Integer> entry : idsByToken.entrySet()) {

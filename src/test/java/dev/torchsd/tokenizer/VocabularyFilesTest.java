@@ -60,6 +60,8 @@ class VocabularyFilesTest {
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "token \"a\"", "found 1.5");
         Files.writeString(dir.resolve("vocab.json"), "{\"a\": -3}");
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "found -3");
+        Files.writeString(dir.resolve("vocab.json"), "{\"a\": 2000000000, \"b\": 0}");
+        assertError(() -> ClipTokenizer.fromFolder(dir, 0), "id 2000000000 is far beyond the 2 tokens");
         Files.writeString(dir.resolve("vocab.json"), "{\"a\": 1, \"a\": 2}");
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "token \"a\" appears twice");
         Files.writeString(dir.resolve("vocab.json"), "");
