@@ -84,6 +84,20 @@ SD15_SCHEDULER = {
 }
 
 
+# SD 2.x's scheduler configs (diffusers' scheduler_config.json of stabilityai/stable-diffusion-2-1-base and
+# stabilityai/stable-diffusion-2-1): the same training schedule as SD 1.x; the 768-v model predicts v.
+SD2_BASE_SCHEDULER = dict(SD15_SCHEDULER)
+SD2_V_SCHEDULER = dict(SD15_SCHEDULER, _class_name="DDIMScheduler", prediction_type="v_prediction")
+
+
+def scheduler_for(cfg: "ModelConfig") -> dict:
+    if cfg.family == "sd2" and cfg.prediction_type == "v_prediction":
+        return dict(SD2_V_SCHEDULER)
+    if cfg.family == "sd2":
+        return dict(SD2_BASE_SCHEDULER)
+    return dict(SD15_SCHEDULER, prediction_type=cfg.prediction_type)
+
+
 def sd15() -> ModelConfig:
     return ModelConfig(name="sd15", family="sd1")
 
@@ -101,5 +115,23 @@ def tiny(vocab_size: int) -> ModelConfig:
         default_size=64,
     )
 
+
+def sd2(v_prediction: bool) -> ModelConfig:
+    """SD 2.x: OpenCLIP ViT-H/14's text tower (1024 wide, GELU, 16 heads) without its last layer (SD 2.x
+    conditions on the penultimate one), U-Net with 64-channel heads, linear projections and 1024-wide context.
+    512-base predicts noise (epsilon); 768-v predicts v."""
+    return ModelConfig(
+        name="sd2-768-v" if v_prediction else "sd2-base",
+        family="sd2",
+        text=TextConfig(hidden_size=1024, num_layers=23, num_heads=16, intermediate_size=4096, hidden_act="gelu"),
+        unet=UNetConfig(num_heads=-1, head_channels=64, context_dim=1024, linear_projection=True),
+        prediction_type="v_prediction" if v_prediction else "epsilon",
+        default_size=768 if v_prediction else 512,
+        pad_token_id=0,
+    )
+
+
+# OpenCLIP ViT-H/14's text tower has 24 layers; SD 2.x uses the output of the 23rd.
+OPENCLIP_LAYERS_DROPPED = 1
 
 PRESETS = {"sd15": sd15}

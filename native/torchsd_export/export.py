@@ -1,5 +1,7 @@
 """Builds the three SD components, scripts them with TorchScript and writes a torchsd model folder.
 
+    python3 -m torchsd_export.export --checkpoint FILE_OR_DIFFUSERS_DIR --out DIR [--vae FILE]
+                                     [--tokenizer DIR] [--config NAME] [--ema] [--force]
     python3 -m torchsd_export.export --preset tiny --tokenizer DIR --out DIR [--seed N]
     python3 -m torchsd_export.export --preset sd15 --tokenizer DIR --out DIR   (random weights, full size)
 
@@ -10,6 +12,7 @@ import argparse
 import json
 import os
 import shutil
+import sys
 
 import torch
 
@@ -52,7 +55,7 @@ def read_vocab_size(tokenizer_dir: str) -> int:
         return len(json.load(f))
 
 
-def manifest(cfg: configs.ModelConfig, name: str, seed) -> dict:
+def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None) -> dict:
     return {
         "format": "torchsd-model",
         "format_version": FORMAT_VERSION,
@@ -68,6 +71,7 @@ def manifest(cfg: configs.ModelConfig, name: str, seed) -> dict:
             "vocab_size": cfg.text.vocab_size,
             "max_length": cfg.text.max_length,
             "pad_token_id": cfg.pad_token_id,
+            "layers_dropped": configs.OPENCLIP_LAYERS_DROPPED if cfg.family == "sd2" else 0,
             "token_embedding": "embeddings.token_embedding.weight",
         },
         "unet": {
@@ -83,8 +87,9 @@ def manifest(cfg: configs.ModelConfig, name: str, seed) -> dict:
             "scale_factor": cfg.vae.scale_factor,
         },
         "tokenizer": "tokenizer",
-        "scheduler": dict(configs.SD15_SCHEDULER, prediction_type=cfg.prediction_type),
-        "exporter": {"torch": torch.__version__, "sdpa": HAS_SDPA, "seed": seed, "config": cfg.to_dict()},
+        "scheduler": dict(scheduler or configs.scheduler_for(cfg), prediction_type=cfg.prediction_type),
+        "exporter": {"torch": torch.__version__, "sdpa": HAS_SDPA, "seed": seed, "config": cfg.to_dict(),
+                     **({"source": source} if source else {})},
     }
 
 
@@ -95,7 +100,8 @@ def save_scripted(module: torch.nn.Module, path: str):
     torch.jit.script(module).save(path)
 
 
-def write_model_folder(parts: Components, tokenizer_dir: str, out_dir: str, name: str, seed=None):
+def write_model_folder(parts: Components, tokenizer_dir: str, out_dir: str, name: str, seed=None, scheduler=None,
+                       source=None):
     os.makedirs(out_dir, exist_ok=True)
     with torch.no_grad():
         save_scripted(parts.text, os.path.join(out_dir, "text_encoder.pt"))
@@ -107,7 +113,7 @@ def write_model_folder(parts: Components, tokenizer_dir: str, out_dir: str, name
     for f in ("vocab.json", "merges.txt"):
         shutil.copyfile(os.path.join(tokenizer_dir, f), os.path.join(tok_out, f))
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
-        json.dump(manifest(parts.cfg, name, seed), f, indent=2)
+        json.dump(manifest(parts.cfg, name, seed, scheduler, source), f, indent=2)
         f.write("\n")
 
 
@@ -117,14 +123,42 @@ def random_components(cfg: configs.ModelConfig, seed: int) -> Components:
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Export a random-weight torchsd model folder.")
-    parser.add_argument("--preset", choices=["tiny", "sd15"], required=True)
-    parser.add_argument("--tokenizer", required=True, help="folder with vocab.json and merges.txt")
-    parser.add_argument("--out", required=True)
+    parser = argparse.ArgumentParser(description="Export an SD 1.x/2.x checkpoint (or random weights) as a torchsd model folder.")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--checkpoint", help="an SD 1.x/2.x .safetensors/.ckpt single file or a diffusers model folder")
+    what.add_argument("--preset", choices=["tiny", "sd15"], help="random weights of a built-in architecture")
+    parser.add_argument("--out", required=True, help="the model folder to write (must be new or empty, or --force)")
+    parser.add_argument("--tokenizer", help="folder with CLIP's vocab.json and merges.txt (a diffusers folder brings its own)")
+    parser.add_argument("--vae", help="a separate VAE file replacing the checkpoint's (ldm or diffusers names)")
+    parser.add_argument("--config", help="variant when the weights cannot tell: " + ", ".join(convert_variants()))
+    parser.add_argument("--ema", action="store_true", help="use the U-Net's EMA weights (model_ema.*) of a single file")
+    parser.add_argument("--dtype", choices=["fp32"], default="fp32", help="weights in the export (fp32; inputs of any precision)")
+    parser.add_argument("--force", action="store_true", help="write into a non-empty --out, replacing its files")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default=None)
     args = parser.parse_args()
+    from .checkpoint import CheckpointError
+    from .outdir import prepare_out_dir
+    try:
+        prepare_out_dir(args.out, args.force)
+        if args.checkpoint:
+            from .from_checkpoint import export_checkpoint
+            export_checkpoint(args)
+        else:
+            export_preset(parser, args)
+    except CheckpointError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
 
+
+def convert_variants():
+    from .convert import VARIANTS
+    return VARIANTS
+
+
+def export_preset(parser, args):
+    if not args.tokenizer:
+        parser.error("--preset needs --tokenizer DIR")
     vocab_size = read_vocab_size(args.tokenizer)
     if args.preset == "tiny":
         cfg = configs.tiny(vocab_size)

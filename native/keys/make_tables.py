@@ -1,0 +1,257 @@
+"""Writes the key/shape tables of SD single files and diffusers folders (native/keys/*.tsv).
+
+Written from the published architecture descriptions, independently of torchsd_export's modules:
+ldm's configs (configs/stable-diffusion/v1-inference.yaml, v2-inference.yaml, v2-inference-v.yaml:
+model_channels 320, channel_mult 1,2,4,4, num_res_blocks 2, attention_resolutions 4,2,1, num_heads 8
+(SD 1) / num_head_channels 64 + use_linear_in_transformer (SD 2), context_dim 768/1024; the VAE's
+ch 128, ch_mult 1,2,4,4, z_channels 4), CLIP ViT-L/14's text model (width 768, 12 layers, MLP 3072),
+OpenCLIP ViT-H/14's text tower (width 1024, 24 layers, MLP 4096), and diffusers' block naming
+(down_blocks/mid_block/up_blocks of resnets/attentions/downsamplers/upsamplers). The tests
+check these tables against the published parameter counts and build random checkpoints from them.
+
+    python3 native/keys/make_tables.py native/keys        (re)writes the tables
+Each row: key, shape (comma-separated), and for diffusers tables the ldm key it corresponds to.
+"""
+import sys
+from dataclasses import dataclass
+from typing import List, Tuple
+
+Row = Tuple[str, Tuple[int, ...], str]
+
+
+@dataclass
+class Arch:
+    text_width: int = 768
+    text_layers: int = 12
+    text_mlp: int = 3072
+    vocab: int = 49408
+    tokens: int = 77
+    openclip: bool = False
+    mc: int = 320
+    mult: Tuple[int, ...] = (1, 2, 4, 4)
+    res: int = 2
+    attn_levels: Tuple[int, ...] = (0, 1, 2)
+    context: int = 768
+    linear: bool = False
+    vae_ch: int = 128
+    vae_mult: Tuple[int, ...] = (1, 2, 4, 4)
+    vae_res: int = 2
+    z: int = 4
+
+
+SD15 = Arch()
+SD21 = Arch(text_width=1024, text_layers=24, text_mlp=4096, openclip=True, context=1024, linear=True)
+
+
+def linear(name, cin, cout, bias=True):
+    return [(f"{name}.weight", (cout, cin))] + ([(f"{name}.bias", (cout,))] if bias else [])
+
+
+def conv(name, cin, cout, k):
+    return [(f"{name}.weight", (cout, cin, k, k)), (f"{name}.bias", (cout,))]
+
+
+def norm(name, c):
+    return [(f"{name}.weight", (c,)), (f"{name}.bias", (c,))]
+
+
+# ---- ldm single-file layout -------------------------------------------------------------------------
+
+def ldm_resblock(p, cin, cout, emb):
+    rows = norm(f"{p}.in_layers.0", cin) + conv(f"{p}.in_layers.2", cin, cout, 3) + linear(f"{p}.emb_layers.1", emb, cout)
+    rows += norm(f"{p}.out_layers.0", cout) + conv(f"{p}.out_layers.3", cout, cout, 3)
+    return rows + (conv(f"{p}.skip_connection", cin, cout, 1) if cin != cout else [])
+
+
+def ldm_transformer(p, c, a: Arch):
+    proj = (lambda n: linear(n, c, c)) if a.linear else (lambda n: conv(n, c, c, 1))
+    rows = norm(f"{p}.norm", c) + proj(f"{p}.proj_in")
+    b = f"{p}.transformer_blocks.0"
+    for attn, ctx in (("attn1", c), ("attn2", a.context)):
+        rows += linear(f"{b}.{attn}.to_q", c, c, False) + linear(f"{b}.{attn}.to_k", ctx, c, False)
+        rows += linear(f"{b}.{attn}.to_v", ctx, c, False) + linear(f"{b}.{attn}.to_out.0", c, c)
+    rows += linear(f"{b}.ff.net.0.proj", c, 8 * c) + linear(f"{b}.ff.net.2", 4 * c, c)
+    rows += norm(f"{b}.norm1", c) + norm(f"{b}.norm2", c) + norm(f"{b}.norm3", c)
+    return rows + proj(f"{p}.proj_out")
+
+
+def ldm_unet(a: Arch) -> List[Row]:
+    """(ldm key, shape, diffusers key) for every U-Net parameter."""
+    out = []
+
+    def add(rows, diff_prefix, ldm_prefix, rename):
+        for k, s in rows:
+            out.append((k, s, diff_prefix + rename(k[len(ldm_prefix):])))
+
+    emb, mc = 4 * a.mc, a.mc
+    for i, (ours, theirs) in enumerate((("time_embed.0", "time_embedding.linear_1"), ("time_embed.2", "time_embedding.linear_2"))):
+        add(linear(ours, mc if i == 0 else emb, emb), theirs, ours, lambda r: r)
+    add(conv("input_blocks.0.0", 4, mc, 3), "conv_in", "input_blocks.0.0", lambda r: r)
+    ch, skips, n = mc, [mc], 1
+    for level, m in enumerate(a.mult):
+        for j in range(a.res):
+            p = f"input_blocks.{n}"
+            add(ldm_resblock(f"{p}.0", ch, m * mc, emb), f"down_blocks.{level}.resnets.{j}", f"{p}.0", resnet_rename)
+            ch = m * mc
+            if level in a.attn_levels:
+                add(ldm_transformer(f"{p}.1", ch, a), f"down_blocks.{level}.attentions.{j}", f"{p}.1", lambda r: r)
+            skips.append(ch)
+            n += 1
+        if level < len(a.mult) - 1:
+            add(conv(f"input_blocks.{n}.0.op", ch, ch, 3), f"down_blocks.{level}.downsamplers.0.conv",
+                f"input_blocks.{n}.0.op", lambda r: r)
+            skips.append(ch)
+            n += 1
+    add(ldm_resblock("middle_block.0", ch, ch, emb), "mid_block.resnets.0", "middle_block.0", resnet_rename)
+    add(ldm_transformer("middle_block.1", ch, a), "mid_block.attentions.0", "middle_block.1", lambda r: r)
+    add(ldm_resblock("middle_block.2", ch, ch, emb), "mid_block.resnets.1", "middle_block.2", resnet_rename)
+    n = 0
+    for up, level in enumerate(reversed(range(len(a.mult)))):
+        m = a.mult[level]
+        for j in range(a.res + 1):
+            p = f"output_blocks.{n}"
+            add(ldm_resblock(f"{p}.0", ch + skips.pop(), m * mc, emb), f"up_blocks.{up}.resnets.{j}", f"{p}.0", resnet_rename)
+            ch = m * mc
+            pos = 1
+            if level in a.attn_levels:
+                add(ldm_transformer(f"{p}.1", ch, a), f"up_blocks.{up}.attentions.{j}", f"{p}.1", lambda r: r)
+                pos = 2
+            if level > 0 and j == a.res:
+                add(conv(f"{p}.{pos}.conv", ch, ch, 3), f"up_blocks.{up}.upsamplers.0.conv", f"{p}.{pos}.conv", lambda r: r)
+            n += 1
+    add(norm("out.0", mc), "conv_norm_out", "out.0", lambda r: r)
+    add(conv("out.2", mc, 4, 3), "conv_out", "out.2", lambda r: r)
+    return out
+
+
+def resnet_rename(rest):
+    for ldm, diff in (("in_layers.0", "norm1"), ("in_layers.2", "conv1"), ("emb_layers.1", "time_emb_proj"),
+                      ("out_layers.0", "norm2"), ("out_layers.3", "conv2"), ("skip_connection", "conv_shortcut")):
+        if rest.startswith("." + ldm):
+            return "." + diff + rest[len(ldm) + 1:]
+    raise ValueError(rest)
+
+
+def vae_resnet(p, cin, cout):
+    rows = norm(f"{p}.norm1", cin) + conv(f"{p}.conv1", cin, cout, 3) + norm(f"{p}.norm2", cout) + conv(f"{p}.conv2", cout, cout, 3)
+    return rows + (conv(f"{p}.nin_shortcut", cin, cout, 1) if cin != cout else [])
+
+
+def vae_mid(p, dp, c):
+    rows = [(k, s, dp + ".resnets.0" + k[len(p + ".block_1"):].replace("nin_shortcut", "conv_shortcut")) for k, s in vae_resnet(f"{p}.block_1", c, c)]
+    for ldm, diff in (("norm", "group_norm"), ("q", "to_q"), ("k", "to_k"), ("v", "to_v"), ("proj_out", "to_out.0")):
+        if ldm == "norm":
+            rows += [(k, s, f"{dp}.attentions.0.{diff}.{k.rsplit('.', 1)[1]}") for k, s in norm(f"{p}.attn_1.norm", c)]
+        else:  # diffusers >= 0.14 stores these as Linear (c, c); ldm as 1x1 convolutions
+            rows += [(k, s, f"{dp}.attentions.0.{diff}.{k.rsplit('.', 1)[1]}") for k, s in conv(f"{p}.attn_1.{ldm}", c, c, 1)]
+    rows += [(k, s, dp + ".resnets.1" + k[len(p + ".block_2"):]) for k, s in vae_resnet(f"{p}.block_2", c, c)]
+    return rows
+
+
+def ldm_vae(a: Arch) -> List[Row]:
+    out = []
+    chans = [a.vae_ch * m for m in a.vae_mult]
+    out += [(k, s, k) for k, s in conv("encoder.conv_in", 3, a.vae_ch, 3)]
+    cin = a.vae_ch
+    for i, c in enumerate(chans):
+        for j in range(a.vae_res):
+            out += [(k, s, k.replace(f"encoder.down.{i}.block.{j}", f"encoder.down_blocks.{i}.resnets.{j}").replace("nin_shortcut", "conv_shortcut"))
+                    for k, s in vae_resnet(f"encoder.down.{i}.block.{j}", cin, c)]
+            cin = c
+        if i < len(chans) - 1:
+            out += [(k, s, k.replace(f"encoder.down.{i}.downsample", f"encoder.down_blocks.{i}.downsamplers.0"))
+                    for k, s in conv(f"encoder.down.{i}.downsample.conv", c, c, 3)]
+    out += vae_mid("encoder.mid", "encoder.mid_block", cin)
+    out += [(k, s, k.replace("norm_out", "conv_norm_out")) for k, s in norm("encoder.norm_out", cin)]
+    out += [(k, s, k) for k, s in conv("encoder.conv_out", cin, 2 * a.z, 3)]
+    out += [(k, s, k) for k, s in conv("quant_conv", 2 * a.z, 2 * a.z, 1)]
+    out += [(k, s, k) for k, s in conv("post_quant_conv", a.z, a.z, 1)]
+    top = chans[-1]
+    out += [(k, s, k) for k, s in conv("decoder.conv_in", a.z, top, 3)]
+    out += vae_mid("decoder.mid", "decoder.mid_block", top)
+    cin, levels = top, len(chans)
+    for i in reversed(range(levels)):
+        c = chans[i]
+        up = levels - 1 - i
+        for j in range(a.vae_res + 1):
+            out += [(k, s, k.replace(f"decoder.up.{i}.block.{j}", f"decoder.up_blocks.{up}.resnets.{j}").replace("nin_shortcut", "conv_shortcut"))
+                    for k, s in vae_resnet(f"decoder.up.{i}.block.{j}", cin, c)]
+            cin = c
+        if i > 0:
+            out += [(k, s, k.replace(f"decoder.up.{i}.upsample", f"decoder.up_blocks.{up}.upsamplers.0"))
+                    for k, s in conv(f"decoder.up.{i}.upsample.conv", c, c, 3)]
+    out += [(k, s, k.replace("norm_out", "conv_norm_out")) for k, s in norm("decoder.norm_out", cin)]
+    out += [(k, s, k) for k, s in conv("decoder.conv_out", cin, 3, 3)]
+    return out
+
+
+def clip_text(a: Arch, layers: int) -> List[Tuple[str, Tuple[int, ...]]]:
+    """Hugging Face CLIPTextModel names (SD 1.x single files under cond_stage_model.transformer., diffusers)."""
+    w = a.text_width
+    rows = [("text_model.embeddings.token_embedding.weight", (a.vocab, w)),
+            ("text_model.embeddings.position_embedding.weight", (a.tokens, w))]
+    for i in range(layers):
+        p = f"text_model.encoder.layers.{i}"
+        for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            rows += linear(f"{p}.self_attn.{proj}", w, w)
+        rows += norm(f"{p}.layer_norm1", w) + linear(f"{p}.mlp.fc1", w, a.text_mlp) + linear(f"{p}.mlp.fc2", a.text_mlp, w)
+        rows += norm(f"{p}.layer_norm2", w)
+    return rows + norm("text_model.final_layer_norm", w)
+
+
+def openclip_text(a: Arch) -> List[Tuple[str, Tuple[int, ...]]]:
+    w = a.text_width
+    rows = [("token_embedding.weight", (a.vocab, w)), ("positional_embedding", (a.tokens, w))]
+    for i in range(a.text_layers):
+        p = f"transformer.resblocks.{i}"
+        rows += [(f"{p}.attn.in_proj_weight", (3 * w, w)), (f"{p}.attn.in_proj_bias", (3 * w,))]
+        rows += linear(f"{p}.attn.out_proj", w, w) + norm(f"{p}.ln_1", w)
+        rows += linear(f"{p}.mlp.c_fc", w, a.text_mlp) + linear(f"{p}.mlp.c_proj", a.text_mlp, w) + norm(f"{p}.ln_2", w)
+    return rows + norm("ln_final", w) + [("text_projection", (w, w)), ("logit_scale", ())]
+
+
+def single_file(a: Arch) -> List[Tuple[str, Tuple[int, ...]]]:
+    rows = [("model.diffusion_model." + k, s) for k, s, _ in ldm_unet(a)]
+    rows += [("first_stage_model." + k, s) for k, s, _ in ldm_vae(a)]
+    if a.openclip:
+        rows += [("cond_stage_model.model." + k, s) for k, s in openclip_text(a)]
+    else:
+        rows += [("cond_stage_model.transformer." + k, s) for k, s in clip_text(a, a.text_layers)]
+    return rows
+
+
+def diffusers_folder(a: Arch) -> List[Row]:
+    """(folder/key, shape, ldm single-file key). SD 2.x's diffusers text encoder has 23 layers (the last dropped)."""
+    rows = [("unet/" + d, s, "model.diffusion_model." + k) for k, s, d in ldm_unet(a)]
+    rows += [("vae/" + d, s, "first_stage_model." + k) for k, s, d in ldm_vae(a)]
+    layers = a.text_layers - 1 if a.openclip else a.text_layers
+    rows += [("text_encoder/" + k, s, ("cond_stage_model.transformer." + k) if not a.openclip else "") for k, s in clip_text(a, layers)]
+    return rows
+
+
+def shape_text(s):
+    return ",".join(map(str, s))
+
+
+def write(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join([r[0], shape_text(r[1])] + list(r[2:])) + "\n")
+
+
+def read(path):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            shape = tuple(int(x) for x in parts[1].split(",") if x)
+            rows.append((parts[0], shape) + tuple(parts[2:]))
+    return rows
+
+
+if __name__ == "__main__":
+    out = sys.argv[1] if len(sys.argv) > 1 else "native/keys"
+    write(f"{out}/sd15-single-file.tsv", single_file(SD15))
+    write(f"{out}/sd21-single-file.tsv", single_file(SD21))
+    write(f"{out}/sd15-diffusers.tsv", diffusers_folder(SD15))
+    write(f"{out}/sd21-diffusers.tsv", diffusers_folder(SD21))

@@ -1,0 +1,99 @@
+"""Random-weight checkpoints with exactly the keys and shapes of native/keys' tables (or of reduced
+architectures built by the same table code), written as real users' files are: safetensors or
+.ckpt single files (fp16/fp32, with EMA and junk keys), diffusers folders, standalone VAEs."""
+import json
+import os
+import struct
+import sys
+from dataclasses import replace
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "keys"))
+import make_tables as tables  # noqa: E402
+
+VOCAB_TOKENS = 760
+SD1_SMALL = replace(tables.SD15, text_width=64, text_layers=2, text_mlp=128, vocab=VOCAB_TOKENS, mc=32, mult=(1, 2),
+                    res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
+SD2_SMALL = replace(tables.SD21, text_width=64, text_layers=3, text_mlp=128, vocab=VOCAB_TOKENS, mc=64, mult=(1, 2),
+                    res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
+# What community files carry besides the weights: ldm's noise schedule buffers, the EMA bookkeeping,
+# the CLIP position_ids buffer, a training loss module.
+JUNK = {"alphas_cumprod": (1000,), "betas": (1000,), "model_ema.decay": (), "model_ema.num_updates": (),
+        "cond_stage_model.transformer.text_model.embeddings.position_ids": (1, 77), "loss.logvar": (1000,)}
+
+SAFETENSORS_NAMES = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I64", torch.bfloat16: "BF16"}
+
+
+def random_tensors(rows, dtype=torch.float32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return {r[0]: torch.randn(r[1], generator=g).to(dtype) for r in rows}
+
+
+def write_safetensors(path, tensors, metadata=None):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = t.reshape(-1).contiguous().view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        header[name] = {"dtype": SAFETENSORS_NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    if metadata:
+        header["__metadata__"] = metadata
+    raw = json.dumps(header).encode("utf-8")
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)) + raw)
+        for b in blobs:
+            f.write(b)
+
+
+def single_file(arch, dtype=torch.float32, ema=False, junk=False, seed=0):
+    """{key: tensor} of a single-file checkpoint."""
+    sd = random_tensors(tables.single_file(arch), dtype, seed)
+    if ema:  # ldm's EMA copy: model_ema.diffusion_model + the U-Net key without dots
+        for k, v in list(sd.items()):
+            if k.startswith("model.diffusion_model."):
+                sd["model_ema.diffusion_model" + k[len("model.diffusion_model."):].replace(".", "")] = v + 1
+    if junk:
+        for k, s in JUNK.items():
+            sd[k] = torch.zeros(s, dtype=torch.int64 if "position_ids" in k else dtype)
+    return sd
+
+
+def diffusers_folder(folder, arch, tokenizer_dir, dtype=torch.float32, seed=0, prediction_type="epsilon"):
+    """Writes a diffusers model folder; returns {ldm single-file key: tensor} of the same weights."""
+    rows = tables.diffusers_folder(arch)
+    values = random_tensors(rows, dtype, seed)
+    by_folder, ldm = {}, {}
+    for key, shape, ldm_key in rows:
+        sub, name = key.split("/", 1)
+        value = values[key]
+        if sub == "vae" and ".attentions.0.to_" in name and name.endswith(".weight"):
+            value = value.reshape(shape[0], shape[1])  # diffusers' Linear, ldm's 1x1 convolution
+        by_folder.setdefault(sub, {})[name] = value
+        ldm[ldm_key or key] = values[key]
+    files = {"unet": "diffusion_pytorch_model.safetensors", "vae": "diffusion_pytorch_model.safetensors",
+             "text_encoder": "model.safetensors"}
+    for sub, tensors in by_folder.items():
+        os.makedirs(os.path.join(folder, sub), exist_ok=True)
+        write_safetensors(os.path.join(folder, sub, files[sub]), tensors)
+    act = "gelu" if arch.openclip else "quick_gelu"
+    _json(os.path.join(folder, "text_encoder", "config.json"), {"hidden_act": act, "num_attention_heads": 1})
+    _json(os.path.join(folder, "vae", "config.json"), {"scaling_factor": 0.18215})
+    _json(os.path.join(folder, "scheduler", "scheduler_config.json"),
+          {"_class_name": "DDIMScheduler" if prediction_type == "v_prediction" else "PNDMScheduler",
+           "num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+           "steps_offset": 1, "set_alpha_to_one": False, "skip_prk_steps": True, "clip_sample": False,
+           "prediction_type": prediction_type})
+    os.makedirs(os.path.join(folder, "tokenizer"), exist_ok=True)
+    for f in ("vocab.json", "merges.txt"):
+        with open(os.path.join(tokenizer_dir, f), "rb") as src, open(os.path.join(folder, "tokenizer", f), "wb") as dst:
+            dst.write(src.read())
+    _json(os.path.join(folder, "tokenizer", "special_tokens_map.json"),
+          {"pad_token": "!" if arch.openclip else "<|endoftext|>"})
+    return ldm
+
+
+def _json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f)

@@ -1,0 +1,112 @@
+"""From a Source (weights under our names) to built components: decide the variant, build the
+modules without random initialisation, and load every tensor, refusing missing, extra or
+mis-shaped ones by name."""
+import contextlib
+import os
+from typing import Dict, List, Optional
+
+import torch
+
+from . import config as configs
+from .checkpoint import CheckpointError
+from .infer import ArchitectureError, model_config
+from .sources import Source
+
+# --config names: family and prediction type, for when the weights cannot tell (SD 2.x base vs 768-v).
+VARIANTS = {
+    "sd1": ("sd1", "epsilon", 512), "sd15": ("sd1", "epsilon", 512),
+    "sd2-base": ("sd2", "epsilon", 512), "sd21-base": ("sd2", "epsilon", 512),
+    "sd2-v": ("sd2", "v_prediction", 768), "sd21-768": ("sd2", "v_prediction", 768),
+}
+SD2_BASE_GLOBAL_STEP = 875000  # SD 2.0-base's .ckpt; the 768-v checkpoints record other steps
+
+
+@contextlib.contextmanager
+def no_init():
+    """Builds full-size modules fast: parameters are allocated but not randomly initialised."""
+    saved = {}
+    for name in ("kaiming_uniform_", "uniform_", "normal_", "zeros_", "ones_"):
+        saved[name] = getattr(torch.nn.init, name)
+        setattr(torch.nn.init, name, lambda t, *a, **k: t)
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(torch.nn.init, name, fn)
+
+
+def choose_variant(source: Source, path: str, override: Optional[str]):
+    """(prediction_type, default_size, how it was decided)."""
+    if override:
+        if override not in VARIANTS:
+            raise CheckpointError(f"--config {override}: unknown; expected one of {', '.join(VARIANTS)}")
+        family, prediction, size = VARIANTS[override]
+        if family != source.family:
+            raise CheckpointError(f"--config {override} is an {family} variant but the weights are {source.family} "
+                                  f"(text encoder layout); expected one of "
+                                  f"{', '.join(n for n, v in VARIANTS.items() if v[0] == source.family)}")
+        return prediction, size, f"--config {override}"
+    if source.family == "sd1":
+        return "epsilon", 512, "SD 1.x"
+    if source.scheduler and source.scheduler.get("prediction_type"):
+        prediction = source.scheduler["prediction_type"]
+        return prediction, 768 if prediction == "v_prediction" else 512, "scheduler_config.json"
+    meta = source.metadata
+    if meta.get("global_step") == str(SD2_BASE_GLOBAL_STEP):
+        return "epsilon", 512, f"global_step {SD2_BASE_GLOBAL_STEP} (SD 2.0-base)"
+    spec = (meta.get("modelspec.prediction_type") or "").lower()
+    if spec in ("v", "v_prediction") or meta.get("ss_v_parameterization", "").lower() == "true":
+        return "v_prediction", 768, "the file's metadata"
+    if spec in ("epsilon", "eps"):
+        return "epsilon", 512, "the file's metadata"
+    name = os.path.basename(path).lower()
+    if "512" in name or "base" in name:
+        return "epsilon", 512, f"the file name ('512'/'base'); pass --config sd2-v if it is a 768-v model"
+    return "v_prediction", 768, "SD 2.x default (as diffusers); pass --config sd2-base for a 512-base model"
+
+
+def build_config(source: Source, path: str, override: Optional[str], pad_token_id: int) -> configs.ModelConfig:
+    prediction, size, why = choose_variant(source, path, override)
+    source.notes.append(f"{source.family}, prediction {prediction}, default size {size} (from {why})")
+    try:
+        cfg = model_config(source.parts, source.family, prediction, size, pad_token_id, source.scaling_factor,
+                           source.text_heads)
+    except ArchitectureError as e:
+        raise CheckpointError(f"{path}: {e}") from e
+    cfg.name = os.path.splitext(os.path.basename(os.path.normpath(path)))[0]
+    return cfg
+
+
+def load_into(module: torch.nn.Module, weights: Dict[str, torch.Tensor], where: str):
+    """Copies weights into module; every parameter must be given exactly once, with its shape."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(weights))
+    extra = sorted(set(weights) - set(expected))
+    wrong = [f"{k}: expected {list(expected[k].shape)}, found {list(weights[k].shape)}"
+             for k in sorted(set(expected) & set(weights)) if tuple(expected[k].shape) != tuple(weights[k].shape)]
+    problems: List[str] = []
+    if missing:
+        problems.append(f"{len(missing)} missing: " + _names(missing))
+    if extra:
+        problems.append(f"{len(extra)} unexpected: " + _names(extra))
+    if wrong:
+        problems.append(f"{len(wrong)} with the wrong shape: " + "; ".join(wrong[:8]) + (" ..." if len(wrong) > 8 else ""))
+    if problems:
+        raise CheckpointError(f"{where}: " + " | ".join(problems))
+    with torch.no_grad():
+        for name, target in expected.items():
+            target.copy_(weights[name])
+
+
+def _names(keys: List[str]) -> str:
+    return ", ".join(keys[:12]) + (f" and {len(keys) - 12} more" if len(keys) > 12 else "")
+
+
+def build_components(source: Source, cfg: configs.ModelConfig, path: str, prefixes: Dict[str, str]):
+    from .export import Components
+    with no_init():
+        parts = Components(cfg)
+    load_into(parts.text, source.parts["text"], f"{path}: text encoder ({prefixes['text']}*)")
+    load_into(parts.unet, source.parts["unet"], f"{path}: U-Net ({prefixes['unet']}*)")
+    load_into(parts.vae, source.parts["vae"], f"{path}: VAE ({prefixes['vae']}*)")
+    return parts

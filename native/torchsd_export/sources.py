@@ -1,0 +1,193 @@
+"""What a user hands us - an SD single file or a diffusers folder, plus optionally a VAE file - read
+into the three components under our parameter names, with notes on everything left out.
+
+Single files (ldm layout):
+  model.diffusion_model.*               U-Net
+  first_stage_model.*                   VAE
+  cond_stage_model.transformer.*        SD 1.x: CLIP ViT-L/14 text model (Hugging Face names)
+  cond_stage_model.model.*              SD 2.x: OpenCLIP ViT-H/14 text tower
+  model_ema.*                           EMA copy of the U-Net (names without dots); used with --ema
+  anything else (noise schedule buffers, loss.*, ...) is ignored with a note.
+"""
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import torch
+
+from . import keymaps
+from .checkpoint import CheckpointError, read_weights
+from .config import OPENCLIP_LAYERS_DROPPED
+
+UNET, VAE = "model.diffusion_model.", "first_stage_model."
+SD1_TEXT, SD2_TEXT, EMA = "cond_stage_model.transformer.", "cond_stage_model.model.", "model_ema."
+EXPECTED_LAYOUT = ("an SD 1.x/2.x single file (keys model.diffusion_model.*, first_stage_model.*, and "
+                   "cond_stage_model.transformer.* for SD 1.x or cond_stage_model.model.* for SD 2.x) or a "
+                   "diffusers folder (unet/, text_encoder/, vae/)")
+
+
+@dataclass
+class Source:
+    parts: Dict[str, Dict[str, torch.Tensor]]       # "text" / "unet" / "vae" -> {our name: tensor}
+    family: str                                       # "sd1" or "sd2"
+    notes: List[str] = field(default_factory=list)
+    metadata: Dict[str, str] = field(default_factory=dict)
+    tokenizer_dir: Optional[str] = None
+    scheduler: Optional[dict] = None                  # a diffusers folder's scheduler_config.json
+    scaling_factor: float = 0.18215
+    text_heads: int = 0                               # from a config.json; 0 = the family's rule
+    pad_token: Optional[str] = None                   # from a diffusers tokenizer config
+
+
+def _unrecognised(where: str, names: List[str]):
+    if names:
+        shown = ", ".join(sorted(names)[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+        raise CheckpointError(f"{where}: {len(names)} unexpected key(s): {shown}")
+
+
+def _strip(sd, prefix):
+    return {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
+
+
+def _ignored_note(keys: List[str]) -> str:
+    groups = Counter(k.split(".")[0] if "." in k else k for k in keys)
+    listed = ", ".join(f"{g}{'.*' if any(k.startswith(g + '.') for k in keys) else ''} ({n})"
+                       for g, n in groups.most_common())
+    return f"ignored {len(keys)} key(s) that are not part of the model's inference weights: {listed}"
+
+
+def read_single_file(path: str, use_ema: bool = False) -> Source:
+    tensors, metadata = read_weights(path)
+    if any(k.startswith("conditioner.embedders.") for k in tensors):
+        raise CheckpointError(f"{path}: this is an SDXL checkpoint (conditioner.embedders.*); torchsd exports "
+                              "SD 1.x and SD 2.x only")
+    if not any(k.startswith(UNET) for k in tensors):
+        raise CheckpointError(f"{path}: unknown architecture: no {UNET}* keys; expected {EXPECTED_LAYOUT}. "
+                              f"First keys found: {', '.join(sorted(tensors)[:8])}")
+    notes, parts = [], {}
+    if any(k.startswith(SD2_TEXT) for k in tensors):
+        family = "sd2"
+        openclip = _strip(tensors, SD2_TEXT)
+        layers = len({m.group(1) for k in openclip for m in [re.match(r"transformer\.resblocks\.(\d+)\.", k)] if m})
+        parts["text"], unknown, unused = keymaps.text_from_openclip(openclip, layers - OPENCLIP_LAYERS_DROPPED)
+        _unrecognised(f"{path}: {SD2_TEXT}*", unknown)
+        notes.append(f"SD 2.x text encoder: kept {layers - OPENCLIP_LAYERS_DROPPED} of OpenCLIP's {layers} layers "
+                     f"(SD 2.x conditions on the penultimate layer); unused: {len(unused)} key(s) "
+                     f"(the last layer, {', '.join(n for n in unused if '.' not in n)})")
+    elif any(k.startswith(SD1_TEXT) for k in tensors):
+        family = "sd1"
+        parts["text"], unknown = keymaps.text_from_hf(_strip(tensors, SD1_TEXT))
+        _unrecognised(f"{path}: {SD1_TEXT}*", unknown)
+    else:
+        raise CheckpointError(f"{path}: unknown architecture: no text encoder ({SD1_TEXT}* or {SD2_TEXT}*); "
+                              f"expected {EXPECTED_LAYOUT}")
+    parts["unet"] = _strip(tensors, UNET)
+    ema = _strip(tensors, EMA)
+    if use_ema:
+        parts["unet"] = _ema_unet(path, parts["unet"], ema)
+        notes.append(f"U-Net weights from the EMA copy ({EMA}*)")
+    elif ema:
+        notes.append(f"ignored the EMA copy of the U-Net ({len(ema)} {EMA}* keys; --ema uses it instead)")
+    parts["vae"] = _strip(tensors, VAE)
+    used = (UNET, VAE, SD1_TEXT, SD2_TEXT, EMA)
+    rest = [k for k in tensors if not k.startswith(used)]
+    if rest:
+        notes.append(_ignored_note(rest))
+    return Source(parts=parts, family=family, notes=notes, metadata=metadata)
+
+
+def _ema_unet(path, unet, ema):
+    """ldm stores the EMA weights as model_ema.diffusion_model<name without dots>."""
+    out = {}
+    for name in unet:
+        key = "diffusion_model" + name.replace(".", "")
+        if key not in ema:
+            raise CheckpointError(f"{path}: --ema: no EMA weight '{EMA}{key}' for '{UNET}{name}' "
+                                  f"(the file has {len(ema)} {EMA}* keys)")
+        out[name] = ema[key]
+    return out
+
+
+def read_vae_file(path: str) -> Dict[str, torch.Tensor]:
+    """A standalone VAE (e.g. vae-ft-mse-840000-ema-pruned): ldm names, optionally under first_stage_model.,
+    or diffusers names. Training leftovers (loss.*, model_ema.*) are ignored."""
+    tensors, _ = read_weights(path)
+    if any(k.startswith(VAE) for k in tensors):
+        tensors = _strip(tensors, VAE)
+    vae = {k: v for k, v in tensors.items() if k.startswith(("encoder.", "decoder.", "quant_conv.", "post_quant_conv."))}
+    if not vae:
+        raise CheckpointError(f"{path}: not a VAE: no encoder.*/decoder.*/quant_conv.* keys "
+                              f"(first keys: {', '.join(sorted(tensors)[:8])})")
+    if any(".down_blocks." in k or ".up_blocks." in k for k in vae):
+        vae, unknown = keymaps.vae_from_diffusers(vae)
+        _unrecognised(f"{path} (diffusers VAE)", unknown)
+    return vae
+
+
+DIFFUSERS_WEIGHTS = {
+    "unet": ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors",
+             "diffusion_pytorch_model.bin", "diffusion_pytorch_model.fp16.bin"],
+    "vae": ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors",
+            "diffusion_pytorch_model.bin", "diffusion_pytorch_model.fp16.bin"],
+    "text_encoder": ["model.safetensors", "model.fp16.safetensors", "pytorch_model.bin", "pytorch_model.fp16.bin"],
+}
+
+
+def _json(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: cannot read ({e})") from e
+
+
+def _component_weights(folder: str, sub: str) -> Dict[str, torch.Tensor]:
+    for name in DIFFUSERS_WEIGHTS[sub]:
+        path = os.path.join(folder, sub, name)
+        if os.path.isfile(path):
+            return read_weights(path)[0]
+    raise CheckpointError(f"{folder}/{sub}: no weights found (looked for {', '.join(DIFFUSERS_WEIGHTS[sub])})")
+
+
+def is_diffusers_folder(path: str) -> bool:
+    return os.path.isdir(path) and os.path.isdir(os.path.join(path, "unet"))
+
+
+def read_diffusers_folder(folder: str) -> Source:
+    missing = [d for d in ("unet", "text_encoder", "vae") if not os.path.isdir(os.path.join(folder, d))]
+    if missing:
+        raise CheckpointError(f"{folder}: not a diffusers SD folder: missing {', '.join(m + '/' for m in missing)}"
+                              " (SDXL folders, with text_encoder_2/, are not supported)")
+    if os.path.isdir(os.path.join(folder, "text_encoder_2")):
+        raise CheckpointError(f"{folder}: has text_encoder_2/: an SDXL model; torchsd exports SD 1.x and SD 2.x only")
+    text_cfg = _json(os.path.join(folder, "text_encoder", "config.json"))
+    vae_cfg = _json(os.path.join(folder, "vae", "config.json"))
+    parts, notes = {}, []
+    parts["unet"], unknown = keymaps.unet_from_diffusers(_component_weights(folder, "unet"))
+    _unrecognised(f"{folder}/unet", unknown)
+    parts["vae"], unknown = keymaps.vae_from_diffusers(_component_weights(folder, "vae"))
+    _unrecognised(f"{folder}/vae", unknown)
+    parts["text"], unknown = keymaps.text_from_hf(_component_weights(folder, "text_encoder"))
+    _unrecognised(f"{folder}/text_encoder", unknown)
+    hidden = parts["text"]["embeddings.token_embedding.weight"].shape[1] \
+        if "embeddings.token_embedding.weight" in parts["text"] else 0
+    act = text_cfg.get("hidden_act")
+    family = "sd2" if act == "gelu" or (act is None and hidden == 1024) else "sd1"
+    tokenizer = os.path.join(folder, "tokenizer")
+    tok_cfg = {**_json(os.path.join(tokenizer, "tokenizer_config.json")),
+               **_json(os.path.join(tokenizer, "special_tokens_map.json"))}
+    pad = tok_cfg.get("pad_token")
+    if isinstance(pad, dict):
+        pad = pad.get("content")
+    scheduler = _json(os.path.join(folder, "scheduler", "scheduler_config.json")) or None
+    if scheduler is None:
+        notes.append(f"{folder}/scheduler/scheduler_config.json not found: using the family's scheduler config")
+    return Source(parts=parts, family=family, notes=notes,
+                  tokenizer_dir=tokenizer if os.path.isfile(os.path.join(tokenizer, "vocab.json")) else None,
+                  scheduler=scheduler, scaling_factor=float(vae_cfg.get("scaling_factor", 0.18215)),
+                  text_heads=int(text_cfg.get("num_attention_heads", 0)), pad_token=pad)
