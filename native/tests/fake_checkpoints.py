@@ -97,3 +97,15 @@ def _json(path, obj):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f)
+
+
+ARCHS = {"sd1-small": SD1_SMALL, "sd2-small": SD2_SMALL, "sd15": tables.SD15, "sd21": tables.SD21}
+
+if __name__ == "__main__":
+    # fake_checkpoints.py single ARCH OUT.safetensors [fp16]  |  fake_checkpoints.py diffusers ARCH DIR TOKENIZER_DIR
+    kind, arch = sys.argv[1], ARCHS[sys.argv[2]]
+    if kind == "single":
+        dtype = torch.float16 if sys.argv[4:] == ["fp16"] else torch.float32
+        write_safetensors(sys.argv[3], single_file(arch, dtype, ema=True, junk=True))
+    else:
+        diffusers_folder(sys.argv[3], arch, sys.argv[4])

@@ -65,6 +65,19 @@ public record Manifest(
         return parse(file.toString(), root);
     }
 
+    /** A scheduler object naming another prediction type than the model's would silently break every image. */
+    private static void checkSchedulerPrediction(String fileName, JsonObject root) {
+        if (root.has("scheduler") && root.get("scheduler").isJsonObject() && root.has("prediction_type")) {
+            var inScheduler = root.getAsJsonObject("scheduler").get("prediction_type");
+            if (inScheduler != null && inScheduler.isJsonPrimitive()
+                    && !inScheduler.getAsString().equals(root.get("prediction_type").getAsString())) {
+                throw new ModelException(fileName + ": field 'scheduler.prediction_type': expected the model's"
+                        + " prediction_type \"" + root.get("prediction_type").getAsString() + "\", found \""
+                        + inScheduler.getAsString() + "\"");
+            }
+        }
+    }
+
     static Manifest parse(String fileName, JsonObject root) {
         JsonFields m = new JsonFields(fileName, "", root);
         m.oneOf("format", "torchsd-model");
@@ -73,6 +86,7 @@ public record Manifest(
             throw new ModelException(fileName + ": format_version " + version + " is not supported (expected "
                     + FORMAT_VERSION + "); re-export the model with this torchsd's cppbuild.sh");
         }
+        checkSchedulerPrediction(fileName, root);
         JsonFields text = m.object("text_encoder");
         JsonFields unet = m.object("unet");
         JsonFields vae = m.object("vae");

@@ -76,8 +76,11 @@ public final class Pipeline {
 
     /** The model's scheduler config with the request's overrides. */
     SchedulerConfig schedulerConfig(GenerationRequest r) {
+        // The manifest's prediction_type is what the U-Net predicts (v for SD 2.x 768-v models): it
+        // drives the scheduler even when the scheduler object omits it; a request may still override it.
         SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(),
-                model.folder().resolve(Manifest.FILE_NAME) + " scheduler");
+                model.folder().resolve(Manifest.FILE_NAME) + " scheduler")
+                .with("prediction_type", model.manifest().predictionType());
         for (var override : r.schedulerOverrides().entrySet()) {
             config = config.with(override.getKey(), override.getValue());
         }
