@@ -5,7 +5,12 @@
 #
 #   ./cppbuild.sh tiny                  the built-in tiny model (vocabulary + random weights, seed 0)
 #                                       -> src/main/resources/dev/torchsd/builtin/tiny
-#   ./cppbuild.sh export ARGS...        run the exporter (python3 -m torchsd_export.export --help)
+#   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE] [--config NAME]
+#                       [--ema] [--force]
+#                                       an SD 1.x/2.x .safetensors/.ckpt or diffusers folder -> model folder
+#                                       (docs/checkpoints.md; --help for all options)
+#   ./cppbuild.sh verify --checkpoint FILE_OR_DIR --model DIR
+#                                       compare an export with diffusers (needs diffusers + transformers)
 #   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
 #                                       a full-size SD 1.5-architecture model with random weights
 #   ./cppbuild.sh fixtures              regenerate test fixtures (noise reference values)
@@ -38,6 +43,10 @@ case "${1:-help}" in
     require_torch; shift
     "$PYTHON" -m torchsd_export.export "$@"
     ;;
+  verify)
+    require_torch; shift
+    "$PYTHON" -m torchsd_export.verify "$@"
+    ;;
   sd15)
     require_torch
     [ $# -eq 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR (a folder with CLIP's vocab.json and merges.txt)" >&2; exit 2; }
@@ -53,7 +62,7 @@ case "${1:-help}" in
     "$PYTHON" -m unittest discover -s native/tests -t native -v
     ;;
   help|-h|--help)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"
     ;;
   *)
     echo "cppbuild.sh: unknown command '$1' (try ./cppbuild.sh help)" >&2

@@ -89,8 +89,11 @@ def read_single_file(path: str, use_ema: bool = False) -> Source:
     if use_ema:
         parts["unet"] = _ema_unet(path, parts["unet"], ema)
         notes.append(f"U-Net weights from the EMA copy ({EMA}*)")
-    elif ema:
-        notes.append(f"ignored the EMA copy of the U-Net ({len(ema)} {EMA}* keys; --ema uses it instead)")
+    elif any(k.startswith("diffusion_model") for k in ema):
+        count = sum(k.startswith("diffusion_model") for k in ema)
+        notes.append(f"ignored the EMA copy of the U-Net ({count} {EMA}diffusion_model* keys; --ema uses it instead)")
+    if any(not k.startswith("diffusion_model") for k in ema):
+        notes.append(f"ignored EMA bookkeeping: {', '.join(EMA + k for k in ema if not k.startswith('diffusion_model'))}")
     parts["vae"] = _strip(tensors, VAE)
     used = (UNET, VAE, SD1_TEXT, SD2_TEXT, EMA)
     rest = [k for k in tensors if not k.startswith(used)]
