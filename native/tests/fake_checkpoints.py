@@ -102,10 +102,15 @@ def _json(path, obj):
 ARCHS = {"sd1-small": SD1_SMALL, "sd2-small": SD2_SMALL, "sd15": tables.SD15, "sd21": tables.SD21}
 
 if __name__ == "__main__":
-    # fake_checkpoints.py single ARCH OUT.safetensors [fp16]  |  fake_checkpoints.py diffusers ARCH DIR TOKENIZER_DIR
+    # fake_checkpoints.py single ARCH OUT.safetensors [fp16] [scaled]  |  fake_checkpoints.py diffusers ARCH DIR TOKENIZER_DIR
+    # "scaled" shrinks the weights (not the norms' or the first text layer's) to 0.1x so activations stay within
+    # fp16's range, as trained weights do; plain N(0,1) weights overflow fp16 after a few layers.
     kind, arch = sys.argv[1], ARCHS[sys.argv[2]]
     if kind == "single":
-        dtype = torch.float16 if sys.argv[4:] == ["fp16"] else torch.float32
-        write_safetensors(sys.argv[3], single_file(arch, dtype, ema=True, junk=True))
+        dtype = torch.float16 if "fp16" in sys.argv[4:] else torch.float32
+        sd = single_file(arch, dtype, ema=True, junk=True)
+        if "scaled" in sys.argv[4:]:
+            sd = {k: (v * 0.1 if "norm" not in k and "layers.0" not in k else v) for k, v in sd.items()}
+        write_safetensors(sys.argv[3], sd)
     else:
         diffusers_folder(sys.argv[3], arch, sys.argv[4])

@@ -87,14 +87,15 @@ class TextModel(nn.Module):
 
     def forward(self, inputs_embeds: torch.Tensor, skip_layers: int) -> torch.Tensor:
         tokens = inputs_embeds.shape[1]
-        x = inputs_embeds + self.embeddings.position_embedding.weight[:tokens].unsqueeze(0)
+        weights = self.embeddings.position_embedding.weight  # fp16 exports take and return float32
+        x = inputs_embeds.to(weights.dtype) + weights[:tokens].unsqueeze(0)
         last = len(self.encoder.layers) - skip_layers
         i = 0
         for layer in self.encoder.layers:
             if i < last:
                 x = layer(x)
             i += 1
-        return self.final_layer_norm(x)
+        return self.final_layer_norm(x).to(torch.float32)
 
     def embed_ids(self, ids: torch.Tensor) -> torch.Tensor:
         """Python-side convenience for tests; Java does this lookup itself."""

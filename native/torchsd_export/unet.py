@@ -205,6 +205,9 @@ class UNet(nn.Module):
 
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         batch = sample.shape[0]
+        dtype = self.time_embed[0].weight.dtype  # fp16 exports take and return float32
+        result_dtype = sample.dtype
+        sample, context = sample.to(dtype), context.to(dtype)
         t = timestep.reshape(-1).to(sample.device).expand(batch)
         emb = self.time_embed(timestep_embedding(t, self.model_channels).to(sample.dtype))
         no_size: List[int] = []
@@ -219,4 +222,4 @@ class UNet(nn.Module):
             # An upsampler must reach the size of the skip connection that follows it.
             target = list(skips[-1].shape[2:]) if len(skips) > 0 else list(h.shape[2:])
             h = block(h, emb, context, target)
-        return self.out(h)
+        return self.out(h).to(result_dtype)

@@ -172,7 +172,8 @@ class VAEDecode(nn.Module):
         self.decoder = vae.decoder
 
     def forward(self, latents: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.post_quant_conv(latents))
+        dtype = self.post_quant_conv.weight.dtype  # fp16 exports take and return float32
+        return self.decoder(self.post_quant_conv(latents.to(dtype))).to(latents.dtype)
 
 
 class VAEEncode(nn.Module):
@@ -184,4 +185,5 @@ class VAEEncode(nn.Module):
         self.quant_conv = vae.quant_conv
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        return self.quant_conv(self.encoder(image))
+        dtype = self.quant_conv.weight.dtype  # fp16 exports take and return float32
+        return self.quant_conv(self.encoder(image.to(dtype))).to(image.dtype)

@@ -84,6 +84,33 @@ class CheckpointExportTest {
     }
 
     @Test
+    void fp16ExportGeneratesWhatFp32Does() throws Exception {
+        Path file = dir.resolve("scaled.safetensors");
+        run(python(), "native/tests/fake_checkpoints.py", "single", "sd1-small", file.toString(), "fp32", "scaled");
+        Path fp32 = export(file, "fp32");
+        Path fp16 = dir.resolve("fp16-model");
+        run("./cppbuild.sh", "export", "--checkpoint", file.toString(), "--out", fp16.toString(), "--tokenizer",
+                tokenizer.toString(), "--dtype", "fp16");
+        assertThat(Files.size(fp16.resolve("unet.pt"))).isLessThan(Files.size(fp32.resolve("unet.pt")) * 6 / 10);
+        GenerationRequest request = GenerationRequest.of("a cat").withSize(64, 64).withSteps(3).withSeed(1);
+        int[] full;
+        int[] half;
+        try (StableDiffusion sd = StableDiffusion.load(fp32)) {
+            full = pixels(sd.generate(request).image());
+        }
+        try (StableDiffusion sd = StableDiffusion.load(fp16)) {
+            half = pixels(sd.generate(request).image());
+        }
+        int max = 0;
+        for (int i = 0; i < full.length; i++) {
+            for (int shift = 0; shift < 24; shift += 8) {
+                max = Math.max(max, Math.abs(((full[i] >> shift) & 255) - ((half[i] >> shift) & 255)));
+            }
+        }
+        assertThat(max).as("largest channel difference fp16 vs fp32").isBetween(0, 3);
+    }
+
+    @Test
     void exportRefusesANonEmptyOutputFolder() throws Exception {
         Path file = dir.resolve("sd1.safetensors");
         run(python(), "native/tests/fake_checkpoints.py", "single", "sd1-small", file.toString());
