@@ -56,7 +56,8 @@ final class GenerationOptions {
     @Option(names = {"--scheduler", "--sampler"}, description = "sampler: a diffusers class or AUTOMATIC1111 name (default: the model's)")
     String scheduler;
 
-    @Option(names = "--clip-skip", defaultValue = "1", description = "1 = last text-encoder layer, 2 = penultimate (default: 1)")
+    @Option(names = "--clip-skip", defaultValue = "1", description = "1 = last text-encoder layer, 2 = penultimate, as AUTOMATIC1111 counts;"
+            + " diffusers' clip_skip is one less (default: 1)")
     int clipSkip;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config override with diffusers' key, e.g. use_karras_sigmas=true")
