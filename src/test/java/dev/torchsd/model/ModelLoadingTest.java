@@ -100,6 +100,14 @@ class ModelLoadingTest {
     }
 
     @Test
+    void manifestSchedulerPredictionContradictsTheModel() throws IOException {
+        Path model = editManifest(m -> m.addProperty("prediction_type", "v_prediction"));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        assertThat(e.getMessage()).contains("model.json").contains("'scheduler.prediction_type'")
+                .contains("\"v_prediction\"").contains("found \"epsilon\"");
+    }
+
+    @Test
     void manifestVocabularyDisagreesWithTokenizer() throws IOException {
         Path model = editManifest(m -> m.getAsJsonObject("text_encoder").addProperty("vocab_size", 123));
         var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));

@@ -1,0 +1,44 @@
+package dev.torchsd.pipeline;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.torchsd.TestModels;
+import dev.torchsd.model.Device;
+import dev.torchsd.model.Model;
+import dev.torchsd.tensor.LibTorch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The manifest's prediction_type drives the scheduler even where the scheduler object leaves it out. */
+class ManifestPredictionTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void load() {
+        LibTorch.ensureLoaded();
+    }
+
+    @Test
+    void vPredictionModelWithoutSchedulerFieldUsesV() throws Exception {
+        Path folder = TestModels.copyOfBuiltin(tmp);
+        Path file = folder.resolve("model.json");
+        JsonObject m = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        m.addProperty("prediction_type", "v_prediction");
+        m.getAsJsonObject("scheduler").remove("prediction_type");
+        Files.writeString(file, m.toString());
+        try (Model model = Model.load(folder, Device.CPU)) {
+            Pipeline pipeline = new Pipeline(model);
+            GenerationRequest request = GenerationRequest.of("a cat").resolve(model.manifest());
+            assertEquals("v_prediction", pipeline.schedulerConfig(request).toJson().get("prediction_type").getAsString());
+            GenerationRequest overridden = request.withSchedulerOverride("prediction_type", "epsilon");
+            assertEquals("epsilon", pipeline.schedulerConfig(overridden).toJson().get("prediction_type").getAsString());
+        }
+    }
+}
