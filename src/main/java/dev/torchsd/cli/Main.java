@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         version = "torchsd 0.1.0",
         description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
         subcommands = {
+                EmbeddingCommand.class,
         })
 public final class Main {
 

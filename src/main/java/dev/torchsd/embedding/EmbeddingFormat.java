@@ -10,7 +10,7 @@ public record EmbeddingFormat(Container container, Layout layout) {
 
     /** The file format. */
     public enum Container {
-        SAFETENSORS("safetensors"),
+        SAFETENSORS("safetensors file"),
         TORCH_ARCHIVE("torch archive (.pt/.bin)");
 
         private final String description;

@@ -35,6 +35,19 @@ public record TextualInversion(Path file, EmbeddingFormat format, String default
     }
 
     /**
+     * The tokens the embedding adds under {@code token}, as diffusers names them: {@code token},
+     * {@code token_1}, …, {@code token_{n-1}} for n vectors.
+     */
+    public List<String> tokens(String token) {
+        List<String> tokens = new java.util.ArrayList<>(vectorCount());
+        tokens.add(token);
+        for (int i = 1; i < vectorCount(); i++) {
+            tokens.add(token + "_" + i);
+        }
+        return tokens;
+    }
+
+    /**
      * The vectors for a text encoder of {@code hiddenSize} (768 for SD 1.x, 1024 for SD 2.x).
      *
      * @throws EmbeddingException for an SDXL embedding, or when the width differs
