@@ -97,9 +97,27 @@ public final class RestrictedUnpickler {
      * Reads one pickle, replacing each tensor by {@code resolver}'s result as soon as it is built.
      */
     public static Object load(byte[] pickle, String source, TensorResolver resolver) {
-        RestrictedUnpickler unpickler = new RestrictedUnpickler(pickle, source, resolver);
+        Result result = loadFrom(pickle, 0, source, resolver);
+        if (result.end() != pickle.length) {
+            throw new EmbeddingException(source + ": corrupt: " + (pickle.length - result.end()) + " bytes after the pickle's STOP");
+        }
+        return result.value();
+    }
+
+    /** A value and the offset just after the STOP opcode that ended its pickle. */
+    public record Result(Object value, int end) {
+    }
+
+    /**
+     * Reads the pickle that starts at {@code offset} of {@code data}, which may hold more after it
+     * (PyTorch's legacy format is several pickles in a row).
+     */
+    public static Result loadFrom(byte[] data, int offset, String source, TensorResolver resolver) {
+        RestrictedUnpickler unpickler = new RestrictedUnpickler(data, source, resolver);
+        unpickler.position = offset;
         try {
-            return unpickler.run();
+            Object value = unpickler.run();
+            return new Result(value, unpickler.position);
         } catch (StackOverflowError e) {
             // only a value that contains itself (built through the memo) can nest this deep
             throw unpickler.error("corrupt: a value that contains itself");
@@ -315,6 +333,9 @@ public final class RestrictedUnpickler {
         }
         if (!(parts.get(2) instanceof String key) || !(parts.get(3) instanceof String location)) {
             throw error("corrupt: persistent id at byte " + at + " needs a string key and location: " + describe(pid));
+        }
+        if (parts.size() > 5 && parts.get(5) != null) {
+            throw error("persistent id at byte " + at + " is a view of another storage (legacy torch format); not read");
         }
         long count = nonNegative(parts.get(4), "storage size", at);
         return new TorchStorageRef(STORAGE_TYPES.get(type.qualifiedName()), key, location, count);

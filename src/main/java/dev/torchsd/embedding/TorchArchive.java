@@ -15,19 +15,17 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
- * A file written by {@code torch.save} (PyTorch 1.6 and later): a zip archive holding
+ * A file written by {@code torch.save}: since PyTorch 1.6 a zip archive holding
  * {@code <name>/data.pkl}, the pickled object, and one entry {@code <name>/data/<key>} per storage
  * with its raw little-endian bytes.
  *
  * <p>The pickle is read by {@link RestrictedUnpickler} (data only, nothing executed); each tensor it
  * describes is read here, right away, into a contiguous {@link StoredTensor}. Only the elements the
  * tensor's view covers are read — a file may save a slice of a larger table — and every size the
- * pickle claims is checked against the archive entry before anything is allocated.
+ * pickle claims is checked against the archive entry before anything is allocated. Files in the
+ * older, non-zip format are handed to {@link LegacyTorchFile}.
  */
 public final class TorchArchive {
-
-    /** The largest tensor read (elements): far above any embedding, far below the heap. */
-    public static final long MAX_TENSOR_ELEMENTS = 64L * 1024 * 1024;
 
     /** The largest pickle read; an embedding's pickle is a few hundred bytes. */
     public static final long MAX_PICKLE_BYTES = 64L * 1024 * 1024;
@@ -50,8 +48,7 @@ public final class TorchArchive {
         try {
             byte[] start = SafetensorsFile.firstBytes(file, LEGACY_MAGIC.length);
             if (Arrays.equals(start, LEGACY_MAGIC)) {
-                throw new EmbeddingException(file + ": written by PyTorch's legacy (pre-1.6) serialization, which torchsd does not read;"
-                        + " re-save it with a current torch (torch.save(torch.load(f), f)) or convert it to safetensors");
+                return LegacyTorchFile.load(file);
             }
         } catch (IOException e) {
             throw new EmbeddingException(file + ": cannot read: " + e.getMessage(), e);
@@ -109,73 +106,24 @@ public final class TorchArchive {
         if (entry == null || storage.key().contains("/") || storage.key().contains("..")) {
             throw new EmbeddingException(where + ": the storage entry is missing from the archive");
         }
+        StridedView view = StridedView.of(where, tensor);
         int elementSize = storage.dtype().byteSize();
-        long viewElements;
-        long lastIndex;
-        try {
-            viewElements = StoredTensor.elementCount(tensor.size());
-            lastIndex = tensor.storageOffset();
-            for (int d = 0; d < tensor.size().length; d++) {
-                if (tensor.size()[d] > 0) {
-                    lastIndex = Math.addExact(lastIndex, Math.multiplyExact(tensor.size()[d] - 1, tensor.stride()[d]));
-                }
-            }
-        } catch (ArithmeticException e) {
-            throw new EmbeddingException(where + ": size " + Arrays.toString(tensor.size()) + " is impossibly large");
-        }
-        if (viewElements > MAX_TENSOR_ELEMENTS) {
-            throw new EmbeddingException(where + ": " + viewElements + " elements, more than the " + MAX_TENSOR_ELEMENTS + " an embedding may have");
-        }
-        if (viewElements > 0 && lastIndex >= storage.elementCount()) {
-            throw new EmbeddingException(where + ": the view (offset " + tensor.storageOffset() + ", size " + Arrays.toString(tensor.size())
-                    + ", stride " + Arrays.toString(tensor.stride()) + ") reaches element " + lastIndex + " of a storage of " + storage.elementCount());
-        }
-        long storageBytes = storage.elementCount() * elementSize; // elementCount ≤ lastIndex bound is not implied; checked below
-        if (storage.elementCount() > Long.MAX_VALUE / elementSize || entry.getSize() != storageBytes) {
+        if (storage.elementCount() > Long.MAX_VALUE / elementSize || entry.getSize() != storage.elementCount() * elementSize) {
             throw new EmbeddingException(where + ": the storage entry has " + entry.getSize() + " bytes, the pickle says "
                     + storage.elementCount() + " × " + elementSize + " (truncated or corrupt archive)");
         }
-        byte[] contiguous = new byte[Math.toIntExact(viewElements * elementSize)];
-        if (viewElements == 0) {
-            return new StoredTensor(where, storage.dtype(), tensor.size(), contiguous);
-        }
-        long firstIndex = tensor.storageOffset();
-        int spanBytes = Math.toIntExact((lastIndex - firstIndex + 1) * elementSize);
-        if (spanBytes > (MAX_TENSOR_ELEMENTS * 4)) {
-            throw new EmbeddingException(where + ": the view spans " + spanBytes + " bytes of its storage; too sparse to read");
-        }
+        int spanBytes = Math.toIntExact(view.spanBytes());
         byte[] span;
         try (InputStream in = zip.getInputStream(entry)) {
-            in.skipNBytes(firstIndex * elementSize);
+            in.skipNBytes(view.firstIndex() * elementSize);
             span = in.readNBytes(spanBytes);
         } catch (IOException e) {
-            throw new EmbeddingException(where + ": cannot read the storage: " + e.getMessage(), e);
+            throw new EmbeddingException(where + ": cannot read the storage (truncated archive?): " + e.getMessage(), e);
         }
         if (span.length != spanBytes) {
             throw new EmbeddingException(where + ": the storage entry ends early (truncated archive)");
         }
-        gather(span, elementSize, tensor.size(), tensor.stride(), contiguous);
-        return new StoredTensor(where, storage.dtype(), tensor.size(), contiguous);
-    }
-
-    /** Copies a strided view (indices relative to its first element) into row-major order. */
-    private static void gather(byte[] span, int elementSize, long[] size, long[] stride, byte[] out) {
-        int rank = size.length;
-        long[] index = new long[rank];
-        int elements = out.length / elementSize;
-        for (int i = 0; i < elements; i++) {
-            long source = 0;
-            for (int d = 0; d < rank; d++) {
-                source += index[d] * stride[d];
-            }
-            System.arraycopy(span, (int) (source * elementSize), out, i * elementSize, elementSize);
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++index[d] < size[d]) {
-                    break;
-                }
-                index[d] = 0;
-            }
-        }
+        return view.gather(span);
     }
 
     private static byte[] readEntry(Path file, ZipFile zip, ZipEntry entry, long limit) throws IOException {
