@@ -13,6 +13,10 @@ import picocli.CommandLine.Command;
         version = "torchsd 0.1.0",
         description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
         subcommands = {
+                GenerateCommand.class,
+                CompareCommand.class,
+                BenchTraceCommand.class,
+                TokenizeCommand.class,
                 EmbeddingCommand.class,
         })
 public final class Main {

@@ -41,6 +41,12 @@ public interface Scheduler extends AutoCloseable {
     /** One denoising step at loop index {@code index}; stochastic samplers draw from {@code generator}. */
     Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator);
 
+    /**
+     * Noises a clean sample to the noise level of loop index {@code index} (image-to-image starts the
+     * loop there): diffusers' {@code add_noise(original, noise, timesteps()[index])}.
+     */
+    Tensor addNoise(Tensor original, Tensor noise, int index);
+
     /** Releases tensors kept between steps. */
     @Override
     void close();

@@ -1,0 +1,101 @@
+"""CLIP's text transformer (Hugging Face CLIPTextModel layout, as SD 1.x checkpoints store it under
+`cond_stage_model.transformer.text_model.`).
+
+The export takes token *embeddings*, not ids: Java owns the token-embedding table, so textual
+inversion can append rows without re-exporting. `skip_layers` returns an earlier layer's hidden
+states (clip skip), passed through the final layer norm as diffusers and AUTOMATIC1111 do.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .attention import causal_attention, merge_heads, split_heads
+from .config import TextConfig
+
+
+class QuickGELU(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(1.702 * x)
+
+
+class GELU(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.gelu(x)
+
+
+class Embeddings(nn.Module):
+    def __init__(self, cfg: TextConfig):
+        super().__init__()
+        self.token_embedding = nn.Embedding(cfg.vocab_size, cfg.hidden_size)
+        self.position_embedding = nn.Embedding(cfg.max_length, cfg.hidden_size)
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, cfg: TextConfig):
+        super().__init__()
+        self.heads = cfg.num_heads
+        self.q_proj = nn.Linear(cfg.hidden_size, cfg.hidden_size)
+        self.k_proj = nn.Linear(cfg.hidden_size, cfg.hidden_size)
+        self.v_proj = nn.Linear(cfg.hidden_size, cfg.hidden_size)
+        self.out_proj = nn.Linear(cfg.hidden_size, cfg.hidden_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q = split_heads(self.q_proj(x), self.heads)
+        k = split_heads(self.k_proj(x), self.heads)
+        v = split_heads(self.v_proj(x), self.heads)
+        return self.out_proj(merge_heads(causal_attention(q, k, v)))
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: TextConfig):
+        super().__init__()
+        self.fc1 = nn.Linear(cfg.hidden_size, cfg.intermediate_size)
+        self.activation = QuickGELU() if cfg.hidden_act == "quick_gelu" else GELU()
+        self.fc2 = nn.Linear(cfg.intermediate_size, cfg.hidden_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.activation(self.fc1(x)))
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, cfg: TextConfig):
+        super().__init__()
+        self.self_attn = SelfAttention(cfg)
+        self.layer_norm1 = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
+        self.mlp = MLP(cfg)
+        self.layer_norm2 = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.self_attn(self.layer_norm1(x))
+        return x + self.mlp(self.layer_norm2(x))
+
+
+class Encoder(nn.Module):
+    def __init__(self, cfg: TextConfig):
+        super().__init__()
+        self.layers = nn.ModuleList([EncoderLayer(cfg) for _ in range(cfg.num_layers)])
+
+
+class TextModel(nn.Module):
+    """forward(inputs_embeds (B, T, H), skip_layers) -> hidden states (B, T, H)."""
+
+    def __init__(self, cfg: TextConfig):
+        super().__init__()
+        self.embeddings = Embeddings(cfg)
+        self.encoder = Encoder(cfg)
+        self.final_layer_norm = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
+
+    def forward(self, inputs_embeds: torch.Tensor, skip_layers: int) -> torch.Tensor:
+        tokens = inputs_embeds.shape[1]
+        x = inputs_embeds + self.embeddings.position_embedding.weight[:tokens].unsqueeze(0)
+        last = len(self.encoder.layers) - skip_layers
+        i = 0
+        for layer in self.encoder.layers:
+            if i < last:
+                x = layer(x)
+            i += 1
+        return self.final_layer_norm(x)
+
+    def embed_ids(self, ids: torch.Tensor) -> torch.Tensor:
+        """Python-side convenience for tests; Java does this lookup itself."""
+        return self.embeddings.token_embedding(ids)

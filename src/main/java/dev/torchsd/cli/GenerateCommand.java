@@ -1,0 +1,86 @@
+package dev.torchsd.cli;
+
+import dev.torchsd.StableDiffusion;
+import dev.torchsd.TorchsdException;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.GenerationResult;
+import dev.torchsd.pipeline.ProgressListener;
+import dev.torchsd.pipeline.StepObserver;
+import dev.torchsd.trace.TraceRecorder;
+import dev.torchsd.trace.TraceWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code torchsd generate}: a prompt to a PNG. */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Generate images from a prompt and write them as PNG files with their parameters.")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    GenerationOptions options;
+
+    @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "images from one noise tensor (default: 1)")
+    int batch;
+
+    @Option(names = {"-o", "--out"}, defaultValue = "output.png", description = "PNG to write; a batch writes NAME-1.png, NAME-2.png, ... (default: output.png)")
+    Path out;
+
+    @Option(names = "--trace", paramLabel = "DIR", description = "record every step into DIR: trace.json, trace.csv and"
+            + " sheet.png (previews of the predicted image, norms and cosine of eps(neg)/eps(pos))")
+    Path trace;
+
+    @Option(names = "--trace-decode", description = "trace previews through the real VAE instead of the cheap linear map")
+    boolean traceDecode;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        checkWritable(out);
+        if (trace != null) {
+            TraceWriter.checkWritable(trace);
+        }
+        long seed = options.resolveSeed();
+        try (StableDiffusion sd = options.open()) {
+            GenerationRequest request = options.request(seed, batch).resolve(sd.model().manifest());
+            TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd.model(), traceDecode);
+            GenerationResult result = sd.generate(request,
+                    options.quiet ? ProgressListener.NONE : new TerminalProgress(request.steps()),
+                    recorder == null ? StepObserver.NONE : recorder);
+            result.warnings().forEach(w -> err.println("warning: " + w));
+            List<Path> files = result.saveAll(out);
+            files.forEach(spec.commandLine().getOut()::println);
+            if (recorder != null) {
+                TraceWriter.write(trace, recorder, result);
+                err.println("trace written to " + trace);
+            }
+            err.println("seed " + seed + ", " + result.sampler() + ", " + request.steps() + " steps, "
+                    + request.width() + "x" + request.height());
+        }
+        return 0;
+    }
+
+    static void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new TorchsdException("cannot write " + file + ": folder " + dir + " does not exist");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new TorchsdException("cannot write " + file + ": folder " + dir + " is not writable");
+        }
+        if (Files.isDirectory(file)) {
+            throw new TorchsdException("cannot write " + file + ": it is a folder");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.torchsd.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.torchsd.TorchsdException;
+import dev.torchsd.model.BuiltinModel;
+import dev.torchsd.model.Manifest;
+import dev.torchsd.tokenizer.ClipTokenizer;
+import dev.torchsd.tokenizer.Encoding;
+import dev.torchsd.tokenizer.TokenizerConfig;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code torchsd tokenize}: shows the CLIP token ids of texts, the way one inspects
+ * {@code tokenizer.convert_ids_to_tokens} in Python, to compare with diffusers token by token.
+ */
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = {"Show the CLIP token ids and tokens of each TEXT (with start and end of text).",
+                "Without --model or --vocab the built-in model's vocabulary is used."})
+public final class TokenizeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true)
+    Source source;
+
+    static final class Source {
+        @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+                description = "a torchsd model folder (model.json) or a diffusers folder with tokenizer/vocab.json")
+        Path model;
+
+        @Option(names = "--vocab", paramLabel = "PATH",
+                description = "a folder with vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz")
+        Path vocab;
+    }
+
+    @Option(names = "--pad", description = "pad (or truncate, keeping the end of text) to 77 ids, as the text encoder gets them")
+    boolean pad;
+
+    @Option(names = "--pad-id", paramLabel = "ID",
+            description = "the id --pad fills with (default: the model's; <|endoftext|> for --vocab)")
+    Integer padId;
+
+    @Option(names = "--json", description = "one JSON object per TEXT: {\"text\", \"ids\", \"tokens\"[, \"truncated\"]}")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "TEXT", description = "the texts to tokenize")
+    List<String> texts;
+
+    @Override
+    public Integer call() {
+        ClipTokenizer tokenizer = loadTokenizer();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+        for (int n = 0; n < texts.size(); n++) {
+            String text = texts.get(n);
+            int[] full = tokenizer.encode(text);
+            int[] ids = full;
+            Integer truncated = null;
+            if (pad) {
+                Encoding encoding = tokenizer.encodePadded(text);
+                ids = encoding.ids();
+                truncated = encoding.truncated();
+            }
+            warnIfTooLong(tokenizer, full, n + 1, err);
+            List<String> tokens = tokenizer.idsToTokens(ids);
+            if (json) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("text", text);
+                line.put("ids", ids);
+                line.put("tokens", tokens);
+                if (truncated != null) {
+                    line.put("truncated", truncated);
+                }
+                out.println(gson.toJson(line));
+            } else {
+                printTable(out, gson.toJson(text), ids, tokens, full.length, tokenizer.padId());
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private ClipTokenizer loadTokenizer() {
+        if (source != null && source.vocab != null) {
+            return withPadId(source.vocab, padId, null);
+        }
+        Path folder = source != null && source.model != null ? source.model : BuiltinModel.folder();
+        if (Files.isRegularFile(folder.resolve(Manifest.FILE_NAME))) {
+            Manifest manifest = Manifest.read(folder);
+            return withPadId(folder.resolve(manifest.tokenizer()), padId, manifest.textEncoder().padTokenId());
+        }
+        Path tokenizerFolder = folder.resolve("tokenizer");
+        if (!Files.isDirectory(tokenizerFolder)) {
+            throw new TorchsdException(folder + ": not a model folder (expected " + Manifest.FILE_NAME
+                    + " or a tokenizer/ folder with vocab.json and merges.txt)");
+        }
+        ClipTokenizer eosPadded = ClipTokenizer.fromFolder(tokenizerFolder, 0);
+        int declared = TokenizerConfig.padToken(tokenizerFolder)
+                .map(token -> eosPadded.tokensToIds(List.of(token))[0])
+                .orElse(eosPadded.eosId());
+        return ClipTokenizer.fromFolder(tokenizerFolder, padId != null ? padId : declared);
+    }
+
+    /** Loads {@code path} with the explicit pad id, else the model's, else end-of-text. */
+    private static ClipTokenizer withPadId(Path path, Integer explicit, Integer modelPadId) {
+        if (explicit != null) {
+            return ClipTokenizer.load(path, explicit);
+        }
+        if (modelPadId != null) {
+            return ClipTokenizer.load(path, modelPadId);
+        }
+        ClipTokenizer probe = ClipTokenizer.load(path, 0);
+        return ClipTokenizer.load(path, probe.eosId());
+    }
+
+    /** As diffusers: a prompt longer than 77 ids loses its end, and the user should see which words. */
+    private void warnIfTooLong(ClipTokenizer tokenizer, int[] full, int number, PrintWriter err) {
+        int lost = full.length - tokenizer.maxLength();
+        if (lost <= 0) {
+            return;
+        }
+        String dropped = tokenizer.decode(Arrays.copyOfRange(full, tokenizer.maxLength() - 1, full.length - 1));
+        err.println("warning: TEXT " + number + " has " + lost + " token(s) more than CLIP's " + tokenizer.maxLength()
+                + (pad ? "; truncated, dropping: " : "; generation truncates it, dropping: ") + dropped);
+        err.flush();
+    }
+
+    private static void printTable(PrintWriter out, String quotedText, int[] ids, List<String> tokens, int unpadded,
+                                   int padId) {
+        out.println(quotedText + ": " + Math.min(unpadded, ids.length) + " ids"
+                + (ids.length > unpadded ? " + " + (ids.length - unpadded) + " padding" : ""));
+        out.println(String.format("%7s  %6s  %s", "pos", "id", "token"));
+        int shown = ids.length;
+        while (shown > unpadded && shown > 0 && ids[shown - 1] == padId) {
+            shown--;
+        }
+        for (int i = 0; i < shown; i++) {
+            out.println(String.format("%7d  %6d  %s", i, ids[i], tokens.get(i)));
+        }
+        if (shown < ids.length) {
+            out.println(String.format("%7s  %6d  %s  (padding)", shown + ".." + (ids.length - 1), padId, tokens.get(shown)));
+        }
+    }
+}

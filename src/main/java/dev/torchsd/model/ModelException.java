@@ -1,0 +1,14 @@
+package dev.torchsd.model;
+
+import dev.torchsd.TorchsdException;
+
+/** A model folder, manifest, TorchScript file or device that cannot be used; the message says which and why. */
+public class ModelException extends TorchsdException {
+    public ModelException(String message) {
+        super(message);
+    }
+
+    public ModelException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

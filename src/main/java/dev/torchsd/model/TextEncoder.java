@@ -1,0 +1,131 @@
+package dev.torchsd.model;
+
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NamedTensor;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.named_parameter_iterator;
+import org.bytedeco.pytorch.named_parameter_list;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The CLIP text encoder. The export takes token embeddings, not ids: this class owns the
+ * token-embedding table (taken from the export's parameter at load), looks the ids up itself,
+ * and can append rows to the table (textual inversion) without touching the export.
+ */
+public final class TextEncoder implements AutoCloseable {
+    private final TorchScriptModule module;
+    private final Manifest.TextEncoderSpec spec;
+    private Tensor tokenTable;
+
+    TextEncoder(TorchScriptModule module, Manifest.TextEncoderSpec spec) {
+        this.module = module;
+        this.spec = spec;
+        this.tokenTable = findParameter(module, spec.tokenEmbedding());
+        long[] shape = Tensors.shape(tokenTable);
+        if (shape.length != 2 || shape[0] != spec.vocabSize() || shape[1] != spec.hiddenSize()) {
+            throw new ModelException(module.file() + ": token embedding '" + spec.tokenEmbedding() + "' has shape "
+                    + java.util.Arrays.toString(shape) + ", the manifest says [" + spec.vocabSize() + ", "
+                    + spec.hiddenSize() + "]");
+        }
+    }
+
+    private static Tensor findParameter(TorchScriptModule module, String name) {
+        try (PointerScope scope = new PointerScope()) {
+            named_parameter_list list = module.jit().named_parameters(true);
+            for (named_parameter_iterator it = list.begin(); it.notEquals(list.end()); it = it.increment()) {
+                NamedTensor named = it.access();
+                if (name.equals(named.name().getString())) {
+                    return Tensors.keep(named.value().detach());
+                }
+            }
+        }
+        throw new ModelException(module.file() + ": no parameter named '" + name + "' (the manifest's"
+                + " text_encoder.token_embedding)");
+    }
+
+    public int hiddenSize() {
+        return spec.hiddenSize();
+    }
+
+    public int numLayers() {
+        return spec.numLayers();
+    }
+
+    /** Rows in the token-embedding table: the base vocabulary plus appended textual-inversion rows. */
+    public synchronized long tokenCount() {
+        return tokenTable.size(0);
+    }
+
+    /** The current token-embedding table (vocabulary × hidden). Do not close it; it may be replaced by {@link #appendRows}. */
+    public synchronized Tensor tokenTable() {
+        return tokenTable;
+    }
+
+    /** Appends rows (n × hidden) to the token-embedding table; returns the id of the first new row. */
+    public synchronized long appendRows(Tensor rows) {
+        long[] shape = Tensors.shape(rows);
+        if (shape.length != 2 || shape[1] != spec.hiddenSize()) {
+            throw new ModelException("embedding rows of shape " + java.util.Arrays.toString(shape)
+                    + " do not fit the text encoder (hidden size " + spec.hiddenSize() + ")");
+        }
+        long first = tokenTable.size(0);
+        Tensor old = tokenTable;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor converted = rows.to(old.device(), old.scalar_type());
+            Tensor grown = torch.cat(new TensorVector(old, converted), 0);
+            tokenTable = Tensors.keep(grown);
+        }
+        old.close();
+        return first;
+    }
+
+    /** Looks up token ids: (batch, tokens) ids -> (batch, tokens, hidden) embeddings. */
+    public synchronized Tensor embed(int[][] ids) {
+        int batch = ids.length;
+        int tokens = ids[0].length;
+        long[] flat = new long[batch * tokens];
+        for (int b = 0; b < batch; b++) {
+            if (ids[b].length != tokens) {
+                throw new IllegalArgumentException("all rows of ids must have the same length");
+            }
+            for (int t = 0; t < tokens; t++) {
+                int id = ids[b][t];
+                if (id < 0 || id >= tokenTable.size(0)) {
+                    throw new IllegalArgumentException("token id " + id + " outside the table of " + tokenTable.size(0));
+                }
+                flat[b * tokens + t] = id;
+            }
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor index = torch.tensor(flat).to(tokenTable.device(), torch.ScalarType.Long);
+            Tensor rows = tokenTable.index_select(0, index).reshape(batch, tokens, spec.hiddenSize());
+            return Tensors.keep(rows);
+        }
+    }
+
+    /**
+     * Runs the transformer on token embeddings (batch, tokens, hidden). {@code clipSkip} follows
+     * AUTOMATIC1111: 1 = the last layer's output, 2 = the penultimate layer's, each through the final layer norm.
+     */
+    public Tensor encodeEmbeddings(Tensor embeddings, int clipSkip) {
+        if (clipSkip < 1 || clipSkip > spec.numLayers()) {
+            throw new ModelException("clip skip " + clipSkip + " is outside 1.." + spec.numLayers());
+        }
+        return module.forward(embeddings, (long) (clipSkip - 1));
+    }
+
+    /** {@link #embed} then {@link #encodeEmbeddings}. */
+    public Tensor encode(int[][] ids, int clipSkip) {
+        try (Tensor embeddings = embed(ids)) {
+            return encodeEmbeddings(embeddings, clipSkip);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        tokenTable.close();
+        module.close();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.torchsd.model;
+
+import dev.torchsd.tensor.LibTorch;
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One exported TorchScript network, loaded once onto a device, called from any thread.
+ * Every call runs without autograd; errors from libtorch become {@link ModelException}s that
+ * name the file.
+ */
+final class TorchScriptModule implements AutoCloseable {
+    private final Path file;
+    private final JitModule module;
+
+    private TorchScriptModule(Path file, JitModule module) {
+        this.file = file;
+        this.module = module;
+    }
+
+    static TorchScriptModule load(Path file, Device device) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelException("TorchScript file not found: " + file);
+        }
+        if (!Files.isReadable(file)) {
+            throw new ModelException("TorchScript file not readable: " + file);
+        }
+        LibTorch.ensureLoaded();
+        try {
+            JitModule module = torch.load(file.toString(), new DeviceOptional(device.toTorch()), false);
+            module.eval();
+            return new TorchScriptModule(file, module);
+        } catch (RuntimeException e) {
+            throw new ModelException(file + ": not a TorchScript file this libtorch can load ("
+                    + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    JitModule jit() {
+        return module;
+    }
+
+    /**
+     * Calls forward with the given arguments (Tensor, Long, Double or Boolean) and returns its tensor
+     * result, owned by the caller. Every temporary of the call (argument vector, IValues, guard) is freed
+     * before it returns.
+     */
+    Tensor forward(Object... args) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            IValueVector inputs = new IValueVector();
+            for (Object arg : args) {
+                inputs.push_back(toIValue(arg));
+            }
+            IValue out = module.forward(inputs);
+            // toTensor() is a view into the IValue: copy the handle (not the data) and keep it past the scope
+            return Tensors.keep(new Tensor(out.toTensor()));
+        } catch (RuntimeException e) {
+            throw new ModelException(file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    private static IValue toIValue(Object arg) {
+        if (arg instanceof Tensor t) {
+            return new IValue(t);
+        } else if (arg instanceof Long l) {
+            return new IValue(l.longValue());
+        } else if (arg instanceof Integer i) {
+            return new IValue((long) i);
+        } else if (arg instanceof Double d) {
+            return new IValue(d.doubleValue());
+        } else if (arg instanceof Boolean b) {
+            return new IValue(b.booleanValue());
+        }
+        throw new IllegalArgumentException("unsupported TorchScript argument: " + arg);
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "no message";
+        }
+        String line = message.strip().lines().findFirst().orElse("");
+        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+    }
+
+    @Override
+    public void close() {
+        module.close();
+    }
+}

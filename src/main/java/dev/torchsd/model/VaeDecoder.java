@@ -1,0 +1,28 @@
+package dev.torchsd.model;
+
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/** The VAE decoder: latents -> image in [-1, 1], (batch, 3, scale*h, scale*w). */
+public final class VaeDecoder implements AutoCloseable {
+    private final TorchScriptModule module;
+    private final Manifest.VaeSpec spec;
+
+    VaeDecoder(TorchScriptModule module, Manifest.VaeSpec spec) {
+        this.module = module;
+        this.spec = spec;
+    }
+
+    /** Decodes denoised latents, dividing them by the manifest's scaling factor first (as diffusers does). */
+    public Tensor decode(Tensor latents) {
+        try (PointerScope scope = new PointerScope()) {
+            return Tensors.keep(module.forward(latents.div(Tensors.scalar(spec.scalingFactor()))));
+        }
+    }
+
+    @Override
+    public void close() {
+        module.close();
+    }
+}

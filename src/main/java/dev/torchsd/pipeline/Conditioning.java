@@ -1,0 +1,59 @@
+package dev.torchsd.pipeline;
+
+import dev.torchsd.model.Model;
+import dev.torchsd.tokenizer.Encoding;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.List;
+
+/**
+ * The text conditioning of a request, encoded once: {@code [negative x B; positive x B]} for calls
+ * inside the negative-prompt window, {@code [empty x B; positive x B]} outside it, and
+ * {@code positive x B} alone without guidance. The tensors belong to the caller's PointerScope.
+ */
+final class Conditioning {
+    private final Tensor withNegative;
+    private final Tensor withoutNegative;
+
+    private Conditioning(Tensor withNegative, Tensor withoutNegative) {
+        this.withNegative = withNegative;
+        this.withoutNegative = withoutNegative;
+    }
+
+    static Conditioning encode(Model model, GenerationRequest r, NegativeWindow.Resolved window, List<String> warnings) {
+        Tensor positive = repeat(encodeOne(model, r.prompt(), r.clipSkip(), "prompt", warnings), r.batchSize());
+        if (!r.usesGuidance()) {
+            return new Conditioning(positive, positive);
+        }
+        Tensor withNegative = window.never() ? null : guidanceBatch(
+                encodeOne(model, r.negativePrompt(), r.clipSkip(), "negative prompt", warnings), positive, r.batchSize());
+        Tensor withoutNegative = window.always() ? null
+                : r.negativePrompt().isEmpty() && withNegative != null ? withNegative
+                : guidanceBatch(encodeOne(model, "", r.clipSkip(), "empty prompt", warnings), positive, r.batchSize());
+        return new Conditioning(withNegative, withoutNegative);
+    }
+
+    /** The context for a U-Net call, by whether the negative prompt is active there. */
+    Tensor at(boolean negativeActive) {
+        return negativeActive ? withNegative : withoutNegative;
+    }
+
+    private static Tensor guidanceBatch(Tensor unconditional, Tensor positive, int batch) {
+        return torch.cat(new TensorVector(repeat(unconditional, batch), positive), 0);
+    }
+
+    private static Tensor encodeOne(Model model, String text, int clipSkip, String what, List<String> warnings) {
+        Encoding encoding = model.tokenizer().encodePadded(text);
+        if (encoding.truncated() > 0) {
+            warnings.add("the " + what + " is longer than " + model.tokenizer().maxLength() + " tokens: "
+                    + encoding.truncated() + " token(s) were truncated");
+        }
+        return model.textEncoder().encode(new int[][] {encoding.ids()}, clipSkip);
+    }
+
+    private static Tensor repeat(Tensor oneRow, int batch) {
+        return batch == 1 ? oneRow : oneRow.repeat(batch, 1, 1);
+    }
+}

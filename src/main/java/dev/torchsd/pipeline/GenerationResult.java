@@ -1,0 +1,66 @@
+package dev.torchsd.pipeline;
+
+import dev.torchsd.image.Infotext;
+import dev.torchsd.image.PngWriter;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The images of one request, with what made them.
+ *
+ * @param request   the request with the model's defaults filled in
+ * @param modelName the manifest's model name
+ * @param sampler   the scheduler's canonical name
+ * @param images    one image per batch entry
+ * @param warnings  things the user should know (e.g. a prompt truncated to 77 tokens)
+ */
+public record GenerationResult(GenerationRequest request, String modelName, String sampler,
+                               List<BufferedImage> images, List<String> warnings) {
+
+    public GenerationResult {
+        images = List.copyOf(images);
+        warnings = List.copyOf(warnings);
+    }
+
+    public BufferedImage image() {
+        return images.get(0);
+    }
+
+    /** AUTOMATIC1111's "parameters" text for these images. */
+    public String infotext() {
+        return Infotext.format(request, sampler, modelName);
+    }
+
+    /** Writes the first image as a PNG with the infotext; the file appears whole or not at all. */
+    public Path save(Path file) {
+        PngWriter.write(images.get(0), infotext(), file);
+        return file;
+    }
+
+    /**
+     * Writes every image: a batch of one to {@code file}, a larger batch to {@code name-1.png},
+     * {@code name-2.png}, ... beside it. Returns the files written.
+     */
+    public List<Path> saveAll(Path file) {
+        if (images.size() == 1) {
+            return List.of(save(file));
+        }
+        List<Path> written = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            Path target = numbered(file, i + 1);
+            PngWriter.write(images.get(i), infotext(), target);
+            written.add(target);
+        }
+        return written;
+    }
+
+    static Path numbered(Path file, int n) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String numbered = dot > 0 ? name.substring(0, dot) + "-" + n + name.substring(dot) : name + "-" + n;
+        return file.resolveSibling(numbered);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.torchsd.pipeline;
+
+import dev.torchsd.TorchsdException;
+
+/** A generation request with an invalid value; the message names the field, the value and the allowed range. */
+public class RequestException extends TorchsdException {
+    public RequestException(String message) {
+        super(message);
+    }
+}

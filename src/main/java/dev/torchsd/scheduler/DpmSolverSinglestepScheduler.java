@@ -1,0 +1,130 @@
+package dev.torchsd.scheduler;
+
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * DPM-Solver++ singlestep (Lu et al. 2022; AUTOMATIC1111's "DPM++ 2S"): the steps are grouped
+ * (orders 1, 2, 1, 2, ...); a second-order step starts again from the sample at the beginning of its
+ * group and uses the model output at the group's intermediate point. Timesteps always use diffusers'
+ * linspace rule for this sampler. {@code solver_order} 1 or 2.
+ */
+final class DpmSolverSinglestepScheduler extends SolverScheduler {
+    static final String NAME = "DPMSolverSinglestepScheduler";
+
+    private final boolean plusPlus;
+    private final boolean midpoint;
+    private final int solverOrder;
+    private final boolean thresholdingOn;
+    private final int[] orders;
+    private final Tensor[] modelOutputs;
+    private Tensor groupSample;
+
+    DpmSolverSinglestepScheduler(SchedulerConfig config, int steps) {
+        super(NAME, config, steps);
+        String algorithm = config.string("algorithm_type", "dpmsolver++");
+        if (!algorithm.equals("dpmsolver++") && !algorithm.equals("dpmsolver")) {
+            throw new SchedulerException(NAME + ": algorithm_type '" + algorithm
+                    + "' is not supported; expected dpmsolver++ or dpmsolver");
+        }
+        plusPlus = algorithm.equals("dpmsolver++");
+        String solverType = config.string("solver_type", "midpoint");
+        if (!solverType.equals("midpoint") && !solverType.equals("heun")) {
+            solverType = "midpoint";
+        }
+        midpoint = solverType.equals("midpoint");
+        solverOrder = config.integer("solver_order", 2);
+        if (solverOrder < 1 || solverOrder > 2) {
+            throw new SchedulerException(NAME + ": solver_order must be 1 or 2 in torchsd, found " + solverOrder);
+        }
+        boolean finalSigmaZero = config.string("final_sigmas_type", "zero").equals("zero");
+        if (!plusPlus && finalSigmaZero) {
+            throw new SchedulerException(NAME + ": final_sigmas_type 'zero' is not supported with algorithm_type "
+                    + "'dpmsolver'; set final_sigmas_type=sigma_min");
+        }
+        boolean lowerOrderFinal = config.flag("lower_order_final", true) || steps % solverOrder != 0 || finalSigmaZero;
+        thresholdingOn = config.flag("thresholding", false);
+        plan(config, null, false);
+        orders = orderList(steps, solverOrder, lowerOrderFinal);
+        modelOutputs = new Tensor[solverOrder];
+    }
+
+    /** The solver order of each step: 1, 2, 1, 2, ... ending in first-order steps when lower_order_final. */
+    static int[] orderList(int steps, int order, boolean lowerOrderFinal) {
+        int[] orders = new int[steps];
+        if (order == 1) {
+            java.util.Arrays.fill(orders, 1);
+            return orders;
+        }
+        for (int i = 0; i < steps; i++) {
+            orders[i] = i % 2 == 0 ? 1 : 2;
+        }
+        if (lowerOrderFinal && steps % 2 == 0) {
+            orders[steps - 1] = 1;
+        }
+        return orders;
+    }
+
+    @Override
+    public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
+        checkIndex(index);
+        return Tensors.inOwnScope(() -> {
+            Tensor converted = plusPlus ? dataPrediction(modelOutput, sample, index)
+                    : noisePrediction(modelOutput, sample, index, thresholdingOn);
+            Tensors.drop(modelOutputs[0]);
+            System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
+            modelOutputs[solverOrder - 1] = Tensors.keep(converted);
+            int order = orders[index];
+            while (modelOutputs[solverOrder - order] == null) {
+                order--;
+            }
+            if (order == 1) {
+                groupSample = Tensors.drop(groupSample);
+                groupSample = Tensors.keepShared(sample);
+                return firstOrder(converted, index, groupSample);
+            }
+            return secondOrder(index, groupSample);
+        });
+    }
+
+    private Tensor firstOrder(Tensor m0, int index, Tensor sample) {
+        double s = sigmas[index];
+        double t = sigmas[index + 1];
+        double h = lambda(t) - lambda(s);
+        if (plusPlus) {
+            return Tensors.combine(sigmaT(t) / sigmaT(s), sample, -alpha(t) * Math.expm1(-h), m0);
+        }
+        return Tensors.combine(alpha(t) / alpha(s), sample, -sigmaT(t) * Math.expm1(h), m0);
+    }
+
+    /** From the group's start s1 over the intermediate point s0 to t, with D0 = m1, D1 = (m0 - m1) / r0. */
+    private Tensor secondOrder(int index, Tensor sample) {
+        double t = sigmas[index + 1];
+        double s0 = sigmas[index];
+        double s1 = sigmas[index - 1];
+        Tensor m0 = modelOutputs[solverOrder - 1];
+        Tensor m1 = modelOutputs[solverOrder - 2];
+        double h = lambda(t) - lambda(s1);
+        double h0 = lambda(s0) - lambda(s1);
+        double r0 = h0 / h;
+        Tensor d1 = Tensors.times(1.0 / r0, m0.sub(m1));
+        if (plusPlus) {
+            double base = alpha(t) * Math.expm1(-h);
+            Tensor x = Tensors.combine(sigmaT(t) / sigmaT(s1), sample, -base, m1);
+            return midpoint ? Tensors.plus(x, -0.5 * base, d1)
+                    : Tensors.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
+        }
+        double base = sigmaT(t) * Math.expm1(h);
+        Tensor x = Tensors.combine(alpha(t) / alpha(s1), sample, -base, m1);
+        return midpoint ? Tensors.plus(x, -0.5 * base, d1)
+                : Tensors.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < modelOutputs.length; i++) {
+            modelOutputs[i] = Tensors.drop(modelOutputs[i]);
+        }
+        groupSample = Tensors.drop(groupSample);
+    }
+}

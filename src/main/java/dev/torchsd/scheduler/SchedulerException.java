@@ -1,0 +1,10 @@
+package dev.torchsd.scheduler;
+
+import dev.torchsd.TorchsdException;
+
+/** A bad scheduler name, config key, config value or step count. The message names what was expected and found. */
+public class SchedulerException extends TorchsdException {
+    public SchedulerException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.torchsd.scheduler;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The exponential-integrator solvers (DPM-Solver, DPM-Solver++, UniPC). They work in the
+ * variance-preserving parametrisation x_t = alpha_t x0 + sigma_t eps, with the half log-SNR
+ * lambda_t = log(alpha_t / sigma_t) as the integration variable. The noise levels are kept as
+ * Karras-style sigma = sigma_t / alpha_t (so alpha_t = 1 / sqrt(sigma^2 + 1), sigma_t = sigma * alpha_t),
+ * the latents start as plain Gaussian noise, and the U-Net input is not scaled.
+ */
+abstract class SolverScheduler extends BaseScheduler {
+    protected final TrainingSchedule schedule;
+    protected final Prediction prediction;
+    protected final Thresholding thresholding;
+
+    protected SolverScheduler(String name, SchedulerConfig config, int steps) {
+        super(name, config, steps);
+        schedule = TrainingSchedule.of(config, name, 0.0001, 0.02);
+        prediction = Prediction.of(config, name);
+        thresholding = new Thresholding(config, false);
+        for (String key : new String[] {"use_exponential_sigmas", "use_beta_sigmas", "use_flow_sigmas",
+                "use_dynamic_shifting"}) {
+            if (config.flag(key, false)) {
+                throw new SchedulerException(name + ": " + key + "=true is not supported by torchsd");
+            }
+        }
+        String variance = config.string("variance_type", null);
+        if (variance != null && (variance.equals("learned") || variance.equals("learned_range"))) {
+            throw new SchedulerException(name + ": variance_type '" + variance + "' (learned variance) is not supported");
+        }
+    }
+
+    /**
+     * Sets the timesteps and sigmas. {@code spacing} null means diffusers' fixed linspace rule
+     * (DPM-Solver singlestep); Karras sigmas map back to rounded timesteps.
+     */
+    protected void plan(SchedulerConfig config, Spacing spacing, boolean luLambdas) {
+        int trainSteps = schedule.trainSteps;
+        int lastTimestep = trainSteps - clippedCount(config.number("lambda_min_clipped", Double.NEGATIVE_INFINITY));
+        Spacing effective = spacing == null ? Spacing.LINSPACE : spacing;
+        double[] t = effective.solverTimesteps(trainSteps, lastTimestep, steps, config.integer("steps_offset", 0));
+        float[] table = schedule.sigmas();
+        double[] logSigmas = schedule.logSigmas();
+        double[] sigmaValues;
+        if (config.flag("use_karras_sigmas", false)) {
+            sigmaValues = Sigmas.karras(table[0], table[trainSteps - 1], t.length);
+            t = Sigmas.toTimesteps(sigmaValues, logSigmas, true);
+        } else if (luLambdas) {
+            double[] lambdas = NumPy.linspace(0, 1, t.length);
+            double lambdaMax = logSigmas[trainSteps - 1];
+            double lambdaMin = logSigmas[0];
+            sigmaValues = new double[t.length];
+            for (int i = 0; i < t.length; i++) {
+                sigmaValues[i] = Math.exp(lambdaMax + lambdas[i] * (lambdaMin - lambdaMax));
+            }
+            t = Sigmas.toTimesteps(sigmaValues, logSigmas, true);
+        } else {
+            sigmaValues = Sigmas.atTimesteps(t, table);
+        }
+        String finalType = config.string("final_sigmas_type", "zero");
+        double last = switch (finalType) {
+            case "zero" -> 0.0;
+            case "sigma_min" -> Math.sqrt((1 - (double) schedule.alphasCumprod[0]) / schedule.alphasCumprod[0]);
+            default -> throw new SchedulerException(name() + ": final_sigmas_type '" + finalType
+                    + "' is not supported; expected zero or sigma_min");
+        };
+        timesteps = t;
+        sigmas = Sigmas.float32(Sigmas.append(sigmaValues, last));
+    }
+
+    /** How many of the largest timesteps have lambda below lambda_min_clipped (searchsorted on flipped lambda). */
+    private int clippedCount(double lambdaMinClipped) {
+        int count = 0;
+        for (int t = 0; t < schedule.trainSteps; t++) {
+            double a = schedule.alphasCumprod[t];
+            double lambda = Math.log(Math.sqrt(a)) - Math.log(Math.sqrt(1 - a));
+            if (lambda < lambdaMinClipped) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    static double alpha(double sigma) {
+        return 1 / Math.sqrt(sigma * sigma + 1);
+    }
+
+    static double sigmaT(double sigma) {
+        return sigma * alpha(sigma);
+    }
+
+    /** lambda = log(alpha_t) - log(sigma_t); +infinity at sigma = 0. */
+    static double lambda(double sigma) {
+        return Math.log(alpha(sigma)) - Math.log(sigmaT(sigma));
+    }
+
+    /** The data prediction x0 at loop index {@code index}, thresholded if configured. */
+    protected Tensor dataPrediction(Tensor modelOutput, Tensor sample, int index) {
+        double alphaT = alpha(sigmas[index]);
+        double sigmaT = sigmaT(sigmas[index]);
+        Tensor x0 = switch (prediction) {
+            case EPSILON -> Tensors.divide(Tensors.plus(sample, -sigmaT, modelOutput), alphaT);
+            case SAMPLE -> modelOutput.alias();
+            case V_PREDICTION -> Tensors.combine(alphaT, sample, -sigmaT, modelOutput);
+        };
+        return thresholding.applyDynamicOnly(x0);
+    }
+
+    /** The noise prediction eps at loop index {@code index} (via a thresholded x0 when thresholding). */
+    protected Tensor noisePrediction(Tensor modelOutput, Tensor sample, int index, boolean thresholdingApplies) {
+        double alphaT = alpha(sigmas[index]);
+        double sigmaT = sigmaT(sigmas[index]);
+        Tensor eps = switch (prediction) {
+            case EPSILON -> modelOutput.alias();
+            case SAMPLE -> Tensors.divide(Tensors.plus(sample, -alphaT, modelOutput), sigmaT);
+            case V_PREDICTION -> Tensors.combine(alphaT, modelOutput, sigmaT, sample);
+        };
+        if (thresholdingApplies) {
+            Tensor x0 = thresholding.applyDynamicOnly(Tensors.divide(Tensors.plus(sample, -sigmaT, eps), alphaT));
+            eps = Tensors.divide(Tensors.plus(sample, -alphaT, x0), sigmaT);
+        }
+        return eps;
+    }
+
+    @Override
+    public Tensor addNoise(Tensor original, Tensor noise, int index) {
+        checkIndex(index);
+        double sigma = sigmas[index];
+        return Tensors.inOwnScope(() -> Tensors.combine(alpha(sigma), original, sigmaT(sigma), noise));
+    }
+}

@@ -1,0 +1,61 @@
+package dev.torchsd.pipeline;
+
+import dev.torchsd.model.Manifest;
+import dev.torchsd.model.Model;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Every invalid request value is refused before any work, naming the field and the value. */
+class GenerationRequestTest {
+    static Model model;
+    static Manifest manifest;
+
+    @BeforeAll
+    static void load() {
+        model = Model.loadBuiltin();
+        manifest = model.manifest();
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static String error(GenerationRequest r) {
+        return assertThrows(RequestException.class, () -> r.resolve(manifest)).getMessage();
+    }
+
+    @Test
+    void defaultsComeFromTheModel() {
+        GenerationRequest r = GenerationRequest.of("x").resolve(manifest);
+        assertEquals(manifest.defaultWidth(), r.width());
+        assertEquals(manifest.defaultHeight(), r.height());
+        assertEquals("", r.negativePrompt());
+    }
+
+    @Test
+    void sizeMustBeAMultipleOf8Within64To1024() {
+        GenerationRequest r = GenerationRequest.of("x");
+        assertThat(error(r.withSize(100, 64))).contains("width").contains("multiple of 8").contains("100");
+        assertThat(error(r.withSize(64, 56))).contains("height").contains("56");
+        assertThat(error(r.withSize(1032, 64))).contains("width").contains("1032");
+        assertEquals(1024, r.withSize(1024, 64).resolve(manifest).width());
+    }
+
+    @Test
+    void stepsBatchGuidanceSeedAndClipSkip() {
+        GenerationRequest r = GenerationRequest.of("x");
+        assertThat(error(r.withSteps(0))).contains("steps").contains("0");
+        assertThat(error(r.withBatchSize(0))).contains("batch").contains("0");
+        assertThat(error(r.withBatchSize(65))).contains("batch").contains("65");
+        assertThat(error(r.withGuidanceScale(Double.NaN))).contains("guidance").contains("NaN");
+        assertThat(error(r.withGuidanceScale(-1))).contains("guidance").contains("-1");
+        assertThat(error(r.withSeed(-5))).contains("seed").contains("-5");
+        assertThat(error(r.withClipSkip(0))).contains("clip skip").contains("0");
+    }
+}
