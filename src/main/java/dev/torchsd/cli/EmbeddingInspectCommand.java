@@ -4,9 +4,11 @@ import com.google.gson.GsonBuilder;
 import dev.torchsd.embedding.TextualInversion;
 import dev.torchsd.embedding.TextualInversionReader;
 import dev.torchsd.embedding.VectorSet;
+import dev.torchsd.model.NearestTokens;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -21,11 +23,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code torchsd embedding inspect FILE}: what a textual-inversion file holds — format, token(s),
- * vector count, hidden size, dtype and each vector's norm — read with the same code that loads it.
+ * vector count, hidden size, dtype and each vector's norm — read with the same code that loads it;
+ * with a model, the vocabulary tokens nearest to each vector ({@link NearestTokens}).
  */
 @Command(name = "inspect",
         mixinStandardHelpOptions = true,
-        description = "Show what a textual-inversion file holds: format, tokens, vectors, hidden size, dtype, norms.")
+        description = {"Show what a textual-inversion file holds: format, tokens, vectors, hidden size, dtype, norms.",
+                "With --model and --nearest K: the K vocabulary tokens nearest to each vector."})
 public final class EmbeddingInspectCommand implements Callable<Integer> {
 
     @Spec
@@ -40,16 +44,51 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON for scripts.")
     boolean json;
 
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+            description = "A torchsd model folder: check the vectors' width against its text encoder and, with --nearest,"
+                    + " search its token-embedding table.")
+    Path model;
+
+    @Option(names = "--nearest", paramLabel = "K", defaultValue = "0",
+            description = "For each vector, the K vocabulary tokens most similar to it (cosine similarity in the model's"
+                    + " token-embedding table); needs --model.")
+    int nearest;
+
     @Override
     public Integer call() {
+        if (nearest < 0) {
+            throw new ParameterException(spec.commandLine(), "--nearest must be at least 1, got " + nearest);
+        }
+        if (nearest > 0 && model == null) {
+            throw new ParameterException(spec.commandLine(), "--nearest needs --model DIR (the vocabulary to search)");
+        }
         TextualInversion ti = TextualInversionReader.read(file);
         String shownToken = token != null ? token : ti.defaultToken();
+        List<List<NearestTokens.Neighbour>> neighbours = List.of();
+        if (model != null) {
+            try (NearestTokens table = NearestTokens.open(model)) {
+                float[][] vectors = ti.vectorsFor(table.hiddenSize());
+                if (nearest > 0) {
+                    neighbours = table.nearest(vectors, nearest);
+                }
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
+            Map<String, Object> report = report(ti, shownToken);
+            if (model != null) {
+                report.put("model", model.toString());
+            }
+            if (nearest > 0) {
+                report.put("nearest", neighbours);
+            }
             out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().disableHtmlEscaping()
-                    .create().toJson(report(ti, shownToken)));
+                    .create().toJson(report));
         } else {
             printText(out, ti, shownToken);
+            if (nearest > 0) {
+                printNearest(out, ti.tokens(shownToken), neighbours);
+            }
         }
         out.flush();
         return 0;
@@ -79,6 +118,17 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
         report.put("vectorSets", sets);
         report.put("warnings", ti.warnings());
         return report;
+    }
+
+    private static void printNearest(PrintWriter out, List<String> tokens, List<List<NearestTokens.Neighbour>> neighbours) {
+        out.println("nearest vocabulary tokens (cosine similarity):");
+        for (int i = 0; i < neighbours.size(); i++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-24s", tokens.get(i)));
+            for (NearestTokens.Neighbour n : neighbours.get(i)) {
+                line.append(String.format(Locale.ROOT, " %s (%.3f)", n.token(), n.cosine()));
+            }
+            out.println(line);
+        }
     }
 
     private static void printText(PrintWriter out, TextualInversion ti, String token) {

@@ -68,6 +68,19 @@ public final class EmbeddingTokens {
         return tokens;
     }
 
+    /**
+     * Adds {@code embedding}'s tokens under {@code token} to {@code tokenizer} (a tokenizer without a
+     * text encoder, e.g. for {@code torchsd tokenize}); a model uses {@code Model.loadTextualInversion},
+     * which also grows its table. Fails, changing nothing, as {@link #check} does.
+     *
+     * @return this value plus the new embedding, last in {@link #loaded()}
+     */
+    public EmbeddingTokens addTo(ClipTokenizer tokenizer, TextualInversion embedding, String token) {
+        List<String> tokens = check(tokenizer, embedding, token);
+        int[] ids = tokenizer.addTokens(tokens);
+        return with(new LoadedEmbedding(embedding, token, tokens, ids));
+    }
+
     /** This value plus {@code added}, whose tokens the tokenizer now knows. */
     public EmbeddingTokens with(LoadedEmbedding added) {
         List<LoadedEmbedding> all = new ArrayList<>(loaded);
