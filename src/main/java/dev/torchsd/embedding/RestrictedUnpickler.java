@@ -175,12 +175,15 @@ public final class RestrictedUnpickler {
                 }
                 case 0x90 -> { // ADDITEMS
                     List<Object> items = popMark();
-                    set(peek(), "ADDITEMS").addAll(items);
+                    Set<Object> set = set(peek(), "ADDITEMS");
+                    for (Object item : items) {
+                        set.add(scalarKey(item));
+                    }
                 }
                 case 's' -> { // SETITEM
                     Object value = pop();
                     Object key = pop();
-                    dict(peek(), "SETITEM").put(key, value);
+                    dict(peek(), "SETITEM").put(scalarKey(key), value);
                 }
                 case 'u' -> { // SETITEMS
                     List<Object> items = popMark();
@@ -277,7 +280,11 @@ public final class RestrictedUnpickler {
                     return new LinkedHashSet<>();
                 }
                 if (args.size() == 1 && args.get(0) instanceof List<?> items) {
-                    return new LinkedHashSet<>(items);
+                    Set<Object> set = new LinkedHashSet<>();
+                    for (Object item : items) {
+                        set.add(scalarKey(item));
+                    }
+                    return set;
                 }
                 throw error("corrupt: set at byte " + at + " with arguments " + describe(args));
             case "torch._utils._rebuild_tensor":
@@ -491,7 +498,7 @@ public final class RestrictedUnpickler {
         }
         Map<Object, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.size(); i += 2) {
-            map.put(keysAndValues.get(i), keysAndValues.get(i + 1));
+            map.put(scalarKey(keysAndValues.get(i)), keysAndValues.get(i + 1));
         }
         return map;
     }
@@ -502,9 +509,23 @@ public final class RestrictedUnpickler {
             if (!(pair instanceof List<?> kv) || kv.size() != 2) {
                 throw error("corrupt: OrderedDict at byte " + at + " with an item that is not a pair");
             }
-            map.put(kv.get(0), kv.get(1));
+            map.put(scalarKey(kv.get(0)), kv.get(1));
         }
         return map;
+    }
+
+    /**
+     * Dict keys and set items must be strings, numbers, booleans or None, as in every torch-saved
+     * embedding. Containers are refused: hashing a container built from shared references can take
+     * exponential time (a "billion laughs" pickle), and one that contains itself never ends.
+     */
+    private Object scalarKey(Object key) {
+        if (key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
+                || key instanceof Double || key instanceof Boolean) {
+            return key;
+        }
+        throw error("refused a dict key or set item of type " + typeName(key) + " before byte " + position
+                + ": embeddings use strings and numbers");
     }
 
     @SuppressWarnings("unchecked")
@@ -557,15 +578,59 @@ public final class RestrictedUnpickler {
         return result;
     }
 
+    /** A short text for messages, written with a budget: values may be huge or share parts exponentially. */
     private static String describe(Object value) {
+        StringBuilder text = new StringBuilder();
+        describe(value, text, 0);
+        return text.length() > 80 ? text.substring(0, 77) + "..." : text.toString();
+    }
+
+    private static void describe(Object value, StringBuilder text, int depth) {
+        if (text.length() > 80) {
+            return;
+        }
         if (value == null) {
-            return "None";
+            text.append("None");
+        } else if (value instanceof Global global) {
+            text.append(global.qualifiedName());
+        } else if (value instanceof String string) {
+            text.append('\'').append(string, 0, Math.min(string.length(), 80)).append('\'');
+        } else if (value instanceof List<?> list) {
+            text.append(depth > 3 ? "[...]" : "(");
+            if (depth <= 3) {
+                for (int i = 0; i < list.size() && text.length() <= 80; i++) {
+                    text.append(i > 0 ? ", " : "");
+                    describe(list.get(i), text, depth + 1);
+                }
+                text.append(")");
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            text.append("{dict of ").append(map.size()).append("}");
+        } else if (value instanceof java.util.Collection<?> collection) {
+            text.append("{set of ").append(collection.size()).append("}");
+        } else if (value instanceof PickledObject object) {
+            text.append(object.className());
+        } else if (value instanceof Long || value instanceof Double || value instanceof Boolean || value instanceof BigInteger) {
+            text.append(value);
+        } else {
+            text.append(typeName(value));
         }
-        if (value instanceof Global global) {
-            return global.qualifiedName();
+    }
+
+    private static String typeName(Object value) {
+        if (value instanceof List<?>) {
+            return "list/tuple";
         }
-        String text = value instanceof String ? "'" + value + "'" : value.toString();
-        return text.length() > 80 ? text.substring(0, 77) + "..." : text;
+        if (value instanceof Map<?, ?>) {
+            return "dict";
+        }
+        if (value instanceof Set<?>) {
+            return "set";
+        }
+        if (value instanceof PickledTensor || value instanceof StoredTensor) {
+            return "tensor";
+        }
+        return value.getClass().getSimpleName();
     }
 
     private EmbeddingException error(String message) {

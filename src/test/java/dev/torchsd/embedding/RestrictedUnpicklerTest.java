@@ -1,6 +1,7 @@
 package dev.torchsd.embedding;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,40 @@ class RestrictedUnpicklerTest {
                 .getMessage().contains("without its STOP"));
         assertTrue(assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(bytes(0x80, 2, 'N', 'N', '.'), "x"))
                 .getMessage().contains("STOP with 2 values"));
+    }
+
+    /** 100 levels of (x, x): 2^100 leaves through shared references, a "billion laughs" pickle. */
+    private static ByteArrayOutputStream laughs() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(bytes(0x80, 2, ')'));
+        for (int level = 0; level < 100; level++) {
+            out.writeBytes(bytes('2', 0x86)); // DUP, TUPLE2
+        }
+        return out;
+    }
+
+    @Test
+    @Timeout(10) // a hang guard, not a speed test: hashing or printing 2^100 leaves would never end
+    void refusesContainersAsDictKeysWithoutWalkingThem() {
+        ByteArrayOutputStream pickle = new ByteArrayOutputStream();
+        pickle.writeBytes(bytes(0x80, 2, '}'));
+        byte[] tail = laughs().toByteArray();
+        pickle.write(tail, 2, tail.length - 2);
+        pickle.writeBytes(bytes('K', 1, 's', '.'));
+        EmbeddingException error = assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle.toByteArray(), "x"));
+        assertTrue(error.getMessage().contains("refused a dict key or set item of type list/tuple"), error.getMessage());
+    }
+
+    @Test
+    @Timeout(10)
+    void describesHugeValuesInErrorsWithinABudget() {
+        ByteArrayOutputStream pickle = new ByteArrayOutputStream();
+        pickle.writeBytes(bytes(0x80, 2, 'c', "collections\nOrderedDict\n"));
+        byte[] tail = laughs().toByteArray();
+        pickle.write(tail, 2, tail.length - 2);
+        pickle.writeBytes(bytes('2', 0x86, 'R', '.')); // OrderedDict(x, x): two arguments, not a list of pairs
+        EmbeddingException error = assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle.toByteArray(), "x"));
+        assertTrue(error.getMessage().contains("corrupt: OrderedDict") && error.getMessage().length() < 300, error.getMessage());
     }
 
     /** Bytes from ints (one byte each) and strings (their UTF-8). */
