@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 CompareCommand.class,
                 BenchTraceCommand.class,
+                SoakCommand.class,
                 TokenizeCommand.class,
                 ScheduleCommand.class,
         })
