@@ -40,6 +40,7 @@ public final class Pipeline {
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
         GenerationRequest r = request.resolve(model.manifest());
+        MemoryEstimate.check(model.manifest(), r);
         SchedulerConfig config = schedulerConfig(r);
         NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
         List<String> warnings = new ArrayList<>();
@@ -48,7 +49,7 @@ public final class Pipeline {
             Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
             TrainingSchedule training = observer == StepObserver.NONE ? null : TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
-            Tensor latents = Tensors.keep(initialLatents(r, generator, scheduler.initNoiseSigma()));
+            Tensor latents = initialLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
             try {
                 int calls = scheduler.timesteps().length;
