@@ -39,7 +39,7 @@ public final class TorchArchive {
     /**
      * Reads the object saved in {@code file}, with tensors as {@link StoredTensor}s.
      *
-     * @throws EmbeddingException for anything that is not a torch zip archive of plain data
+     * @throws EmbeddingException for anything that is not a torch file (zip or legacy) of plain data
      */
     public static Object load(Path file) {
         if (!Files.isRegularFile(file)) {
