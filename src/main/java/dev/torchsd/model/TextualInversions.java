@@ -20,8 +20,9 @@ import java.util.List;
  *
  * <p>A failed load changes nothing: the file is read, the vectors' width and every token name are
  * checked before the tokenizer (which adds all tokens or none) and then the table are touched.
- * Loads are serialised; prompts are encoded from an immutable snapshot, so loading while another
- * thread generates is safe, though that generation may see the new embedding or not.
+ * Adding the tokens, rows and expansion and encoding a prompt exclude each other, so a prompt
+ * encoded while another thread loads sees the embedding entirely or not at all, and its ids always
+ * have rows in the table.
  */
 final class TextualInversions {
     private final ClipTokenizer tokenizer;
@@ -33,10 +34,15 @@ final class TextualInversions {
         this.textEncoder = textEncoder;
     }
 
-    synchronized LoadedEmbedding load(Path file, String token) {
+    LoadedEmbedding load(Path file, String token) {
         TextualInversion embedding = TextualInversionReader.read(file);
         String name = token != null ? token : embedding.defaultToken();
         float[][] vectors = embedding.vectorsFor(textEncoder.hiddenSize());
+        return add(embedding, name, vectors);
+    }
+
+    /** Under the lock that {@link #encodePrompt} takes: a prompt sees the embedding entirely or not at all. */
+    private synchronized LoadedEmbedding add(TextualInversion embedding, String name, float[][] vectors) {
         EmbeddingTokens current = tokens;
         List<String> names = current.check(tokenizer, embedding, name);
         if (tokenizer.vocabularySize() != textEncoder.tokenCount()) {
@@ -65,11 +71,8 @@ final class TextualInversions {
         return tokens.loaded();
     }
 
-    Encoding encodePrompt(String text) {
+    synchronized Encoding encodePrompt(String text) {
         return tokens.encodePadded(tokenizer, text);
     }
 
-    int[] expand(int[] ids) {
-        return tokens.expand(ids);
-    }
 }

@@ -158,6 +158,47 @@ class TextualInversionLoadingTest {
         }
     }
 
+    @Test
+    void aPromptEncodedDuringALoadSeesTheEmbeddingWhollyOrNotAtAll() throws Exception {
+        try (Model model = Model.loadBuiltin()) {
+            List<String> files = List.of("tiny_negative_fp16.safetensors", "tiny_negative_bf16.safetensors",
+                    "tiny_negative_fp32.safetensors", "tiny-style.pt", "a1111_parameterdict_fp16.pt");
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger();
+            Thread encoder = new Thread(() -> {
+                while (!done.get() || checked.get() == 0) {
+                    int[] ids = model.encodePrompt("x tiny_negative_fp16 y tiny_negative_bf16 tiny-style z").ids();
+                    try (Tensor rows = model.textEncoder().embed(new int[][]{ids})) { // every id has a row
+                        assertEquals(77, rows.size(1));
+                    }
+                    for (LoadedEmbedding loaded : model.textualInversions()) {
+                        int[] all = loaded.ids();
+                        for (int p = 0; p < ids.length; p++) {
+                            if (ids[p] == all[0]) {
+                                for (int k = 1; k < all.length && p + k < 76; k++) {
+                                    assertEquals(all[k], ids[p + k], loaded.token() + " expanded at " + p);
+                                }
+                            }
+                        }
+                    }
+                    checked.incrementAndGet();
+                }
+            });
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            encoder.setUncaughtExceptionHandler((t, e) -> failure.set(e));
+            encoder.start();
+            for (String file : files) {
+                model.loadTextualInversion(DIR.resolve(file));
+            }
+            done.set(true);
+            encoder.join();
+            if (failure.get() != null) {
+                throw new AssertionError("encoding during loads failed", failure.get());
+            }
+            assertEquals(760 + 16 * 3 + 4 + 2, model.vocabularySize());
+        }
+    }
+
     private static float[][] embed(Model model, int[] ids) {
         try (Tensor t = model.textEncoder().embed(new int[][]{ids})) {
             float[] flat = Tensors.toFloats(t);
