@@ -7,7 +7,6 @@ import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
-import dev.torchsd.tokenizer.TokenizerConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,6 +32,9 @@ import java.util.concurrent.Callable;
                 "Without --model or --vocab the built-in model's vocabulary is used."})
 public final class TokenizeCommand implements Callable<Integer> {
 
+    /** A warning shows at most this many of the lost tokens: a 100,000-character prompt must not flood stderr. */
+    private static final int MAX_DROPPED_SHOWN = 40;
+
     @Spec
     CommandSpec spec;
 
@@ -53,7 +55,8 @@ public final class TokenizeCommand implements Callable<Integer> {
     boolean pad;
 
     @Option(names = "--pad-id", paramLabel = "ID",
-            description = "the id --pad fills with (default: the model's; <|endoftext|> for --vocab)")
+            description = "the id --pad fills with (default: the model's, or the pad_token of the folder's "
+                    + "tokenizer_config.json, else <|endoftext|>)")
     Integer padId;
 
     @Option(names = "--json", description = "one JSON object per TEXT: {\"text\", \"ids\", \"tokens\"[, \"truncated\"]}")
@@ -99,35 +102,20 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private ClipTokenizer loadTokenizer() {
         if (source != null && source.vocab != null) {
-            return withPadId(source.vocab, padId, null);
+            return padId != null ? ClipTokenizer.load(source.vocab, padId) : ClipTokenizer.load(source.vocab);
         }
         Path folder = source != null && source.model != null ? source.model : BuiltinModel.folder();
         if (Files.isRegularFile(folder.resolve(Manifest.FILE_NAME))) {
             Manifest manifest = Manifest.read(folder);
-            return withPadId(folder.resolve(manifest.tokenizer()), padId, manifest.textEncoder().padTokenId());
+            return ClipTokenizer.load(folder.resolve(manifest.tokenizer()),
+                    padId != null ? padId : manifest.textEncoder().padTokenId());
         }
         Path tokenizerFolder = folder.resolve("tokenizer");
         if (!Files.isDirectory(tokenizerFolder)) {
             throw new TorchsdException(folder + ": not a model folder (expected " + Manifest.FILE_NAME
                     + " or a tokenizer/ folder with vocab.json and merges.txt)");
         }
-        ClipTokenizer eosPadded = ClipTokenizer.fromFolder(tokenizerFolder, 0);
-        int declared = TokenizerConfig.padToken(tokenizerFolder)
-                .map(token -> eosPadded.tokensToIds(List.of(token))[0])
-                .orElse(eosPadded.eosId());
-        return ClipTokenizer.fromFolder(tokenizerFolder, padId != null ? padId : declared);
-    }
-
-    /** Loads {@code path} with the explicit pad id, else the model's, else end-of-text. */
-    private static ClipTokenizer withPadId(Path path, Integer explicit, Integer modelPadId) {
-        if (explicit != null) {
-            return ClipTokenizer.load(path, explicit);
-        }
-        if (modelPadId != null) {
-            return ClipTokenizer.load(path, modelPadId);
-        }
-        ClipTokenizer probe = ClipTokenizer.load(path, 0);
-        return ClipTokenizer.load(path, probe.eosId());
+        return padId != null ? ClipTokenizer.load(tokenizerFolder, padId) : ClipTokenizer.load(tokenizerFolder);
     }
 
     /** As diffusers: a prompt longer than 77 ids loses its end, and the user should see which words. */
@@ -136,7 +124,11 @@ public final class TokenizeCommand implements Callable<Integer> {
         if (lost <= 0) {
             return;
         }
-        String dropped = tokenizer.decode(Arrays.copyOfRange(full, tokenizer.maxLength() - 1, full.length - 1));
+        String dropped = tokenizer.decode(Arrays.copyOfRange(full, tokenizer.maxLength() - 1,
+                Math.min(full.length - 1, tokenizer.maxLength() - 1 + MAX_DROPPED_SHOWN)));
+        if (lost > MAX_DROPPED_SHOWN) {
+            dropped += " ... (" + (lost - MAX_DROPPED_SHOWN) + " more tokens)";
+        }
         err.println("warning: TEXT " + number + " has " + lost + " token(s) more than CLIP's " + tokenizer.maxLength()
                 + (pad ? "; truncated, dropping: " : "; generation truncates it, dropping: ") + dropped);
         err.flush();

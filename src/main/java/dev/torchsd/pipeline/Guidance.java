@@ -1,7 +1,6 @@
 package dev.torchsd.pipeline;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -20,17 +19,15 @@ public final class Guidance {
 
     /** {@code negative + w * (positive - negative)}. */
     public static Tensor guide(Tensor negative, Tensor positive, double guidanceScale) {
-        try (PointerScope scope = new PointerScope()) {
-            return Tensors.keep(negative.add(positive.sub(negative).mul(Tensors.scalar(guidanceScale))));
-        }
+        return Tensors.scoped(() -> negative.add(positive.sub(negative).mul(Tensors.scalar(guidanceScale))));
     }
 
     /** Splits a U-Net output of batch 2B into its negative (first B) and positive (last B) halves and guides. */
     public static Tensor combine(Tensor batchedPrediction, double guidanceScale) {
-        try (PointerScope scope = new PointerScope()) {
+        return Tensors.scoped(() -> {
             TensorVector halves = split(batchedPrediction);
-            return Tensors.keep(guide(halves.get(0), halves.get(1), guidanceScale));
-        }
+            return guide(halves.get(0), halves.get(1), guidanceScale);
+        });
     }
 
     /**
@@ -39,7 +36,7 @@ public final class Guidance {
      * deviation per image, then mix by phi: {@code phi * rescaled + (1 - phi) * guided}.
      */
     public static Tensor rescale(Tensor guided, Tensor positive, double phi) {
-        try (PointerScope scope = new PointerScope()) {
+        return Tensors.scoped(() -> {
             long[] dims = new long[(int) guided.dim() - 1];
             for (int i = 0; i < dims.length; i++) {
                 dims[i] = i + 1;
@@ -47,7 +44,7 @@ public final class Guidance {
             Tensor stdPositive = positive.std(dims, true, true);
             Tensor stdGuided = guided.std(dims, true, true);
             Tensor rescaled = guided.mul(stdPositive.div(stdGuided));
-            return Tensors.keep(rescaled.mul(Tensors.scalar(phi)).add(guided.mul(Tensors.scalar(1 - phi))));
-        }
+            return rescaled.mul(Tensors.scalar(phi)).add(guided.mul(Tensors.scalar(1 - phi)));
+        });
     }
 }

@@ -48,7 +48,7 @@ public final class Pipeline {
             Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
             TrainingSchedule training = observer == StepObserver.NONE ? null : TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
-            Tensor latents = Tensors.keep(initialLatents(r, generator, scheduler.initNoiseSigma()));
+            Tensor latents = initialLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
             try {
                 int calls = scheduler.timesteps().length;

@@ -76,6 +76,14 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void hundredThousandCharactersGiveOneShortWarning() {
+        assertEquals(0, run("tokenize", "--vocab", tinyVocab(), "--json", "--pad", "cat ".repeat(25_000)));
+        assertEquals(24_925, JsonParser.parseString(out.toString()).getAsJsonObject().get("truncated").getAsInt());
+        assertEquals("warning: TEXT 1 has 24925 token(s) more than CLIP's 77; truncated, dropping: "
+                + "cat ".repeat(39) + "cat ... (24885 more tokens)\n", err.toString());
+    }
+
+    @Test
     void readableTable() {
         assertEquals(0, run("tokenize", "--vocab", tinyVocab(), "--pad", "--pad-id", "0", "the cat"));
         assertEquals(String.join("\n",

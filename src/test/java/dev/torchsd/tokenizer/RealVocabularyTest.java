@@ -2,12 +2,13 @@ package dev.torchsd.tokenizer;
 
 import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -41,10 +42,14 @@ class RealVocabularyTest {
     record Case(String prompt, int[] ids) {
     }
 
-    @BeforeAll
-    static void load() {
-        folder = SharedData.realTokenizer();
-        gz = ClipTokenizer.fromOpenAiBpe(SharedData.require("clip/bpe_simple_vocab_16e6.txt.gz"), EOS);
+    /** Loads both forms once; each test that needs them is skipped, with the reason, without ../shared. */
+    @BeforeEach
+    void load() {
+        Path clip = SharedData.require("clip");
+        if (folder == null) {
+            folder = ClipTokenizer.fromFolder(clip, EOS);
+            gz = ClipTokenizer.fromOpenAiBpe(SharedData.require("clip/bpe_simple_vocab_16e6.txt.gz"), EOS);
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,6 +60,8 @@ class VocabularyFilesTest {
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "token \"a\"", "found 1.5");
         Files.writeString(dir.resolve("vocab.json"), "{\"a\": -3}");
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "found -3");
+        Files.writeString(dir.resolve("vocab.json"), "{\"a\": 2000000000, \"b\": 0}");
+        assertError(() -> ClipTokenizer.fromFolder(dir, 0), "id 2000000000 is far beyond the 2 tokens");
         Files.writeString(dir.resolve("vocab.json"), "{\"a\": 1, \"a\": 2}");
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "token \"a\" appears twice");
         Files.writeString(dir.resolve("vocab.json"), "");
@@ -115,5 +118,21 @@ class VocabularyFilesTest {
             out.flush();
         }
         assertError(() -> ClipTokenizer.load(empty, 0), "empty.txt.gz", "empty");
+    }
+
+    @Test
+    void padIdFromTheFolderConfig() throws IOException {
+        tinyCopy();
+        assertEquals(TinyVocabulary.EOS, ClipTokenizer.load(dir).padId(), "no config: <|endoftext|>");
+        Files.writeString(dir.resolve("special_tokens_map.json"), "{\"pad_token\": \"!\"}");
+        assertEquals(0, ClipTokenizer.load(dir).padId());
+        Files.writeString(dir.resolve("tokenizer_config.json"),
+                "{\"pad_token\": {\"content\": \"<|endoftext|>\", \"normalized\": true}}");
+        assertEquals(TinyVocabulary.EOS, ClipTokenizer.load(dir).padId(), "tokenizer_config.json comes first");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"pad_token\": \"<pad>\"}");
+        assertError(() -> ClipTokenizer.load(dir), "has no \"<pad>\", the pad token the tokenizer's config names");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"pad_token\": ");
+        assertError(() -> ClipTokenizer.load(dir), "tokenizer_config.json", "not readable JSON");
+        assertError(() -> ClipTokenizer.fromFolder(dir, -1), "pad id -1 is negative");
     }
 }
