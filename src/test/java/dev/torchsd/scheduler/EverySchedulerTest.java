@@ -91,6 +91,21 @@ class EverySchedulerTest {
         assertTrue(finite[0], name + " with 1000 steps gave non-finite latents");
     }
 
+    /** PNDM's PRK warm-up keeps its own state (the running Runge-Kutta sum): also flat, also freed. */
+    @Test
+    void prkWarmUpDoesNotLeak() throws InterruptedException {
+        System.gc();
+        Thread.sleep(50);
+        boolean[] finite = new boolean[1];
+        long before = Pointer.totalCount();
+        long[] counts = run("PNDMScheduler", SchedulerConfig.sd15().with("skip_prk_steps", "false"), 50, finite);
+        assertTrue(finite[0]);
+        // the PLMS history (4 noise predictions) is full from index 13 on, after the 12 PRK calls
+        assertTrue(counts[counts.length - 2] <= counts[20], "live pointers grew from " + counts[20] + " to "
+                + counts[counts.length - 2]);
+        assertTrue(Pointer.totalCount() <= before, (Pointer.totalCount() - before) + " pointers left after close()");
+    }
+
     @Test
     void timestepBeyondTheTrainingTableIsAClearError() {
         SchedulerException error = assertThrows(SchedulerException.class,
