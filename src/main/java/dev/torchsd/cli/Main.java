@@ -16,8 +16,10 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 CompareCommand.class,
                 BenchTraceCommand.class,
+                SoakCommand.class,
                 TokenizeCommand.class,
                 ScheduleCommand.class,
+                EmbeddingCommand.class,
         })
 public final class Main {
 

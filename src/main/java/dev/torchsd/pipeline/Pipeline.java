@@ -40,6 +40,7 @@ public final class Pipeline {
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
         GenerationRequest r = request.resolve(model.manifest());
+        MemoryEstimate.check(model.manifest(), r);
         SchedulerConfig config = schedulerConfig(r);
         NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
         List<String> warnings = new ArrayList<>();
