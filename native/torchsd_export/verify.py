@@ -11,14 +11,12 @@ import sys
 import torch
 
 
-def load_diffusers(source: str, config: str):
+def load_diffusers(source: str):
+    """The components only: diffusers' own choice of scheduler/prediction type is printed, not compared."""
     from diffusers import StableDiffusionPipeline
     if os.path.isdir(source):
         return StableDiffusionPipeline.from_pretrained(source, torch_dtype=torch.float32, safety_checker=None)
-    kwargs = {}
-    if config in ("sd2-v", "sd21-768"):
-        kwargs = {"prediction_type": "v_prediction"}
-    return StableDiffusionPipeline.from_single_file(source, torch_dtype=torch.float32, **kwargs)
+    return StableDiffusionPipeline.from_single_file(source, torch_dtype=torch.float32)
 
 
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -31,7 +29,6 @@ def main():
     parser.add_argument("--model", required=True, help="the torchsd model folder exported from it")
     parser.add_argument("--prompt", default="a photo of an astronaut riding a horse")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--config", default=None, help="the --config the export used, if any")
     args = parser.parse_args()
     try:
         import diffusers  # noqa: F401
@@ -42,7 +39,7 @@ def main():
         sys.exit(2)
     with open(os.path.join(args.model, "model.json"), encoding="utf-8") as f:
         manifest = json.load(f)
-    pipe = load_diffusers(args.checkpoint, args.config)
+    pipe = load_diffusers(args.checkpoint)
     text = torch.jit.load(os.path.join(args.model, "text_encoder.pt"))
     unet = torch.jit.load(os.path.join(args.model, "unet.pt"))
     decoder = torch.jit.load(os.path.join(args.model, "vae_decoder.pt"))
