@@ -26,8 +26,25 @@ SAFETENSORS_NAMES = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I
 
 
 def random_tensors(rows, dtype=torch.float32, seed=0):
+    """Gaussian values scaled as trained weights roughly are (std 1/sqrt(fan-in) for matrices and kernels,
+    0.02 for embeddings and biases, norms' weights near 1), so activations stay finite through a full-size
+    model, as they do with real weights; every tensor still gets its own distinct values."""
     g = torch.Generator().manual_seed(seed)
-    return {r[0]: torch.randn(r[1], generator=g).to(dtype) for r in rows}
+    out = {}
+    for r in rows:
+        name, shape = r[0], tuple(r[1])
+        t = torch.randn(shape, generator=g)
+        if len(shape) >= 2 and "embedding" not in name:
+            fan_in = 1
+            for d in shape[1:]:
+                fan_in *= d
+            t = t / fan_in ** 0.5
+        elif ("norm" in name or "ln_" in name) and name.endswith("weight"):
+            t = 1 + 0.02 * t
+        else:
+            t = 0.02 * t
+        out[name] = t.to(dtype)
+    return out
 
 
 def write_safetensors(path, tensors, metadata=None):

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Full-size random-weight checkpoints (SD 1.5 fp16 and fp32, SD 2.1-base, SD 2.1-768, an SD 1.5 diffusers
 # folder) exported and generated in Java with 2 steps. Heavy (GBs of disk and RAM, minutes of CPU each):
-# run by hand, never in CI.   native/tests/fullsize_demo.sh WORK_DIR TOKENIZER_DIR
+# run by hand, never in CI.   native/tests/fullsize_demo.sh WORK_DIR TOKENIZER_DIR [NAME...]
+# (NAMEs: sd15-fp16 sd15-fp32 sd21-base sd21-768 sd15-diffusers; default: all)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-W=$1; TOK=$2; PY=/usr/bin/python3
+W=$1; TOK=$2; shift 2; ONLY="${*:-sd15-fp16 sd15-fp32 sd21-base sd21-768 sd15-diffusers}"; PY=/usr/bin/python3
 export PYTHONPATH="$ROOT/native:$ROOT/native/tests"
 mkdir -p "$W"
 run() {  # name, checkpoint path, size, extra export args...
@@ -17,13 +18,24 @@ run() {  # name, checkpoint path, size, extra export args...
   rm -rf "$W/$name-model" "$ckpt"
 }
 make() { $PY -c "import fake_checkpoints as fc, torch, sys; $1"; }
-make "fc.write_safetensors('$W/sd15-fp16.safetensors', fc.single_file(fc.tables.SD15, torch.float16, ema=True, junk=True))"
-run sd15-fp16 "$W/sd15-fp16.safetensors" 512
-make "fc.write_safetensors('$W/sd15-fp32.safetensors', fc.single_file(fc.tables.SD15, torch.float32, junk=True))"
-run sd15-fp32 "$W/sd15-fp32.safetensors" 512
-make "fc.write_safetensors('$W/v2-1_512-ema-pruned.safetensors', fc.single_file(fc.tables.SD21, torch.float16, junk=True))"
-run sd21-base "$W/v2-1_512-ema-pruned.safetensors" 512
-make "fc.write_safetensors('$W/v2-1_768-ema-pruned.safetensors', fc.single_file(fc.tables.SD21, torch.float16, junk=True))"
-run sd21-768 "$W/v2-1_768-ema-pruned.safetensors" 768
-make "fc.diffusers_folder('$W/sd15-diffusers', fc.tables.SD15, '$TOK', torch.float16)"
-run sd15-diffusers "$W/sd15-diffusers" 512
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+if want sd15-fp16; then
+  make "fc.write_safetensors('$W/sd15-fp16.safetensors', fc.single_file(fc.tables.SD15, torch.float16, ema=True, junk=True))"
+  run sd15-fp16 "$W/sd15-fp16.safetensors" 512
+fi
+if want sd15-fp32; then
+  make "fc.write_safetensors('$W/sd15-fp32.safetensors', fc.single_file(fc.tables.SD15, torch.float32, junk=True))"
+  run sd15-fp32 "$W/sd15-fp32.safetensors" 512
+fi
+if want sd21-base; then
+  make "fc.write_safetensors('$W/v2-1_512-ema-pruned.safetensors', fc.single_file(fc.tables.SD21, torch.float16, junk=True))"
+  run sd21-base "$W/v2-1_512-ema-pruned.safetensors" 512
+fi
+if want sd21-768; then
+  make "fc.write_safetensors('$W/v2-1_768-ema-pruned.safetensors', fc.single_file(fc.tables.SD21, torch.float16, junk=True))"
+  run sd21-768 "$W/v2-1_768-ema-pruned.safetensors" 768
+fi
+if want sd15-diffusers; then
+  make "fc.diffusers_folder('$W/sd15-diffusers', fc.tables.SD15, '$TOK', torch.float16)"
+  run sd15-diffusers "$W/sd15-diffusers" 512
+fi
