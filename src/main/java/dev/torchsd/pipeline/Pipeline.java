@@ -55,7 +55,7 @@ public final class Pipeline {
                 int calls = scheduler.timesteps().length;
                 for (int i = 0; i < calls; i++) {
                     boolean negativeActive = window.activeAt(i, calls);
-                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(negativeActive), negativeActive, r,
+                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive), negativeActive, r,
                             generator, observer, training);
                     latents.close();
                     latents = next;

@@ -37,15 +37,22 @@ public final class PromptParser {
     private enum Context { TOP, ROUND, SQUARE, EDIT_TO, ALTERNATIVE }
 
     private final String prompt;
+    private final String label;
     private int pos;
 
-    private PromptParser(String prompt) {
+    private PromptParser(String prompt, String label) {
         this.prompt = prompt;
+        this.label = label;
     }
 
     /** The tree of {@code prompt}; throws {@link PromptSyntaxException} for what it cannot read. */
     public static List<PromptNode> parse(String prompt) {
-        PromptParser parser = new PromptParser(prompt);
+        return parse(prompt, "prompt");
+    }
+
+    /** As {@link #parse(String)}; errors name the prompt {@code label} ("prompt", "negative prompt"). */
+    public static List<PromptNode> parse(String prompt, String label) {
+        PromptParser parser = new PromptParser(prompt, label);
         return parser.sequence(Context.TOP, -1);
     }
 
@@ -241,6 +248,6 @@ public final class PromptParser {
     }
 
     private PromptSyntaxException error(int at, String problem) {
-        return new PromptSyntaxException(prompt, at, problem);
+        return new PromptSyntaxException(prompt, label, at, problem);
     }
 }

@@ -39,18 +39,28 @@ public final class PromptSchedule {
 
     /** Parses {@code prompt} and resolves it for {@code steps} sampling steps. */
     public static PromptSchedule of(String prompt, int steps) {
+        return of(prompt, steps, "prompt");
+    }
+
+    /** As {@link #of(String, int)}; errors name the prompt {@code label} ("prompt", "negative prompt"). */
+    public static PromptSchedule of(String prompt, int steps, String label) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, got " + steps);
         }
-        List<PromptNode> nodes = PromptParser.parse(prompt);
+        List<PromptNode> nodes = PromptParser.parse(prompt, label);
+        Source source = new Source(prompt, label);
         TreeSet<Integer> ends = new TreeSet<>();
         ends.add(steps);
-        collectEnds(nodes, prompt, steps, ends);
+        collectEnds(nodes, source, steps, ends);
         List<Entry> entries = new ArrayList<>();
         for (int end : ends) {
-            entries.add(new Entry(end, fragmentsAt(nodes, end, steps, prompt), textAt(nodes, end, steps, prompt)));
+            entries.add(new Entry(end, fragmentsAt(nodes, end, steps, source), textAt(nodes, end, steps, source)));
         }
         return new PromptSchedule(entries);
+    }
+
+    /** The prompt text and its name, for error messages. */
+    record Source(String prompt, String label) {
     }
 
     public List<Entry> entries() {
@@ -72,27 +82,27 @@ public final class PromptSchedule {
      * AUTOMATIC1111's {@code parse_prompt_attention} returns.
      */
     public static List<Fragment> fragments(String prompt) {
-        return fragmentsAt(PromptParser.parse(prompt), Integer.MAX_VALUE, Integer.MAX_VALUE, prompt);
+        return fragmentsAt(PromptParser.parse(prompt), Integer.MAX_VALUE, Integer.MAX_VALUE, new Source(prompt, "prompt"));
     }
 
     /** The step an edit switches at, for {@code steps} steps; checks its range. */
-    static int resolveWhen(Edit edit, int steps, String prompt) {
+    static int resolveWhen(Edit edit, int steps, Source prompt) {
         if (edit.fraction()) {
             if (!(edit.when() >= 0 && edit.when() <= 1)) {
-                throw new PromptSyntaxException(prompt, edit.position(), "the 'when' " + edit.whenSource()
+                throw new PromptSyntaxException(prompt.prompt(), prompt.label(), edit.position(), "the 'when' " + edit.whenSource()
                         + " of a prompt edit is a fraction (it has a decimal point) and must lie in 0..1");
             }
             return (int) (edit.when() * steps);
         }
         if (edit.when() < 0 || edit.when() > steps) {
-            throw new PromptSyntaxException(prompt, edit.position(), "the 'when' " + edit.whenSource()
+            throw new PromptSyntaxException(prompt.prompt(), prompt.label(), edit.position(), "the 'when' " + edit.whenSource()
                     + " of a prompt edit is a step and must lie in 0.." + steps + " (the number of steps);"
                     + " write a fraction like 0.5 for a share of the steps");
         }
         return (int) edit.when();
     }
 
-    private static void collectEnds(List<PromptNode> nodes, String prompt, int steps, TreeSet<Integer> ends) {
+    private static void collectEnds(List<PromptNode> nodes, Source prompt, int steps, TreeSet<Integer> ends) {
         for (PromptNode node : nodes) {
             if (node instanceof Emphasis e) {
                 collectEnds(e.body(), prompt, steps, ends);
@@ -113,7 +123,7 @@ public final class PromptSchedule {
     }
 
     /** The fragments at schedule step {@code step} (1-based, as an entry's end), equal weights merged. */
-    static List<Fragment> fragmentsAt(List<PromptNode> nodes, int step, int steps, String prompt) {
+    static List<Fragment> fragmentsAt(List<PromptNode> nodes, int step, int steps, Source prompt) {
         List<Fragment> raw = new ArrayList<>();
         flatten(nodes, step, steps, prompt, raw);
         List<Fragment> merged = new ArrayList<>();
@@ -128,7 +138,7 @@ public final class PromptSchedule {
         return merged;
     }
 
-    private static void flatten(List<PromptNode> nodes, int step, int steps, String prompt, List<Fragment> out) {
+    private static void flatten(List<PromptNode> nodes, int step, int steps, Source prompt, List<Fragment> out) {
         for (PromptNode node : nodes) {
             if (node instanceof Text t) {
                 out.add(Fragment.text(t.literal(), 1.0));
@@ -147,7 +157,7 @@ public final class PromptSchedule {
     }
 
     /** The prompt at schedule step {@code step} written back as text, as AUTOMATIC1111's schedule shows it. */
-    static String textAt(List<PromptNode> nodes, int step, int steps, String prompt) {
+    static String textAt(List<PromptNode> nodes, int step, int steps, Source prompt) {
         StringBuilder out = new StringBuilder();
         for (PromptNode node : nodes) {
             if (node instanceof Text t) {
@@ -172,7 +182,7 @@ public final class PromptSchedule {
     }
 
     /** Without a schedule (steps = MAX_VALUE) every edit shows its final prompt. */
-    private static int whenAt(Edit e, int steps, String prompt) {
+    private static int whenAt(Edit e, int steps, Source prompt) {
         return steps == Integer.MAX_VALUE ? -1 : resolveWhen(e, steps, prompt);
     }
 }

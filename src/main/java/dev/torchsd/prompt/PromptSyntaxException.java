@@ -1,17 +1,15 @@
 package dev.torchsd.prompt;
 
-import dev.torchsd.TorchsdException;
-
 /**
  * A prompt that the AUTOMATIC1111 syntax cannot read. The message is one line: the problem, the
  * character position (counted from 1) and the prompt around it with {@code >>>} before that
  * character, e.g. {@code ')' closes nothing at position 6 of the prompt: "a cat>>>) on a mat"}.
  */
-public final class PromptSyntaxException extends TorchsdException {
+public final class PromptSyntaxException extends PromptException {
     private final int index;
 
-    PromptSyntaxException(String prompt, int index, String problem) {
-        super(problem + " at position " + (index + 1) + " of the prompt: \"" + excerpt(prompt, index) + "\"");
+    PromptSyntaxException(String prompt, String label, int index, String problem) {
+        super(problem + " at position " + (index + 1) + " of the " + label + ": \"" + excerpt(prompt, index) + "\"");
         this.index = index;
     }
 
