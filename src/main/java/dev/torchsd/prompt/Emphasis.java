@@ -11,7 +11,10 @@ import java.util.Locale;
  * "Emphasis mode" setting.
  */
 public enum Emphasis {
-    /** Multiply each token's hidden state by its weight, then scale all back to the chunk's original mean (AUTOMATIC1111's default). */
+    /**
+     * Multiply each token's hidden state by its weight, then scale all back to the chunk's original
+     * mean (AUTOMATIC1111's default). Where the weighted mean is 0 the scaling is skipped.
+     */
     ORIGINAL("Original"),
     /** Brackets are read (and removed from the text) but weights are not applied. */
     IGNORE("Ignore"),
@@ -58,9 +61,11 @@ public enum Emphasis {
             if (this == NO_NORM) {
                 return weighted;
             }
-            Tensor originalMean = z.mean();
-            Tensor newMean = weighted.mean();
-            return weighted.mul(originalMean.div(newMean));
+            Tensor ratio = z.mean().div(weighted.mean());
+            if (!Double.isFinite(ratio.item_double())) {
+                return weighted;  // a weighted mean of 0: nothing to scale back to (AUTOMATIC1111 would give NaN)
+            }
+            return weighted.mul(ratio);
         });
     }
 }
