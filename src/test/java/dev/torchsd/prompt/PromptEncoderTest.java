@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.within;
 /** Chunked encoding and emphasis on the built-in tiny model's tokenizer and text encoder. */
 class PromptEncoderTest {
     static StableDiffusion sd;
-    static Model model;
+    static Model model;  // also set by A1111GenerationTest, which uses longPrompt
 
     @BeforeAll
     static void load() {
