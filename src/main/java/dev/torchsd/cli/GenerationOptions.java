@@ -2,6 +2,7 @@ package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TorchsdException;
+import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.model.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
@@ -10,9 +11,12 @@ import dev.torchsd.prompt.Emphasis;
 import dev.torchsd.prompt.PromptSyntax;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The options every generating command shares: model, prompts, seed and sampling settings. */
@@ -73,6 +77,11 @@ final class GenerationOptions {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config override with diffusers' key, e.g. use_karras_sigmas=true")
     Map<String, String> schedulerOverrides = new LinkedHashMap<>();
 
+    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
+            description = "load a textual-inversion embedding (.safetensors, .pt, .bin) under TOKEN (default: the file name"
+                    + " without extension); repeatable")
+    List<EmbeddingArgument> embeddings = new ArrayList<>();
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
     String device;
 
@@ -106,9 +115,20 @@ final class GenerationOptions {
         return syntax;
     }
 
-    /** Loads the model (checking the device first). */
-    StableDiffusion open() {
+    /** Loads the model (checking the device first) and the embeddings, printing their warnings to {@code err}. */
+    StableDiffusion open(PrintWriter err) {
         Device target = Device.parse(device);
-        return model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target);
+        StableDiffusion sd = model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target);
+        try {
+            for (EmbeddingArgument embedding : embeddings) {
+                LoadedEmbedding loaded = sd.loadTextualInversion(embedding.file(), embedding.token());
+                loaded.warnings().forEach(w -> err.println("warning: " + embedding.file() + ": " + w));
+            }
+        } catch (RuntimeException e) {
+            sd.close();
+            throw e;
+        }
+        err.flush();
+        return sd;
     }
 }

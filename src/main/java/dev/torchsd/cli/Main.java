@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 SoakCommand.class,
                 TokenizeCommand.class,
                 ScheduleCommand.class,
+                EmbeddingCommand.class,
         })
 public final class Main {
 

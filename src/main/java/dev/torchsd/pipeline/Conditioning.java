@@ -70,7 +70,7 @@ final class Conditioning {
     }
 
     private static Tensor encodeOne(Model model, String text, int clipSkip, String what, List<String> warnings) {
-        Encoding encoding = model.tokenizer().encodePadded(text);
+        Encoding encoding = model.encodePrompt(text);
         if (encoding.truncated() > 0) {
             warnings.add("the " + what + " is longer than " + model.tokenizer().maxLength() + " tokens: "
                     + encoding.truncated() + " token(s) were truncated");

@@ -161,7 +161,14 @@ public final class ClipTokenizer {
      * id, and padded with {@link #padId()}; {@link Encoding#truncated()} tells how many tokens were lost.
      */
     public Encoding encodePadded(String text) {
-        int[] full = encode(text);
+        return pad(encode(text));
+    }
+
+    /**
+     * Ids as {@link #encode} gives them (perhaps changed since, e.g. by textual-inversion expansion)
+     * at {@link #maxLength()}: truncated keeping end-of-text last, or padded with {@link #padId()}.
+     */
+    public Encoding pad(int[] full) {
         int[] ids = new int[MAX_LENGTH];
         Arrays.fill(ids, padId);
         int truncated = Math.max(0, full.length - MAX_LENGTH);
