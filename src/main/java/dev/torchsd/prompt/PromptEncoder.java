@@ -1,5 +1,6 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.model.Model;
 import dev.torchsd.model.TextEncoder;
 import dev.torchsd.tensor.LibTorch;
@@ -10,8 +11,9 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Weighted prompt fragments to text-encoder hidden states of any length, as AUTOMATIC1111 does:
@@ -19,8 +21,9 @@ import java.util.List;
  * ({@link PromptChunker}), each chunk goes through the text encoder as 77 ids, gets its weights
  * ({@link Emphasis}), and the chunks are joined along the sequence: (1, 77 × chunks, hidden).
  *
- * <p>Textual-inversion tokens (ids past the base vocabulary, expanded to all their vectors as
- * diffusers does) form one {@link TokenGroup}, so an embedding is never split over two chunks.
+ * <p>A textual-inversion embedding's trigger token stands for all its tokens ({@code T T_1 …},
+ * as the model's own prompt encoding expands it), and they form one {@link TokenGroup}, so an
+ * embedding is never split over two chunks.
  */
 public final class PromptEncoder {
     static {
@@ -29,25 +32,32 @@ public final class PromptEncoder {
 
     private final ClipTokenizer tokenizer;
     private final TextEncoder textEncoder;
-    private final int baseVocabulary;
+    private final Map<Integer, int[]> embeddingIdsByTrigger;
     private final PromptChunker chunker;
     private final Emphasis emphasis;
     private final int clipSkip;
 
-    public PromptEncoder(ClipTokenizer tokenizer, TextEncoder textEncoder, int baseVocabulary, PromptSyntax syntax,
-                         int clipSkip) {
+    /**
+     * @param embeddingIdsByTrigger each textual-inversion embedding's ids, by its first (trigger) id
+     */
+    public PromptEncoder(ClipTokenizer tokenizer, TextEncoder textEncoder, Map<Integer, int[]> embeddingIdsByTrigger,
+                         PromptSyntax syntax, int clipSkip) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
-        this.baseVocabulary = baseVocabulary;
+        this.embeddingIdsByTrigger = Map.copyOf(embeddingIdsByTrigger);
         this.chunker = new PromptChunker(tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), commaId(tokenizer),
                 syntax.commaBacktrack());
         this.emphasis = syntax.emphasis();
         this.clipSkip = clipSkip;
     }
 
+    /** An encoder for {@code model} with the textual-inversion embeddings loaded into it now. */
     public static PromptEncoder forModel(Model model, PromptSyntax syntax, int clipSkip) {
-        return new PromptEncoder(model.tokenizer(), model.textEncoder(), model.manifest().textEncoder().vocabSize(),
-                syntax, clipSkip);
+        Map<Integer, int[]> embeddings = new HashMap<>();
+        for (LoadedEmbedding e : model.textualInversions()) {
+            embeddings.put(e.ids()[0], e.ids());
+        }
+        return new PromptEncoder(model.tokenizer(), model.textEncoder(), embeddings, syntax, clipSkip);
     }
 
     /** The id of the lone comma token, or -1 when the vocabulary has none. */
@@ -56,7 +66,7 @@ public final class PromptEncoder {
         return ids.length == 3 ? ids[1] : -1;
     }
 
-    /** The token groups of {@code fragments}: one per token, one per run of textual-inversion tokens. */
+    /** The token groups of {@code fragments}: one per token, one per embedding (all its vectors). */
     public List<TokenGroup> tokenize(List<Fragment> fragments) {
         List<TokenGroup> groups = new ArrayList<>();
         for (Fragment f : fragments) {
@@ -67,18 +77,10 @@ public final class PromptEncoder {
             if (f.text().isEmpty()) {
                 continue;
             }
-            int[] withEnds = tokenizer.encode(tokenizer.expandMultiVectorTokens(f.text()));
-            int[] ids = Arrays.copyOfRange(withEnds, 1, withEnds.length - 1);
-            int i = 0;
-            while (i < ids.length) {
-                int end = i + 1;
-                if (ids[i] >= baseVocabulary) {
-                    while (end < ids.length && ids[end] >= baseVocabulary) {
-                        end++;
-                    }
-                }
-                groups.add(TokenGroup.of(f.weight(), Arrays.copyOfRange(ids, i, end)));
-                i = end;
+            int[] withEnds = tokenizer.encode(f.text());
+            for (int i = 1; i < withEnds.length - 1; i++) {
+                int[] embedding = embeddingIdsByTrigger.get(withEnds[i]);
+                groups.add(TokenGroup.of(f.weight(), embedding != null ? embedding : new int[] {withEnds[i]}));
             }
         }
         return groups;

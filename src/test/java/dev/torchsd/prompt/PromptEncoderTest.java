@@ -1,6 +1,7 @@
 package dev.torchsd.prompt;
 
 import dev.torchsd.StableDiffusion;
+import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.model.Model;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -111,6 +114,26 @@ class PromptEncoderTest {
             for (int h = 0; h < hidden; h++) {
                 assertThat(n[redAt * hidden + h]).isCloseTo(1.5f * p[redAt * hidden + h], within(1e-5f));
                 assertThat(n[h]).isEqualTo(p[h]);  // start of text: weight 1
+            }
+        }
+    }
+
+    @Test
+    void anEmbeddingMovesWholeToTheNextChunkWithItsWeight() {
+        try (Model fresh = Model.loadBuiltin()) {
+            LoadedEmbedding sixteen = fresh.loadTextualInversion(
+                    Path.of("src", "test", "resources", "embeddings", "tiny_negative_fp16.safetensors"));
+            PromptEncoder encoder = PromptEncoder.forModel(fresh, PromptSyntax.A1111, 1);
+            String before = "red ".repeat(70);  // 70 tokens: the 16 vectors do not fit in the first chunk
+            assertThat(fresh.tokenizer().encode(before).length - 2).isEqualTo(70);
+            List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(before + "(tiny_negative_fp16:1.3) red"));
+            assertThat(chunks).hasSize(2);
+            assertThat(chunks.get(0).ids()[71]).isEqualTo(fresh.tokenizer().eosId());
+            assertThat(Arrays.copyOfRange(chunks.get(1).ids(), 1, 17)).containsExactly(sixteen.ids());
+            assertThat(Arrays.copyOfRange(chunks.get(1).weights(), 1, 17)).containsOnly(1.3f);
+            assertThat(chunks.get(1).weights()[17]).isEqualTo(1.0f);
+            try (PointerScope scope = new PointerScope()) {
+                assertThat(Tensors.shape(encoder.encode(chunks))).containsExactly(1, 154, 32);
             }
         }
     }
