@@ -65,6 +65,11 @@ final class Conditioning {
         return negativeActive ? withNegative : withoutNegative;
     }
 
+    /** The longest text context of the request, in tokens: 77 for plain prompts, 77 per chunk otherwise. */
+    long contextTokens() {
+        return scheduled != null ? scheduled.maxContextTokens() : MemoryEstimate.PLAIN_CONTEXT_TOKENS;
+    }
+
     private static Tensor guidanceBatch(Tensor unconditional, Tensor positive, int batch) {
         return torch.cat(new TensorVector(repeat(unconditional, batch), positive), 0);
     }

@@ -47,6 +47,9 @@ public final class Pipeline {
         try (Scheduler scheduler = Schedulers.create(r.scheduler(), config, r.steps());
              PointerScope requestScope = new PointerScope()) {
             Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
+            if (conditioning.contextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
+                MemoryEstimate.check(model.manifest(), r, conditioning.contextTokens());  // long AUTOMATIC1111 prompts
+            }
             TrainingSchedule training = observer == StepObserver.NONE ? null : TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
             Tensor latents = initialLatents(r, generator, scheduler.initNoiseSigma());

@@ -38,6 +38,7 @@ public final class PromptEncoder {
     private final int clipSkip;
 
     /**
+     * @param textEncoder           the text encoder, or null for an encoder that only tokenizes and chunks
      * @param embeddingIdsByTrigger each textual-inversion embedding's ids, by its first (trigger) id
      */
     public PromptEncoder(ClipTokenizer tokenizer, TextEncoder textEncoder, Map<Integer, int[]> embeddingIdsByTrigger,

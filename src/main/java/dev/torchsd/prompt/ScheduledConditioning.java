@@ -77,6 +77,15 @@ public final class ScheduledConditioning {
         return encoded.size();
     }
 
+    /** The longest context any call can get, in tokens (77 per chunk): what the U-Net's cross-attention grows with. */
+    public long maxContextTokens() {
+        long longest = 0;
+        for (Tensor t : encoded.values()) {
+            longest = Math.max(longest, t.size(1));
+        }
+        return longest;
+    }
+
     /** The context for U-Net call {@code call} of {@code calls}. */
     public Tensor contextAt(int call, int calls, boolean negativeActive) {
         int step = (int) ((long) call * steps / calls);

@@ -3,9 +3,11 @@ package dev.torchsd.prompt;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.MemoryEstimate;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -112,6 +114,28 @@ class A1111GenerationTest {
     void tenThousandWordsGenerate() {
         String prompt = "red circle, ".repeat(5000);
         assertThat(pixels(request(prompt).withSteps(2))).isNotNull();
+    }
+
+    @Test
+    void noNativePointerOutlivesItsRequest() {
+        GenerationRequest r = request("[red|blue] (circle:1.3) BREAK " + PromptEncoderTest.longPrompt(100))
+                .withNegativePrompt("[:square:2]").withSteps(4).withBatchSize(2);
+        sd.generate(r);
+        long before = Pointer.totalCount();
+        for (int i = 0; i < 5; i++) {
+            sd.generate(r.withSeed(i));
+        }
+        assertThat(Pointer.totalCount()).isLessThanOrEqualTo(before);
+    }
+
+    @Test
+    void theMemoryEstimateGrowsWithTheContextOfLongPrompts() {
+        GenerationRequest r = request("x").withSize(256, 256).resolve(model.manifest());
+        long plain = MemoryEstimate.bytesNeeded(model.manifest(), r).orElseThrow();
+        assertThat(MemoryEstimate.bytesNeeded(model.manifest(), r, 77).orElseThrow()).isEqualTo(plain);
+        // 256x256: 1024 latent tokens; a context of 200 chunks (15,400 tokens) dominates the attention scores
+        long huge = MemoryEstimate.bytesNeeded(model.manifest(), r, 77L * 200).orElseThrow();
+        assertThat(huge).isGreaterThan(5 * plain);
     }
 
     @Test
