@@ -1,6 +1,7 @@
 package dev.torchsd.pipeline;
 
 import dev.torchsd.model.Manifest;
+import dev.torchsd.prompt.PromptSchedule;
 import dev.torchsd.prompt.PromptSyntax;
 
 import java.util.Map;
@@ -165,6 +166,10 @@ public record GenerationRequest(
             throw new RequestException("clip skip must be in 1.." + layers + " for this model, got " + clipSkip);
         }
         negativeWindow.resolve(steps);
+        if (promptSyntax.a1111()) {  // syntax errors before any work, with their position
+            PromptSchedule.of(prompt, steps, "prompt");
+            PromptSchedule.of(negativePrompt, steps, "negative prompt");
+        }
         return edit().size(w, h).build();
     }
 

@@ -100,6 +100,29 @@ class A1111GenerationTest {
     }
 
     @Test
+    void samplersWithMoreCallsThanStepsMapCallsToSteps() {
+        try (PointerScope scope = new PointerScope()) {
+            ScheduledConditioning c = ScheduledConditioning.encode(PromptEncoder.forModel(model, PromptSyntax.A1111, 1),
+                    "[red:blue:1]", "", 4, 1, true, false);
+            // Heun: 7 calls for 4 steps; call k is at step floor(4k/7) = 0 0 1 1 2 2 3: red up to step 1
+            Tensor red = c.contextAt(0, 7, true);
+            for (int call = 1; call < 4; call++) {
+                assertThat(c.contextAt(call, 7, true)).isSameAs(red);
+            }
+            Tensor blue = c.contextAt(4, 7, true);
+            assertThat(blue).isNotSameAs(red);
+            assertThat(c.contextAt(6, 7, true)).isSameAs(blue);
+        }
+    }
+
+    @Test
+    void syntaxErrorsComeFromResolveBeforeAnyWork() {
+        assertThatThrownBy(() -> request("a (cat").resolve(model.manifest()))
+                .isInstanceOf(PromptSyntaxException.class);
+        assertThat(request("a (cat").withPromptSyntax(PromptSyntax.PLAIN).resolve(model.manifest())).isNotNull();
+    }
+
+    @Test
     void aDelayedNegativePromptEqualsPromptEditingInTheNegativePrompt() {
         // [:blurry:S] uses the empty prompt for steps 0..S (AUTOMATIC1111's rule), so it equals the
         // negative window starting at S + 1
