@@ -36,9 +36,13 @@ public final class PromptParser {
     /** Where a sequence of nodes is being read: it decides which characters end it. */
     private enum Context { TOP, ROUND, SQUARE, EDIT_TO, ALTERNATIVE }
 
+    /** Brackets nested deeper than this are refused (a guard against stack exhaustion, far above any real prompt). */
+    static final int MAX_DEPTH = 100;
+
     private final String prompt;
     private final String label;
     private int pos;
+    private int depth;
 
     private PromptParser(String prompt, String label) {
         this.prompt = prompt;
@@ -66,10 +70,12 @@ public final class PromptParser {
                 addPlain(nodes, plainStart, pos);
                 if (c == '\\') {
                     nodes.add(escape());
-                } else if (c == '(') {
-                    nodes.add(round());
-                } else if (c == '[') {
-                    nodes.add(square());
+                } else if (c == '(' || c == '[') {
+                    if (++depth > MAX_DEPTH) {
+                        throw error(pos, "brackets are nested more than " + MAX_DEPTH + " deep");
+                    }
+                    nodes.add(c == '(' ? round() : square());
+                    depth--;
                 } else {
                     return nodes;
                 }

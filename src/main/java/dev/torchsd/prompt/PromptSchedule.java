@@ -127,13 +127,22 @@ public final class PromptSchedule {
         List<Fragment> raw = new ArrayList<>();
         flatten(nodes, step, steps, prompt, raw);
         List<Fragment> merged = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        Fragment run = null;  // the first fragment of the run being merged
         for (Fragment f : raw) {
-            Fragment last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
-            if (last != null && !last.isBreak() && !f.isBreak() && last.weight() == f.weight()) {
-                merged.set(merged.size() - 1, Fragment.text(last.text() + f.text(), last.weight()));
-            } else {
-                merged.add(f);
+            if (run != null && !run.isBreak() && !f.isBreak() && run.weight() == f.weight()) {
+                text.append(f.text());
+                continue;
             }
+            if (run != null) {
+                merged.add(run.isBreak() ? run : Fragment.text(text.toString(), run.weight()));
+            }
+            run = f;
+            text.setLength(0);
+            text.append(f.isBreak() ? "" : f.text());
+        }
+        if (run != null) {
+            merged.add(run.isBreak() ? run : Fragment.text(text.toString(), run.weight()));
         }
         return merged;
     }

@@ -76,6 +76,24 @@ class PromptParserTest {
     }
 
     @Test
+    void deepNestingIsRefusedNotAStackOverflow() {
+        double weight = 1.0;
+        for (int i = 0; i < 100; i++) {
+            weight *= 1.1;  // innermost first, as the brackets close
+        }
+        assertThat(PromptSchedule.fragments("(".repeat(100) + "x" + ")".repeat(100)))
+                .containsExactly(Fragment.text("x", weight));
+        assertThatThrownBy(() -> PromptParser.parse("(".repeat(20000) + "x" + ")".repeat(20000)))
+                .isInstanceOf(PromptSyntaxException.class)
+                .hasMessageStartingWith("brackets are nested more than 100 deep at position 101");
+    }
+
+    @Test
+    void manyEscapesMergeIntoOneFragment() {
+        assertThat(PromptSchedule.fragments("\\(".repeat(20000))).containsExactly(Fragment.text("(".repeat(20000), 1.0));
+    }
+
+    @Test
     void aWeightThatIsNotANumberIsNamed() {
         assertThatThrownBy(() -> PromptParser.parse("a (cat:big) b"))
                 .isInstanceOf(PromptSyntaxException.class)
