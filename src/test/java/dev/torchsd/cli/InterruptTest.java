@@ -26,7 +26,7 @@ class InterruptTest {
                 "--steps", "1000", "-W", "256", "-H", "256", "-o", out.toString()))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile()).start();
         // wait until the loop runs: the progress bar has printed a step count
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         while (System.nanoTime() < deadline && !Files.readString(tmp.resolve("log.txt")).contains("/1000")) {
             Thread.sleep(100);
         }
