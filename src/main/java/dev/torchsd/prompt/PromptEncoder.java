@@ -36,6 +36,8 @@ public final class PromptEncoder {
     private final PromptChunker chunker;
     private final Emphasis emphasis;
     private final int clipSkip;
+    /** The model whose embeddings are read under its lock at each tokenization, or null for a fixed map. */
+    private final Model model;
 
     /**
      * @param textEncoder           the text encoder, or null for an encoder that only tokenizes and chunks
@@ -50,15 +52,34 @@ public final class PromptEncoder {
                 syntax.commaBacktrack());
         this.emphasis = syntax.emphasis();
         this.clipSkip = clipSkip;
+        this.model = null;
     }
 
-    /** An encoder for {@code model} with the textual-inversion embeddings loaded into it now. */
+    private PromptEncoder(Model model, PromptSyntax syntax, int clipSkip) {
+        this.tokenizer = model.tokenizer();
+        this.textEncoder = model.textEncoder();
+        this.embeddingIdsByTrigger = Map.of();
+        this.chunker = new PromptChunker(tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), commaId(tokenizer),
+                syntax.commaBacktrack());
+        this.emphasis = syntax.emphasis();
+        this.clipSkip = clipSkip;
+        this.model = model;
+    }
+
+    /**
+     * An encoder for {@code model}: each tokenization reads the model's textual-inversion embeddings under
+     * the model's lock, so a prompt sees an embedding that loads meanwhile entirely or not at all.
+     */
     public static PromptEncoder forModel(Model model, PromptSyntax syntax, int clipSkip) {
+        return new PromptEncoder(model, syntax, clipSkip);
+    }
+
+    private static Map<Integer, int[]> triggers(Model model) {
         Map<Integer, int[]> embeddings = new HashMap<>();
         for (LoadedEmbedding e : model.textualInversions()) {
             embeddings.put(e.ids()[0], e.ids());
         }
-        return new PromptEncoder(model.tokenizer(), model.textEncoder(), embeddings, syntax, clipSkip);
+        return embeddings;
     }
 
     /** The id of the lone comma token, or -1 when the vocabulary has none. */
@@ -69,6 +90,13 @@ public final class PromptEncoder {
 
     /** The token groups of {@code fragments}: one per token, one per embedding (all its vectors). */
     public List<TokenGroup> tokenize(List<Fragment> fragments) {
+        if (model == null) {
+            return tokenize(fragments, embeddingIdsByTrigger);
+        }
+        return model.withEmbeddingsFixed(() -> tokenize(fragments, triggers(model)));
+    }
+
+    private List<TokenGroup> tokenize(List<Fragment> fragments, Map<Integer, int[]> embeddingIdsByTrigger) {
         List<TokenGroup> groups = new ArrayList<>();
         for (Fragment f : fragments) {
             if (f.isBreak()) {
