@@ -71,7 +71,7 @@ public final class CompareCommand implements Callable<Integer> {
                 if (!options.quiet) {
                     spec.commandLine().getErr().println("[" + (i + 1) + "/" + requests.size() + "] " + labels.get(i));
                 }
-                GenerationResult result = sd.generate(requests.get(i), ProgressListener.NONE);
+                GenerationResult result = sd.generate(requests.get(i), Interrupts.stopOnInterrupt(ProgressListener.NONE));
                 images.add(result.image());
             }
             String title = base.prompt() + "  |  negative: " + options.negativePrompt + "  |  seed " + seed + ", "

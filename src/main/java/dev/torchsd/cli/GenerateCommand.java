@@ -56,7 +56,7 @@ public final class GenerateCommand implements Callable<Integer> {
             GenerationRequest request = options.request(seed, batch).resolve(sd.model().manifest());
             TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd.model(), traceDecode);
             GenerationResult result = sd.generate(request,
-                    options.quiet ? ProgressListener.NONE : new TerminalProgress(request.steps()),
+                    Interrupts.stopOnInterrupt(options.quiet ? ProgressListener.NONE : new TerminalProgress(request.steps())),
                     recorder == null ? StepObserver.NONE : recorder);
             result.warnings().forEach(w -> err.println("warning: " + w));
             List<Path> files = result.saveAll(out);

@@ -7,6 +7,8 @@ import dev.torchsd.model.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
+import dev.torchsd.prompt.Emphasis;
+import dev.torchsd.prompt.PromptSyntax;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -51,6 +53,15 @@ final class GenerationOptions {
             description = "use the negative prompt until step E, exclusive (index or fraction; default: 1.0 = the end)")
     String negativeEnd;
 
+    @Option(names = "--prompt-syntax", defaultValue = "plain", paramLabel = "SYNTAX",
+            description = "plain: the text as diffusers reads it, cut at 77 tokens (default); a1111: AUTOMATIC1111's"
+                    + " (word:1.2), [word], [from:to:when], [a|b], BREAK and prompts of any length")
+    String promptSyntax;
+
+    @Option(names = "--emphasis", paramLabel = "MODE", description = "with --prompt-syntax a1111: how weights act:"
+            + " original (multiply, then restore the mean; default), no-norm (multiply only), ignore")
+    String emphasis;
+
     @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels, a multiple of 8 in 64..1024 (default: the model's)")
     int width;
 
@@ -90,7 +101,19 @@ final class GenerationOptions {
     GenerationRequest request(long actualSeed, int batch) {
         return new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance, guidanceRescale, width, height,
                 batch, scheduler, clipSkip, schedulerOverrides,
-                new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)));
+                new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
+                .withPromptSyntax(promptSyntax());
+    }
+
+    private PromptSyntax promptSyntax() {
+        PromptSyntax syntax = PromptSyntax.parse(promptSyntax);
+        if (emphasis != null) {
+            if (!syntax.a1111()) {
+                throw new TorchsdException("--emphasis applies to --prompt-syntax a1111 only");
+            }
+            syntax = syntax.withEmphasis(Emphasis.parse(emphasis));
+        }
+        return syntax;
     }
 
     /** Loads the model (checking the device first) and the embeddings, printing their warnings to {@code err}. */

@@ -1,6 +1,7 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.TorchsdException;
+import dev.torchsd.pipeline.GenerationCancelledException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,6 +27,9 @@ public final class Main {
     /** Exit code for user errors: bad input, missing files, invalid options. */
     public static final int USER_ERROR = 2;
 
+    /** Exit code after Ctrl-C stopped a generation (128 + SIGINT, as shells report it). */
+    public static final int CANCELLED = 130;
+
     public static CommandLine commandLine() {
         return configure(new CommandLine(new Main()));
     }
@@ -33,6 +37,10 @@ public final class Main {
     /** Applies torchsd's error handling to any command line (used by tests of single commands too). */
     public static CommandLine configure(CommandLine commandLine) {
         commandLine.setExecutionExceptionHandler((exception, command, parseResult) -> {
+            if (exception instanceof GenerationCancelledException) {
+                command.getErr().println("cancelled: " + exception.getMessage());
+                return CANCELLED;
+            }
             if (exception instanceof TorchsdException) {
                 command.getErr().println("error: " + exception.getMessage());
                 return USER_ERROR;
@@ -49,6 +57,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Interrupts.install(System.err);
         System.exit(commandLine().execute(args));
     }
 }

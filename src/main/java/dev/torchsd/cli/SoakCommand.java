@@ -45,11 +45,20 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "1.0", description = "allowed growth in percent (default: 1.0)")
     double limitPercent;
 
+    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
+            description = "textual-inversion embeddings whose tokens the prompts use in turn; repeatable")
+    List<EmbeddingArgument> embeddings = new ArrayList<>();
+
+    private final List<String> tokens = new ArrayList<>();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<String> schedulers = Schedulers.names();
         try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model, Device.CPU)) {
+            for (EmbeddingArgument embedding : embeddings) {
+                tokens.add(sd.loadTextualInversion(embedding.file(), embedding.token()).token());
+            }
             int unit = sd.model().manifest().vae().scaleFactor() * 8;
             int base = Math.max(64, unit);
             for (int i = 0; i < warmup; i++) {
@@ -86,8 +95,9 @@ public final class SoakCommand implements Callable<Integer> {
     private GenerationRequest request(int i, List<String> schedulers, int base) {
         int[][] sizes = {{base, base}, {base, base + base / 2}, {base * 2, base}, {base * 2, base * 2}};
         int[] size = sizes[i % sizes.length];
-        GenerationRequest r = GenerationRequest.of(i % 2 == 0 ? "a red circle on the left" : "a blue star, dotted")
-                .withNegativePrompt(i % 3 == 0 ? "" : "green background")
+        String token = tokens.isEmpty() ? "" : tokens.get(i % tokens.size());
+        GenerationRequest r = GenerationRequest.of((i % 2 == 0 ? "a red circle on the left " : "a blue star, dotted ")
+                        + (i % 3 == 1 ? token : "")).withNegativePrompt(i % 3 == 0 ? "" : "green background " + token)
                 .withSeed(i)
                 .withSteps(steps)
                 .withSize(size[0], size[1])

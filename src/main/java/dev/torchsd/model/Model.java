@@ -128,6 +128,14 @@ public final class Model implements AutoCloseable {
         return tokenizer.vocabularySize();
     }
 
+    /**
+     * Runs {@code work} while no textual-inversion embedding can be loaded: tokenizing and reading
+     * {@link #textualInversions()} inside it see one consistent state.
+     */
+    public <T> T withEmbeddingsFixed(java.util.function.Supplier<T> work) {
+        return textualInversions.withEmbeddingsFixed(work);
+    }
+
     /** A prompt as the text encoder gets it: tokenized, embeddings' tokens expanded, truncated or padded to 77 ids. */
     public Encoding encodePrompt(String text) {
         return textualInversions.encodePrompt(text);

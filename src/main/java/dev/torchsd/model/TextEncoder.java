@@ -81,6 +81,18 @@ public final class TextEncoder implements AutoCloseable {
         return first;
     }
 
+    /** Drops the rows from {@code firstRow} on (undoes an {@link #appendRows} whose tokens could not be added). */
+    public synchronized void truncateRows(long firstRow) {
+        if (firstRow >= tokenTable.size(0)) {
+            return;
+        }
+        Tensor old = tokenTable;
+        try (PointerScope scope = new PointerScope()) {
+            tokenTable = Tensors.keep(old.narrow(0, 0, firstRow).clone());
+        }
+        old.close();
+    }
+
     /** Looks up token ids: (batch, tokens) ids -> (batch, tokens, hidden) embeddings. */
     public synchronized Tensor embed(int[][] ids) {
         int batch = ids.length;

@@ -56,8 +56,15 @@ final class TextualInversions {
             System.arraycopy(vectors[i], 0, flat, i * hidden, hidden);
         }
         try (Tensor rows = Tensors.fromFloats(flat, vectors.length, hidden)) {
-            int[] ids = tokenizer.addTokens(names);
+            // Rows first, tokens second: whoever tokenizes without this lock never gets an id without a row.
             long firstRow = textEncoder.appendRows(rows);
+            int[] ids;
+            try {
+                ids = tokenizer.addTokens(names);
+            } catch (RuntimeException e) {
+                textEncoder.truncateRows(firstRow);
+                throw e;
+            }
             if (firstRow != ids[0]) {
                 throw new IllegalStateException("token ids start at " + ids[0] + " but the table rows at " + firstRow);
             }
@@ -69,6 +76,11 @@ final class TextualInversions {
 
     List<LoadedEmbedding> loaded() {
         return tokens.loaded();
+    }
+
+    /** Runs {@code work} while no embedding can be loaded, so it sees the tokenizer and the table as one state. */
+    synchronized <T> T withEmbeddingsFixed(java.util.function.Supplier<T> work) {
+        return work.get();
     }
 
     synchronized Encoding encodePrompt(String text) {
