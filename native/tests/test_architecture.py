@@ -1,5 +1,4 @@
 """The exporter's architecture: SD 1.5's sizes and key names, and each block against its formula."""
-import contextlib
 import math
 import unittest
 
@@ -9,23 +8,10 @@ import torch.nn.functional as F
 from torchsd_export import config as configs
 from torchsd_export.attention import _attention_formula, _causal_attention_formula
 from torchsd_export.clip_text import TextModel
+from torchsd_export.convert import no_init
 from torchsd_export.export import CHECKPOINT_PREFIXES
 from torchsd_export.unet import UNet, timestep_embedding, GEGLU
 from torchsd_export.vae import AutoencoderKL, ResnetBlock
-
-
-@contextlib.contextmanager
-def no_init():
-    """Builds full-size modules fast: parameters are allocated but not randomly initialised."""
-    saved = {}
-    for name in ("kaiming_uniform_", "uniform_", "normal_", "zeros_", "ones_"):
-        saved[name] = getattr(torch.nn.init, name)
-        setattr(torch.nn.init, name, lambda t, *a, **k: t)
-    try:
-        yield
-    finally:
-        for name, fn in saved.items():
-            setattr(torch.nn.init, name, fn)
 
 
 def count(module):

@@ -31,17 +31,7 @@ final class Tensors {
 
     /** Runs {@code work} in a fresh scope and hands its (new) result tensor to the caller's scope. */
     static Tensor inOwnScope(Supplier<Tensor> work) {
-        Tensor result;
-        try (PointerScope scope = new PointerScope()) {
-            result = work.get();
-            result.retainReference();
-        }
-        PointerScope outer = PointerScope.getInnerScope();
-        if (outer != null) {
-            outer.attach(result);
-            result.releaseReference();
-        }
-        return result;
+        return dev.torchsd.tensor.Tensors.scoped(work);
     }
 
     /** Keeps {@code tensor} alive past the current scope; pair with {@link #drop}. */
