@@ -5,6 +5,10 @@
 #
 #   ./cppbuild.sh tiny                  the built-in tiny model (vocabulary + random weights, seed 0)
 #                                       -> src/main/resources/dev/torchsd/builtin/tiny
+#   ./cppbuild.sh train [WORK_DIR]      train the built-in model (native/train: caption vocabulary,
+#                                       text encoder + U-Net, 40 min on one CPU thread, seed 0;
+#                                       resumes from WORK_DIR's checkpoint) and export it
+#                                       -> src/main/resources/dev/torchsd/builtin/tiny
 #   ./cppbuild.sh export ARGS...        run the exporter (python3 -m torchsd_export.export --help)
 #   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
 #                                       a full-size SD 1.5-architecture model with random weights
@@ -32,6 +36,19 @@ case "${1:-help}" in
     rm -rf "$tmp/model"
     "$PYTHON" -m torchsd_export.export --preset tiny --tokenizer "$tmp/tokenizer" --out "$tmp/model" --seed 0 --name tiny-random
     rm -rf "$BUILTIN"; mkdir -p "$(dirname "$BUILTIN")"; cp -r "$tmp/model" "$BUILTIN"
+    echo "built-in model written to $BUILTIN"
+    ;;
+  train)
+    require_torch
+    work=${2:-/tmp/torchsd-train}
+    mkdir -p "$work"
+    "$PYTHON" -m train.dataset "$work/corpus.txt"
+    "$PYTHON" native/make_vocab.py "$work/corpus.txt" "$work/tokenizer"
+    OMP_NUM_THREADS=1 nice -n 10 "$PYTHON" -m train.train_unet --tokenizer "$work/tokenizer" --work "$work" \
+      --minutes "${TRAIN_MINUTES:-40}" --batch 32 --threads 1 --seed 0
+    rm -rf "$work/model"
+    "$PYTHON" -m train.export_model --work "$work" --tokenizer "$work/tokenizer" --out "$work/model"
+    rm -rf "$BUILTIN"; mkdir -p "$(dirname "$BUILTIN")"; cp -r "$work/model" "$BUILTIN"
     echo "built-in model written to $BUILTIN"
     ;;
   export)
