@@ -17,7 +17,7 @@ def shapes_config(vocab_size: int) -> configs.ModelConfig:
         family="sd1",
         text=configs.TextConfig(vocab_size=vocab_size, hidden_size=32, num_layers=2, num_heads=2,
                                 intermediate_size=64),
-        unet=configs.UNetConfig(model_channels=24, channel_mult=(1, 2), num_res_blocks=1,
+        unet=configs.UNetConfig(model_channels=16, channel_mult=(1, 2), num_res_blocks=1,
                                 attention_levels=(1,), num_heads=2, context_dim=32, norm_groups=8),
         # Only latent_channels, scaling_factor and scale_factor (2 ** (len(ch_mult) - 1) = 4) are
         # used: the VAE itself is pixel_vae's fixed cell encoder/decoder.

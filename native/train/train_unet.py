@@ -34,8 +34,8 @@ def main():
     parser.add_argument("--tokenizer", required=True)
     parser.add_argument("--work", required=True, help="checkpoint folder")
     parser.add_argument("--minutes", type=float, default=45.0)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--checkpoint-minutes", type=float, default=3.0)
@@ -72,7 +72,7 @@ def main():
 
     abar = diffusion.alphas_cumprod()
     start, last_save, loss_sum = time.time() - spent, time.time(), 0.0
-    warmup = 100
+    warmup = 50
     while True:
         spent = time.time() - start
         if spent > args.minutes * 60:
@@ -95,7 +95,7 @@ def main():
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        decay = min(0.995, (1 + step) / (10 + step))
+        decay = min(0.99, (1 + step) / (10 + step))
         ema_update(ema_text, text, decay)
         ema_update(ema_unet, unet, decay)
         loss_sum += loss.item()
