@@ -45,7 +45,7 @@ HELD_OUT_PAIRS = {("red", "triangle"), ("green", "cross"), ("blue", "square"), (
 
 def texture_shade(color):
     """The second color of a striped or dotted background: 30% toward white for dark colors,
-    toward black for light ones (never crosses to another palette color)."""
+    toward black for light ones."""
     r, g, b = color
     target = 255.0 if 0.299 * r + 0.587 * g + 0.114 * b < 100 else 0.0
     return tuple(0.7 * c + 0.3 * target for c in color)
