@@ -28,13 +28,14 @@ class CellDecoder(nn.Module):
 
     def __init__(self):
         super().__init__()
+        self.scale = float(SCALE)
         self.to_rgb = nn.Conv2d(LATENT_CHANNELS, 3, 1, bias=False)
         with torch.no_grad():
             self.to_rgb.weight.copy_(COLOR_TO_LATENT.t().reshape(3, LATENT_CHANNELS, 1, 1))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         rgb = self.to_rgb(z)
-        return F.interpolate(rgb, scale_factor=float(SCALE), mode="nearest")
+        return F.interpolate(rgb, scale_factor=self.scale, mode="nearest")
 
 
 class CellEncoder(nn.Module):
@@ -43,12 +44,13 @@ class CellEncoder(nn.Module):
 
     def __init__(self):
         super().__init__()
+        self.scale = SCALE
         self.to_latent = nn.Conv2d(3, LATENT_CHANNELS, 1, bias=False)
         with torch.no_grad():
             self.to_latent.weight.copy_(COLOR_TO_LATENT.reshape(LATENT_CHANNELS, 3, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = self.to_latent(F.avg_pool2d(x, SCALE))
+        mean = self.to_latent(F.avg_pool2d(x, self.scale))
         return torch.cat([mean, torch.full_like(mean, -30.0)], dim=1)
 
 

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
         subcommands = {
                 GenerateCommand.class,
+                EvalCommand.class,
         })
 public final class Main {
 
