@@ -24,6 +24,7 @@ def main():
     parser.add_argument("--tokenizer", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--per-caption", type=int, default=4)
+    parser.add_argument("--guidance", type=float, default=7.5)
     parser.add_argument("captions", nargs="+")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -40,7 +41,7 @@ def main():
         for c in args.captions:
             n = args.per_caption
             ctx = text(text.embed_ids(tok.batch([c] * n)), 0)
-            z = diffusion.ddim_sample(unet, ctx, uncond, (n, 4, 16, 16), generator=g)
+            z = diffusion.ddim_sample(unet, ctx, uncond, (n, 4, 16, 16), guidance=args.guidance, generator=g)
             img = ((vae.decoder(z / cfg.vae.scaling_factor).clamp(-1, 1) + 1) * 127.5).byte()
             rows.append(np.concatenate(list(img.permute(0, 2, 3, 1).numpy()), axis=1))
     Image.fromarray(np.concatenate(rows, axis=0)).resize((64 * args.per_caption * 2, 64 * len(rows) * 2),
