@@ -7,14 +7,14 @@ import java.nio.file.Path;
  * A small Java program that generates an image with torchsd.
  *
  *   ./mvnw -q -DskipTests package
- *   java -cp "target/torchsd.jar:target/lib/*" examples/GeneratePizza.java [MODEL_DIR] [OUT.png]
+ *   java -cp "target/torchsd.jar:target/lib/*" examples/GeneratePizza.java [OUT.png [MODEL_DIR]]
  *
- * Without MODEL_DIR it uses the built-in model.
+ * Without MODEL_DIR it uses the built-in model; OUT.png defaults to pizza.png.
  */
 public class GeneratePizza {
     public static void main(String[] args) {
-        Path out = Path.of(args.length > 1 ? args[1] : "pizza.png");
-        try (StableDiffusion sd = args.length > 0 ? StableDiffusion.load(Path.of(args[0])) : StableDiffusion.builtin()) {
+        Path out = Path.of(args.length > 0 ? args[0] : "pizza.png");
+        try (StableDiffusion sd = args.length > 1 ? StableDiffusion.load(Path.of(args[1])) : StableDiffusion.builtin()) {
             GenerationRequest request = GenerationRequest.of("girl eating pizza")
                     .withNegativePrompt("blurry, lowres")
                     .withSeed(42)

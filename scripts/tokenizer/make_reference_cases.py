@@ -49,12 +49,17 @@ POOL = (list("abcdefgz ABCZ0123456789 .,!?'-_:;()[]<>|&#;") + ["&amp;", "&lt;", 
         "²", "Ⅻ", "٣", "½", "<|endoftext|>", "<|startoftext|>", "\t", "\n", "é", "ö", "ñ", "Ω", "Я", "я"])
 
 
+SIGMA_POOL = ["Σ", "Σ", "Σ", "a", "A", "1", "½", "'", ".", ":", "\u0301", "\u00ad", " ", "ˆ", "ǅ", "ª", "ʰ", "·", "’", "-"]
+
+
 def main():
     reference = Reference(sys.argv[1] if len(sys.argv) > 1 else "../shared/clip/bpe_simple_vocab_16e6.txt.gz")
     rng = random.Random(20260525)
     prompts = list(HAND_PICKED)
     for _ in range(300):
         prompts.append("".join(rng.choice(POOL) for _ in range(rng.randint(1, 24))))
+    for _ in range(100):  # the final-sigma rule: cased, case-ignorable and other neighbours
+        prompts.append("".join(rng.choice(SIGMA_POOL) for _ in range(rng.randint(1, 8))))
     cases = []
     for prompt in prompts:
         clean = reference.clean(prompt)

@@ -1,11 +1,14 @@
 package dev.torchsd;
 
+import dev.torchsd.embedding.LoadedEmbedding;
+import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Device;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.Pipeline;
 import dev.torchsd.pipeline.ProgressListener;
+import dev.torchsd.pipeline.StepObserver;
 
 import java.nio.file.Path;
 
@@ -29,7 +32,12 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** The model that ships with torchsd, on the CPU. */
     public static StableDiffusion builtin() {
-        return new StableDiffusion(Model.loadBuiltin());
+        return builtin(Device.CPU);
+    }
+
+    /** The model that ships with torchsd, on a device. */
+    public static StableDiffusion builtin(Device device) {
+        return load(BuiltinModel.folder(), device);
     }
 
     /** A torchsd model folder (see docs/model-format.md), on the CPU. */
@@ -48,6 +56,21 @@ public final class StableDiffusion implements AutoCloseable {
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
         return pipeline.generate(request, listener);
+    }
+
+    /** Generation with a {@link StepObserver} that sees (and may replace) every step's predictions. */
+    public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
+        return pipeline.generate(request, listener, observer);
+    }
+
+    /** Loads a textual-inversion embedding under its default token; see {@link Model#loadTextualInversion(Path, String)}. */
+    public LoadedEmbedding loadTextualInversion(Path file) {
+        return model.loadTextualInversion(file);
+    }
+
+    /** Loads a textual-inversion embedding under {@code token}; see {@link Model#loadTextualInversion(Path, String)}. */
+    public LoadedEmbedding loadTextualInversion(Path file, String token) {
+        return model.loadTextualInversion(file, token);
     }
 
     /** The loaded model: manifest, tokenizer and networks, for looking inside. */

@@ -2,126 +2,76 @@ package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TorchsdException;
-import dev.torchsd.model.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import dev.torchsd.pipeline.ProgressListener;
+import dev.torchsd.pipeline.StepObserver;
+import dev.torchsd.trace.TraceRecorder;
+import dev.torchsd.trace.TraceWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code torchsd generate}: a prompt to a PNG. */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate images from a prompt and write them as PNG files with their parameters.")
 public final class GenerateCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "torchsd model folder (default: the built-in model)")
-    Path model;
-
-    @Option(names = {"-p", "--prompt"}, required = true, description = "what to draw")
-    String prompt;
-
-    @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "what to avoid (default: none)")
-    String negativePrompt;
-
-    @Option(names = {"-s", "--seed"}, defaultValue = "-1", description = "seed of torch's CPU generator, 0.." + Long.MAX_VALUE
-            + "; -1 picks one at random (default)")
-    long seed;
-
-    @Option(names = "--steps", defaultValue = "" + GenerationRequest.DEFAULT_STEPS, description = "inference steps (default: ${DEFAULT-VALUE})")
-    int steps;
-
-    @Option(names = {"--guidance", "--cfg-scale"}, defaultValue = "" + GenerationRequest.DEFAULT_GUIDANCE,
-            description = "classifier-free guidance scale; <= 1 disables guidance (default: ${DEFAULT-VALUE})")
-    double guidance;
-
-    @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels, a multiple of 8 in 64..1024 (default: the model's)")
-    int width;
-
-    @Option(names = {"-H", "--height"}, defaultValue = "0", description = "height in pixels, a multiple of 8 in 64..1024 (default: the model's)")
-    int height;
+    @Mixin
+    GenerationOptions options;
 
     @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "images from one noise tensor (default: 1)")
     int batch;
 
-    @Option(names = {"--scheduler", "--sampler"}, description = "sampler: a diffusers class or AUTOMATIC1111 name (default: the model's)")
-    String scheduler;
-
-    @Option(names = "--clip-skip", defaultValue = "1", description = "1 = last text-encoder layer, 2 = penultimate (default: 1)")
-    int clipSkip;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config override with diffusers' key, e.g. use_karras_sigmas=true")
-    Map<String, String> schedulerOverrides = new LinkedHashMap<>();
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
-    String device;
-
     @Option(names = {"-o", "--out"}, defaultValue = "output.png", description = "PNG to write; a batch writes NAME-1.png, NAME-2.png, ... (default: output.png)")
     Path out;
 
-    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
-    boolean quiet;
+    @Option(names = "--trace", paramLabel = "DIR", description = "record every step into DIR: trace.json, trace.csv and"
+            + " sheet.png (previews of the predicted image, norms and cosine of eps(neg)/eps(pos))")
+    Path trace;
+
+    @Option(names = "--trace-decode", description = "trace previews through the real VAE instead of the cheap linear map")
+    boolean traceDecode;
 
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        PrintWriter stdout = spec.commandLine().getOut();
-        Device target = Device.parse(device);
         checkWritable(out);
-        long actualSeed = seed == -1 ? new SecureRandom().nextLong() & 0xFFFFFFFFL : seed;
-        if (actualSeed < 0) {
-            throw new TorchsdException("seed must be -1 or in 0.." + Long.MAX_VALUE + ", got " + seed);
+        if (trace != null) {
+            TraceWriter.checkWritable(trace);
         }
-        GenerationRequest request = new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance, width,
-                height, batch, scheduler, clipSkip, schedulerOverrides);
-        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model, target)) {
-            request = request.resolve(sd.model().manifest());
-            GenerationResult result = quiet ? sd.generate(request) : generateWithProgress(sd, request, err);
+        long seed = options.resolveSeed();
+        try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
+            GenerationRequest request = options.request(seed, batch).resolve(sd.model().manifest());
+            TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd.model(), traceDecode);
+            GenerationResult result = sd.generate(request,
+                    options.quiet ? ProgressListener.NONE : new TerminalProgress(request.steps()),
+                    recorder == null ? StepObserver.NONE : recorder);
             result.warnings().forEach(w -> err.println("warning: " + w));
             List<Path> files = result.saveAll(out);
-            for (Path f : files) {
-                stdout.println(f);
+            files.forEach(spec.commandLine().getOut()::println);
+            if (recorder != null) {
+                TraceWriter.write(trace, recorder, result);
+                err.println("trace written to " + trace);
             }
-            err.println("seed " + actualSeed + ", " + result.sampler() + ", " + request.steps() + " steps, "
+            err.println("seed " + seed + ", " + result.sampler() + ", " + request.steps() + " steps, "
                     + request.width() + "x" + request.height());
         }
         return 0;
     }
 
-    private static GenerationResult generateWithProgress(StableDiffusion sd, GenerationRequest request, PrintWriter err) {
-        ProgressBarBuilder builder = new ProgressBarBuilder()
-                .setTaskName("Generating")
-                .setInitialMax(request.steps())
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUnit(" steps", 1)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .continuousUpdate();
-        try (ProgressBar bar = builder.build()) {
-            return sd.generate(request, (step, total) -> {
-                bar.maxHint(total);
-                bar.stepTo(step);
-                return true;
-            });
-        }
-    }
-
-    private static void checkWritable(Path file) {
+    static void checkWritable(Path file) {
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new TorchsdException("cannot write " + file + ": folder " + dir + " does not exist");

@@ -15,6 +15,12 @@ import picocli.CommandLine.Command;
         subcommands = {
                 GenerateCommand.class,
                 EvalCommand.class,
+                CompareCommand.class,
+                BenchTraceCommand.class,
+                SoakCommand.class,
+                TokenizeCommand.class,
+                ScheduleCommand.class,
+                EmbeddingCommand.class,
         })
 public final class Main {
 

@@ -45,7 +45,7 @@ public final class ImageConversion {
     }
 
     /** One channel value in [-1, 1] to 0..255; NaN becomes 0 (numpy's NaN-to-uint8 is undefined; we pick black). */
-    static int toByte(float value) {
+    public static int toByte(float value) {
         float v = value / 2f + 0.5f;
         if (!(v > 0f)) {
             v = 0f;

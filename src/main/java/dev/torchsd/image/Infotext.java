@@ -3,6 +3,9 @@ package dev.torchsd.image;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.prompt.Emphasis;
+import dev.torchsd.prompt.PromptChunker;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,11 +36,27 @@ public final class Infotext {
         fields.put("Steps", Integer.toString(r.steps()));
         fields.put("Sampler", sampler);
         fields.put("CFG scale", number(r.guidanceScale()));
+        if (r.guidanceRescale() > 0) {
+            fields.put("Guidance rescale", number(r.guidanceRescale()));
+        }
         fields.put("Seed", Long.toString(r.seed()));
         fields.put("Size", r.width() + "x" + r.height());
         fields.put("Model", modelName);
         if (r.clipSkip() != 1) {
             fields.put("Clip skip", Integer.toString(r.clipSkip()));
+        }
+        if (!r.negativeWindow().equals(NegativeWindow.ALWAYS)) {
+            fields.put("Negative start", r.negativeWindow().start().toString());
+            fields.put("Negative end", r.negativeWindow().end().toString());
+        }
+        if (r.promptSyntax().a1111()) {
+            fields.put("Prompt syntax", r.promptSyntax().toString());
+            if (r.promptSyntax().emphasis() != Emphasis.ORIGINAL) {
+                fields.put("Emphasis", r.promptSyntax().emphasis().label());
+            }
+            if (r.promptSyntax().commaBacktrack() != PromptChunker.DEFAULT_COMMA_BACKTRACK) {
+                fields.put("Comma padding backtrack", Integer.toString(r.promptSyntax().commaBacktrack()));
+            }
         }
         if (r.batchSize() > 1) {
             fields.put("Batch size", Integer.toString(r.batchSize()));

@@ -1,5 +1,6 @@
 package dev.torchsd.model;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -16,6 +17,10 @@ import java.nio.file.Path;
  *
  * @param tokenizer the folder (relative to the model folder) holding CLIP's vocab.json and merges.txt
  * @param scheduler diffusers' scheduler config (its key names and values, verbatim)
+ * @param architecture the exporter's record of the networks' sizes ({@code exporter.config}), or null; informative
+ *                     (memory estimates), never required
+ * @param fusedAttention whether the exports use torch's scaled_dot_product_attention ({@code exporter.sdpa}), whose
+ *                       memory grows with the tokens, not their square
  */
 public record Manifest(
         String name,
@@ -27,7 +32,9 @@ public record Manifest(
         UNetSpec unet,
         VaeSpec vae,
         String tokenizer,
-        JsonObject scheduler) {
+        JsonObject scheduler,
+        JsonObject architecture,
+        boolean fusedAttention) {
 
     public static final String FILE_NAME = "model.json";
     public static final int FORMAT_VERSION = 1;
@@ -65,6 +72,26 @@ public record Manifest(
         return parse(file.toString(), root);
     }
 
+    private static JsonObject architecture(JsonObject root) {
+        JsonElement exporter = root.get("exporter");
+        if (exporter != null && exporter.isJsonObject()) {
+            JsonElement config = exporter.getAsJsonObject().get("config");
+            if (config != null && config.isJsonObject()) {
+                return config.getAsJsonObject();
+            }
+        }
+        return null;
+    }
+
+    private static boolean exporterFlag(JsonObject root, String name) {
+        JsonElement exporter = root.get("exporter");
+        if (exporter != null && exporter.isJsonObject()) {
+            JsonElement flag = exporter.getAsJsonObject().get(name);
+            return flag != null && flag.isJsonPrimitive() && flag.getAsJsonPrimitive().isBoolean() && flag.getAsBoolean();
+        }
+        return false;
+    }
+
     static Manifest parse(String fileName, JsonObject root) {
         JsonFields m = new JsonFields(fileName, "", root);
         m.oneOf("format", "torchsd-model");
@@ -89,6 +116,8 @@ public record Manifest(
                 new VaeSpec(vae.string("decoder"), vae.string("encoder"), vae.positiveInt("latent_channels"),
                         vae.positiveNumber("scaling_factor"), vae.positiveInt("scale_factor")),
                 m.string("tokenizer"),
-                m.rawObject("scheduler"));
+                m.rawObject("scheduler"),
+                architecture(root),
+                exporterFlag(root, "sdpa"));
     }
 }

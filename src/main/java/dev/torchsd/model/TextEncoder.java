@@ -98,11 +98,10 @@ public final class TextEncoder implements AutoCloseable {
                 flat[b * tokens + t] = id;
             }
         }
-        try (PointerScope scope = new PointerScope()) {
+        return Tensors.scoped(() -> {
             Tensor index = torch.tensor(flat).to(tokenTable.device(), torch.ScalarType.Long);
-            Tensor rows = tokenTable.index_select(0, index).reshape(batch, tokens, spec.hiddenSize());
-            return Tensors.keep(rows);
-        }
+            return tokenTable.index_select(0, index).reshape(batch, tokens, spec.hiddenSize());
+        });
     }
 
     /**

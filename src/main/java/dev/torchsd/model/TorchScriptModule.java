@@ -2,7 +2,6 @@ package dev.torchsd.model;
 
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
@@ -60,17 +59,21 @@ final class TorchScriptModule implements AutoCloseable {
      * before it returns.
      */
     Tensor forward(Object... args) {
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+        return Tensors.scoped(() -> {
+            NoGradGuard noGrad = new NoGradGuard();
             IValueVector inputs = new IValueVector();
             for (Object arg : args) {
                 inputs.push_back(toIValue(arg));
             }
-            IValue out = module.forward(inputs);
-            // toTensor() is a view into the IValue: copy the handle (not the data) and keep it past the scope
-            return Tensors.keep(new Tensor(out.toTensor()));
-        } catch (RuntimeException e) {
-            throw new ModelException(file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
-        }
+            IValue out;
+            try {
+                out = module.forward(inputs);
+            } catch (RuntimeException e) {
+                throw new ModelException(file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
+            }
+            // toTensor() is a view into the IValue: copy the handle (not the data) before the IValue goes
+            return new Tensor(out.toTensor());
+        });
     }
 
     private static IValue toIValue(Object arg) {

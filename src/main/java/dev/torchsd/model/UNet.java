@@ -1,7 +1,6 @@
 package dev.torchsd.model;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /** The noise-prediction U-Net: (latents, timestep, text conditioning) -> predicted noise (or v). */
@@ -23,13 +22,13 @@ public final class UNet implements AutoCloseable {
      * timesteps (Euler, Heun, ...) stay exact.
      */
     public Tensor predict(Tensor latents, double timestep, Tensor context) {
-        try (PointerScope scope = new PointerScope()) {
+        return Tensors.scoped(() -> {
             Tensor t = Tensors.fromFloats(new float[] {(float) timestep}, 1);
             if (latents.device().is_cuda()) {
                 t = t.to(latents.device(), t.scalar_type());
             }
-            return Tensors.keep(module.forward(latents, t, context));
-        }
+            return module.forward(latents, t, context);
+        });
     }
 
     @Override

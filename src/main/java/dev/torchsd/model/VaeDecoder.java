@@ -1,7 +1,6 @@
 package dev.torchsd.model;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /** The VAE decoder: latents -> image in [-1, 1], (batch, 3, scale*h, scale*w). */
@@ -16,9 +15,7 @@ public final class VaeDecoder implements AutoCloseable {
 
     /** Decodes denoised latents, dividing them by the manifest's scaling factor first (as diffusers does). */
     public Tensor decode(Tensor latents) {
-        try (PointerScope scope = new PointerScope()) {
-            return Tensors.keep(module.forward(latents.div(Tensors.scalar(spec.scalingFactor()))));
-        }
+        return Tensors.scoped(() -> module.forward(latents.div(Tensors.scalar(spec.scalingFactor()))));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.torchsd.pipeline;
 
 import dev.torchsd.model.Manifest;
+import dev.torchsd.prompt.PromptSchedule;
+import dev.torchsd.prompt.PromptSyntax;
 
 import java.util.Map;
 import java.util.Objects;
@@ -16,12 +18,16 @@ import java.util.TreeMap;
  * @param seed               the seed of torch's CPU generator (0 .. 2^63-1), as {@code torch.Generator().manual_seed(seed)}
  * @param steps              number of inference steps
  * @param guidanceScale      classifier-free guidance weight w; w <= 1 runs without guidance (one U-Net batch)
+ * @param guidanceRescale    diffusers' guidance_rescale phi in 0..1 (0 = off): rescales the guided noise towards
+ *                           the positive prediction's standard deviation
  * @param width              image width in pixels, or 0 for the model's default
  * @param height             image height in pixels, or 0 for the model's default
  * @param batchSize          images per request, all from one noise tensor (as diffusers' num_images_per_prompt)
  * @param scheduler          sampler name (diffusers class or AUTOMATIC1111 name), or null for the model's default
  * @param clipSkip           1 = last text-encoder layer, 2 = penultimate (AUTOMATIC1111's meaning)
  * @param schedulerOverrides scheduler config values by diffusers key, e.g. use_karras_sigmas=true
+ * @param negativeWindow     the steps during which the negative prompt is used (default: all)
+ * @param promptSyntax       how the prompts are read: plain as diffusers (default) or AUTOMATIC1111's syntax
  */
 public record GenerationRequest(
         String prompt,
@@ -29,12 +35,15 @@ public record GenerationRequest(
         long seed,
         int steps,
         double guidanceScale,
+        double guidanceRescale,
         int width,
         int height,
         int batchSize,
         String scheduler,
         int clipSkip,
-        Map<String, String> schedulerOverrides) {
+        Map<String, String> schedulerOverrides,
+        NegativeWindow negativeWindow,
+        PromptSyntax promptSyntax) {
 
     public static final int DEFAULT_STEPS = 20;
     public static final double DEFAULT_GUIDANCE = 7.5;
@@ -46,53 +55,83 @@ public record GenerationRequest(
         Objects.requireNonNull(prompt, "prompt");
         negativePrompt = negativePrompt == null ? "" : negativePrompt;
         schedulerOverrides = Map.copyOf(schedulerOverrides == null ? Map.of() : schedulerOverrides);
+        negativeWindow = negativeWindow == null ? NegativeWindow.ALWAYS : negativeWindow;
+        promptSyntax = promptSyntax == null ? PromptSyntax.PLAIN : promptSyntax;
+    }
+
+    /** A request with plain prompts (the fields before prompt syntax was added). */
+    public GenerationRequest(String prompt, String negativePrompt, long seed, int steps, double guidanceScale,
+                             double guidanceRescale, int width, int height, int batchSize, String scheduler,
+                             int clipSkip, Map<String, String> schedulerOverrides, NegativeWindow negativeWindow) {
+        this(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height, batchSize, scheduler,
+                clipSkip, schedulerOverrides, negativeWindow, PromptSyntax.PLAIN);
     }
 
     /** A request with torchsd's defaults: 20 steps, guidance 7.5, seed 0, the model's size and scheduler. */
     public static GenerationRequest of(String prompt) {
-        return new GenerationRequest(prompt, "", 0, DEFAULT_STEPS, DEFAULT_GUIDANCE, 0, 0, 1, null, 1, Map.of());
+        return new GenerationRequest(prompt, "", 0, DEFAULT_STEPS, DEFAULT_GUIDANCE, 0.0, 0, 0, 1, null, 1, Map.of(),
+                NegativeWindow.ALWAYS);
     }
 
     public GenerationRequest withPrompt(String p) {
-        return new GenerationRequest(p, negativePrompt, seed, steps, guidanceScale, width, height, batchSize, scheduler, clipSkip, schedulerOverrides);
+        return edit().prompt(p).build();
     }
 
     public GenerationRequest withNegativePrompt(String n) {
-        return new GenerationRequest(prompt, n, seed, steps, guidanceScale, width, height, batchSize, scheduler, clipSkip, schedulerOverrides);
+        return edit().negativePrompt(n).build();
     }
 
     public GenerationRequest withSeed(long s) {
-        return new GenerationRequest(prompt, negativePrompt, s, steps, guidanceScale, width, height, batchSize, scheduler, clipSkip, schedulerOverrides);
+        return edit().seed(s).build();
     }
 
     public GenerationRequest withSteps(int n) {
-        return new GenerationRequest(prompt, negativePrompt, seed, n, guidanceScale, width, height, batchSize, scheduler, clipSkip, schedulerOverrides);
+        return edit().steps(n).build();
     }
 
     public GenerationRequest withGuidanceScale(double w) {
-        return new GenerationRequest(prompt, negativePrompt, seed, steps, w, width, height, batchSize, scheduler, clipSkip, schedulerOverrides);
+        return edit().guidanceScale(w).build();
+    }
+
+    public GenerationRequest withGuidanceRescale(double phi) {
+        return edit().guidanceRescale(phi).build();
     }
 
     public GenerationRequest withSize(int w, int h) {
-        return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, w, h, batchSize, scheduler, clipSkip, schedulerOverrides);
+        return edit().size(w, h).build();
     }
 
     public GenerationRequest withBatchSize(int n) {
-        return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, width, height, n, scheduler, clipSkip, schedulerOverrides);
+        return edit().batchSize(n).build();
     }
 
     public GenerationRequest withScheduler(String name) {
-        return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, width, height, batchSize, name, clipSkip, schedulerOverrides);
+        return edit().scheduler(name).build();
     }
 
     public GenerationRequest withClipSkip(int n) {
-        return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, width, height, batchSize, scheduler, n, schedulerOverrides);
+        return edit().clipSkip(n).build();
     }
 
     public GenerationRequest withSchedulerOverride(String key, String value) {
         Map<String, String> m = new TreeMap<>(schedulerOverrides);
         m.put(key, value);
-        return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, width, height, batchSize, scheduler, clipSkip, m);
+        return edit().schedulerOverrides(m).build();
+    }
+
+    /** The negative prompt is used from {@code start} on (a step index or a fraction of the steps). */
+    public GenerationRequest withNegativeStart(StepPoint start) {
+        return edit().negativeWindow(new NegativeWindow(start, negativeWindow.end())).build();
+    }
+
+    /** The negative prompt is used until {@code end} (exclusive). */
+    public GenerationRequest withNegativeEnd(StepPoint end) {
+        return edit().negativeWindow(new NegativeWindow(negativeWindow.start(), end)).build();
+    }
+
+    /** Reads the prompts as {@code syntax} ({@link PromptSyntax#A1111} for AUTOMATIC1111's). */
+    public GenerationRequest withPromptSyntax(PromptSyntax syntax) {
+        return edit().promptSyntax(syntax).build();
     }
 
     /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
@@ -116,6 +155,9 @@ public record GenerationRequest(
         if (!Double.isFinite(guidanceScale) || guidanceScale < 0) {
             throw new RequestException("guidance scale must be a finite number >= 0, got " + guidanceScale);
         }
+        if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) {
+            throw new RequestException("guidance rescale must be in 0..1, got " + guidanceRescale);
+        }
         if (seed < 0) {
             throw new RequestException("seed must be in 0.." + Long.MAX_VALUE + ", got " + seed);
         }
@@ -123,13 +165,76 @@ public record GenerationRequest(
         if (clipSkip < 1 || clipSkip > layers) {
             throw new RequestException("clip skip must be in 1.." + layers + " for this model, got " + clipSkip);
         }
-        return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, w, h, batchSize, scheduler, clipSkip, schedulerOverrides);
+        negativeWindow.resolve(steps);
+        if (promptSyntax.a1111()) {  // syntax errors before any work, with their position
+            PromptSchedule.of(prompt, steps, "prompt");
+            PromptSchedule.of(negativePrompt, steps, "negative prompt");
+        }
+        return edit().size(w, h).build();
     }
 
     private static void checkSize(String name, int value, int multiple) {
         if (value < MIN_SIZE || value > MAX_SIZE || value % multiple != 0) {
             throw new RequestException(name + " must be a multiple of " + multiple + " from " + MIN_SIZE + " to "
                     + MAX_SIZE + ", got " + value);
+        }
+    }
+
+    private Builder edit() {
+        return new Builder(this);
+    }
+
+    /** A mutable copy, for the {@code with...} methods. */
+    private static final class Builder {
+        private String prompt;
+        private String negativePrompt;
+        private long seed;
+        private int steps;
+        private double guidanceScale;
+        private double guidanceRescale;
+        private int width;
+        private int height;
+        private int batchSize;
+        private String scheduler;
+        private int clipSkip;
+        private Map<String, String> schedulerOverrides;
+        private NegativeWindow negativeWindow;
+        private PromptSyntax promptSyntax;
+
+        Builder(GenerationRequest r) {
+            prompt = r.prompt;
+            negativePrompt = r.negativePrompt;
+            seed = r.seed;
+            steps = r.steps;
+            guidanceScale = r.guidanceScale;
+            guidanceRescale = r.guidanceRescale;
+            width = r.width;
+            height = r.height;
+            batchSize = r.batchSize;
+            scheduler = r.scheduler;
+            clipSkip = r.clipSkip;
+            schedulerOverrides = r.schedulerOverrides;
+            negativeWindow = r.negativeWindow;
+            promptSyntax = r.promptSyntax;
+        }
+
+        Builder prompt(String v) { prompt = v; return this; }
+        Builder negativePrompt(String v) { negativePrompt = v; return this; }
+        Builder seed(long v) { seed = v; return this; }
+        Builder steps(int v) { steps = v; return this; }
+        Builder guidanceScale(double v) { guidanceScale = v; return this; }
+        Builder guidanceRescale(double v) { guidanceRescale = v; return this; }
+        Builder size(int w, int h) { width = w; height = h; return this; }
+        Builder batchSize(int v) { batchSize = v; return this; }
+        Builder scheduler(String v) { scheduler = v; return this; }
+        Builder clipSkip(int v) { clipSkip = v; return this; }
+        Builder schedulerOverrides(Map<String, String> v) { schedulerOverrides = v; return this; }
+        Builder negativeWindow(NegativeWindow v) { negativeWindow = v; return this; }
+        Builder promptSyntax(PromptSyntax v) { promptSyntax = v; return this; }
+
+        GenerationRequest build() {
+            return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width,
+                    height, batchSize, scheduler, clipSkip, schedulerOverrides, negativeWindow, promptSyntax);
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.torchsd.pipeline;
 
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -29,8 +28,7 @@ public final class InitialNoise {
 
     /** Standard normal float32 noise of the given shape, on the CPU, advancing the generator. */
     public static Tensor sample(Generator generator, long... shape) {
-        try (PointerScope scope = new PointerScope()) {
-            return Tensors.keep(torch.randn(shape, new GeneratorOptional(generator), new TensorOptions(torch.ScalarType.Float)));
-        }
+        return Tensors.scoped(() -> torch.randn(shape, new GeneratorOptional(generator),
+                new TensorOptions(torch.ScalarType.Float)));
     }
 }

@@ -1,12 +1,13 @@
 package dev.torchsd.pipeline;
 
 import dev.torchsd.image.ImageConversion;
+import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
 import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;
+import dev.torchsd.scheduler.TrainingSchedule;
 import dev.torchsd.tensor.Tensors;
-import dev.torchsd.tokenizer.Encoding;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -23,7 +24,7 @@ import java.util.List;
  * scheduler's loop with classifier-free guidance, decode with the VAE.
  *
  * <p>Every tensor made inside a step is freed at the end of that step (a {@link PointerScope});
- * only the latents and the text conditioning live across steps, and they are closed when the
+ * only the latents and the text conditioning live across steps, and they are freed when the
  * request ends, normally or not.
  */
 public final class Pipeline {
@@ -34,66 +35,62 @@ public final class Pipeline {
     }
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
+        return generate(request, listener, StepObserver.NONE);
+    }
+
+    public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
         GenerationRequest r = request.resolve(model.manifest());
+        MemoryEstimate.check(model.manifest(), r);
         SchedulerConfig config = schedulerConfig(r);
+        NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
         List<String> warnings = new ArrayList<>();
         try (Scheduler scheduler = Schedulers.create(r.scheduler(), config, r.steps());
              PointerScope requestScope = new PointerScope()) {
-            Tensor context = encodePrompts(r, warnings);
+            Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
+            if (conditioning.contextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
+                MemoryEstimate.check(model.manifest(), r, conditioning.contextTokens());  // long AUTOMATIC1111 prompts
+            }
+            TrainingSchedule training = observer == StepObserver.NONE ? null : TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
-            Tensor latents = Tensors.keep(initialLatents(r, generator, scheduler.initNoiseSigma()));
+            Tensor latents = initialLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
             try {
-                double[] timesteps = scheduler.timesteps();
-                for (int i = 0; i < timesteps.length; i++) {
-                    Tensor next = denoiseStep(scheduler, i, latents, context, r, generator);
+                int calls = scheduler.timesteps().length;
+                for (int i = 0; i < calls; i++) {
+                    boolean negativeActive = window.activeAt(i, calls);
+                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive), negativeActive, r,
+                            generator, observer, training);
                     latents.close();
                     latents = next;
-                    if (!listener.onStep(i + 1, timesteps.length)) {
-                        throw new GenerationCancelledException(i + 1, timesteps.length);
+                    if (!listener.onStep(i + 1, calls)) {
+                        throw new GenerationCancelledException(i + 1, calls);
                     }
                 }
+                checkFinite(latents, warnings);
                 try (PointerScope decodeScope = new PointerScope()) {
                     images = ImageConversion.toImages(model.vaeDecoder().decode(latents));
                 }
             } finally {
                 latents.close();
             }
-            return new GenerationResult(r, model.manifest().name(), scheduler.name(), images, warnings);
+            String sampler = r.scheduler() != null ? r.scheduler() : scheduler.name();
+            return new GenerationResult(r, model.manifest().name(), sampler, images, warnings);
         }
     }
 
     /** The model's scheduler config with the request's overrides. */
     SchedulerConfig schedulerConfig(GenerationRequest r) {
         SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(),
-                model.folder().resolve(dev.torchsd.model.Manifest.FILE_NAME) + " scheduler");
+                model.folder().resolve(Manifest.FILE_NAME) + " scheduler");
         for (var override : r.schedulerOverrides().entrySet()) {
             config = config.with(override.getKey(), override.getValue());
         }
         return config;
     }
 
-    /** The text conditioning: [negative x B; positive x B] with guidance, positive x B without. */
+    /** The text conditioning for every call of a request whose negative prompt is always active. */
     Tensor encodePrompts(GenerationRequest r, List<String> warnings) {
-        Tensor positive = encodeOne(r.prompt(), r.clipSkip(), "prompt", warnings);
-        if (!r.usesGuidance()) {
-            return repeatBatch(positive, r.batchSize());
-        }
-        Tensor negative = encodeOne(r.negativePrompt(), r.clipSkip(), "negative prompt", warnings);
-        return torch.cat(new TensorVector(repeatBatch(negative, r.batchSize()), repeatBatch(positive, r.batchSize())), 0);
-    }
-
-    private Tensor encodeOne(String text, int clipSkip, String what, List<String> warnings) {
-        Encoding encoding = model.tokenizer().encodePadded(text);
-        if (encoding.truncated() > 0) {
-            warnings.add("the " + what + " is longer than " + model.tokenizer().maxLength() + " tokens: "
-                    + encoding.truncated() + " token(s) were truncated");
-        }
-        return model.textEncoder().encode(new int[][] {encoding.ids()}, clipSkip);
-    }
-
-    private static Tensor repeatBatch(Tensor oneRow, int batch) {
-        return batch == 1 ? oneRow : oneRow.repeat(batch, 1, 1);
+        return Conditioning.encode(model, r, r.negativeWindow().resolve(r.steps()), warnings).at(true);
     }
 
     /** Gaussian noise from torch's CPU generator, as diffusers' randn_tensor, times the scheduler's init sigma. */
@@ -102,20 +99,50 @@ public final class Pipeline {
         long[] shape = {r.batchSize(), model.unet().inChannels(), r.height() / scale, r.width() / scale};
         Tensor noise = InitialNoise.sample(generator, shape);
         Tensor latents = noise.mul(Tensors.scalar(initNoiseSigma));
-        Tensor onDevice = latents.to(model.device().toTorch(), latents.scalar_type());
-        return onDevice;
+        return latents.to(model.device().toTorch(), latents.scalar_type());
     }
 
-    private Tensor denoiseStep(Scheduler scheduler, int i, Tensor latents, Tensor context, GenerationRequest r,
-                               Generator generator) {
+    private Tensor denoiseStep(Scheduler scheduler, int i, Tensor latents, Tensor context, boolean negativeActive,
+                               GenerationRequest r, Generator generator, StepObserver observer,
+                               TrainingSchedule training) {
         try (PointerScope step = new PointerScope()) {
             double t = scheduler.timesteps()[i];
             Tensor input = r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor prediction = model.unet().predict(scaled, t, context);
-            Tensor guided = r.usesGuidance() ? Guidance.combine(prediction, r.guidanceScale()) : prediction;
-            Tensor next = scheduler.step(guided, i, latents, generator);
-            return Tensors.keep(next);
+            Tensor negative = null;
+            Tensor positive = prediction;
+            Tensor guided = prediction;
+            if (r.usesGuidance()) {
+                TensorVector halves = Guidance.split(prediction);
+                negative = halves.get(0);
+                positive = halves.get(1);
+                guided = Guidance.guide(negative, positive, r.guidanceScale());
+                if (r.guidanceRescale() > 0) {
+                    guided = Guidance.rescale(guided, positive, r.guidanceRescale());
+                }
+            }
+            if (observer != StepObserver.NONE) {
+                double[] sigmas = scheduler.sigmas();
+                Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
+                Tensor replacement = observer.onPrediction(new StepPrediction(i, scheduler.timesteps().length,
+                        r.steps(), t, sigmas == null ? Double.NaN : sigmas[i], training.alphaBarAt(t), modelInput,
+                        negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale()));
+                if (replacement != null) {
+                    guided = replacement;
+                }
+            }
+            return Tensors.keep(scheduler.step(guided, i, latents, generator));
+        }
+    }
+
+    /** NaN or infinite latents decode to black: say so, as AUTOMATIC1111's NaN check does. */
+    private static void checkFinite(Tensor latents, List<String> warnings) {
+        try (PointerScope scope = new PointerScope()) {
+            if (!torch.isfinite(latents).all().item_bool()) {
+                warnings.add("the denoised latents hold NaN or infinite values; the image is black where they are"
+                        + " (try another scheduler, fewer steps or a lower guidance scale)");
+            }
         }
     }
 }

@@ -138,6 +138,7 @@ public final class SchedulerConfig {
         if (value == null || value.isJsonNull()) {
             copy.remove(key);
         } else {
+            value = infinityAsNumber(kind, value);
             check(key, kind, value, source);
             copy.put(key, value);
         }
@@ -209,6 +210,24 @@ public final class SchedulerConfig {
                     + "'; known keys: " + String.join(", ", KNOWN_KEYS.keySet()));
         }
         return kind;
+    }
+
+    /** Python's json writes float('-inf') as -Infinity, which Gson reads as a string. */
+    private static JsonElement infinityAsNumber(Kind kind, JsonElement value) {
+        if (kind == Kind.NUMBER && value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
+            switch (value.getAsString()) {
+                case "Infinity", "inf" -> {
+                    return new JsonPrimitive(Double.POSITIVE_INFINITY);
+                }
+                case "-Infinity", "-inf" -> {
+                    return new JsonPrimitive(Double.NEGATIVE_INFINITY);
+                }
+                default -> {
+                    return value;
+                }
+            }
+        }
+        return value;
     }
 
     private static void check(String key, Kind kind, JsonElement value, String source) {

@@ -85,7 +85,7 @@ public final class Schedulers {
 
     /** The config values a name fixes, e.g. "DPM++ 2M Karras" -> use_karras_sigmas=true. */
     public static Map<String, String> fixedValues(String name) {
-        return entry(name).fixed();
+        return Collections.unmodifiableMap(new java.util.TreeMap<>(entry(name).fixed()));
     }
 
     /**

@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.global.torch;
  * <p>diffusers builds these with torch in float32 ({@code torch.linspace}, {@code torch.cumprod}); we use
  * the same libtorch operations so the table is bit-identical, then do all further host math in double.
  */
-final class TrainingSchedule {
+public final class TrainingSchedule {
     static {
         LibTorch.ensureLoaded();
     }
@@ -64,6 +64,23 @@ final class TrainingSchedule {
             alphasCumprod.data_ptr_float().get(values);
             return new TrainingSchedule(values);
         }
+    }
+
+    /**
+     * The schedule a model's scheduler config describes, with diffusers' common beta defaults
+     * (1e-4 .. 0.02); for looking inside a generation (e.g. the trace's predicted clean image).
+     */
+    public static TrainingSchedule fromConfig(SchedulerConfig config) {
+        return of(config, "scheduler config", 1e-4, 0.02);
+    }
+
+    /** alphas_cumprod at a (possibly fractional) timestep, linearly interpolated, clamped to the table. */
+    public double alphaBarAt(double timestep) {
+        double t = Math.max(0, Math.min(trainSteps - 1, timestep));
+        int low = (int) Math.floor(t);
+        int high = Math.min(low + 1, trainSteps - 1);
+        double w = t - low;
+        return (1 - w) * alphasCumprod[low] + w * alphasCumprod[high];
     }
 
     /** Glide's cosine schedule: betas from alpha_bar(t) = cos((t + 0.008) / 1.008 * pi / 2)^2, capped at 0.999. */

@@ -1,12 +1,15 @@
 package dev.torchsd.tensor;
 
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+
+import java.util.function.Supplier;
 
 /** Small conversions between Java arrays and libtorch tensors (float32, CPU). */
 public final class Tensors {
@@ -19,15 +22,15 @@ public final class Tensors {
 
     /** A new float32 CPU tensor holding a copy of {@code values} in the given shape. */
     public static Tensor fromFloats(float[] values, long... shape) {
-        try (PointerScope scope = new PointerScope()) {
+        return scoped(() -> {
             Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
             if (t.numel() != values.length) {
                 throw new IllegalArgumentException("shape holds " + t.numel() + " values, got " + values.length);
             }
             FloatPointer data = t.data_ptr_float();
             data.put(values);
-            return keep(t);
-        }
+            return t;
+        });
     }
 
     /** A float32 CPU tensor with one value per entry of {@code values}. */
@@ -55,11 +58,31 @@ public final class Tensors {
     }
 
     /**
-     * Keeps a tensor alive past the {@link org.bytedeco.javacpp.PointerScope} it was made in: its
-     * reference count is raised, so the scope's close only lowers it again; the caller then owns it
-     * and frees it with {@code close()}. (PointerScope.detach would free it at once.)
+     * Runs {@code work} in its own {@link PointerScope}, so every temporary it makes is freed when it
+     * returns, and hands its result to the caller's scope (if the caller has one): the result lives as
+     * long as the caller's scope, or until the caller closes it, whichever comes first.
      */
-    public static <T extends org.bytedeco.javacpp.Pointer> T keep(T pointer) {
+    public static <T extends Pointer> T scoped(Supplier<T> work) {
+        T result;
+        try (PointerScope scope = new PointerScope()) {
+            result = work.get();
+            result.retainReference();
+        }
+        PointerScope outer = PointerScope.getInnerScope();
+        if (outer != null) {
+            outer.attach(result);
+            result.releaseReference();
+        }
+        return result;
+    }
+
+    /**
+     * Keeps a pointer alive past every {@link PointerScope}: its reference count is raised, so a scope's
+     * close only lowers it again; its owner frees it with {@code close()}. For what outlives requests
+     * (a model's tables) and what the pipeline closes itself (the latents between steps).
+     * (PointerScope.detach would free it at once.)
+     */
+    public static <T extends Pointer> T keep(T pointer) {
         pointer.retainReference();
         return pointer;
     }

@@ -51,7 +51,7 @@ final class ClipTextCleaner {
         String repaired = repairSurrogatesAndControls(text);
         String normalized = isSurelyNfc(repaired) ? repaired : Normalizer.normalize(repaired, Normalizer.Form.NFC);
         String unescaped = HtmlUnescaper.unescape(HtmlUnescaper.unescape(normalized));
-        return collapseWhitespace(unescaped).toLowerCase(Locale.ROOT);
+        return lowercase(collapseWhitespace(unescaped));
     }
 
     /** The control characters that ftfy's {@code remove_control_chars} removes. */
@@ -65,6 +65,72 @@ final class ClipTextCleaner {
         return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680
                 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F
                 || c == 0x3000;
+    }
+
+    /**
+     * Python's {@code str.lower}: Java's full lowercase mapping, except for the capital sigma, where Java's
+     * final-sigma test is looser than Unicode's (Java gives {@code ς} in {@code z½Σ}, Python {@code σ}).
+     * A {@code Σ} becomes {@code ς} when a cased letter precedes it and none follows it, skipping
+     * case-ignorable characters on both sides.
+     */
+    static String lowercase(String text) {
+        int sigma = text.indexOf('\u03A3');
+        if (sigma < 0) {
+            return text.toLowerCase(Locale.ROOT);
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int from = 0;
+        for (; sigma >= 0; sigma = text.indexOf('\u03A3', from)) {
+            out.append(text.substring(from, sigma).toLowerCase(Locale.ROOT));
+            out.append(isFinalSigma(text, sigma) ? '\u03C2' : '\u03C3');
+            from = sigma + 1;
+        }
+        return out.append(text.substring(from).toLowerCase(Locale.ROOT)).toString();
+    }
+
+    private static boolean isFinalSigma(String text, int at) {
+        int before = at;
+        int c = -1;
+        while (before > 0) {
+            c = text.codePointBefore(before);
+            before -= Character.charCount(c);
+            if (!isCaseIgnorable(c)) {
+                break;
+            }
+            c = -1;
+        }
+        if (c < 0 || !isCased(c)) {
+            return false;
+        }
+        for (int after = at + 1; after < text.length(); after += Character.charCount(c)) {
+            c = text.codePointAt(after);
+            if (!isCaseIgnorable(c)) {
+                return !isCased(c);
+            }
+        }
+        return true;
+    }
+
+    /** Unicode's Cased property: lowercase, uppercase (both with their Other_ parts) or titlecase. */
+    private static boolean isCased(int c) {
+        return Character.isLowerCase(c) || Character.isUpperCase(c) || Character.isTitleCase(c);
+    }
+
+    /** Unicode's Case_Ignorable: marks, format characters, modifiers, and the word-internal punctuation. */
+    private static boolean isCaseIgnorable(int c) {
+        switch (Character.getType(c)) {
+            case Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.FORMAT,
+                    Character.MODIFIER_LETTER, Character.MODIFIER_SYMBOL -> {
+                return true;
+            }
+            default -> {
+                return switch (c) {
+                    case 0x27, 0x2E, 0x3A, 0xB7, 0x387, 0x55F, 0x5F4, 0x2018, 0x2019, 0x2024, 0x2027,
+                            0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A -> true;
+                    default -> false;
+                };
+            }
+        }
     }
 
     private static String repairSurrogatesAndControls(String text) {

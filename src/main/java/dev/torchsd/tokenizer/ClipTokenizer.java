@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +39,20 @@ public final class ClipTokenizer {
     private final ConcurrentHashMap<String, int[]> wordCache = new ConcurrentHashMap<>();
     private volatile AddedTokens added = AddedTokens.NONE;
 
-    private ClipTokenizer(Vocabulary vocabulary, int padId) {
-        this.idsByToken = Map.copyOf(vocabulary.idsByToken());
+    /**
+     * @param padId    the pad id, or -1 to take {@code padToken}'s id
+     * @param padToken the pad token when {@code padId} is -1; null for {@code <|endoftext|>}
+     */
+    private ClipTokenizer(Vocabulary vocabulary, int padId, String padToken) {
+        this.idsByToken = Collections.unmodifiableMap(vocabulary.idsByToken());
         int maxId = -1;
         for (int id : idsByToken.values()) {
             maxId = Math.max(maxId, id);
+        }
+        if (maxId >= 2 * idsByToken.size() + 1024) {
+            // Ids run from 0 to size - 1 in every real vocabulary; a wild id would size the id table.
+            throw new TokenizerException(vocabulary.vocabSource() + ": id " + maxId + " is far beyond the "
+                    + idsByToken.size() + " tokens (expected ids from 0 to " + (idsByToken.size() - 1) + ")");
         }
         this.baseSize = maxId + 1;
         this.tokensById = new String[baseSize];
@@ -56,6 +66,14 @@ public final class ClipTokenizer {
         }
         this.bosId = requiredId(vocabulary, ClipPreTokenizer.START_OF_TEXT, "start-of-text");
         this.eosId = requiredId(vocabulary, ClipPreTokenizer.END_OF_TEXT, "end-of-text");
+        if (padId == -1) {
+            Integer declared = padToken == null ? Integer.valueOf(eosId) : idsByToken.get(padToken);
+            if (declared == null) {
+                throw new TokenizerException(vocabulary.vocabSource() + ": has no \"" + padToken
+                        + "\", the pad token the tokenizer's config names");
+            }
+            padId = declared;
+        }
         if (padId < 0 || padId >= baseSize) {
             throw new TokenizerException("pad id " + padId + " is outside the vocabulary (0.." + (baseSize - 1) + ")");
         }
@@ -71,12 +89,28 @@ public final class ClipTokenizer {
      *              ({@code !}) for SD 2.x
      */
     public static ClipTokenizer fromFolder(Path dir, int padId) {
-        return new ClipTokenizer(VocabularyFiles.readHuggingFaceFolder(dir), padId);
+        requireValidPadId(padId);
+        return new ClipTokenizer(VocabularyFiles.readHuggingFaceFolder(dir), padId, null);
     }
 
     /** Reads OpenAI's {@code bpe_simple_vocab_16e6.txt.gz}. */
     public static ClipTokenizer fromOpenAiBpe(Path gz, int padId) {
-        return new ClipTokenizer(VocabularyFiles.readOpenAiBpe(gz), padId);
+        requireValidPadId(padId);
+        return new ClipTokenizer(VocabularyFiles.readOpenAiBpe(gz), padId, null);
+    }
+
+    /**
+     * {@link #load(Path, int)} padding as the vocabulary says: a folder's {@code tokenizer_config.json}
+     * (or {@code special_tokens_map.json}) {@code pad_token} — {@code !} in SD 2.x — else
+     * {@code <|endoftext|>}, SD 1.x's pad and the only choice for OpenAI's .txt.gz.
+     */
+    public static ClipTokenizer load(Path vocabPath) {
+        if (Files.isDirectory(vocabPath)) {
+            return new ClipTokenizer(VocabularyFiles.readHuggingFaceFolder(vocabPath), -1,
+                    TokenizerConfig.padToken(vocabPath).orElse(null));
+        }
+        requireFile(vocabPath);
+        return new ClipTokenizer(VocabularyFiles.readOpenAiBpe(vocabPath), -1, null);
     }
 
     /** {@link #fromFolder} for a folder, {@link #fromOpenAiBpe} for a file. */
@@ -84,11 +118,21 @@ public final class ClipTokenizer {
         if (Files.isDirectory(vocabPath)) {
             return fromFolder(vocabPath, padId);
         }
+        requireFile(vocabPath);
+        return fromOpenAiBpe(vocabPath, padId);
+    }
+
+    private static void requireFile(Path vocabPath) {
         if (!Files.isRegularFile(vocabPath)) {
             throw new TokenizerException("vocabulary not found: " + vocabPath
                     + " (expected a folder with vocab.json and merges.txt, or a bpe_simple_vocab_16e6.txt.gz file)");
         }
-        return fromOpenAiBpe(vocabPath, padId);
+    }
+
+    private static void requireValidPadId(int padId) {
+        if (padId < 0) {
+            throw new TokenizerException("pad id " + padId + " is negative (expected a vocabulary id)");
+        }
     }
 
     /** The ids of {@code text}: start-of-text, the tokens, end-of-text; neither padded nor truncated. */
@@ -116,7 +160,14 @@ public final class ClipTokenizer {
      * id, and padded with {@link #padId()}; {@link Encoding#truncated()} tells how many tokens were lost.
      */
     public Encoding encodePadded(String text) {
-        int[] full = encode(text);
+        return pad(encode(text));
+    }
+
+    /**
+     * Ids as {@link #encode} gives them (perhaps changed since, e.g. by textual-inversion expansion)
+     * at {@link #maxLength()}: truncated keeping end-of-text last, or padded with {@link #padId()}.
+     */
+    public Encoding pad(int[] full) {
         int[] ids = new int[MAX_LENGTH];
         Arrays.fill(ids, padId);
         int truncated = Math.max(0, full.length - MAX_LENGTH);

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -46,9 +48,17 @@ final class VocabularyFiles {
         }
         Path vocabFile = folder.resolve("vocab.json");
         Path mergesFile = folder.resolve("merges.txt");
+        // The two files are independent: reading them side by side halves the load time on two cores.
+        CompletableFuture<List<Vocabulary.Merge>> merges = CompletableFuture.supplyAsync(() -> readMergesTxt(mergesFile));
         Map<String, Integer> ids = readVocabJson(vocabFile);
-        List<Vocabulary.Merge> merges = readMergesTxt(mergesFile);
-        return new Vocabulary(ids, merges, vocabFile.toString(), mergesFile.toString());
+        try {
+            return new Vocabulary(ids, merges.join(), vocabFile.toString(), mergesFile.toString());
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     static Vocabulary readOpenAiBpe(Path gzFile) {

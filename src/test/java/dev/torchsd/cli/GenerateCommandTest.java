@@ -50,6 +50,26 @@ class GenerateCommandTest {
     }
 
     @Test
+    void anySchedulerByItsAutomatic1111Name() throws Exception {
+        Path png = tmp.resolve("euler.png");
+        Run r = run("generate", "-p", "cat", "-s", "5", "--steps", "3", "--scheduler", "Euler a", "-q", "-o", png.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertThat(PngWriter.readParameters(png)).contains("Sampler: Euler a,");
+        Run karras = run("generate", "-p", "cat", "--steps", "3", "--scheduler", "DPM++ 2M", "--set",
+                "use_karras_sigmas=true", "-q", "-o", png.toString());
+        assertEquals(0, karras.exitCode(), karras.err());
+        assertThat(PngWriter.readParameters(png)).contains("Scheduler use_karras_sigmas: true");
+    }
+
+    @Test
+    void cudaWithoutAGpuIsAUserError() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.torchsd.model.Device.cudaAvailable(), "this machine has CUDA");
+        Run r = run("generate", "-p", "cat", "--device", "cuda", "-q", "-o", tmp.resolve("x.png").toString());
+        assertEquals(2, r.exitCode());
+        assertThat(r.err()).contains("cuda:0").contains("not available");
+    }
+
+    @Test
     void batchWritesNumberedFiles() {
         Path png = tmp.resolve("cat.png");
         Run r = run("generate", "-p", "cat", "-s", "1", "--steps", "2", "-b", "2", "-q", "-o", png.toString());

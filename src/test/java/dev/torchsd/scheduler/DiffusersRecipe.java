@@ -15,15 +15,18 @@ final class DiffusersRecipe {
     private DiffusersRecipe() {
     }
 
-    /** arange(384).reshape(3, 8, 8, 4) / 384, permuted to [4, 3, 8, 8]; {@code flipped} uses 383..0. */
+    /**
+     * arange(768).reshape(3, 8, 8, 4) / 768, permuted to [4, 3, 8, 8]; {@code flipped} uses 767..0.
+     * (num_elems = 4 * 3 * 8 * 8 = 768 in diffusers' test_schedulers.py.)
+     */
     static Tensor deterministic(boolean flipped) {
-        float[] values = new float[384];
+        float[] values = new float[768];
         for (int b = 0; b < 4; b++) {
             for (int c = 0; c < 3; c++) {
                 for (int h = 0; h < 8; h++) {
                     for (int w = 0; w < 8; w++) {
                         int k = ((c * 8 + h) * 8 + w) * 4 + b;
-                        values[((b * 3 + c) * 8 + h) * 8 + w] = (flipped ? 383 - k : k) / 384f;
+                        values[((b * 3 + c) * 8 + h) * 8 + w] = (flipped ? 767 - k : k) / 768f;
                     }
                 }
             }

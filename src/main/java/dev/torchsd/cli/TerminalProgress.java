@@ -1,0 +1,33 @@
+package dev.torchsd.cli;
+
+import dev.torchsd.pipeline.ProgressListener;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** A progress bar on standard error, counting U-Net calls; closes itself after the last one. */
+final class TerminalProgress implements ProgressListener {
+    private final ProgressBar bar;
+
+    TerminalProgress(int steps) {
+        bar = new ProgressBarBuilder()
+                .setTaskName("Generating")
+                .setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUnit(" calls", 1)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .continuousUpdate()
+                .build();
+    }
+
+    @Override
+    public boolean onStep(int step, int totalSteps) {
+        bar.maxHint(totalSteps);
+        bar.stepTo(step);
+        if (step == totalSteps) {
+            bar.close();
+        }
+        return true;
+    }
+}

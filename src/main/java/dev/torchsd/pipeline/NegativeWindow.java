@@ -1,0 +1,42 @@
+package dev.torchsd.pipeline;
+
+/**
+ * When the negative prompt is used: from {@code start} (inclusive) to {@code end} (exclusive), in
+ * steps. Outside the window the unconditional branch of guidance uses the empty prompt, as if
+ * there were no negative prompt. Holding the negative prompt back for the first steps avoids its
+ * "reverse activation" (arXiv:2406.02965): early on it can draw what it should prevent.
+ *
+ * <p>A U-Net call's position is {@code call * steps / calls}: the step index itself for samplers
+ * with one call per step, proportional for those with more (PNDM's extra first call, Heun's two).
+ * So start 0 means every call, start = steps means none.
+ */
+public record NegativeWindow(StepPoint start, StepPoint end) {
+    public static final NegativeWindow ALWAYS = new NegativeWindow(StepPoint.step(0), StepPoint.fraction(1.0));
+
+    /** The window in step positions for a request of {@code steps} steps; checks the bounds and their order. */
+    public Resolved resolve(int steps) {
+        double from = start.resolve(steps, "negative start");
+        double to = end.resolve(steps, "negative end");
+        if (from > to) {
+            throw new RequestException("negative start (" + start + ") is after negative end (" + end + ")");
+        }
+        return new Resolved(from, to, steps);
+    }
+
+    /** A window in step positions. */
+    public record Resolved(double from, double to, int steps) {
+        /** Whether U-Net call {@code call} of {@code calls} uses the negative prompt. */
+        public boolean activeAt(int call, int calls) {
+            double position = (double) call * steps / calls;
+            return position >= from && position < to;
+        }
+
+        public boolean always() {
+            return from <= 0 && to >= steps;
+        }
+
+        public boolean never() {
+            return from >= to;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.torchsd.pipeline;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * What the U-Net predicted at one call of the denoising loop, shown to a {@link StepObserver}.
+ * The tensors are valid only during the observer's call; copy what you keep.
+ *
+ * @param call           U-Net call index, 0-based
+ * @param calls          U-Net calls in this request
+ * @param steps          the request's steps
+ * @param timestep       the timestep fed to the U-Net
+ * @param sigma          the scheduler's noise level at this call, or NaN when it has none
+ * @param alphaBar       the training schedule's alphas_cumprod at this timestep
+ * @param modelInput     the scaled latents the U-Net saw (batch B: the guidance batch's first half)
+ * @param epsNegative    the unconditional branch's prediction (negative or empty prompt), null without guidance
+ * @param epsPositive    the prompt's prediction
+ * @param guided         the prediction passed to the scheduler (after guidance and guidance rescale)
+ * @param negativeActive whether the unconditional branch used the negative prompt (false: the empty prompt)
+ * @param guidanceScale  the guidance weight w
+ */
+public record StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
+                             Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
+                             boolean negativeActive, double guidanceScale) {
+}

@@ -1,0 +1,76 @@
+package dev.torchsd.trace;
+
+import dev.torchsd.image.ImageConversion;
+import dev.torchsd.model.Model;
+import dev.torchsd.pipeline.StepObserver;
+import dev.torchsd.pipeline.StepPrediction;
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records every U-Net call of a generation: the numbers of {@link StepRecord} and a preview of the
+ * predicted clean image x0, by the cheap linear latent-to-RGB map or, with {@code realDecode},
+ * by the model's VAE. It only reads the predictions; the image is the same as without it.
+ */
+public final class TraceRecorder implements StepObserver {
+    private final Model model;
+    private final boolean realDecode;
+    private final boolean vPrediction;
+    private final List<StepRecord> records = new ArrayList<>();
+    private final List<BufferedImage> previews = new ArrayList<>();
+
+    public TraceRecorder(Model model, boolean realDecode) {
+        this.model = model;
+        this.realDecode = realDecode;
+        this.vPrediction = model.manifest().predictionType().equals("v_prediction");
+    }
+
+    @Override
+    public Tensor onPrediction(StepPrediction p) {
+        // Runs inside the pipeline's per-step PointerScope: every temporary here is freed with the step.
+        double normPositive = norm(p.epsPositive());
+        StepRecord record;
+        if (p.epsNegative() == null) {
+            record = new StepRecord(p.call(), p.timestep(), p.sigma(), false, Double.NaN, normPositive, Double.NaN,
+                    Double.NaN, Double.NaN);
+        } else {
+            Tensor difference = p.epsPositive().sub(p.epsNegative());
+            double normNegative = norm(p.epsNegative());
+            double normDifference = norm(difference);
+            double dot = p.epsPositive().mul(p.epsNegative()).sum().item_double();
+            record = new StepRecord(p.call(), p.timestep(), p.sigma(), p.negativeActive(), normNegative, normPositive,
+                    normDifference, dot / (normNegative * normPositive), Math.abs(p.guidanceScale()) * normDifference);
+        }
+        records.add(record);
+        Tensor x0 = predictedOriginal(p);
+        previews.add(realDecode ? ImageConversion.toImages(model.vaeDecoder().decode(x0.narrow(0, 0, 1))).get(0)
+                : LatentPreview.of(x0));
+        return null;
+    }
+
+    /** x0 from the noisy input x_t and the prediction: (x - sqrt(1-a) eps) / sqrt(a), or sqrt(a) x - sqrt(1-a) v. */
+    private Tensor predictedOriginal(StepPrediction p) {
+        double a = p.alphaBar();
+        Tensor x = p.modelInput();
+        if (vPrediction) {
+            return x.mul(Tensors.scalar(Math.sqrt(a))).sub(p.guided().mul(Tensors.scalar(Math.sqrt(1 - a))));
+        }
+        return x.sub(p.guided().mul(Tensors.scalar(Math.sqrt(1 - a)))).div(Tensors.scalar(Math.sqrt(a)));
+    }
+
+    private static double norm(Tensor t) {
+        return t.norm().item_double();
+    }
+
+    public List<StepRecord> records() {
+        return List.copyOf(records);
+    }
+
+    public List<BufferedImage> previews() {
+        return List.copyOf(previews);
+    }
+}
