@@ -6,7 +6,7 @@
 #   ./cppbuild.sh tiny                  the built-in tiny model (vocabulary + random weights, seed 0)
 #                                       -> src/main/resources/dev/torchsd/builtin/tiny
 #   ./cppbuild.sh train [WORK_DIR]      train the built-in model (native/train: caption vocabulary,
-#                                       text encoder + U-Net, 38 min on one CPU thread, seed 0;
+#                                       text encoder + U-Net, 50 min on one CPU thread, seed 0;
 #                                       resumes from WORK_DIR's checkpoint) and export it
 #                                       -> src/main/resources/dev/torchsd/builtin/tiny
 #   ./cppbuild.sh export ARGS...        run the exporter (python3 -m torchsd_export.export --help)
@@ -45,7 +45,7 @@ case "${1:-help}" in
     "$PYTHON" -m train.dataset "$work/corpus.txt"
     "$PYTHON" native/make_vocab.py "$work/corpus.txt" "$work/tokenizer"
     OMP_NUM_THREADS=1 nice -n 10 "$PYTHON" -m train.train_unet --tokenizer "$work/tokenizer" --work "$work" \
-      --minutes "${TRAIN_MINUTES:-38}" --batch 64 --threads 1 --seed 0
+      --minutes "${TRAIN_MINUTES:-50}" --max-steps "${TRAIN_MAX_STEPS:-0}" --batch 64 --threads 1 --seed 0
     rm -rf "$work/model"
     "$PYTHON" -m train.export_model --work "$work" --tokenizer "$work/tokenizer" --out "$work/model"
     rm -rf "$BUILTIN"; mkdir -p "$(dirname "$BUILTIN")"; cp -r "$work/model" "$BUILTIN"

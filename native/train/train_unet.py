@@ -1,7 +1,7 @@
 """Trains the text encoder and the U-Net together on the procedural dataset, from a fixed seed,
 for a wall-clock budget; checkpoints every few minutes and resumes from the last checkpoint.
 
-    python3 -m train.train_unet --tokenizer DIR --work DIR [--minutes 45] [--batch 32]
+    python3 -m train.train_unet --tokenizer DIR --work DIR [--minutes 45] [--batch 64] [--max-steps N]
 
 Caption dropout: 10% of captions are empty (tokenized as the pipeline tokenizes the empty
 negative prompt), so classifier-free guidance has an unconditional model to push away from.
@@ -39,6 +39,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--checkpoint-minutes", type=float, default=3.0)
+    parser.add_argument("--max-steps", type=int, default=0,
+                        help="stop after this many steps (0: only the time budget); with the seed, a "
+                             "run to the committed model's step count repeats it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
@@ -75,7 +78,7 @@ def main():
     warmup = 50
     while True:
         spent = time.time() - start
-        if spent > args.minutes * 60:
+        if spent > args.minutes * 60 or (args.max_steps > 0 and step >= args.max_steps):
             break
         cells, captions = dataset.batch(rng, args.batch)
         with torch.no_grad():
