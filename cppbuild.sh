@@ -11,9 +11,13 @@
 #                                       (docs/checkpoints.md; --help for all options)
 #   ./cppbuild.sh verify --checkpoint FILE_OR_DIR --model DIR
 #                                       compare an export with diffusers (needs diffusers + transformers)
+#   ./cppbuild.sh train [WORK_DIR]      train the built-in model (native/train: caption vocabulary,
+#                                       text encoder + U-Net, 50 min on one CPU thread, seed 0;
+#                                       resumes from WORK_DIR's checkpoint) and export it
+#                                       -> WORK_DIR/model (not yet the built-in model: docs/training.md)
 #   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
 #                                       a full-size SD 1.5-architecture model with random weights
-#   ./cppbuild.sh fixtures              regenerate test fixtures (noise reference values)
+#   ./cppbuild.sh fixtures              regenerate test fixtures (noise values, checker scenes)
 #   ./cppbuild.sh test                  the exporter's own Python tests
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,6 +43,19 @@ case "${1:-help}" in
     rm -rf "$BUILTIN"; mkdir -p "$(dirname "$BUILTIN")"; cp -r "$tmp/model" "$BUILTIN"
     echo "built-in model written to $BUILTIN"
     ;;
+  train)
+    require_torch
+    work=${2:-/tmp/torchsd-train}
+    mkdir -p "$work"
+    "$PYTHON" -m train.dataset "$work/corpus.txt"
+    "$PYTHON" native/make_vocab.py "$work/corpus.txt" "$work/tokenizer"
+    OMP_NUM_THREADS=1 nice -n 10 "$PYTHON" -m train.train_unet --tokenizer "$work/tokenizer" --work "$work" \
+      --minutes "${TRAIN_MINUTES:-50}" --max-steps "${TRAIN_MAX_STEPS:-0}" --batch 64 --threads 1 --seed 0
+    rm -rf "$work/model"
+    "$PYTHON" -m train.export_model --work "$work" --tokenizer "$work/tokenizer" --out "$work/model"
+    echo "model written to $work/model; it becomes the built-in model once it meets docs/training.md's targets:"
+    echo "  rm -rf $BUILTIN && cp -r $work/model $BUILTIN"
+    ;;
   export)
     require_torch; shift
     "$PYTHON" -m torchsd_export.export "$@"
@@ -56,6 +73,7 @@ case "${1:-help}" in
     require_torch
     mkdir -p src/test/resources/fixtures
     "$PYTHON" native/fixtures/make_noise.py src/test/resources/fixtures/noise.json
+    "$PYTHON" -m train.checker_fixtures src/test/resources/fixtures/scenes
     ;;
   test)
     require_torch

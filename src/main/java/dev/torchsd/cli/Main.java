@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
         subcommands = {
                 GenerateCommand.class,
+                EvalCommand.class,
                 CompareCommand.class,
                 BenchTraceCommand.class,
                 SoakCommand.class,

@@ -32,11 +32,12 @@ class NetworkShapesTest {
     @CsvSource({"64, 64, 1", "48, 80, 2", "80, 48, 3", "128, 64, 2"})
     void unetAndVaeFollowTheInputShape(int height, int width, int batch) {
         Generator g = InitialNoise.generator(1);
-        try (Tensor latents = InitialNoise.sample(g, batch, 4, height / 8, width / 8);
+        int scale = model.manifest().vae().scaleFactor();
+        try (Tensor latents = InitialNoise.sample(g, batch, 4, height / scale, width / scale);
              Tensor context = model.textEncoder().encode(ids(batch), 1);
              Tensor eps = model.unet().predict(latents, 981.0, context);
              Tensor image = model.vaeDecoder().decode(latents)) {
-            assertArrayEquals(new long[] {batch, 4, height / 8, width / 8}, Tensors.shape(eps));
+            assertArrayEquals(new long[] {batch, 4, height / scale, width / scale}, Tensors.shape(eps));
             assertArrayEquals(new long[] {batch, 3, height, width}, Tensors.shape(image));
             assertFinite(Tensors.toFloats(eps));
             assertFinite(Tensors.toFloats(image));

@@ -95,7 +95,8 @@ class GuidanceTest {
             Tensor positive = model.textEncoder().encode(
                     new int[][] {model.tokenizer().encodePadded("a red circle on the left").ids()}, 1);
             Generator g = InitialNoise.generator(11);
-            Tensor latents = InitialNoise.sample(g, 1, 4, r.height() / 8, r.width() / 8)
+            int scale = model.manifest().vae().scaleFactor();
+            Tensor latents = InitialNoise.sample(g, 1, 4, r.height() / scale, r.width() / scale)
                     .mul(Tensors.scalar(scheduler.initNoiseSigma()));
             for (int i = 0; i < scheduler.timesteps().length; i++) {
                 double t = scheduler.timesteps()[i];

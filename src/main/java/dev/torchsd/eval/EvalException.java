@@ -1,0 +1,10 @@
+package dev.torchsd.eval;
+
+import dev.torchsd.TorchsdException;
+
+/** Bad input to the evaluation: an image the checker cannot read, a caption it cannot parse. */
+public class EvalException extends TorchsdException {
+    public EvalException(String message) {
+        super(message);
+    }
+}
