@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 CompareCommand.class,
                 BenchTraceCommand.class,
+                BenchCommand.class,
                 TokenizeCommand.class,
                 ScheduleCommand.class,
         })

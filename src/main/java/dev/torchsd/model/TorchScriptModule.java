@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One exported TorchScript network, loaded once onto a device, called from any thread.
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 final class TorchScriptModule implements AutoCloseable {
     private final Path file;
     private final JitModule module;
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder nanosInside = new LongAdder();
 
     private TorchScriptModule(Path file, JitModule module) {
         this.file = file;
@@ -66,14 +69,22 @@ final class TorchScriptModule implements AutoCloseable {
                 inputs.push_back(toIValue(arg));
             }
             IValue out;
+            long start = System.nanoTime();
             try {
                 out = module.forward(inputs);
             } catch (RuntimeException e) {
                 throw new ModelException(file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
             }
+            nanosInside.add(System.nanoTime() - start);
+            calls.increment();
             // toTensor() is a view into the IValue: copy the handle (not the data) before the IValue goes
             return new Tensor(out.toTensor());
         });
+    }
+
+    /** Calls of forward so far and the time spent inside libtorch in them (for benchmarks). */
+    NetworkTime time() {
+        return new NetworkTime(calls.sum(), nanosInside.sum());
     }
 
     private static IValue toIValue(Object arg) {
