@@ -8,6 +8,9 @@
 #   ./cppbuild.sh export ARGS...        run the exporter (python3 -m torchsd_export.export --help)
 #   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
 #                                       a full-size SD 1.5-architecture model with random weights
+#   ./cppbuild.sh fuse-attention MODEL_DIR
+#                                       rewrite an export's attention to libtorch's fused kernel (in place;
+#                                       loads only in torch >= 2.0; docs/performance.md)
 #   ./cppbuild.sh fixtures              regenerate test fixtures (noise reference values)
 #   ./cppbuild.sh test                  the exporter's own Python tests
 set -euo pipefail
@@ -43,6 +46,11 @@ case "${1:-help}" in
     [ $# -eq 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR (a folder with CLIP's vocab.json and merges.txt)" >&2; exit 2; }
     "$PYTHON" -m torchsd_export.export --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random
     ;;
+  fuse-attention)
+    require_torch
+    [ $# -eq 2 ] || { echo "usage: ./cppbuild.sh fuse-attention MODEL_DIR" >&2; exit 2; }
+    "$PYTHON" -m torchsd_export.fuse_attention "$2"
+    ;;
   fixtures)
     require_torch
     mkdir -p src/test/resources/fixtures
@@ -53,7 +61,7 @@ case "${1:-help}" in
     "$PYTHON" -m unittest discover -s native/tests -t native -v
     ;;
   help|-h|--help)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     echo "cppbuild.sh: unknown command '$1' (try ./cppbuild.sh help)" >&2
