@@ -61,7 +61,7 @@ case "${1:-help}" in
     "$PYTHON" -m unittest discover -s native/tests -t native -v
     ;;
   help|-h|--help)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     echo "cppbuild.sh: unknown command '$1' (try ./cppbuild.sh help)" >&2
