@@ -4,10 +4,12 @@ import dev.torchsd.StableDiffusion;
 import dev.torchsd.TorchsdException;
 import dev.torchsd.bench.GemmRate;
 import dev.torchsd.bench.Machine;
+import dev.torchsd.bench.ProcessCpu;
 import dev.torchsd.bench.ProcessMemory;
 import dev.torchsd.bench.StepClock;
 import dev.torchsd.bench.UNetFlops;
 import dev.torchsd.model.Device;
+import dev.torchsd.model.JitOptimization;
 import dev.torchsd.model.Model;
 import dev.torchsd.model.NetworkTime;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -101,8 +103,12 @@ public final class BenchCommand implements Callable<Integer> {
                     guidance, request.usesGuidance() ? 2 : 1, request.scheduler() == null ? "the model's sampler"
                             : request.scheduler(), torch.get_num_threads());
             out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
-            out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s; warm-up %d, measured %d generations%n",
-                    System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_WAIT_POLICY"), warmup, runs);
+            out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s;"
+                            + " attention %s; warm-up %d, measured %d generations%n",
+                    System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_WAIT_POLICY"),
+                    System.getenv("THP_MEM_ALLOC_ENABLE"), JitOptimization.PROPERTY,
+                    JitOptimization.fromSystemProperty().name().toLowerCase(Locale.ROOT),
+                    m.manifest().fusedAttention() ? "fused (scaled_dot_product_attention)" : "formula", warmup, runs);
             out.flush();
 
             Double firstStep = null;
@@ -121,6 +127,7 @@ public final class BenchCommand implements Callable<Integer> {
             NetworkTime vae = NetworkTime.ZERO;
             double stepWall = 0;
             double stepOutside = 0;
+            ProcessCpu cpuStart = ProcessCpu.now();
             for (int i = 0; i < runs; i++) {
                 NetworkTime text0 = m.textEncoder().time();
                 NetworkTime unet0 = m.unet().time();
@@ -144,6 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
                         totals.get(i), gb(memory.get(i).residentBytes()), memory.get(i).javacppPointers());
                 out.flush();
             }
+            ProcessCpu cpu = ProcessCpu.now().minus(cpuStart);
             double total = totals.stream().mapToDouble(Double::doubleValue).sum();
             double inside = text.seconds() + unet.seconds() + vae.seconds();
             double unetCall = unet.seconds() / unet.calls();
@@ -153,6 +161,10 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "generation: %.2f s (median); per generation: text encoder %.3f s, U-Net %.2f s,"
                             + " VAE decoder %.2f s, outside the networks %.3f s%n", BenchTraceCommand.median(totals),
                     text.seconds() / runs, unet.seconds() / runs, vae.seconds() / runs, (total - inside) / runs);
+            out.printf(Locale.ROOT, "CPU per generation: %.1f s user + %.1f s kernel (%.0f %% in the kernel);"
+                            + " %.2f cores busy on average%n", cpu.userSeconds() / runs, cpu.systemSeconds() / runs,
+                    100 * cpu.systemSeconds() / (cpu.userSeconds() + cpu.systemSeconds()),
+                    (cpu.userSeconds() + cpu.systemSeconds()) / total);
             out.printf(Locale.ROOT, "Java overhead: %.3f %% of a generation, %.3f %% of a step%n",
                     100 * (total - inside) / total, 100 * stepOutside / stepWall);
             ProcessMemory first = memory.get(0);

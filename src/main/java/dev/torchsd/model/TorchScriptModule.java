@@ -31,6 +31,11 @@ final class TorchScriptModule implements AutoCloseable {
     }
 
     static TorchScriptModule load(Path file, Device device) {
+        return load(file, device, JitOptimization.NONE);
+    }
+
+    /** Loads and applies load-time TorchScript passes (freeze, optimize_for_inference) to the module. */
+    static TorchScriptModule load(Path file, Device device, JitOptimization optimization) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
         }
@@ -41,7 +46,7 @@ final class TorchScriptModule implements AutoCloseable {
         try {
             JitModule module = torch.load(file.toString(), new DeviceOptional(device.toTorch()), false);
             module.eval();
-            return new TorchScriptModule(file, module);
+            return new TorchScriptModule(file, optimization.apply(module));
         } catch (RuntimeException e) {
             throw new ModelException(file + ": not a TorchScript file this libtorch can load ("
                     + firstLine(e.getMessage()) + ")", e);
