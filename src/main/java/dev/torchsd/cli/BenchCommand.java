@@ -103,11 +103,12 @@ public final class BenchCommand implements Callable<Integer> {
                     guidance, request.usesGuidance() ? 2 : 1, request.scheduler() == null ? "the model's sampler"
                             : request.scheduler(), torch.get_num_threads());
             out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
-            out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s;"
-                            + " attention %s; warm-up %d, measured %d generations%n",
+            out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s"
+                            + " torchsd.channels_last=%s; attention %s; warm-up %d, measured %d generations%n",
                     System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_WAIT_POLICY"),
                     System.getenv("THP_MEM_ALLOC_ENABLE"), JitOptimization.PROPERTY,
                     JitOptimization.fromSystemProperty().name().toLowerCase(Locale.ROOT),
+                    System.getProperty("torchsd.channels_last", "false"),
                     m.manifest().fusedAttention() ? "fused (scaled_dot_product_attention)" : "formula", warmup, runs);
             out.flush();
 

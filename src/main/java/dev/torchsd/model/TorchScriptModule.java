@@ -22,20 +22,22 @@ import java.util.concurrent.atomic.LongAdder;
 final class TorchScriptModule implements AutoCloseable {
     private final Path file;
     private final JitModule module;
+    private final boolean channelsLast;
     private final LongAdder calls = new LongAdder();
     private final LongAdder nanosInside = new LongAdder();
 
-    private TorchScriptModule(Path file, JitModule module) {
+    private TorchScriptModule(Path file, JitModule module, boolean channelsLast) {
         this.file = file;
         this.module = module;
+        this.channelsLast = channelsLast;
     }
 
     static TorchScriptModule load(Path file, Device device) {
-        return load(file, device, JitOptimization.NONE);
+        return load(file, device, JitOptimization.NONE, false);
     }
 
     /** Loads and applies load-time TorchScript passes (freeze, optimize_for_inference) to the module. */
-    static TorchScriptModule load(Path file, Device device, JitOptimization optimization) {
+    static TorchScriptModule load(Path file, Device device, JitOptimization optimization, boolean channelsLast) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
         }
@@ -46,7 +48,10 @@ final class TorchScriptModule implements AutoCloseable {
         try {
             JitModule module = torch.load(file.toString(), new DeviceOptional(device.toTorch()), false);
             module.eval();
-            return new TorchScriptModule(file, optimization.apply(module));
+            if (channelsLast) {
+                ChannelsLast.convertParameters(module);
+            }
+            return new TorchScriptModule(file, optimization.apply(module), channelsLast);
         } catch (RuntimeException e) {
             throw new ModelException(file + ": not a TorchScript file this libtorch can load ("
                     + firstLine(e.getMessage()) + ")", e);
@@ -92,9 +97,9 @@ final class TorchScriptModule implements AutoCloseable {
         return new NetworkTime(calls.sum(), nanosInside.sum());
     }
 
-    private static IValue toIValue(Object arg) {
+    private IValue toIValue(Object arg) {
         if (arg instanceof Tensor t) {
-            return new IValue(t);
+            return new IValue(channelsLast ? ChannelsLast.input(t) : t);
         } else if (arg instanceof Long l) {
             return new IValue(l.longValue());
         } else if (arg instanceof Integer i) {
