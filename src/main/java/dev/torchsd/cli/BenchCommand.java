@@ -44,7 +44,8 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, paramLabel = "DIR",
-            description = "torchsd model folder (default: the built-in model); full-size SD 1.5: ./cppbuild.sh sd15 DIR CLIP_DIR")
+            description = "torchsd model folder (default: the built-in model); full-size SD 1.5 with random weights:"
+                    + " ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR")
     Path model;
 
     @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels (default: the model's)")
@@ -110,6 +111,10 @@ public final class BenchCommand implements Callable<Integer> {
                     JitOptimization.fromSystemProperty().name().toLowerCase(Locale.ROOT),
                     System.getProperty("torchsd.channels_last", "false"),
                     m.manifest().fusedAttention() ? "fused (scaled_dot_product_attention)" : "formula", warmup, runs);
+            if (!m.manifest().fusedAttention()) {
+                out.println("note: this export spells attention out (every score matrix is materialised);"
+                        + " ./cppbuild.sh fuse-attention DIR makes it faster and leaner (docs/performance.md)");
+            }
             out.flush();
 
             Double firstStep = null;
