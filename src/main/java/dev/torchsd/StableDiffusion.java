@@ -1,5 +1,6 @@
 package dev.torchsd;
 
+import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Device;
 import dev.torchsd.model.Model;
@@ -60,6 +61,16 @@ public final class StableDiffusion implements AutoCloseable {
     /** Generation with a {@link StepObserver} that sees (and may replace) every step's predictions. */
     public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
         return pipeline.generate(request, listener, observer);
+    }
+
+    /** Loads a textual-inversion embedding under its default token; see {@link Model#loadTextualInversion(Path, String)}. */
+    public LoadedEmbedding loadTextualInversion(Path file) {
+        return model.loadTextualInversion(file);
+    }
+
+    /** Loads a textual-inversion embedding under {@code token}; see {@link Model#loadTextualInversion(Path, String)}. */
+    public LoadedEmbedding loadTextualInversion(Path file, String token) {
+        return model.loadTextualInversion(file, token);
     }
 
     /** The loaded model: manifest, tokenizer and networks, for looking inside. */

@@ -40,7 +40,7 @@ public final class BenchTraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long seed = options.seed == -1 ? 0 : options.resolveSeed();
-        try (StableDiffusion sd = options.open()) {
+        try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
             GenerationRequest request = options.request(seed, 1).resolve(sd.model().manifest());
             List<Double> plain = new ArrayList<>();
             List<Double> traced = new ArrayList<>();

@@ -49,7 +49,7 @@ public final class CompareCommand implements Callable<Integer> {
             throw new TorchsdException("compare needs a --negative-prompt to compare its timing");
         }
         long seed = options.resolveSeed();
-        try (StableDiffusion sd = options.open()) {
+        try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
             GenerationRequest base = options.request(seed, 1).resolve(sd.model().manifest());
             List<GenerationRequest> requests = new ArrayList<>();
             List<String> labels = new ArrayList<>();

@@ -52,7 +52,7 @@ public final class GenerateCommand implements Callable<Integer> {
             TraceWriter.checkWritable(trace);
         }
         long seed = options.resolveSeed();
-        try (StableDiffusion sd = options.open()) {
+        try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
             GenerationRequest request = options.request(seed, batch).resolve(sd.model().manifest());
             TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd.model(), traceDecode);
             GenerationResult result = sd.generate(request,

@@ -2,15 +2,21 @@ package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TorchsdException;
+import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.model.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
+import dev.torchsd.prompt.Emphasis;
+import dev.torchsd.prompt.PromptSyntax;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The options every generating command shares: model, prompts, seed and sampling settings. */
@@ -47,6 +53,15 @@ final class GenerationOptions {
             description = "use the negative prompt until step E, exclusive (index or fraction; default: 1.0 = the end)")
     String negativeEnd;
 
+    @Option(names = "--prompt-syntax", defaultValue = "plain", paramLabel = "SYNTAX",
+            description = "plain: the text as diffusers reads it, cut at 77 tokens (default); a1111: AUTOMATIC1111's"
+                    + " (word:1.2), [word], [from:to:when], [a|b], BREAK and prompts of any length")
+    String promptSyntax;
+
+    @Option(names = "--emphasis", paramLabel = "MODE", description = "with --prompt-syntax a1111: how weights act:"
+            + " original (multiply, then restore the mean; default), no-norm (multiply only), ignore")
+    String emphasis;
+
     @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels, a multiple of 8 in 64..1024 (default: the model's)")
     int width;
 
@@ -61,6 +76,11 @@ final class GenerationOptions {
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config override with diffusers' key, e.g. use_karras_sigmas=true")
     Map<String, String> schedulerOverrides = new LinkedHashMap<>();
+
+    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
+            description = "load a textual-inversion embedding (.safetensors, .pt, .bin) under TOKEN (default: the file name"
+                    + " without extension); repeatable")
+    List<EmbeddingArgument> embeddings = new ArrayList<>();
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
     String device;
@@ -80,12 +100,35 @@ final class GenerationOptions {
     GenerationRequest request(long actualSeed, int batch) {
         return new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance, guidanceRescale, width, height,
                 batch, scheduler, clipSkip, schedulerOverrides,
-                new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)));
+                new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
+                .withPromptSyntax(promptSyntax());
     }
 
-    /** Loads the model (checking the device first). */
-    StableDiffusion open() {
+    private PromptSyntax promptSyntax() {
+        PromptSyntax syntax = PromptSyntax.parse(promptSyntax);
+        if (emphasis != null) {
+            if (!syntax.a1111()) {
+                throw new TorchsdException("--emphasis applies to --prompt-syntax a1111 only");
+            }
+            syntax = syntax.withEmphasis(Emphasis.parse(emphasis));
+        }
+        return syntax;
+    }
+
+    /** Loads the model (checking the device first) and the embeddings, printing their warnings to {@code err}. */
+    StableDiffusion open(PrintWriter err) {
         Device target = Device.parse(device);
-        return model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target);
+        StableDiffusion sd = model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target);
+        try {
+            for (EmbeddingArgument embedding : embeddings) {
+                LoadedEmbedding loaded = sd.loadTextualInversion(embedding.file(), embedding.token());
+                loaded.warnings().forEach(w -> err.println("warning: " + embedding.file() + ": " + w));
+            }
+        } catch (RuntimeException e) {
+            sd.close();
+            throw e;
+        }
+        err.flush();
+        return sd;
     }
 }

@@ -17,8 +17,10 @@ import picocli.CommandLine.Command;
                 CompareCommand.class,
                 BenchTraceCommand.class,
                 BenchCommand.class,
+                SoakCommand.class,
                 TokenizeCommand.class,
                 ScheduleCommand.class,
+                EmbeddingCommand.class,
         })
 public final class Main {
 

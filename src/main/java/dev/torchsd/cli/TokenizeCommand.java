@@ -3,6 +3,10 @@ package dev.torchsd.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.torchsd.TorchsdException;
+import dev.torchsd.embedding.EmbeddingTokens;
+import dev.torchsd.embedding.LoadedEmbedding;
+import dev.torchsd.embedding.TextualInversion;
+import dev.torchsd.embedding.TextualInversionReader;
 import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.tokenizer.ClipTokenizer;
@@ -17,6 +21,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,22 +67,31 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object per TEXT: {\"text\", \"ids\", \"tokens\"[, \"truncated\"]}")
     boolean json;
 
+    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
+            description = "add a textual-inversion embedding's tokens (TOKEN, TOKEN_1, ...) under TOKEN (default: the file"
+                    + " name without extension) and expand them as generation does; repeatable")
+    List<EmbeddingArgument> embeddings = new ArrayList<>();
+
     @Parameters(arity = "1..*", paramLabel = "TEXT", description = "the texts to tokenize")
     List<String> texts;
+
+    /** The model's text-encoder width when a model folder is read (embeddings are checked against it). */
+    private Integer hiddenSize;
 
     @Override
     public Integer call() {
         ClipTokenizer tokenizer = loadTokenizer();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        EmbeddingTokens added = addEmbeddings(tokenizer, err);
         Gson gson = new GsonBuilder().disableHtmlEscaping().create();
         for (int n = 0; n < texts.size(); n++) {
             String text = texts.get(n);
-            int[] full = tokenizer.encode(text);
+            int[] full = added.expand(tokenizer.encode(text));
             int[] ids = full;
             Integer truncated = null;
             if (pad) {
-                Encoding encoding = tokenizer.encodePadded(text);
+                Encoding encoding = tokenizer.pad(full);
                 ids = encoding.ids();
                 truncated = encoding.truncated();
             }
@@ -100,6 +114,24 @@ public final class TokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Adds the --embedding files' tokens, checking their width against the model's when there is one. */
+    private EmbeddingTokens addEmbeddings(ClipTokenizer tokenizer, PrintWriter err) {
+        EmbeddingTokens added = EmbeddingTokens.NONE;
+        for (EmbeddingArgument argument : embeddings) {
+            TextualInversion embedding = TextualInversionReader.read(argument.file());
+            embedding.vectorsFor(hiddenSize != null ? hiddenSize : embedding.vectorSets().get(0).hiddenSize());
+            added = added.addTo(tokenizer, embedding, argument.token() != null ? argument.token() : embedding.defaultToken());
+            LoadedEmbedding loaded = added.loaded().get(added.loaded().size() - 1);
+            err.println("embedding " + argument.file() + ": " + loaded.tokens().size() + " token(s) " + loaded.token()
+                    + (loaded.tokens().size() > 1 ? " … " + loaded.tokens().get(loaded.tokens().size() - 1) : "")
+                    + ", ids " + loaded.ids()[0] + (loaded.ids().length > 1 ? ".." + loaded.ids()[loaded.ids().length - 1] : "")
+                    + "; vocabulary " + tokenizer.vocabularySize());
+            loaded.warnings().forEach(w -> err.println("warning: " + argument.file() + ": " + w));
+        }
+        err.flush();
+        return added;
+    }
+
     private ClipTokenizer loadTokenizer() {
         if (source != null && source.vocab != null) {
             return padId != null ? ClipTokenizer.load(source.vocab, padId) : ClipTokenizer.load(source.vocab);
@@ -107,6 +139,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         Path folder = source != null && source.model != null ? source.model : BuiltinModel.folder();
         if (Files.isRegularFile(folder.resolve(Manifest.FILE_NAME))) {
             Manifest manifest = Manifest.read(folder);
+            hiddenSize = manifest.textEncoder().hiddenSize();
             return ClipTokenizer.load(folder.resolve(manifest.tokenizer()),
                     padId != null ? padId : manifest.textEncoder().padTokenId());
         }

@@ -4,6 +4,8 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.prompt.Emphasis;
+import dev.torchsd.prompt.PromptChunker;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,6 +48,15 @@ public final class Infotext {
         if (!r.negativeWindow().equals(NegativeWindow.ALWAYS)) {
             fields.put("Negative start", r.negativeWindow().start().toString());
             fields.put("Negative end", r.negativeWindow().end().toString());
+        }
+        if (r.promptSyntax().a1111()) {
+            fields.put("Prompt syntax", r.promptSyntax().toString());
+            if (r.promptSyntax().emphasis() != Emphasis.ORIGINAL) {
+                fields.put("Emphasis", r.promptSyntax().emphasis().label());
+            }
+            if (r.promptSyntax().commaBacktrack() != PromptChunker.DEFAULT_COMMA_BACKTRACK) {
+                fields.put("Comma padding backtrack", Integer.toString(r.promptSyntax().commaBacktrack()));
+            }
         }
         if (r.batchSize() > 1) {
             fields.put("Batch size", Integer.toString(r.batchSize()));

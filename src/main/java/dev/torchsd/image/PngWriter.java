@@ -42,6 +42,7 @@ public final class PngWriter {
         Path temp = null;
         try {
             temp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+            temp.toFile().deleteOnExit();  // Ctrl-C while writing: shutdown hooks remove the partial file
             encode(image, parameters, temp);
             try {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -1,9 +1,12 @@
 package dev.torchsd.model;
 
+import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.tokenizer.ClipTokenizer;
+import dev.torchsd.tokenizer.Encoding;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A loaded model folder: manifest, tokenizer and the three networks on one device.
@@ -17,6 +20,7 @@ public final class Model implements AutoCloseable {
     private final TextEncoder textEncoder;
     private final UNet unet;
     private final VaeDecoder vaeDecoder;
+    private final TextualInversions textualInversions;
 
     private Model(Path folder, Manifest manifest, Device device, ClipTokenizer tokenizer, TextEncoder textEncoder,
                   UNet unet, VaeDecoder vaeDecoder) {
@@ -27,6 +31,7 @@ public final class Model implements AutoCloseable {
         this.textEncoder = textEncoder;
         this.unet = unet;
         this.vaeDecoder = vaeDecoder;
+        this.textualInversions = new TextualInversions(tokenizer, textEncoder);
     }
 
     /** Loads the built-in model on the CPU. */
@@ -97,6 +102,39 @@ public final class Model implements AutoCloseable {
 
     public VaeDecoder vaeDecoder() {
         return vaeDecoder;
+    }
+
+    /**
+     * Loads a textual-inversion embedding (.safetensors, .pt, .bin; see docs/embeddings.md) under its
+     * default token: the file name without extension, or a diffusers file's own token.
+     */
+    public LoadedEmbedding loadTextualInversion(Path file) {
+        return textualInversions.load(file, null);
+    }
+
+    /**
+     * Loads a textual-inversion embedding under {@code token}: an n-vector embedding adds the tokens
+     * {@code token, token_1, …, token_{n-1}} and n rows to the token-embedding table, and every
+     * {@code token} in a prompt (positive or negative) stands for all of them. A failed load
+     * (bad file, wrong hidden size, token taken) throws and leaves the model unchanged.
+     */
+    public LoadedEmbedding loadTextualInversion(Path file, String token) {
+        return textualInversions.load(file, token);
+    }
+
+    /** The textual-inversion embeddings loaded so far, in order. */
+    public List<LoadedEmbedding> textualInversions() {
+        return textualInversions.loaded();
+    }
+
+    /** Tokens the model knows: its vocabulary plus the tokens of loaded embeddings (49408 → 49424 after a 16-vector one on SD 1.x). */
+    public int vocabularySize() {
+        return tokenizer.vocabularySize();
+    }
+
+    /** A prompt as the text encoder gets it: tokenized, embeddings' tokens expanded, truncated or padded to 77 ids. */
+    public Encoding encodePrompt(String text) {
+        return textualInversions.encodePrompt(text);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.torchsd.pipeline;
 
 import dev.torchsd.model.Manifest;
+import dev.torchsd.prompt.PromptSchedule;
+import dev.torchsd.prompt.PromptSyntax;
 
 import java.util.Map;
 import java.util.Objects;
@@ -25,6 +27,7 @@ import java.util.TreeMap;
  * @param clipSkip           1 = last text-encoder layer, 2 = penultimate (AUTOMATIC1111's meaning)
  * @param schedulerOverrides scheduler config values by diffusers key, e.g. use_karras_sigmas=true
  * @param negativeWindow     the steps during which the negative prompt is used (default: all)
+ * @param promptSyntax       how the prompts are read: plain as diffusers (default) or AUTOMATIC1111's syntax
  */
 public record GenerationRequest(
         String prompt,
@@ -39,7 +42,8 @@ public record GenerationRequest(
         String scheduler,
         int clipSkip,
         Map<String, String> schedulerOverrides,
-        NegativeWindow negativeWindow) {
+        NegativeWindow negativeWindow,
+        PromptSyntax promptSyntax) {
 
     public static final int DEFAULT_STEPS = 20;
     public static final double DEFAULT_GUIDANCE = 7.5;
@@ -52,6 +56,15 @@ public record GenerationRequest(
         negativePrompt = negativePrompt == null ? "" : negativePrompt;
         schedulerOverrides = Map.copyOf(schedulerOverrides == null ? Map.of() : schedulerOverrides);
         negativeWindow = negativeWindow == null ? NegativeWindow.ALWAYS : negativeWindow;
+        promptSyntax = promptSyntax == null ? PromptSyntax.PLAIN : promptSyntax;
+    }
+
+    /** A request with plain prompts (the fields before prompt syntax was added). */
+    public GenerationRequest(String prompt, String negativePrompt, long seed, int steps, double guidanceScale,
+                             double guidanceRescale, int width, int height, int batchSize, String scheduler,
+                             int clipSkip, Map<String, String> schedulerOverrides, NegativeWindow negativeWindow) {
+        this(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height, batchSize, scheduler,
+                clipSkip, schedulerOverrides, negativeWindow, PromptSyntax.PLAIN);
     }
 
     /** A request with torchsd's defaults: 20 steps, guidance 7.5, seed 0, the model's size and scheduler. */
@@ -116,6 +129,11 @@ public record GenerationRequest(
         return edit().negativeWindow(new NegativeWindow(negativeWindow.start(), end)).build();
     }
 
+    /** Reads the prompts as {@code syntax} ({@link PromptSyntax#A1111} for AUTOMATIC1111's). */
+    public GenerationRequest withPromptSyntax(PromptSyntax syntax) {
+        return edit().promptSyntax(syntax).build();
+    }
+
     /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
     public boolean usesGuidance() {
         return guidanceScale > 1.0;
@@ -148,6 +166,10 @@ public record GenerationRequest(
             throw new RequestException("clip skip must be in 1.." + layers + " for this model, got " + clipSkip);
         }
         negativeWindow.resolve(steps);
+        if (promptSyntax.a1111()) {  // syntax errors before any work, with their position
+            PromptSchedule.of(prompt, steps, "prompt");
+            PromptSchedule.of(negativePrompt, steps, "negative prompt");
+        }
         return edit().size(w, h).build();
     }
 
@@ -177,6 +199,7 @@ public record GenerationRequest(
         private int clipSkip;
         private Map<String, String> schedulerOverrides;
         private NegativeWindow negativeWindow;
+        private PromptSyntax promptSyntax;
 
         Builder(GenerationRequest r) {
             prompt = r.prompt;
@@ -192,6 +215,7 @@ public record GenerationRequest(
             clipSkip = r.clipSkip;
             schedulerOverrides = r.schedulerOverrides;
             negativeWindow = r.negativeWindow;
+            promptSyntax = r.promptSyntax;
         }
 
         Builder prompt(String v) { prompt = v; return this; }
@@ -206,10 +230,11 @@ public record GenerationRequest(
         Builder clipSkip(int v) { clipSkip = v; return this; }
         Builder schedulerOverrides(Map<String, String> v) { schedulerOverrides = v; return this; }
         Builder negativeWindow(NegativeWindow v) { negativeWindow = v; return this; }
+        Builder promptSyntax(PromptSyntax v) { promptSyntax = v; return this; }
 
         GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width,
-                    height, batchSize, scheduler, clipSkip, schedulerOverrides, negativeWindow);
+                    height, batchSize, scheduler, clipSkip, schedulerOverrides, negativeWindow, promptSyntax);
         }
     }
 }

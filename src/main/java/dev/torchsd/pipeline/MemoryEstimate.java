@@ -28,6 +28,19 @@ public final class MemoryEstimate {
 
     /** Bytes the request is estimated to need, or empty when the manifest has no architecture record. */
     public static Optional<Long> bytesNeeded(Manifest manifest, GenerationRequest r) {
+        return bytesNeeded(manifest, r, PLAIN_CONTEXT_TOKENS);
+    }
+
+    /** The text context of a plain prompt: one 77-token chunk. */
+    static final long PLAIN_CONTEXT_TOKENS = 77;
+
+    /**
+     * As {@link #bytesNeeded(Manifest, GenerationRequest)} with a text context of {@code contextTokens}
+     * (77 per chunk of a long AUTOMATIC1111-syntax prompt): the cross-attention scores, batch x heads x
+     * latent tokens x context tokens, outgrow the self-attention's when the context is longer than
+     * the latent's tokens (4096 at 512x512: some 53 chunks).
+     */
+    public static Optional<Long> bytesNeeded(Manifest manifest, GenerationRequest r, long contextTokens) {
         JsonObject config = manifest.architecture();
         if (config == null || !config.has("unet") || !config.has("vae")) {
             return Optional.empty();
@@ -37,7 +50,8 @@ public final class MemoryEstimate {
             long h = r.height() / scale;
             long w = r.width() / scale;
             long unetBatch = (long) r.batchSize() * (r.usesGuidance() ? 2 : 1);
-            double unet = unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention());
+            double unet = unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention(),
+                    contextTokens);
             double vae = vaePeak(config.getAsJsonObject("vae"), r.batchSize(), h, w, scale);
             return Optional.of((long) Math.min(Long.MAX_VALUE, Math.max(unet, vae)));
         } catch (RuntimeException e) {
@@ -45,7 +59,7 @@ public final class MemoryEstimate {
         }
     }
 
-    static double unetPeak(JsonObject unet, long batch, long h, long w, boolean fusedAttention) {
+    static double unetPeak(JsonObject unet, long batch, long h, long w, boolean fusedAttention, long contextTokens) {
         int channels = unet.get("model_channels").getAsInt();
         JsonArray mult = unet.getAsJsonArray("channel_mult");
         JsonArray attention = unet.getAsJsonArray("attention_levels");
@@ -59,7 +73,8 @@ public final class MemoryEstimate {
             activations += 6.0 * batch * levelChannels * tokens * 4;
             if (contains(attention, level)) {
                 int heads = headChannels > 0 ? levelChannels / headChannels : numHeads;
-                double scores = fusedAttention ? 4.0 * batch * levelChannels * tokens : 2.0 * batch * heads * tokens * tokens;
+                double scores = fusedAttention ? 4.0 * batch * levelChannels * tokens : 2.0 * batch * heads * tokens
+                        * Math.max(tokens, contextTokens);
                 attentionPeak = Math.max(attentionPeak, scores * 4);
             }
         }
@@ -102,13 +117,21 @@ public final class MemoryEstimate {
 
     /** Refuses a request whose estimate exceeds the memory available now. */
     public static void check(Manifest manifest, GenerationRequest r) {
-        Optional<Long> needed = bytesNeeded(manifest, r);
+        check(manifest, r, PLAIN_CONTEXT_TOKENS);
+    }
+
+    /** As {@link #check(Manifest, GenerationRequest)} with a text context of {@code contextTokens}. */
+    public static void check(Manifest manifest, GenerationRequest r, long contextTokens) {
+        Optional<Long> needed = bytesNeeded(manifest, r, contextTokens);
         Optional<Long> available = availableBytes();
         if (needed.isPresent() && available.isPresent() && needed.get() > available.get()) {
             throw new RequestException(String.format(java.util.Locale.ROOT,
-                    "this request (%dx%d, batch %d%s) needs about %.1f GB of working memory; %.1f GB are available"
-                            + " (use a smaller size or batch)", r.width(), r.height(), r.batchSize(),
-                    r.usesGuidance() ? " with guidance" : "", needed.get() / 1e9, available.get() / 1e9));
+                    "this request (%dx%d, batch %d%s%s) needs about %.1f GB of working memory; %.1f GB are available"
+                            + " (use a smaller size or batch%s)", r.width(), r.height(), r.batchSize(),
+                    r.usesGuidance() ? " with guidance" : "",
+                    contextTokens > PLAIN_CONTEXT_TOKENS ? ", a prompt context of " + contextTokens + " tokens" : "",
+                    needed.get() / 1e9, available.get() / 1e9,
+                    contextTokens > PLAIN_CONTEXT_TOKENS ? ", or a shorter prompt" : ""));
         }
     }
 }

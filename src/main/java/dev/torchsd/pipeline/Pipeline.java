@@ -47,6 +47,9 @@ public final class Pipeline {
         try (Scheduler scheduler = Schedulers.create(r.scheduler(), config, r.steps());
              PointerScope requestScope = new PointerScope()) {
             Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
+            if (conditioning.contextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
+                MemoryEstimate.check(model.manifest(), r, conditioning.contextTokens());  // long AUTOMATIC1111 prompts
+            }
             TrainingSchedule training = observer == StepObserver.NONE ? null : TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
             Tensor latents = initialLatents(r, generator, scheduler.initNoiseSigma());
@@ -55,7 +58,7 @@ public final class Pipeline {
                 int calls = scheduler.timesteps().length;
                 for (int i = 0; i < calls; i++) {
                     boolean negativeActive = window.activeAt(i, calls);
-                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(negativeActive), negativeActive, r,
+                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive), negativeActive, r,
                             generator, observer, training);
                     latents.close();
                     latents = next;

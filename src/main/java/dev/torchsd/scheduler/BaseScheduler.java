@@ -64,6 +64,20 @@ abstract class BaseScheduler implements Scheduler {
         }
     }
 
+    /**
+     * Rejects timesteps outside the training table: leading spacing with steps_offset can push the
+     * largest one to num_train_timesteps (diffusers then fails with an IndexError).
+     */
+    protected void checkTimestepRange(int trainSteps) {
+        for (double t : timesteps) {
+            if (t < 0 || t >= trainSteps) {
+                throw new SchedulerException(name + ": " + steps + " steps give timestep " + (long) t
+                        + ", outside 0.." + (trainSteps - 1) + " (steps_offset too large for this many steps); use fewer"
+                        + " steps or another timestep_spacing");
+            }
+        }
+    }
+
     /** The integer training timestep at loop index {@code index} (for alpha_bar lookups). */
     protected int timestepAt(int index) {
         return (int) timesteps[index];

@@ -32,6 +32,7 @@ final class DdimScheduler extends BaseScheduler {
         }
         Spacing spacing = Spacing.of(config, Spacing.LEADING, NAME);
         timesteps = spacing.integerTimesteps(schedule.trainSteps, steps, config.integer("steps_offset", 0));
+        checkTimestepRange(schedule.trainSteps);
     }
 
     /** sigma_t^2 of the DDIM paper (eq. 16) for eta = 1: (1 - a_prev) / (1 - a) * (1 - a / a_prev). */

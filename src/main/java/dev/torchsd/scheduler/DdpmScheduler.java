@@ -31,6 +31,7 @@ final class DdpmScheduler extends BaseScheduler {
         stepRatio = schedule.trainSteps / steps;
         Spacing spacing = Spacing.of(config, Spacing.LEADING, NAME);
         timesteps = spacing.integerTimesteps(schedule.trainSteps, steps, config.integer("steps_offset", 0));
+        checkTimestepRange(schedule.trainSteps);
     }
 
     private double alphaBarOrOne(int t) {

@@ -80,14 +80,20 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
             Tensors.drop(modelOutputs[0]);
             System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
             modelOutputs[solverOrder - 1] = Tensors.keep(converted);
-            Tensor previous;
+            int order;
             if (solverOrder == 1 || lowerOrderNums < 1 || finalStepFirstOrder) {
-                previous = firstOrder(converted, index, sample);
+                order = 1;
             } else if (solverOrder == 2 || lowerOrderNums < 2 || secondLastLower) {
-                previous = secondOrder(index, sample);
+                order = 2;
             } else {
-                previous = thirdOrder(index, sample);
+                order = 3;
             }
+            order = usableOrder(order, index, index + 1);
+            Tensor previous = switch (order) {
+                case 1 -> firstOrder(converted, index, sample);
+                case 2 -> secondOrder(index, sample);
+                default -> thirdOrder(index, sample);
+            };
             if (lowerOrderNums < solverOrder) {
                 lowerOrderNums++;
             }

@@ -78,6 +78,10 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
             while (modelOutputs[solverOrder - order] == null) {
                 order--;
             }
+            if (order == 2 && (groupSample == null || usableOrder(2, index, index + 1) < 2
+                    || sigmas[index + 1] == sigmas[index - 1])) {
+                order = 1;
+            }
             if (order == 1) {
                 groupSample = Tensors.drop(groupSample);
                 groupSample = Tensors.keepShared(sample);

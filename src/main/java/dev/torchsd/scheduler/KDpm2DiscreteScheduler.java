@@ -22,6 +22,9 @@ final class KDpm2DiscreteScheduler extends SigmaScheduler {
 
     KDpm2DiscreteScheduler(SchedulerConfig config, int steps) {
         super(NAME, config, steps, 0.00085, 0.012, true, false);
+        if (prediction == Prediction.SAMPLE) {
+            throw new SchedulerException(NAME + ": prediction_type 'sample' is not supported; expected epsilon or v_prediction");
+        }
         levels = stepSigmas;
         int n = stepTimesteps.length;
         midpoints = new double[n + 1];

@@ -59,6 +59,7 @@ final class PndmScheduler extends BaseScheduler {
                 timesteps[prk.length + i] = ascending[plmsCount - 1 - i];
             }
         }
+        checkTimestepRange(trainSteps);
     }
 
     /** t[0..n-2], t[n-2], t[n-1], reversed: the second timestep appears twice (981, 961, 961, 941, ...). */

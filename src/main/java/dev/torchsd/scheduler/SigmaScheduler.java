@@ -18,6 +18,7 @@ abstract class SigmaScheduler extends BaseScheduler {
 
     protected SigmaScheduler(String name, SchedulerConfig config, int steps, double defaultBetaStart,
                              double defaultBetaEnd, boolean karrasSupported, boolean finalSigmaConfigurable) {
+        // finalSigmaConfigurable: EulerDiscreteScheduler's extra keys (final_sigmas_type, sigma_min, sigma_max)
         super(name, config, steps);
         schedule = TrainingSchedule.of(config, name, defaultBetaStart, defaultBetaEnd);
         prediction = Prediction.of(config, name);
@@ -26,8 +27,10 @@ abstract class SigmaScheduler extends BaseScheduler {
         double[] t = spacing.floatTimesteps(schedule.trainSteps, steps, config.integer("steps_offset", 0));
         double[] sigmas = Sigmas.atTimesteps(t, schedule.sigmas());
         if (karrasSupported && config.flag("use_karras_sigmas", false)) {
-            double sigmaMin = config.number("sigma_min", sigmas[sigmas.length - 1]);
-            double sigmaMax = config.number("sigma_max", sigmas[0]);
+            // only EulerDiscreteScheduler has sigma_min / sigma_max config keys in diffusers
+            double sigmaMin = finalSigmaConfigurable ? config.number("sigma_min", sigmas[sigmas.length - 1])
+                    : sigmas[sigmas.length - 1];
+            double sigmaMax = finalSigmaConfigurable ? config.number("sigma_max", sigmas[0]) : sigmas[0];
             sigmas = Sigmas.karras(sigmaMin, sigmaMax, steps);
             t = NumPy.toFloat32(Sigmas.toTimesteps(sigmas, schedule.logSigmas(), false));
         }

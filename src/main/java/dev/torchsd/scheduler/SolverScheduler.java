@@ -82,6 +82,22 @@ abstract class SolverScheduler extends BaseScheduler {
         return count;
     }
 
+    /**
+     * The highest order up to {@code wanted} whose points sigmas[to], sigmas[from], sigmas[from - 1], ...
+     * are distinct. With very many steps the rounded timesteps repeat and a zero step in lambda would
+     * divide by zero (diffusers then returns NaN); the update then falls back to a lower order.
+     */
+    protected int usableOrder(int wanted, int from, int to) {
+        int order = 1;
+        if (sigmas[to] == sigmas[from]) {
+            return 1;
+        }
+        while (order < wanted && from - order >= 0 && sigmas[from - order] != sigmas[from - order + 1]) {
+            order++;
+        }
+        return order;
+    }
+
     static double alpha(double sigma) {
         return 1 / Math.sqrt(sigma * sigma + 1);
     }

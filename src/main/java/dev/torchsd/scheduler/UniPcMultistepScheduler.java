@@ -68,7 +68,7 @@ final class UniPcMultistepScheduler extends SolverScheduler {
             thisOrder = Math.min(order, lowerOrderNums + 1);
             lastSample = Tensors.drop(lastSample);
             lastSample = Tensors.keepShared(current);
-            Tensor previous = predictor(index, current, thisOrder);
+            Tensor previous = predictor(index, current, usableOrder(thisOrder, index, index + 1));
             if (lowerOrderNums < solverOrder) {
                 lowerOrderNums++;
             }
@@ -132,7 +132,7 @@ final class UniPcMultistepScheduler extends SolverScheduler {
 
     /** UniC: corrects the last prediction (at sigmas[index]) from lastSample (at sigmas[index - 1]). */
     private Tensor corrector(Tensor modelT, int index, Tensor thisSample) {
-        int order = thisOrder;
+        int order = usableOrder(thisOrder, index - 1, index);
         double t = sigmas[index];
         double s0 = sigmas[index - 1];
         double h = lambda(t) - lambda(s0);

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -161,7 +160,14 @@ public final class ClipTokenizer {
      * id, and padded with {@link #padId()}; {@link Encoding#truncated()} tells how many tokens were lost.
      */
     public Encoding encodePadded(String text) {
-        int[] full = encode(text);
+        return pad(encode(text));
+    }
+
+    /**
+     * Ids as {@link #encode} gives them (perhaps changed since, e.g. by textual-inversion expansion)
+     * at {@link #maxLength()}: truncated keeping end-of-text last, or padded with {@link #padId()}.
+     */
+    public Encoding pad(int[] full) {
         int[] ids = new int[MAX_LENGTH];
         Arrays.fill(ids, padId);
         int truncated = Math.max(0, full.length - MAX_LENGTH);
@@ -200,35 +206,6 @@ public final class ClipTokenizer {
             ids[i] = first + i;
         }
         return ids;
-    }
-
-    /**
-     * diffusers' {@code maybe_convert_prompt} for multi-vector textual inversion: an added token {@code T}
-     * whose file had n vectors was added as {@code T, T_1, ..., T_{n-1}}; each added token found in the
-     * prompt is replaced, everywhere in it (a plain string replace, as diffusers does), by
-     * {@code "T T_1 ... T_{n-1}"}. Tokens are taken in order of first appearance. A prompt without
-     * added tokens is returned as it is.
-     */
-    public String expandMultiVectorTokens(String prompt) {
-        AddedTokens addedNow = added;
-        if (addedNow.isEmpty()) {
-            return prompt;
-        }
-        Set<String> found = new LinkedHashSet<>();
-        for (AddedTokens.Piece piece : addedNow.split(prompt)) {
-            if (piece.isAddedToken()) {
-                found.add(piece.text());
-            }
-        }
-        String expanded = prompt;
-        for (String token : found) {
-            StringBuilder replacement = new StringBuilder(token);
-            for (int i = 1; addedNow.id(token + "_" + i) >= 0; i++) {
-                replacement.append(' ').append(token).append('_').append(i);
-            }
-            expanded = expanded.replace(token, replacement);
-        }
-        return expanded;
     }
 
     /** Base vocabulary plus added tokens: ids run from 0 to this minus one. */

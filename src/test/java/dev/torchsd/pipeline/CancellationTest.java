@@ -9,6 +9,7 @@ import static dev.torchsd.pipeline.GuidanceTest.maxPixelDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A listener that returns false stops the request within that step; the model stays usable. */
 class CancellationTest {
@@ -18,11 +19,13 @@ class CancellationTest {
         try (StableDiffusion sd = StableDiffusion.builtin()) {
             GenerationRequest r = GenerationRequest.of("a red circle").withSeed(5).withSteps(10).withScheduler("Euler a");
             var before = sd.generate(r).image();
+            long pointers = org.bytedeco.javacpp.Pointer.totalCount();
             AtomicInteger seen = new AtomicInteger();
             var e = assertThrows(GenerationCancelledException.class,
                     () -> sd.generate(r, (step, total) -> seen.incrementAndGet() < 3));
             assertEquals(3, seen.get());
             assertThat(e.getMessage()).contains("after step 3 of 10");
+            assertTrue(org.bytedeco.javacpp.Pointer.totalCount() <= pointers, "a cancelled request must free its tensors");
             assertEquals(0, maxPixelDifference(before, sd.generate(r).image()), "the model must be unchanged");
         }
     }

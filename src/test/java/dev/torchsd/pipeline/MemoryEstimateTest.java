@@ -27,6 +27,31 @@ class MemoryEstimateTest {
         }
     }
 
+    /** The example: SD 1.5 at 1024x1024, batch 16, is refused on a machine of this kind (24 GB). */
+    @Test
+    void sd15At1024Batch16NeedsFarMoreThan24GB(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path folder = dev.torchsd.TestModels.copyOfBuiltin(tmp);
+        java.nio.file.Path file = folder.resolve("model.json");
+        var root = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file)).getAsJsonObject();
+        var config = root.getAsJsonObject("exporter").getAsJsonObject("config");
+        var unet = config.getAsJsonObject("unet");
+        unet.addProperty("model_channels", 320);
+        unet.add("channel_mult", com.google.gson.JsonParser.parseString("[1, 2, 4, 4]"));
+        unet.add("attention_levels", com.google.gson.JsonParser.parseString("[0, 1, 2]"));
+        unet.addProperty("num_heads", 8);
+        var vae = config.getAsJsonObject("vae");
+        vae.addProperty("ch", 128);
+        vae.add("ch_mult", com.google.gson.JsonParser.parseString("[1, 2, 4, 4]"));
+        java.nio.file.Files.writeString(file, root.toString());
+        var m = dev.torchsd.model.Manifest.read(folder);
+        long oneImage = MemoryEstimate.bytesNeeded(m, GenerationRequest.of("x").withSize(512, 512).resolve(m)).orElseThrow();
+        long huge = MemoryEstimate.bytesNeeded(m, GenerationRequest.of("x").withSize(1024, 1024).withBatchSize(16)
+                .resolve(m)).orElseThrow();
+        // 512x512 with guidance: 2 x 2 x 8 heads x 4096^2 attention scores in float32 = 2.1 GB, plus activations
+        assertTrue(oneImage > 2_000_000_000L && oneImage < 4_000_000_000L, "SD 1.5 at 512x512: " + oneImage);
+        assertTrue(huge > 24L * (1L << 30) * 10, "SD 1.5 at 1024x1024 batch 16: " + huge);
+    }
+
     @Test
     void estimateGrowsWithSizeAndBatchAndIsSmallForTheDefaults() {
         try (StableDiffusion sd = StableDiffusion.builtin()) {

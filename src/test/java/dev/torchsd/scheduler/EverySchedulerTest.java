@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every accepted name builds a sampler that runs a pipeline-style loop, finitely and without leaking tensors. */
@@ -34,8 +35,12 @@ class EverySchedulerTest {
      * Returns the live JavaCPP pointer count after each step.
      */
     private static long[] run(String name, int steps, boolean[] finite) {
+        return run(name, SchedulerConfig.sd15(), steps, finite);
+    }
+
+    private static long[] run(String name, SchedulerConfig config, int steps, boolean[] finite) {
         try (PointerScope outer = new PointerScope();
-             Scheduler scheduler = Schedulers.create(name, SchedulerConfig.sd15(), steps)) {
+             Scheduler scheduler = Schedulers.create(name, config, steps)) {
             Generator generator = torch.make_generator_cpu(42);
             Tensor latents;
             try (PointerScope scope = new PointerScope()) {
@@ -70,6 +75,43 @@ class EverySchedulerTest {
         boolean[] finite = new boolean[1];
         run(name, 8, finite);
         assertTrue(finite[0], name + " gave non-finite latents");
+    }
+
+    /**
+     * The extremes of the step range: 1 step and num_train_timesteps steps (steps_offset 0: with SD 1.5's
+     * offset 1 the leading spacing would reach timestep 1000, see the next test).
+     */
+    @ParameterizedTest
+    @MethodSource("names")
+    void oneStepAndAllTrainingSteps(String name) {
+        boolean[] finite = new boolean[1];
+        run(name, 1, finite);
+        assertTrue(finite[0], name + " with 1 step gave non-finite latents");
+        run(name, SchedulerConfig.sd15().with("steps_offset", "0"), 1000, finite);
+        assertTrue(finite[0], name + " with 1000 steps gave non-finite latents");
+    }
+
+    /** PNDM's PRK warm-up keeps its own state (the running Runge-Kutta sum): also flat, also freed. */
+    @Test
+    void prkWarmUpDoesNotLeak() throws InterruptedException {
+        System.gc();
+        Thread.sleep(50);
+        boolean[] finite = new boolean[1];
+        long before = Pointer.totalCount();
+        long[] counts = run("PNDMScheduler", SchedulerConfig.sd15().with("skip_prk_steps", "false"), 50, finite);
+        assertTrue(finite[0]);
+        // the PLMS history (4 noise predictions) is full from index 13 on, after the 12 PRK calls
+        assertTrue(counts[counts.length - 2] <= counts[20], "live pointers grew from " + counts[20] + " to "
+                + counts[counts.length - 2]);
+        assertTrue(Pointer.totalCount() <= before, (Pointer.totalCount() - before) + " pointers left after close()");
+    }
+
+    @Test
+    void timestepBeyondTheTrainingTableIsAClearError() {
+        SchedulerException error = assertThrows(SchedulerException.class,
+                () -> Schedulers.create("DDIM", SchedulerConfig.sd15(), 1000));
+        assertEquals("DDIMScheduler: 1000 steps give timestep 1000, outside 0..999 (steps_offset too large for this"
+                + " many steps); use fewer steps or another timestep_spacing", error.getMessage());
     }
 
     /** Stateful samplers keep tensors between steps: the live pointer count stays flat over 50 steps. */

@@ -105,17 +105,6 @@ class TinyVocabularyTest {
     }
 
     @Test
-    void multiVectorTokensExpandAsDiffusersDoes() {
-        assertEquals("a <cat>", tokenizer.expandMultiVectorTokens("a <cat>"), "no added tokens yet");
-        tokenizer.addTokens(List.of("<cat>", "<cat>_1", "<cat>_2", "<dog>"));
-        assertEquals("a <cat> <cat>_1 <cat>_2 and <dog>, <cat> <cat>_1 <cat>_2",
-                tokenizer.expandMultiVectorTokens("a <cat> and <dog>, <cat>"));
-        assertArrayEquals(new int[]{BOS, endSymbol('a'), 532, 533, 534, EOS},
-                tokenizer.encode(tokenizer.expandMultiVectorTokens("a <cat>")));
-        assertEquals("the cat", tokenizer.expandMultiVectorTokens("the cat"));
-    }
-
-    @Test
     void addingAnExistingTokenFailsAndAddsNothing() {
         tokenizer.addTokens(List.of("<x>"));
         var twice = assertThrows(TokenizerException.class, () -> tokenizer.addTokens(List.of("<y>", "<x>")));

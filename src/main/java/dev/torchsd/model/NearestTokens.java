@@ -1,0 +1,122 @@
+package dev.torchsd.model;
+
+import dev.torchsd.tensor.Tensors;
+import dev.torchsd.tokenizer.ClipTokenizer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * The vocabulary tokens whose rows in a model's token-embedding table point the same way as a
+ * given vector (cosine similarity): a first answer to "what does this embedding vector stand for?".
+ *
+ * <p>Loads only the tokenizer and the text encoder of a model folder (not the U-Net or VAE), on the
+ * CPU. The table's dot products with the vectors and its row norms are computed by libtorch; the
+ * ranking in Java.
+ */
+public final class NearestTokens implements AutoCloseable {
+
+    /** One vocabulary token and its cosine similarity to the vector asked about. */
+    public record Neighbour(int id, String token, double cosine) {
+    }
+
+    private final ClipTokenizer tokenizer;
+    private final TextEncoder textEncoder;
+    private final float[] rowNorms;
+
+    private NearestTokens(ClipTokenizer tokenizer, TextEncoder textEncoder) {
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor table = textEncoder.tokenTable();
+            this.rowNorms = Tensors.toFloats(table.mul(table).sum(new long[]{1}, false, new ScalarTypeOptional()).sqrt());
+        }
+    }
+
+    /** Opens the tokenizer and text encoder of a torchsd model folder. */
+    public static NearestTokens open(Path modelFolder) {
+        if (!Files.isDirectory(modelFolder)) {
+            throw new ModelException("model folder not found: " + modelFolder);
+        }
+        Manifest manifest = Manifest.read(modelFolder);
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(modelFolder.resolve(manifest.tokenizer()),
+                manifest.textEncoder().padTokenId());
+        TextEncoder text = new TextEncoder(TorchScriptModule.load(modelFolder.resolve(manifest.textEncoder().file()), Device.CPU),
+                manifest.textEncoder());
+        return new NearestTokens(tokenizer, text);
+    }
+
+    public int hiddenSize() {
+        return textEncoder.hiddenSize();
+    }
+
+    /** Rows in the table searched. */
+    public int vocabularySize() {
+        return rowNorms.length;
+    }
+
+    /**
+     * The {@code k} tokens most similar to each of {@code vectors} (each {@link #hiddenSize()} wide),
+     * most similar first. Rows of norm zero are never neighbours.
+     */
+    public List<List<Neighbour>> nearest(float[][] vectors, int k) {
+        int hidden = hiddenSize();
+        float[] flat = new float[vectors.length * hidden];
+        for (int i = 0; i < vectors.length; i++) {
+            if (vectors[i].length != hidden) {
+                throw new ModelException("vector " + i + " is " + vectors[i].length + " wide, the token table " + hidden);
+            }
+            System.arraycopy(vectors[i], 0, flat, i * hidden, hidden);
+        }
+        float[] dots; // vocabulary × vectors
+        try (PointerScope scope = new PointerScope()) {
+            Tensor queries = Tensors.fromFloats(flat, vectors.length, hidden);
+            dots = Tensors.toFloats(textEncoder.tokenTable().matmul(queries.t()));
+        }
+        List<List<Neighbour>> result = new ArrayList<>();
+        for (int q = 0; q < vectors.length; q++) {
+            double queryNorm = norm(vectors[q]);
+            PriorityQueue<Neighbour> best = new PriorityQueue<>(Comparator.comparingDouble(Neighbour::cosine));
+            for (int id = 0; id < rowNorms.length; id++) {
+                if (rowNorms[id] == 0 || queryNorm == 0) {
+                    continue;
+                }
+                double cosine = dots[id * vectors.length + q] / (rowNorms[id] * queryNorm);
+                if (best.size() < k) {
+                    best.add(new Neighbour(id, null, cosine));
+                } else if (cosine > best.peek().cosine()) {
+                    best.poll();
+                    best.add(new Neighbour(id, null, cosine));
+                }
+            }
+            List<Neighbour> ranked = new ArrayList<>(best);
+            ranked.sort(Comparator.comparingDouble(Neighbour::cosine).reversed());
+            List<Neighbour> named = new ArrayList<>(ranked.size());
+            for (Neighbour n : ranked) {
+                named.add(new Neighbour(n.id(), tokenizer.idsToTokens(new int[]{n.id()}).get(0), n.cosine()));
+            }
+            result.add(named);
+        }
+        return result;
+    }
+
+    private static double norm(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        return Math.sqrt(sum);
+    }
+
+    @Override
+    public void close() {
+        textEncoder.close();
+    }
+}

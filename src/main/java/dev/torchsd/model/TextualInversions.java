@@ -1,0 +1,78 @@
+package dev.torchsd.model;
+
+import dev.torchsd.embedding.EmbeddingTokens;
+import dev.torchsd.embedding.LoadedEmbedding;
+import dev.torchsd.embedding.TextualInversion;
+import dev.torchsd.embedding.TextualInversionReader;
+import dev.torchsd.tensor.Tensors;
+import dev.torchsd.tokenizer.ClipTokenizer;
+import dev.torchsd.tokenizer.Encoding;
+import org.bytedeco.pytorch.Tensor;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The textual-inversion embeddings loaded into one model, as diffusers' {@code load_textual_inversion}
+ * does it: an n-vector embedding under token {@code T} adds the tokens {@code T, T_1, …, T_{n-1}}
+ * to the tokenizer and n rows to the text encoder's token-embedding table, and every {@code T} in a
+ * prompt stands for all n tokens.
+ *
+ * <p>A failed load changes nothing: the file is read, the vectors' width and every token name are
+ * checked before the tokenizer (which adds all tokens or none) and then the table are touched.
+ * Adding the tokens, rows and expansion and encoding a prompt exclude each other, so a prompt
+ * encoded while another thread loads sees the embedding entirely or not at all, and its ids always
+ * have rows in the table.
+ */
+final class TextualInversions {
+    private final ClipTokenizer tokenizer;
+    private final TextEncoder textEncoder;
+    private volatile EmbeddingTokens tokens = EmbeddingTokens.NONE;
+
+    TextualInversions(ClipTokenizer tokenizer, TextEncoder textEncoder) {
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+    }
+
+    LoadedEmbedding load(Path file, String token) {
+        TextualInversion embedding = TextualInversionReader.read(file);
+        String name = token != null ? token : embedding.defaultToken();
+        float[][] vectors = embedding.vectorsFor(textEncoder.hiddenSize());
+        return add(embedding, name, vectors);
+    }
+
+    /** Under the lock that {@link #encodePrompt} takes: a prompt sees the embedding entirely or not at all. */
+    private synchronized LoadedEmbedding add(TextualInversion embedding, String name, float[][] vectors) {
+        EmbeddingTokens current = tokens;
+        List<String> names = current.check(tokenizer, embedding, name);
+        if (tokenizer.vocabularySize() != textEncoder.tokenCount()) {
+            throw new ModelException("the tokenizer has " + tokenizer.vocabularySize() + " tokens but the token-embedding table "
+                    + textEncoder.tokenCount() + " rows; tokens were added to the tokenizer without rows (use"
+                    + " Model.loadTextualInversion rather than the tokenizer's addTokens)");
+        }
+        int hidden = textEncoder.hiddenSize();
+        float[] flat = new float[vectors.length * hidden];
+        for (int i = 0; i < vectors.length; i++) {
+            System.arraycopy(vectors[i], 0, flat, i * hidden, hidden);
+        }
+        try (Tensor rows = Tensors.fromFloats(flat, vectors.length, hidden)) {
+            int[] ids = tokenizer.addTokens(names);
+            long firstRow = textEncoder.appendRows(rows);
+            if (firstRow != ids[0]) {
+                throw new IllegalStateException("token ids start at " + ids[0] + " but the table rows at " + firstRow);
+            }
+            LoadedEmbedding loaded = new LoadedEmbedding(embedding, name, names, ids);
+            tokens = current.with(loaded);
+            return loaded;
+        }
+    }
+
+    List<LoadedEmbedding> loaded() {
+        return tokens.loaded();
+    }
+
+    synchronized Encoding encodePrompt(String text) {
+        return tokens.encodePadded(tokenizer, text);
+    }
+
+}

@@ -1,0 +1,10 @@
+package dev.torchsd.prompt;
+
+import dev.torchsd.TorchsdException;
+
+/** A prompt setting or prompt that torchsd cannot use (other than a syntax error, {@link PromptSyntaxException}). */
+public class PromptException extends TorchsdException {
+    public PromptException(String message) {
+        super(message);
+    }
+}
