@@ -93,6 +93,9 @@ def main():
     parser.add_argument("--guidance", type=float, default=7.5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jit-optimize", action="store_true",
+                        help="let torch 1.13's profiling executor optimise and fuse (its first calls then compile for"
+                             " many minutes on a 2-core machine, single-threaded)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="intra-op threads (default: every CPU, as libtorch 2.10 picks here; torch 1.13 would pick 1)")
     args = parser.parse_args()
@@ -106,10 +109,10 @@ def main():
     table = dict(text.named_parameters())[manifest["text_encoder"]["token_embedding"]]
     load = time.perf_counter() - load_start
     print(f"peer: torch {torch.__version__}, {torch.get_num_threads()} threads, {args.size}x{args.size},"
-          f" {args.steps} steps (Euler), guidance {args.guidance}; load {load:.2f} s;"
+          f" {args.steps} steps (Euler), guidance {args.guidance}; jit optimisation {args.jit_optimize}; load {load:.2f} s;"
           f" OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; load average {os.getloadavg()}", flush=True)
     nets = (text, unet, vae, table)
-    with torch.inference_mode():
+    with torch.inference_mode(), torch.jit.optimized_execution(args.jit_optimize):
         for _ in range(args.warmup):
             generate(nets, manifest, args.size, args.steps, args.guidance, Clock(), [])
         clock = Clock()
