@@ -17,6 +17,9 @@
 #                                       -> WORK_DIR/model (not yet the built-in model: docs/training.md)
 #   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
 #                                       a full-size SD 1.5-architecture model with random weights
+#   ./cppbuild.sh fuse-attention MODEL_DIR
+#                                       rewrite an export's attention to libtorch's fused kernel (in place;
+#                                       loads only in torch >= 2.0; docs/performance.md)
 #   ./cppbuild.sh fixtures              regenerate test fixtures (noise values, checker scenes)
 #   ./cppbuild.sh test                  the exporter's own Python tests
 set -euo pipefail
@@ -68,6 +71,11 @@ case "${1:-help}" in
     require_torch
     [ $# -eq 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR (a folder with CLIP's vocab.json and merges.txt)" >&2; exit 2; }
     "$PYTHON" -m torchsd_export.export --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random
+    ;;
+  fuse-attention)
+    require_torch
+    [ $# -eq 2 ] || { echo "usage: ./cppbuild.sh fuse-attention MODEL_DIR" >&2; exit 2; }
+    "$PYTHON" -m torchsd_export.fuse_attention "$2"
     ;;
   fixtures)
     require_torch

@@ -70,7 +70,7 @@ public final class BenchTraceCommand implements Callable<Integer> {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int n = sorted.size();

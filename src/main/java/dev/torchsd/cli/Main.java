@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 CompareCommand.class,
                 BenchTraceCommand.class,
+                BenchCommand.class,
                 SoakCommand.class,
                 TokenizeCommand.class,
                 ScheduleCommand.class,

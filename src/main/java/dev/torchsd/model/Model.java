@@ -52,13 +52,17 @@ public final class Model implements AutoCloseable {
                     + tokenizer.vocabularySize() + " tokens, the manifest's text_encoder.vocab_size is "
                     + manifest.textEncoder().vocabSize());
         }
+        JitOptimization optimization = JitOptimization.fromSystemProperty();
+        boolean channelsLast = ChannelsLast.enabled();
         TextEncoder text = null;
         UNet unet = null;
         try {
             text = new TextEncoder(TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device),
                     manifest.textEncoder());
-            unet = new UNet(TorchScriptModule.load(folder.resolve(manifest.unet().file()), device), manifest.unet());
-            VaeDecoder vae = new VaeDecoder(TorchScriptModule.load(folder.resolve(manifest.vae().decoder()), device),
+            unet = new UNet(TorchScriptModule.load(folder.resolve(manifest.unet().file()), device,
+                    optimization, channelsLast), manifest.unet());
+            VaeDecoder vae = new VaeDecoder(TorchScriptModule.load(folder.resolve(manifest.vae().decoder()), device,
+                    optimization, channelsLast),
                     manifest.vae());
             return new Model(folder, manifest, device, tokenizer, text, unet, vae);
         } catch (RuntimeException e) {

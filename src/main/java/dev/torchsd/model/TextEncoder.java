@@ -134,6 +134,11 @@ public final class TextEncoder implements AutoCloseable {
         }
     }
 
+    /** Calls so far and the time spent inside the network (for benchmarks). */
+    public NetworkTime time() {
+        return module.time();
+    }
+
     @Override
     public synchronized void close() {
         tokenTable.close();

@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One exported TorchScript network, loaded once onto a device, called from any thread.
@@ -21,13 +22,22 @@ import java.nio.file.Path;
 final class TorchScriptModule implements AutoCloseable {
     private final Path file;
     private final JitModule module;
+    private final boolean channelsLast;
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder nanosInside = new LongAdder();
 
-    private TorchScriptModule(Path file, JitModule module) {
+    private TorchScriptModule(Path file, JitModule module, boolean channelsLast) {
         this.file = file;
         this.module = module;
+        this.channelsLast = channelsLast;
     }
 
     static TorchScriptModule load(Path file, Device device) {
+        return load(file, device, JitOptimization.NONE, false);
+    }
+
+    /** Loads and applies load-time TorchScript passes (freeze, optimize_for_inference) to the module. */
+    static TorchScriptModule load(Path file, Device device, JitOptimization optimization, boolean channelsLast) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
         }
@@ -38,7 +48,10 @@ final class TorchScriptModule implements AutoCloseable {
         try {
             JitModule module = torch.load(file.toString(), new DeviceOptional(device.toTorch()), false);
             module.eval();
-            return new TorchScriptModule(file, module);
+            if (channelsLast) {
+                ChannelsLast.convertParameters(module);
+            }
+            return new TorchScriptModule(file, optimization.apply(module), channelsLast);
         } catch (RuntimeException e) {
             throw new ModelException(file + ": not a TorchScript file this libtorch can load ("
                     + firstLine(e.getMessage()) + ")", e);
@@ -66,19 +79,27 @@ final class TorchScriptModule implements AutoCloseable {
                 inputs.push_back(toIValue(arg));
             }
             IValue out;
+            long start = System.nanoTime();
             try {
                 out = module.forward(inputs);
             } catch (RuntimeException e) {
                 throw new ModelException(file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
             }
+            nanosInside.add(System.nanoTime() - start);
+            calls.increment();
             // toTensor() is a view into the IValue: copy the handle (not the data) before the IValue goes
             return new Tensor(out.toTensor());
         });
     }
 
-    private static IValue toIValue(Object arg) {
+    /** Calls of forward so far and the time spent inside libtorch in them (for benchmarks). */
+    NetworkTime time() {
+        return new NetworkTime(calls.sum(), nanosInside.sum());
+    }
+
+    private IValue toIValue(Object arg) {
         if (arg instanceof Tensor t) {
-            return new IValue(t);
+            return new IValue(channelsLast ? ChannelsLast.input(t) : t);
         } else if (arg instanceof Long l) {
             return new IValue(l.longValue());
         } else if (arg instanceof Integer i) {

@@ -31,6 +31,11 @@ public final class UNet implements AutoCloseable {
         });
     }
 
+    /** Calls so far and the time spent inside the network (for benchmarks). */
+    public NetworkTime time() {
+        return module.time();
+    }
+
     @Override
     public void close() {
         module.close();

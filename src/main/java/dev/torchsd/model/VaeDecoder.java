@@ -18,6 +18,11 @@ public final class VaeDecoder implements AutoCloseable {
         return Tensors.scoped(() -> module.forward(latents.div(Tensors.scalar(spec.scalingFactor()))));
     }
 
+    /** Calls so far and the time spent inside the network (for benchmarks). */
+    public NetworkTime time() {
+        return module.time();
+    }
+
     @Override
     public void close() {
         module.close();

@@ -1,0 +1,208 @@
+package dev.torchsd.cli;
+
+import dev.torchsd.StableDiffusion;
+import dev.torchsd.TorchsdException;
+import dev.torchsd.bench.GemmRate;
+import dev.torchsd.bench.Machine;
+import dev.torchsd.bench.ProcessCpu;
+import dev.torchsd.bench.ProcessMemory;
+import dev.torchsd.bench.StepClock;
+import dev.torchsd.bench.UNetFlops;
+import dev.torchsd.model.Device;
+import dev.torchsd.model.JitOptimization;
+import dev.torchsd.model.Model;
+import dev.torchsd.model.NetworkTime;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.tensor.LibTorch;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code torchsd bench}: how fast and how lean generation runs on this machine. Loads the model
+ * (timing the load and the first step), runs warm-up generations, then measured ones, and prints
+ * medians: seconds per step, the time inside each network against the whole (the rest is the Java
+ * side's overhead), memory after every generation, and the U-Net's distance from the floor
+ * (its operations over this machine's matrix-multiply rate). The method is in docs/performance.md.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure generation speed and memory on this machine (docs/performance.md).")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+            description = "torchsd model folder (default: the built-in model); full-size SD 1.5 with random weights:"
+                    + " ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR")
+    Path model;
+
+    @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels (default: the model's)")
+    int width;
+
+    @Option(names = {"-H", "--height"}, defaultValue = "0", description = "height in pixels (default: the model's)")
+    int height;
+
+    @Option(names = "--steps", defaultValue = "20", description = "steps per generation (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = {"--guidance", "--cfg-scale"}, defaultValue = "7.5",
+            description = "guidance scale; > 1 runs the U-Net on a batch of 2 (default: ${DEFAULT-VALUE})")
+    double guidance;
+
+    @Option(names = {"--scheduler", "--sampler"}, description = "sampler (default: the model's)")
+    String scheduler;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "generations before measuring (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--runs", defaultValue = "3", description = "measured generations (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--threads", defaultValue = "0", description = "libtorch intra-op threads (default: libtorch's choice)")
+    int threads;
+
+    @Option(names = "--gemm-size", defaultValue = "2048",
+            description = "n of the n x n matrix multiply that measures the floor; 0 skips the floor (default: ${DEFAULT-VALUE})")
+    int gemmSize;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
+    String device;
+
+    @Override
+    public Integer call() {
+        if (steps < 2 || runs < 1 || warmup < 0) {
+            throw new TorchsdException("bench needs --steps >= 2, --runs >= 1 and --warmup >= 0");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        LibTorch.ensureLoaded();
+        if (threads > 0) {
+            torch.set_num_threads(threads);
+        }
+        String loadAtStart = Machine.loadAverage();
+        Device target = Device.parse(device);
+        long loadStart = System.nanoTime();
+        try (StableDiffusion sd = model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target)) {
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            Model m = sd.model();
+            GenerationRequest request = new GenerationRequest("a photograph of an astronaut riding a horse", "", 0,
+                    steps, guidance, 0, width, height, 1, scheduler, 1, Map.of(), NegativeWindow.ALWAYS)
+                    .resolve(m.manifest());
+            out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads%n",
+                    m.manifest().name(), model == null ? "built-in" : model, request.width(), request.height(), steps,
+                    guidance, request.usesGuidance() ? 2 : 1, request.scheduler() == null ? "the model's sampler"
+                            : request.scheduler(), torch.get_num_threads());
+            out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
+            out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s"
+                            + " torchsd.channels_last=%s; attention %s; warm-up %d, measured %d generations%n",
+                    System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_WAIT_POLICY"),
+                    System.getenv("THP_MEM_ALLOC_ENABLE"), JitOptimization.PROPERTY,
+                    JitOptimization.fromSystemProperty().name().toLowerCase(Locale.ROOT),
+                    System.getProperty("torchsd.channels_last", "false"),
+                    m.manifest().fusedAttention() ? "fused (scaled_dot_product_attention)" : "formula", warmup, runs);
+            if (!m.manifest().fusedAttention()) {
+                out.println("note: this export spells attention out (every score matrix is materialised);"
+                        + " ./cppbuild.sh fuse-attention DIR makes it faster and leaner (docs/performance.md)");
+            }
+            out.flush();
+
+            Double firstStep = null;
+            for (int i = 0; i < warmup; i++) {
+                StepClock clock = new StepClock(m.unet());
+                sd.generate(request, clock);
+                if (firstStep == null) {
+                    firstStep = (clock.firstStepEnd() - loadStart) / 1e9;
+                }
+            }
+            List<Double> stepTimes = new ArrayList<>();
+            List<Double> totals = new ArrayList<>();
+            List<ProcessMemory> memory = new ArrayList<>();
+            NetworkTime text = NetworkTime.ZERO;
+            NetworkTime unet = NetworkTime.ZERO;
+            NetworkTime vae = NetworkTime.ZERO;
+            double stepWall = 0;
+            double stepOutside = 0;
+            ProcessCpu cpuStart = ProcessCpu.now();
+            for (int i = 0; i < runs; i++) {
+                NetworkTime text0 = m.textEncoder().time();
+                NetworkTime unet0 = m.unet().time();
+                NetworkTime vae0 = m.vaeDecoder().time();
+                StepClock clock = new StepClock(m.unet());
+                long start = System.nanoTime();
+                sd.generate(request, clock);
+                totals.add((System.nanoTime() - start) / 1e9);
+                if (firstStep == null) {
+                    firstStep = (clock.firstStepEnd() - loadStart) / 1e9;
+                }
+                text = text.plus(m.textEncoder().time().minus(text0));
+                unet = unet.plus(m.unet().time().minus(unet0));
+                vae = vae.plus(m.vaeDecoder().time().minus(vae0));
+                stepTimes.addAll(clock.stepSeconds());
+                double[] wallOutside = clock.wallAndOutsideUNet();
+                stepWall += wallOutside[0];
+                stepOutside += wallOutside[1];
+                memory.add(ProcessMemory.now());
+                out.printf(Locale.ROOT, "  generation %d: %.2f s, RSS %.2f GB, live JavaCPP pointers %d%n", i + 1,
+                        totals.get(i), gb(memory.get(i).residentBytes()), memory.get(i).javacppPointers());
+                out.flush();
+            }
+            ProcessCpu cpu = ProcessCpu.now().minus(cpuStart);
+            double total = totals.stream().mapToDouble(Double::doubleValue).sum();
+            double inside = text.seconds() + unet.seconds() + vae.seconds();
+            double unetCall = unet.seconds() / unet.calls();
+            out.printf(Locale.ROOT, "load: %.2f s; first step done %.2f s after the load began%n", loadSeconds, firstStep);
+            out.printf(Locale.ROOT, "step: %.3f s (median of %d steps); U-Net call %.3f s (mean of %d)%n",
+                    BenchTraceCommand.median(stepTimes), stepTimes.size(), unetCall, unet.calls());
+            out.printf(Locale.ROOT, "generation: %.2f s (median); per generation: text encoder %.3f s, U-Net %.2f s,"
+                            + " VAE decoder %.2f s, outside the networks %.3f s%n", BenchTraceCommand.median(totals),
+                    text.seconds() / runs, unet.seconds() / runs, vae.seconds() / runs, (total - inside) / runs);
+            out.printf(Locale.ROOT, "CPU per generation: %.1f s user + %.1f s kernel (%.0f %% in the kernel);"
+                            + " %.2f cores busy on average%n", cpu.userSeconds() / runs, cpu.systemSeconds() / runs,
+                    100 * cpu.systemSeconds() / (cpu.userSeconds() + cpu.systemSeconds()),
+                    (cpu.userSeconds() + cpu.systemSeconds()) / total);
+            out.printf(Locale.ROOT, "Java overhead: %.3f %% of a generation, %.3f %% of a step%n",
+                    100 * (total - inside) / total, 100 * stepOutside / stepWall);
+            ProcessMemory first = memory.get(0);
+            ProcessMemory last = memory.get(memory.size() - 1);
+            out.printf(Locale.ROOT, "memory: peak RSS %.2f GB; after generation 1 -> %d: RSS %.3f -> %.3f GB (%+.2f %%),"
+                            + " live JavaCPP pointers %d -> %d%n", gb(last.peakResidentBytes()), runs,
+                    gb(first.residentBytes()), gb(last.residentBytes()), growth(first.residentBytes(), last.residentBytes()),
+                    first.javacppPointers(), last.javacppPointers());
+            if (gemmSize > 0) {
+                printFloor(out, m, request, unetCall);
+            }
+            out.printf(Locale.ROOT, "load average at end %s%n", Machine.loadAverage());
+        }
+        return 0;
+    }
+
+    private void printFloor(PrintWriter out, Model m, GenerationRequest request, double unetCall) {
+        int scale = m.manifest().vae().scaleFactor();
+        int batch = request.usesGuidance() ? 2 : 1;
+        double flops = UNetFlops.of(m.manifest()).perCall(batch, request.height() / scale, request.width() / scale);
+        double rate = GemmRate.measure(gemmSize, 5);
+        out.printf(Locale.ROOT, "floor: U-Net %.1f GFLOP per call (batch %d); matrix multiply %d^2 %.1f GFLOP/s"
+                        + " -> %.2f s per call at best; measured %.2f s = %.0f %% of the machine's rate (%.1f GFLOP/s)%n",
+                flops / 1e9, batch, gemmSize, rate / 1e9, flops / rate, unetCall, 100 * flops / rate / unetCall,
+                flops / unetCall / 1e9);
+    }
+
+    private static double gb(long bytes) {
+        return bytes / 1e9;
+    }
+
+    private static double growth(long from, long to) {
+        return from <= 0 ? 0 : 100.0 * (to - from) / from;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.torchsd.model;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.parameter_iterator;
+import org.bytedeco.pytorch.parameter_list;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The channels-last memory layout (NHWC) for the convolutional networks, chosen by the system
+ * property {@code torchsd.channels_last=true}. oneDNN's convolutions work in that layout natively,
+ * and the U-Net's transformers reshape pixels to tokens, which in NHWC is a view instead of a copy.
+ * Applied before any freeze, to every 4-dimensional parameter (the convolution kernels); inputs
+ * are converted at each call. docs/performance.md has whether it pays.
+ */
+final class ChannelsLast {
+    static final String PROPERTY = "torchsd.channels_last";
+
+    private ChannelsLast() {
+    }
+
+    static boolean enabled() {
+        return Boolean.parseBoolean(System.getProperty(PROPERTY, "false"));
+    }
+
+    /** Re-lays every convolution kernel of the module out channels-last, in place. */
+    static void convertParameters(JitModule module) {
+        try (PointerScope scope = new PointerScope()) {
+            parameter_list list = module.parameters(true);
+            for (parameter_iterator it = list.begin(); it.notEquals(list.end()); it = it.increment()) {
+                Tensor p = it.access();
+                if (p.dim() == 4) {
+                    p.set_data(p.contiguous(torch.MemoryFormat.ChannelsLast));
+                }
+            }
+        }
+    }
+
+    /** The input in channels-last layout (a copy), or itself when it is not an image batch. */
+    static Tensor input(Tensor t) {
+        return t.dim() == 4 ? t.contiguous(torch.MemoryFormat.ChannelsLast) : t;
+    }
+}

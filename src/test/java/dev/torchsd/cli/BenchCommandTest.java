@@ -1,0 +1,64 @@
+package dev.torchsd.cli;
+
+import dev.torchsd.tensor.LibTorch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code torchsd bench} through the real command line on the built-in model: what it reports and
+ * how it refuses bad settings (its numbers are measurements, not asserted).
+ */
+class BenchCommandTest {
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    @BeforeAll
+    static void load() {
+        LibTorch.ensureLoaded();
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        int code = commandLine.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void reportsStepsNetworksMemoryAndTheFloor() {
+        Run run = run("bench", "--steps", "2", "--scheduler", "EulerDiscreteScheduler", "--warmup", "1", "--runs", "2",
+                "--gemm-size", "64");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out())
+                .contains("model tiny-random (built-in), 64x64, 2 steps, guidance 7.5 (U-Net batch 2)")
+                .contains("attention formula").contains("note: this export spells attention out")
+                .contains("  generation 1: ").contains("  generation 2: ")
+                .containsPattern("step: [0-9.]+ s \\(median of 2 steps\\); U-Net call [0-9.]+ s \\(mean of 4\\)")
+                .containsPattern("Java overhead: [0-9.]+ % of a generation")
+                .containsPattern("after generation 1 -> 2: .* live JavaCPP pointers (\\d+) -> \\1\\b")
+                .contains("floor: U-Net 0.1 GFLOP per call (batch 2); matrix multiply 64^2");
+    }
+
+    @Test
+    void withoutGuidanceTheUNetBatchIsOne() {
+        Run run = run("bench", "--steps", "2", "--guidance", "1", "--warmup", "0", "--runs", "1", "--gemm-size", "0");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("(U-Net batch 1)").doesNotContain("floor:");
+    }
+
+    @Test
+    void refusesTooFewSteps() {
+        Run run = run("bench", "--steps", "1");
+        assertThat(run.exitCode()).isEqualTo(Main.USER_ERROR);
+        assertThat(run.err()).contains("error: bench needs --steps >= 2");
+    }
+}

@@ -1,0 +1,119 @@
+package dev.torchsd.exporter;
+
+import dev.torchsd.StableDiffusion;
+import dev.torchsd.TestModels;
+import dev.torchsd.model.Device;
+import dev.torchsd.model.Manifest;
+import dev.torchsd.model.Model;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.tensor.LibTorch;
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code torchsd_export.fuse_attention} swaps the formula attention of a torch-1.13 export for
+ * libtorch's fused kernel: the rewritten model must load, say so in its manifest, and compute the
+ * same thing. Tolerances: every network output within 1e-4 of the formula's (float32 rounding of a
+ * different summation order; the outputs are of order 1), and the generated image within 2/255 per
+ * channel.
+ */
+class FusedAttentionTest {
+    @TempDir
+    static Path dir;
+    static Path fused;
+
+    @BeforeAll
+    static void rewriteACopyOfTheBuiltinModel() throws Exception {
+        LibTorch.ensureLoaded();
+        Assumptions.assumeTrue(NativeExporterTest.pythonHasTorch(), "python3 with torch not found (Debian: apt-get"
+                + " install python3-torch); the attention rewrite was not tested");
+        fused = TestModels.copyOfBuiltin(dir);
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        ProcessBuilder pb = new ProcessBuilder(python, "-m", "torchsd_export.fuse_attention", fused.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("PYTHONPATH", Path.of("native").toAbsolutePath().toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+    }
+
+    @Test
+    void manifestRecordsFusedAttentionAndTheSourceCallsTheFusedKernel() throws Exception {
+        assertThat(Manifest.read(fused).fusedAttention()).isTrue();
+        assertThat(Manifest.read(TestModels.builtinFolder()).fusedAttention()).isFalse();
+    }
+
+    @Test
+    void unetAndTextEncoderAgreeWithTheFormula() {
+        try (Model formula = Model.load(TestModels.builtinFolder(), Device.CPU);
+             Model fast = Model.load(fused, Device.CPU);
+             PointerScope scope = new PointerScope()) {
+            int hidden = formula.textEncoder().hiddenSize();
+            Generator g = torch.make_generator_cpu(7);
+            Tensor embeddings = torch.randn(new long[] {2, 77, hidden}, new GeneratorOptional(g), new TensorOptions());
+            Tensor latents = torch.randn(new long[] {2, 4, 8, 8}, new GeneratorOptional(g), new TensorOptions());
+            Tensor contextA = formula.textEncoder().encodeEmbeddings(embeddings, 1);
+            Tensor contextB = fast.textEncoder().encodeEmbeddings(embeddings, 1);
+            assertThat(maxAbsDifference(contextA, contextB)).isLessThan(1e-4);
+            Tensor noiseA = formula.unet().predict(latents, 501, contextA);
+            Tensor noiseB = fast.unet().predict(latents, 501, contextA);
+            assertThat(maxAbsDifference(noiseA, noiseB)).isLessThan(1e-4);
+            Tensor imageA = formula.vaeDecoder().decode(latents);
+            Tensor imageB = fast.vaeDecoder().decode(latents);
+            assertThat(maxAbsDifference(imageA, imageB)).isLessThan(1e-4);
+        }
+    }
+
+    @Test
+    void generatedImagesMatch() {
+        GenerationRequest request = GenerationRequest.of("a red house by the sea").withSeed(3).withSteps(4);
+        BufferedImage a;
+        BufferedImage b;
+        try (StableDiffusion formula = StableDiffusion.builtin()) {
+            a = formula.generate(request).image();
+        }
+        try (StableDiffusion fast = StableDiffusion.load(fused)) {
+            b = fast.generate(request).image();
+        }
+        int worst = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                int p = a.getRGB(x, y);
+                int q = b.getRGB(x, y);
+                for (int shift = 0; shift <= 16; shift += 8) {
+                    worst = Math.max(worst, Math.abs(((p >> shift) & 0xff) - ((q >> shift) & 0xff)));
+                }
+            }
+        }
+        assertThat(worst).isLessThanOrEqualTo(2);
+    }
+
+    static double maxAbsDifference(Tensor a, Tensor b) {
+        float[] x = Tensors.toFloats(a);
+        float[] y = Tensors.toFloats(b);
+        assertThat(x).hasSameSizeAs(y);
+        double worst = 0;
+        for (int i = 0; i < x.length; i++) {
+            worst = Math.max(worst, Math.abs(x[i] - y[i]));
+        }
+        return worst;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.torchsd.model;
+
+import dev.torchsd.StableDiffusion;
+import dev.torchsd.TestModels;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.tensor.LibTorch;
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.awt.image.BufferedImage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The load-time transforms (torchsd.jit=freeze|optimize, torchsd.channels_last=true) must not
+ * change what the networks compute: U-Net and VAE outputs within 1e-4 of the plain module's
+ * (float32 rounding of other kernels and summation orders, on outputs of order 1), images within
+ * 2/255 per channel; the text encoder's token table is still found.
+ */
+class LoadTimeOptimizationTest {
+
+    @BeforeAll
+    static void load() {
+        LibTorch.ensureLoaded();
+    }
+
+    @AfterEach
+    void clearProperties() {
+        System.clearProperty(JitOptimization.PROPERTY);
+        System.clearProperty(ChannelsLast.PROPERTY);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"freeze,false", "optimize,false", "none,true", "optimize,true"})
+    void networksComputeTheSame(String jit, boolean channelsLast) {
+        try (Model plain = Model.loadBuiltin(); PointerScope scope = new PointerScope()) {
+            System.setProperty(JitOptimization.PROPERTY, jit);
+            System.setProperty(ChannelsLast.PROPERTY, Boolean.toString(channelsLast));
+            try (Model transformed = Model.loadBuiltin()) {
+                Generator g = torch.make_generator_cpu(11);
+                Tensor latents = torch.randn(new long[] {2, 4, 8, 8}, new GeneratorOptional(g), new TensorOptions());
+                Tensor context = plain.textEncoder().encode(new int[][] {{1, 2, 3}, {4, 5, 6}}, 1);
+                assertThat(transformed.textEncoder().tokenCount()).isEqualTo(plain.textEncoder().tokenCount());
+                assertThat(maxAbsDifference(plain.unet().predict(latents, 321, context),
+                        transformed.unet().predict(latents, 321, context))).isLessThan(1e-4);
+                assertThat(maxAbsDifference(plain.vaeDecoder().decode(latents),
+                        transformed.vaeDecoder().decode(latents))).isLessThan(1e-4);
+            }
+        }
+    }
+
+    @Test
+    void generatedImageIsTheSameWithEveryTransform() {
+        GenerationRequest request = GenerationRequest.of("a lighthouse at dusk").withSeed(5).withSteps(3);
+        BufferedImage plain;
+        try (StableDiffusion sd = StableDiffusion.builtin()) {
+            plain = sd.generate(request).image();
+        }
+        System.setProperty(JitOptimization.PROPERTY, "optimize");
+        System.setProperty(ChannelsLast.PROPERTY, "true");
+        try (StableDiffusion sd = StableDiffusion.builtin()) {
+            assertThat(worstChannelDifference(plain, sd.generate(request).image())).isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void unknownJitValueIsRefusedByName() {
+        System.setProperty(JitOptimization.PROPERTY, "fastest");
+        assertThatThrownBy(Model::loadBuiltin).isInstanceOf(ModelException.class)
+                .hasMessageContaining("torchsd.jit=fastest").hasMessageContaining("none, freeze or optimize");
+    }
+
+    static double maxAbsDifference(Tensor a, Tensor b) {
+        float[] x = Tensors.toFloats(a);
+        float[] y = Tensors.toFloats(b);
+        assertThat(x).hasSameSizeAs(y);
+        double worst = 0;
+        for (int i = 0; i < x.length; i++) {
+            worst = Math.max(worst, Math.abs(x[i] - y[i]));
+        }
+        return worst;
+    }
+
+    static int worstChannelDifference(BufferedImage a, BufferedImage b) {
+        int worst = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                for (int shift = 0; shift <= 16; shift += 8) {
+                    worst = Math.max(worst, Math.abs(((a.getRGB(x, y) >> shift) & 0xff) - ((b.getRGB(x, y) >> shift) & 0xff)));
+                }
+            }
+        }
+        return worst;
+    }
+}
