@@ -90,7 +90,7 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
             }
             order = usableOrder(order, index, index + 1);
             Tensor previous = switch (order) {
-                case 1 -> firstOrder(converted, index, sample);
+                case 1 -> firstOrder(converted, index, sample, plusPlus);
                 case 2 -> secondOrder(index, sample);
                 default -> thirdOrder(index, sample);
             };
@@ -103,17 +103,6 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
 
     private Tensor output(int back) {
         return modelOutputs[solverOrder - 1 - back];
-    }
-
-    /** DPM-Solver-1, which equals DDIM: x_t = (sigma_t / sigma_s) x - alpha_t (e^-h - 1) x0. */
-    private Tensor firstOrder(Tensor m0, int index, Tensor sample) {
-        double s = sigmas[index];
-        double t = sigmas[index + 1];
-        double h = lambda(t) - lambda(s);
-        if (plusPlus) {
-            return Tensors.combine(sigmaT(t) / sigmaT(s), sample, -alpha(t) * Math.expm1(-h), m0);
-        }
-        return Tensors.combine(alpha(t) / alpha(s), sample, -sigmaT(t) * Math.expm1(h), m0);
     }
 
     private Tensor secondOrder(int index, Tensor sample) {

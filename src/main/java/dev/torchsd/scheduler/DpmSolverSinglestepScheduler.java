@@ -85,20 +85,10 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
             if (order == 1) {
                 groupSample = Tensors.drop(groupSample);
                 groupSample = Tensors.keepShared(sample);
-                return firstOrder(converted, index, groupSample);
+                return firstOrder(converted, index, groupSample, plusPlus);
             }
             return secondOrder(index, groupSample);
         });
-    }
-
-    private Tensor firstOrder(Tensor m0, int index, Tensor sample) {
-        double s = sigmas[index];
-        double t = sigmas[index + 1];
-        double h = lambda(t) - lambda(s);
-        if (plusPlus) {
-            return Tensors.combine(sigmaT(t) / sigmaT(s), sample, -alpha(t) * Math.expm1(-h), m0);
-        }
-        return Tensors.combine(alpha(t) / alpha(s), sample, -sigmaT(t) * Math.expm1(h), m0);
     }
 
     /** From the group's start s1 over the intermediate point s0 to t, with D0 = m1, D1 = (m0 - m1) / r0. */

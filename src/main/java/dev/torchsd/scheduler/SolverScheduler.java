@@ -111,6 +111,21 @@ abstract class SolverScheduler extends BaseScheduler {
         return Math.log(alpha(sigma)) - Math.log(sigmaT(sigma));
     }
 
+    /**
+     * DPM-Solver-1 from sigmas[index] to sigmas[index + 1], which equals DDIM. With data prediction
+     * (dpmsolver++) x_t = (sigma_t / sigma_s) x - alpha_t (e^-h - 1) x0; with noise prediction
+     * x_t = (alpha_t / alpha_s) x - sigma_t (e^h - 1) eps.
+     */
+    protected Tensor firstOrder(Tensor m0, int index, Tensor sample, boolean dataPrediction) {
+        double s = sigmas[index];
+        double t = sigmas[index + 1];
+        double h = lambda(t) - lambda(s);
+        if (dataPrediction) {
+            return Tensors.combine(sigmaT(t) / sigmaT(s), sample, -alpha(t) * Math.expm1(-h), m0);
+        }
+        return Tensors.combine(alpha(t) / alpha(s), sample, -sigmaT(t) * Math.expm1(h), m0);
+    }
+
     /** The data prediction x0 at loop index {@code index}, thresholded if configured. */
     protected Tensor dataPrediction(Tensor modelOutput, Tensor sample, int index) {
         double alphaT = alpha(sigmas[index]);
