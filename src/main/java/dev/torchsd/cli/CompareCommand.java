@@ -44,7 +44,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GenerateCommand.checkWritable(out);
+        PngWriter.checkWritable(out);
         if (options.negativePrompt.isEmpty()) {
             throw new TorchsdException("compare needs a --negative-prompt to compare its timing");
         }

@@ -2,6 +2,7 @@ package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TorchsdException;
+import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.ProgressListener;
@@ -15,7 +16,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -47,7 +47,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        checkWritable(out);
+        PngWriter.checkWritable(out);
         if (trace != null) {
             TraceWriter.checkWritable(trace);
         }
@@ -69,18 +69,5 @@ public final class GenerateCommand implements Callable<Integer> {
                     + request.width() + "x" + request.height());
         }
         return 0;
-    }
-
-    static void checkWritable(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new TorchsdException("cannot write " + file + ": folder " + dir + " does not exist");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new TorchsdException("cannot write " + file + ": folder " + dir + " is not writable");
-        }
-        if (Files.isDirectory(file)) {
-            throw new TorchsdException("cannot write " + file + ": it is a folder");
-        }
     }
 }

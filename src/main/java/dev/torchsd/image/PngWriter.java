@@ -30,15 +30,24 @@ public final class PngWriter {
     private PngWriter() {
     }
 
-    public static void write(BufferedImage image, String parameters, Path file) {
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
+    /** Checks that a PNG can be written at {@code file}: its folder exists and is writable, and it is not a folder. */
+    public static void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new TorchsdException("cannot write " + file + ": folder " + dir + " does not exist");
         }
-        if (Files.isDirectory(target)) {
+        if (!Files.isWritable(dir)) {
+            throw new TorchsdException("cannot write " + file + ": folder " + dir + " is not writable");
+        }
+        if (Files.isDirectory(file)) {
             throw new TorchsdException("cannot write " + file + ": it is a folder");
         }
+    }
+
+    public static void write(BufferedImage image, String parameters, Path file) {
+        checkWritable(file);
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
         Path temp = null;
         try {
             temp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
