@@ -3,18 +3,19 @@
 # torch) and the reference fixtures the tests compare against. Needs python3 with torch
 # (Debian: apt-get install python3-torch; any newer torch works too).
 #
-#   ./cppbuild.sh tiny                  the built-in tiny model (vocabulary + random weights, seed 0)
-#                                       -> src/main/resources/dev/torchsd/builtin/tiny
+#   ./cppbuild.sh train [WORK_DIR]      train the built-in model torchsd-shapes (native/train: caption
+#                                       vocabulary, text encoder + U-Net, 4800 steps from seed 0, ~55 min
+#                                       on two cores with OpenBLAS; resumes from WORK_DIR's checkpoint),
+#                                       export it to WORK_DIR/model and install it
+#                                       -> src/main/resources/dev/torchsd/builtin/shapes (docs/training.md)
+#   ./cppbuild.sh tiny OUT_DIR          a tiny model of random weights (seed 0) with the vocabulary of
+#                                       native/vocab_corpus.txt, for experiments with the exporter
 #   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE] [--config NAME]
 #                       [--ema] [--force]
 #                                       an SD 1.x/2.x .safetensors/.ckpt or diffusers folder -> model folder
 #                                       (docs/checkpoints.md; --help for all options)
 #   ./cppbuild.sh verify --checkpoint FILE_OR_DIR --model DIR
 #                                       compare an export with diffusers (needs diffusers + transformers)
-#   ./cppbuild.sh train [WORK_DIR]      train the built-in model (native/train: caption vocabulary,
-#                                       text encoder + U-Net, 50 min on one CPU thread, seed 0;
-#                                       resumes from WORK_DIR's checkpoint) and export it
-#                                       -> WORK_DIR/model (not yet the built-in model: docs/training.md)
 #   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
 #                                       a full-size SD 1.5-architecture model with random weights
 #   ./cppbuild.sh fuse-attention MODEL_DIR
@@ -27,7 +28,7 @@ cd "$(dirname "$0")"
 ROOT=$(pwd)
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 export PYTHONPATH="$ROOT/native${PYTHONPATH:+:$PYTHONPATH}"
-BUILTIN="$ROOT/src/main/resources/dev/torchsd/builtin/tiny"
+BUILTIN="$ROOT/src/main/resources/dev/torchsd/builtin/shapes"
 
 require_torch() {
   "$PYTHON" -c "import torch" 2>/dev/null || {
@@ -39,12 +40,11 @@ require_torch() {
 case "${1:-help}" in
   tiny)
     require_torch
+    out=${2:?usage: ./cppbuild.sh tiny OUT_DIR}
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     "$PYTHON" native/make_vocab.py native/vocab_corpus.txt "$tmp/tokenizer"
-    rm -rf "$tmp/model"
-    "$PYTHON" -m torchsd_export.export --preset tiny --tokenizer "$tmp/tokenizer" --out "$tmp/model" --seed 0 --name tiny-random
-    rm -rf "$BUILTIN"; mkdir -p "$(dirname "$BUILTIN")"; cp -r "$tmp/model" "$BUILTIN"
-    echo "built-in model written to $BUILTIN"
+    "$PYTHON" -m torchsd_export.export --preset tiny --tokenizer "$tmp/tokenizer" --out "$out" --seed 0 --name tiny-random
+    echo "tiny random-weight model written to $out"
     ;;
   train)
     require_torch
@@ -52,12 +52,14 @@ case "${1:-help}" in
     mkdir -p "$work"
     "$PYTHON" -m train.dataset "$work/corpus.txt"
     "$PYTHON" native/make_vocab.py "$work/corpus.txt" "$work/tokenizer"
-    OMP_NUM_THREADS=1 nice -n 10 "$PYTHON" -m train.train_unet --tokenizer "$work/tokenizer" --work "$work" \
-      --minutes "${TRAIN_MINUTES:-50}" --max-steps "${TRAIN_MAX_STEPS:-0}" --batch 64 --threads 1 --seed 0
+    # libtorch's OpenMP threads do the work; OpenBLAS's own threads would oversubscribe the cores
+    OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE "$PYTHON" -m train.train_unet --tokenizer "$work/tokenizer" \
+      --work "$work" --steps "${TRAIN_STEPS:-4800}" --minutes "${TRAIN_MINUTES:-58}" --batch 64 \
+      --threads "${TRAIN_THREADS:-2}" --seed 0
     rm -rf "$work/model"
     "$PYTHON" -m train.export_model --work "$work" --tokenizer "$work/tokenizer" --out "$work/model"
-    echo "model written to $work/model; it becomes the built-in model once it meets docs/training.md's targets:"
-    echo "  rm -rf $BUILTIN && cp -r $work/model $BUILTIN"
+    rm -rf "$BUILTIN"; mkdir -p "$(dirname "$BUILTIN")"; cp -r "$work/model" "$BUILTIN"
+    echo "built-in model written to $BUILTIN; evaluate it with: bin/torchsd eval"
     ;;
   export)
     require_torch; shift

@@ -1,7 +1,8 @@
 """Trains the text encoder and the U-Net together on the procedural dataset, from a fixed seed,
-for a wall-clock budget; checkpoints every few minutes and resumes from the last checkpoint.
+for a fixed number of steps (the learning rate warms up, then follows a cosine down to a tenth);
+checkpoints every few minutes and resumes from the last checkpoint.
 
-    python3 -m train.train_unet --tokenizer DIR --work DIR [--minutes 45] [--batch 64] [--max-steps N]
+    python3 -m train.train_unet --tokenizer DIR --work DIR [--steps 4800] [--batch 64] [--minutes 58]
 
 Caption dropout: 10% of captions are empty (tokenized as the pipeline tokenizes the empty
 negative prompt), so classifier-free guidance has an unconditional model to push away from.
@@ -9,6 +10,7 @@ Loss: MSE on epsilon with min-SNR-5 weighting. The weights written for export ar
 """
 import argparse
 import copy
+import math
 import os
 import random
 import time
@@ -29,21 +31,45 @@ def ema_update(ema, model, decay):
             e.mul_(decay).add_(p, alpha=1.0 - decay)
 
 
+def warn_about_reference_blas():
+    """Debian's torch calls the system BLAS for matrix products; the reference libblas3 makes a
+    training step ~3x slower than OpenBLAS (0.31 s vs 0.77 s for a 0.3 M-parameter model)."""
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            libraries = maps.read()
+    except OSError:
+        return
+    if "libblas.so" in libraries and "openblas" not in libraries and "mkl" not in libraries:
+        print("warning: torch is using the reference BLAS (libblas3); training is ~3x faster with OpenBLAS:"
+              " apt-get install libopenblas0-pthread", flush=True)
+
+
+def learning_rate(step, args):
+    """Linear warm-up, then a cosine from lr down to lr / 10 at the last step."""
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+    return args.lr * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokenizer", required=True)
     parser.add_argument("--work", required=True, help="checkpoint folder")
-    parser.add_argument("--minutes", type=float, default=45.0)
+    parser.add_argument("--steps", type=int, default=4800, help="training steps (the schedule's length)")
+    parser.add_argument("--minutes", type=float, default=58.0,
+                        help="safety stop: end early after this much training time (the model is then "
+                             "not the one the step count and seed define)")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1.5e-3)
+    parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--checkpoint-minutes", type=float, default=3.0)
-    parser.add_argument("--max-steps", type=int, default=0,
-                        help="stop after this many steps (0: only the time budget); with the seed, a "
-                             "run to the committed model's step count repeats it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    warn_about_reference_blas()
     os.makedirs(args.work, exist_ok=True)
     ckpt_path = os.path.join(args.work, "checkpoint.pt")
 
@@ -75,10 +101,12 @@ def main():
 
     abar = diffusion.alphas_cumprod()
     start, last_save, loss_sum = time.time() - spent, time.time(), 0.0
-    warmup = 50
     while True:
         spent = time.time() - start
-        if spent > args.minutes * 60 or (args.max_steps > 0 and step >= args.max_steps):
+        if step >= args.steps:
+            break
+        if spent > args.minutes * 60:
+            print(f"time budget of {args.minutes} min reached at step {step} of {args.steps}", flush=True)
             break
         cells, captions = dataset.batch(rng, args.batch)
         with torch.no_grad():
@@ -92,13 +120,13 @@ def main():
         per_sample = (pred - noise).pow(2).mean(dim=(1, 2, 3))
         loss = (per_sample * diffusion.min_snr_weight(t, abar)).mean()
         for g in opt.param_groups:
-            g["lr"] = args.lr * min(1.0, (step + 1) / warmup)
+            g["lr"] = learning_rate(step, args)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        decay = min(0.99, (1 + step) / (10 + step))
+        decay = min(0.995, (1 + step) / (10 + step))
         ema_update(ema_text, text, decay)
         ema_update(ema_unet, unet, decay)
         loss_sum += loss.item()

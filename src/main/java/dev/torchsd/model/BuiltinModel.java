@@ -16,12 +16,12 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The model that ships inside torchsd (built by {@code ./cppbuild.sh tiny}). From a class folder
+ * The model that ships inside torchsd (trained and installed by {@code ./cppbuild.sh train}; docs/training.md). From a class folder
  * it is used in place; from a jar it is copied once to a cache folder named after its content
  * hash, because libtorch loads TorchScript from files.
  */
 public final class BuiltinModel {
-    static final String RESOURCE_ROOT = "/dev/torchsd/builtin/tiny/";
+    static final String RESOURCE_ROOT = "/dev/torchsd/builtin/shapes/";
     static final List<String> FILES = List.of("model.json", "text_encoder.pt", "unet.pt", "vae_decoder.pt",
             "vae_encoder.pt", "tokenizer/vocab.json", "tokenizer/merges.txt");
 
@@ -32,7 +32,7 @@ public final class BuiltinModel {
     public static synchronized Path folder() {
         URL manifest = BuiltinModel.class.getResource(RESOURCE_ROOT + Manifest.FILE_NAME);
         if (manifest == null) {
-            throw new ModelException("the built-in model is missing from this build (run ./cppbuild.sh tiny)");
+            throw new ModelException("the built-in model is missing from this build (run ./cppbuild.sh train)");
         }
         try {
             if (manifest.getProtocol().equals("file")) {

@@ -143,7 +143,8 @@ public record GenerationRequest(
     public GenerationRequest resolve(Manifest manifest) {
         int w = width == 0 ? manifest.defaultWidth() : width;
         int h = height == 0 ? manifest.defaultHeight() : height;
-        int multiple = manifest.vae().scaleFactor();
+        // 8 even for a VAE that scales by less (the built-in model's 4), as users know sizes from SD
+        int multiple = Math.max(8, manifest.vae().scaleFactor());
         checkSize("width", w, multiple);
         checkSize("height", h, multiple);
         if (steps < 1) {
