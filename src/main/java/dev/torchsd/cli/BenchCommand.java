@@ -17,6 +17,7 @@ import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.tensor.LibTorch;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -64,6 +65,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"--scheduler", "--sampler"}, description = "sampler (default: the model's)")
     String scheduler;
 
+    @Mixin
+    VaeTilingOption vaeTiling;
+
     @Option(names = "--warmup", defaultValue = "1", description = "generations before measuring (default: ${DEFAULT-VALUE})")
     int warmup;
 
@@ -98,11 +102,12 @@ public final class BenchCommand implements Callable<Integer> {
             Model m = sd.model();
             GenerationRequest request = new GenerationRequest("a photograph of an astronaut riding a horse", "", 0,
                     steps, guidance, 0, width, height, 1, scheduler, 1, Map.of(), NegativeWindow.ALWAYS)
-                    .resolve(m.manifest());
-            out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads%n",
-                    m.manifest().name(), model == null ? "built-in" : model, request.width(), request.height(), steps,
-                    guidance, request.usesGuidance() ? 2 : 1, request.scheduler() == null ? "the model's sampler"
-                            : request.scheduler(), torch.get_num_threads());
+                    .withVaeTiling(vaeTiling.tiling).resolve(m.manifest());
+            out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads,"
+                            + " VAE tiling %s%n", m.manifest().name(), model == null ? "built-in" : model,
+                    request.width(), request.height(), steps, guidance, request.usesGuidance() ? 2 : 1,
+                    request.scheduler() == null ? "the model's sampler" : request.scheduler(), torch.get_num_threads(),
+                    request.vaeTiling());
             out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
             out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s"
                             + " torchsd.channels_last=%s; attention %s; warm-up %d, measured %d generations%n",

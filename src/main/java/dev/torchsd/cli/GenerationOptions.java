@@ -9,6 +9,7 @@ import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.prompt.Emphasis;
 import dev.torchsd.prompt.PromptSyntax;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -83,6 +84,9 @@ final class GenerationOptions {
                     + " without extension); repeatable")
     List<EmbeddingArgument> embeddings = new ArrayList<>();
 
+    @Mixin
+    VaeTilingOption vaeTiling;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
     String device;
 
@@ -102,7 +106,8 @@ final class GenerationOptions {
         return new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance, guidanceRescale, width, height,
                 batch, scheduler, clipSkip, schedulerOverrides,
                 new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
-                .withPromptSyntax(promptSyntax());
+                .withPromptSyntax(promptSyntax())
+                .withVaeTiling(vaeTiling.tiling);
     }
 
     private PromptSyntax promptSyntax() {

@@ -61,6 +61,10 @@ public final class Infotext {
         if (r.batchSize() > 1) {
             fields.put("Batch size", Integer.toString(r.batchSize()));
         }
+        if (r.vaeTiling().enabled()) {
+            fields.put("VAE tile size", Integer.toString(r.vaeTiling().tileSize()));
+            fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
+        }
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
         fields.put("Version", VERSION);
         text.append('\n').append(fields.entrySet().stream()

@@ -28,6 +28,7 @@ import java.util.TreeMap;
  * @param schedulerOverrides scheduler config values by diffusers key, e.g. use_karras_sigmas=true
  * @param negativeWindow     the steps during which the negative prompt is used (default: all)
  * @param promptSyntax       how the prompts are read: plain as diffusers (default) or AUTOMATIC1111's syntax
+ * @param vaeTiling          decode the image in overlapping tiles, for less memory ({@link VaeTiling#OFF}: whole)
  */
 public record GenerationRequest(
         String prompt,
@@ -43,7 +44,8 @@ public record GenerationRequest(
         int clipSkip,
         Map<String, String> schedulerOverrides,
         NegativeWindow negativeWindow,
-        PromptSyntax promptSyntax) {
+        PromptSyntax promptSyntax,
+        VaeTiling vaeTiling) {
 
     public static final int DEFAULT_STEPS = 20;
     public static final double DEFAULT_GUIDANCE = 7.5;
@@ -57,6 +59,16 @@ public record GenerationRequest(
         schedulerOverrides = Map.copyOf(schedulerOverrides == null ? Map.of() : schedulerOverrides);
         negativeWindow = negativeWindow == null ? NegativeWindow.ALWAYS : negativeWindow;
         promptSyntax = promptSyntax == null ? PromptSyntax.PLAIN : promptSyntax;
+        vaeTiling = vaeTiling == null ? VaeTiling.OFF : vaeTiling;
+    }
+
+    /** A request decoded whole (the fields before VAE tiling was added). */
+    public GenerationRequest(String prompt, String negativePrompt, long seed, int steps, double guidanceScale,
+                             double guidanceRescale, int width, int height, int batchSize, String scheduler,
+                             int clipSkip, Map<String, String> schedulerOverrides, NegativeWindow negativeWindow,
+                             PromptSyntax promptSyntax) {
+        this(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height, batchSize, scheduler,
+                clipSkip, schedulerOverrides, negativeWindow, promptSyntax, VaeTiling.OFF);
     }
 
     /** A request with plain prompts (the fields before prompt syntax was added). */
@@ -134,6 +146,11 @@ public record GenerationRequest(
         return edit().promptSyntax(syntax).build();
     }
 
+    /** Decodes in tiles ({@link VaeTiling#DEFAULT} is diffusers' enable_tiling()), or whole ({@link VaeTiling#OFF}). */
+    public GenerationRequest withVaeTiling(VaeTiling tiling) {
+        return edit().vaeTiling(tiling).build();
+    }
+
     /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
     public boolean usesGuidance() {
         return guidanceScale > 1.0;
@@ -167,6 +184,7 @@ public record GenerationRequest(
             throw new RequestException("clip skip must be in 1.." + layers + " for this model, got " + clipSkip);
         }
         negativeWindow.resolve(steps);
+        vaeTiling.check(multiple);
         if (promptSyntax.a1111()) {  // syntax errors before any work, with their position
             PromptSchedule.of(prompt, steps, "prompt");
             PromptSchedule.of(negativePrompt, steps, "negative prompt");
@@ -201,6 +219,7 @@ public record GenerationRequest(
         private Map<String, String> schedulerOverrides;
         private NegativeWindow negativeWindow;
         private PromptSyntax promptSyntax;
+        private VaeTiling vaeTiling;
 
         Builder(GenerationRequest r) {
             prompt = r.prompt;
@@ -217,6 +236,7 @@ public record GenerationRequest(
             schedulerOverrides = r.schedulerOverrides;
             negativeWindow = r.negativeWindow;
             promptSyntax = r.promptSyntax;
+            vaeTiling = r.vaeTiling;
         }
 
         Builder prompt(String v) { prompt = v; return this; }
@@ -232,10 +252,12 @@ public record GenerationRequest(
         Builder schedulerOverrides(Map<String, String> v) { schedulerOverrides = v; return this; }
         Builder negativeWindow(NegativeWindow v) { negativeWindow = v; return this; }
         Builder promptSyntax(PromptSyntax v) { promptSyntax = v; return this; }
+        Builder vaeTiling(VaeTiling v) { vaeTiling = v; return this; }
 
         GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width,
-                    height, batchSize, scheduler, clipSkip, schedulerOverrides, negativeWindow, promptSyntax);
+                    height, batchSize, scheduler, clipSkip, schedulerOverrides, negativeWindow, promptSyntax,
+                    vaeTiling);
         }
     }
 }

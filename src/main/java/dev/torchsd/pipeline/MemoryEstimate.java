@@ -19,8 +19,8 @@ import java.util.Optional;
  * <p>The largest terms: the self-attention scores of the U-Net's highest-resolution attention
  * level, {@code 2 x batch x heads x tokens^2} floats (scores and softmax), with the guidance batch
  * doubled; the VAE decoder's single-head attention over the latent pixels and its full-resolution
- * activations. The estimate is deliberately coarse (within a small factor): it guards against
- * requests that cannot fit, it does not promise that one fits.
+ * activations (of one tile with {@link VaeTiling}). The estimate is deliberately coarse (within a
+ * small factor): it guards against requests that cannot fit, it does not promise that one fits.
  */
 public final class MemoryEstimate {
     private MemoryEstimate() {
@@ -52,7 +52,9 @@ public final class MemoryEstimate {
             long unetBatch = (long) r.batchSize() * (r.usesGuidance() ? 2 : 1);
             double unet = unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention(),
                     contextTokens);
-            double vae = vaePeak(config.getAsJsonObject("vae"), r.batchSize(), h, w, scale);
+            long tile = r.vaeTiling().enabled() ? r.vaeTiling().latentTile(scale) : Long.MAX_VALUE;
+            double vae = vaePeak(config.getAsJsonObject("vae"), r.batchSize(), Math.min(h, tile), Math.min(w, tile),
+                    scale);
             return Optional.of((long) Math.min(Long.MAX_VALUE, Math.max(unet, vae)));
         } catch (RuntimeException e) {
             return Optional.empty();  // an architecture record we do not understand: no estimate

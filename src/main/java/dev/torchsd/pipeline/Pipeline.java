@@ -21,7 +21,7 @@ import java.util.List;
 /**
  * Text-to-image, step for step as diffusers' StableDiffusionPipeline:
  * encode the prompts, draw the initial latents from the seeded CPU generator, run the
- * scheduler's loop with classifier-free guidance, decode with the VAE.
+ * scheduler's loop with classifier-free guidance, decode with the VAE (whole, or in tiles: {@link VaeTiling}).
  *
  * <p>Every tensor made inside a step is freed at the end of that step (a {@link PointerScope});
  * only the latents and the text conditioning live across steps, and they are freed when the
@@ -68,7 +68,7 @@ public final class Pipeline {
                 }
                 checkFinite(latents, warnings);
                 try (PointerScope decodeScope = new PointerScope()) {
-                    images = ImageConversion.toImages(model.vaeDecoder().decode(latents));
+                    images = ImageConversion.toImages(decode(latents, r.vaeTiling()));
                 }
             } finally {
                 latents.close();
@@ -137,6 +137,15 @@ public final class Pipeline {
             }
             return Tensors.keep(scheduler.step(guided, i, latents, generator));
         }
+    }
+
+    /** The image of the latents: decoded whole, or in tiles when the request asks for it. */
+    private Tensor decode(Tensor latents, VaeTiling tiling) {
+        if (!tiling.enabled()) {
+            return model.vaeDecoder().decode(latents);
+        }
+        int scaleFactor = model.manifest().vae().scaleFactor();
+        return TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode, tiling, scaleFactor);
     }
 
     /** NaN or infinite latents decode to black: say so, as AUTOMATIC1111's NaN check does. */

@@ -58,4 +58,32 @@ class GenerationRequestTest {
         assertThat(error(r.withSeed(-5))).contains("seed").contains("-5");
         assertThat(error(r.withClipSkip(0))).contains("clip skip").contains("0");
     }
+
+    @Test
+    void vaeTilesAreWholeLatentPixelsAndOverlapLessThanATile() {
+        GenerationRequest r = GenerationRequest.of("x");
+        assertEquals(VaeTiling.OFF, r.resolve(manifest).vaeTiling());
+        assertEquals(new VaeTiling(512, 128), r.withVaeTiling(VaeTiling.DEFAULT).resolve(manifest).vaeTiling());
+        assertEquals(new VaeTiling(64, 0), r.withVaeTiling(new VaeTiling(64, 0)).resolve(manifest).vaeTiling());
+        assertThat(error(r.withVaeTiling(new VaeTiling(100, 24)))).contains("tile size").contains("multiple of 8")
+                .contains("100");
+        assertThat(error(r.withVaeTiling(new VaeTiling(32, 8)))).contains("tile size").contains("from 64")
+                .contains("32");
+        assertThat(error(r.withVaeTiling(new VaeTiling(64, 64)))).contains("overlap").contains("less than the tile")
+                .contains("64");
+        assertThat(error(r.withVaeTiling(new VaeTiling(128, 12)))).contains("overlap").contains("multiple of 8")
+                .contains("12");
+        assertThat(error(r.withVaeTiling(new VaeTiling(128, -8)))).contains("overlap").contains("-8");
+    }
+
+    @Test
+    void vaeTilingReadsTileOrTileAndOverlap() {
+        assertEquals(new VaeTiling(256, 64), VaeTiling.parse("256"));
+        assertEquals(new VaeTiling(256, 32), VaeTiling.parse(" 256:32 "));
+        assertEquals(VaeTiling.DEFAULT, VaeTiling.parse(VaeTiling.DEFAULT.toString()));
+        for (String bad : new String[]{"", "big", "256:", ":64", "256:64:8", "2.5"}) {
+            assertThat(assertThrows(RequestException.class, () -> VaeTiling.parse(bad)).getMessage())
+                    .contains("TILE:OVERLAP").contains("'" + bad + "'");
+        }
+    }
 }

@@ -30,9 +30,40 @@ class MemoryEstimateTest {
     /** The example: SD 1.5 at 1024x1024, batch 16, is refused on a machine of this kind (24 GB). */
     @Test
     void sd15At1024Batch16NeedsFarMoreThan24GB(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        var m = sd15Architecture(tmp, false);
+        long oneImage = MemoryEstimate.bytesNeeded(m, GenerationRequest.of("x").withSize(512, 512).resolve(m)).orElseThrow();
+        long huge = MemoryEstimate.bytesNeeded(m, GenerationRequest.of("x").withSize(1024, 1024).withBatchSize(16)
+                .resolve(m)).orElseThrow();
+        // 512x512 with guidance: 2 x 2 x 8 heads x 4096^2 attention scores in float32 = 2.1 GB, plus activations
+        assertTrue(oneImage > 2_000_000_000L && oneImage < 4_000_000_000L, "SD 1.5 at 512x512: " + oneImage);
+        assertTrue(huge > 24L * (1L << 30) * 10, "SD 1.5 at 1024x1024 batch 16: " + huge);
+    }
+
+    /**
+     * With fused attention, SD 1.5's VAE decoder outweighs its U-Net at 1024x1024 (its attention over
+     * 16384 latent pixels, its full-resolution activations); in 512-pixel tiles it needs what a
+     * 512x512 image needs.
+     */
+    @Test
+    void vaeTilingShrinksTheDecodersShareToOneTile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        var m = sd15Architecture(tmp, true);
+        GenerationRequest r = GenerationRequest.of("x").withSize(1024, 1024).withGuidanceScale(1);
+        long whole = MemoryEstimate.bytesNeeded(m, r.resolve(m)).orElseThrow();
+        long tiled = MemoryEstimate.bytesNeeded(m, r.withVaeTiling(VaeTiling.DEFAULT).resolve(m)).orElseThrow();
+        long oneTile = MemoryEstimate.bytesNeeded(m, r.withSize(512, 512).resolve(m)).orElseThrow();
+        assertTrue(whole > 2_000_000_000L, "SD 1.5 at 1024x1024 decoded whole: " + whole);
+        assertTrue(tiled < whole / 4, "decoded in tiles: " + tiled);
+        assertEquals(oneTile, tiled, "the decoder's peak is one 512x512 tile's");
+    }
+
+    /** The built-in model's manifest with SD 1.5's architecture record, read from a copy in {@code tmp}. */
+    private static dev.torchsd.model.Manifest sd15Architecture(java.nio.file.Path tmp, boolean fusedAttention)
+            throws java.io.IOException {
         java.nio.file.Path folder = dev.torchsd.TestModels.copyOfBuiltin(tmp);
         java.nio.file.Path file = folder.resolve("model.json");
         var root = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file)).getAsJsonObject();
+        root.getAsJsonObject("exporter").addProperty("sdpa", fusedAttention);
         var config = root.getAsJsonObject("exporter").getAsJsonObject("config");
         var unet = config.getAsJsonObject("unet");
         unet.addProperty("model_channels", 320);
@@ -43,13 +74,7 @@ class MemoryEstimateTest {
         vae.addProperty("ch", 128);
         vae.add("ch_mult", com.google.gson.JsonParser.parseString("[1, 2, 4, 4]"));
         java.nio.file.Files.writeString(file, root.toString());
-        var m = dev.torchsd.model.Manifest.read(folder);
-        long oneImage = MemoryEstimate.bytesNeeded(m, GenerationRequest.of("x").withSize(512, 512).resolve(m)).orElseThrow();
-        long huge = MemoryEstimate.bytesNeeded(m, GenerationRequest.of("x").withSize(1024, 1024).withBatchSize(16)
-                .resolve(m)).orElseThrow();
-        // 512x512 with guidance: 2 x 2 x 8 heads x 4096^2 attention scores in float32 = 2.1 GB, plus activations
-        assertTrue(oneImage > 2_000_000_000L && oneImage < 4_000_000_000L, "SD 1.5 at 512x512: " + oneImage);
-        assertTrue(huge > 24L * (1L << 30) * 10, "SD 1.5 at 1024x1024 batch 16: " + huge);
+        return dev.torchsd.model.Manifest.read(folder);
     }
 
     @Test
