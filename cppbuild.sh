@@ -6,7 +6,7 @@
 #   ./cppbuild.sh tiny                  the built-in tiny model (vocabulary + random weights, seed 0)
 #                                       -> src/main/resources/dev/torchsd/builtin/tiny
 #   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE] [--config NAME]
-#                       [--ema] [--force]
+#                       [--ema] [--weights fp32|fp16] [--force]
 #                                       an SD 1.x/2.x .safetensors/.ckpt or diffusers folder -> model folder
 #                                       (docs/checkpoints.md; --help for all options)
 #   ./cppbuild.sh verify --checkpoint FILE_OR_DIR --model DIR
@@ -15,8 +15,9 @@
 #                                       text encoder + U-Net, 50 min on one CPU thread, seed 0;
 #                                       resumes from WORK_DIR's checkpoint) and export it
 #                                       -> WORK_DIR/model (not yet the built-in model: docs/training.md)
-#   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
+#   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR [--weights fp16]
 #                                       a full-size SD 1.5-architecture model with random weights
+#                                       (--weights fp16: float16 files, float32 compute; docs/performance.md)
 #   ./cppbuild.sh fuse-attention MODEL_DIR
 #                                       rewrite an export's attention to libtorch's fused kernel (in place;
 #                                       loads only in torch >= 2.0; docs/performance.md)
@@ -69,8 +70,8 @@ case "${1:-help}" in
     ;;
   sd15)
     require_torch
-    [ $# -eq 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR (a folder with CLIP's vocab.json and merges.txt)" >&2; exit 2; }
-    "$PYTHON" -m torchsd_export.export --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random
+    [ $# -ge 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR [--weights fp16] (TOKENIZER_DIR: CLIP's vocab.json and merges.txt)" >&2; exit 2; }
+    "$PYTHON" -m torchsd_export.export --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random "${@:4}"
     ;;
   fuse-attention)
     require_torch
