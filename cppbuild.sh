@@ -11,13 +11,14 @@
 #   ./cppbuild.sh tiny OUT_DIR          a tiny model of random weights (seed 0) with the vocabulary of
 #                                       native/vocab_corpus.txt, for experiments with the exporter
 #   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE] [--config NAME]
-#                       [--ema] [--force]
+#                       [--ema] [--weights fp32|fp16] [--force]
 #                                       an SD 1.x/2.x .safetensors/.ckpt or diffusers folder -> model folder
 #                                       (docs/checkpoints.md; --help for all options)
 #   ./cppbuild.sh verify --checkpoint FILE_OR_DIR --model DIR
 #                                       compare an export with diffusers (needs diffusers + transformers)
-#   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR
+#   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR [--weights fp16]
 #                                       a full-size SD 1.5-architecture model with random weights
+#                                       (--weights fp16: float16 files, float32 compute; docs/performance.md)
 #   ./cppbuild.sh fuse-attention MODEL_DIR
 #                                       rewrite an export's attention to libtorch's fused kernel (in place;
 #                                       loads only in torch >= 2.0; docs/performance.md)
@@ -71,8 +72,8 @@ case "${1:-help}" in
     ;;
   sd15)
     require_torch
-    [ $# -eq 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR (a folder with CLIP's vocab.json and merges.txt)" >&2; exit 2; }
-    "$PYTHON" -m torchsd_export.export --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random
+    [ $# -ge 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR [--weights fp16] (TOKENIZER_DIR: CLIP's vocab.json and merges.txt)" >&2; exit 2; }
+    "$PYTHON" -m torchsd_export.export --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random "${@:4}"
     ;;
   fuse-attention)
     require_torch

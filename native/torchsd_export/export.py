@@ -5,6 +5,9 @@
     python3 -m torchsd_export.export --preset tiny --tokenizer DIR --out DIR [--seed N]
     python3 -m torchsd_export.export --preset sd15 --tokenizer DIR --out DIR   (random weights, full size)
 
+Any of them takes --weights fp16: the files hold float16 weights (half the size; the runtime converts them to
+float32 at load and computes in float32).
+
 A model folder holds model.json (the manifest, see docs/model-format.md), text_encoder.pt,
 unet.pt, vae_decoder.pt, vae_encoder.pt and tokenizer/{vocab.json,merges.txt}.
 """
@@ -55,7 +58,11 @@ def read_vocab_size(tokenizer_dir: str) -> int:
         return len(json.load(f))
 
 
-def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None) -> dict:
+# --weights values and the manifest's weights_dtype for each (docs/model-format.md).
+WEIGHTS_DTYPES = {"fp32": "float32", "fp16": "float16"}
+
+
+def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None, weights="fp32") -> dict:
     return {
         "format": "torchsd-model",
         "format_version": FORMAT_VERSION,
@@ -87,6 +94,7 @@ def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=N
             "scale_factor": cfg.vae.scale_factor,
         },
         "tokenizer": "tokenizer",
+        "weights_dtype": WEIGHTS_DTYPES[weights],
         "scheduler": dict(scheduler or configs.scheduler_for(cfg), prediction_type=cfg.prediction_type),
         "exporter": {"torch": torch.__version__, "sdpa": HAS_SDPA, "seed": seed, "config": cfg.to_dict(),
                      **({"source": source} if source else {})},
@@ -101,11 +109,11 @@ def save_scripted(module: torch.nn.Module, path: str):
 
 
 def write_model_folder(parts: Components, tokenizer_dir: str, out_dir: str, name: str, seed=None, scheduler=None,
-                       source=None, dtype: str = "fp32"):
+                       source=None, weights: str = "fp32"):
     os.makedirs(out_dir, exist_ok=True)
-    if dtype == "fp16":  # half the size on disk and in memory; the exports still take and return float32
+    if weights == "fp16":  # half the size on disk; the Java runtime converts them to float32 at load
         for module in (parts.text, parts.unet, parts.vae):
-            module.half()
+            module.half()  # floating-point parameters and buffers only
     with torch.no_grad():
         save_scripted(parts.text, os.path.join(out_dir, "text_encoder.pt"))
         save_scripted(parts.unet, os.path.join(out_dir, "unet.pt"))
@@ -116,7 +124,7 @@ def write_model_folder(parts: Components, tokenizer_dir: str, out_dir: str, name
     for f in ("vocab.json", "merges.txt"):
         shutil.copyfile(os.path.join(tokenizer_dir, f), os.path.join(tok_out, f))
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
-        json.dump(dict(manifest(parts.cfg, name, seed, scheduler, source), dtype=dtype), f, indent=2)
+        json.dump(manifest(parts.cfg, name, seed, scheduler, source, weights), f, indent=2)
         f.write("\n")
 
 
@@ -135,8 +143,9 @@ def main():
     parser.add_argument("--vae", help="a separate VAE file replacing the checkpoint's (ldm or diffusers names)")
     parser.add_argument("--config", help="variant when the weights cannot tell: " + ", ".join(convert_variants()))
     parser.add_argument("--ema", action="store_true", help="use the U-Net's EMA weights (model_ema.*) of a single file")
-    parser.add_argument("--dtype", choices=["fp32", "fp16"], default="fp32",
-                        help="precision of the exported weights (default fp32; fp16 halves the size, inputs and outputs stay float32)")
+    parser.add_argument("--weights", "--dtype", dest="weights", choices=list(WEIGHTS_DTYPES), default="fp32",
+                        help="precision of the stored weights (default fp32; fp16 halves the files, the Java runtime"
+                             " converts them to float32 at load and computes in float32; --dtype is the older name)")
     parser.add_argument("--force", action="store_true", help="write into a non-empty --out, replacing its files")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default=None)
@@ -172,7 +181,8 @@ def export_preset(parser, args):
         if vocab_size != cfg.text.vocab_size:
             parser.error(f"{args.tokenizer}/vocab.json has {vocab_size} tokens; sd15 needs {cfg.text.vocab_size}")
     parts = random_components(cfg, args.seed)
-    write_model_folder(parts, args.tokenizer, args.out, args.name or f"{args.preset}-random", args.seed)
+    write_model_folder(parts, args.tokenizer, args.out, args.name or f"{args.preset}-random", args.seed,
+                       weights=args.weights)
     total = sum(p.numel() for m in (parts.text, parts.unet, parts.vae) for p in m.parameters())
     print(f"{args.out}: {cfg.name} random weights (seed {args.seed}), {total:,} parameters")
 

@@ -67,7 +67,7 @@ def export_checkpoint(args):
     provenance = {"file": os.path.basename(path), "vae": os.path.basename(args.vae) if args.vae else None,
                   "notes": source.notes}
     write_model_folder(parts, tokenizer, args.out, args.name or cfg.name, None, source.scheduler, provenance,
-                       getattr(args, "dtype", "fp32"))
+                       getattr(args, "weights", "fp32"))
     for note in source.notes:
         print(f"note: {note}")
     total = sum(p.numel() for m in (parts.text, parts.unet, parts.vae) for p in m.parameters())

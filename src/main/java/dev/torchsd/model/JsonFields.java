@@ -34,6 +34,12 @@ final class JsonFields {
         return new ModelException(file + ": field '" + name(field) + "': expected " + expected + ", found " + found);
     }
 
+    /** Whether the field is present (and not null): for optional fields. */
+    boolean has(String field) {
+        JsonElement e = object.get(field);
+        return e != null && !e.isJsonNull();
+    }
+
     JsonFields object(String field) {
         JsonElement e = required(field);
         if (!e.isJsonObject()) {

@@ -21,6 +21,7 @@ import java.nio.file.Path;
  *                     (memory estimates), never required
  * @param fusedAttention whether the exports use torch's scaled_dot_product_attention ({@code exporter.sdpa}), whose
  *                       memory grows with the tokens, not their square
+ * @param weightsDtype how the exports store their weights ({@code weights_dtype}); they are computed in float32 either way
  */
 public record Manifest(
         String name,
@@ -34,7 +35,8 @@ public record Manifest(
         String tokenizer,
         JsonObject scheduler,
         JsonObject architecture,
-        boolean fusedAttention) {
+        boolean fusedAttention,
+        WeightsDtype weightsDtype) {
 
     public static final String FILE_NAME = "model.json";
     public static final int FORMAT_VERSION = 1;
@@ -132,6 +134,7 @@ public record Manifest(
                 m.string("tokenizer"),
                 m.rawObject("scheduler"),
                 architecture(root),
-                exporterFlag(root, "sdpa"));
+                exporterFlag(root, "sdpa"),
+                WeightsDtype.read(m));
     }
 }

@@ -54,15 +54,16 @@ public final class Model implements AutoCloseable {
         }
         JitOptimization optimization = JitOptimization.fromSystemProperty();
         boolean channelsLast = ChannelsLast.enabled();
+        WeightsDtype stored = manifest.weightsDtype();
         TextEncoder text = null;
         UNet unet = null;
         try {
-            text = new TextEncoder(TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device),
-                    manifest.textEncoder());
-            unet = new UNet(TorchScriptModule.load(folder.resolve(manifest.unet().file()), device,
+            text = new TextEncoder(TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device,
+                    stored), manifest.textEncoder());
+            unet = new UNet(TorchScriptModule.load(folder.resolve(manifest.unet().file()), device, stored,
                     optimization, channelsLast), manifest.unet());
             VaeDecoder vae = new VaeDecoder(TorchScriptModule.load(folder.resolve(manifest.vae().decoder()), device,
-                    optimization, channelsLast),
+                    stored, optimization, channelsLast),
                     manifest.vae());
             return new Model(folder, manifest, device, tokenizer, text, unet, vae);
         } catch (RuntimeException e) {

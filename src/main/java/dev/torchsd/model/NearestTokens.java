@@ -48,8 +48,8 @@ public final class NearestTokens implements AutoCloseable {
         Manifest manifest = Manifest.read(modelFolder);
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(modelFolder.resolve(manifest.tokenizer()),
                 manifest.textEncoder().padTokenId());
-        TextEncoder text = new TextEncoder(TorchScriptModule.load(modelFolder.resolve(manifest.textEncoder().file()), Device.CPU),
-                manifest.textEncoder());
+        TextEncoder text = new TextEncoder(TorchScriptModule.load(modelFolder.resolve(manifest.textEncoder().file()),
+                Device.CPU, manifest.weightsDtype()), manifest.textEncoder());
         return new NearestTokens(tokenizer, text);
     }
 

@@ -32,12 +32,16 @@ final class TorchScriptModule implements AutoCloseable {
         this.channelsLast = channelsLast;
     }
 
-    static TorchScriptModule load(Path file, Device device) {
-        return load(file, device, JitOptimization.NONE, false);
+    static TorchScriptModule load(Path file, Device device, WeightsDtype stored) {
+        return load(file, device, stored, JitOptimization.NONE, false);
     }
 
-    /** Loads and applies load-time TorchScript passes (freeze, optimize_for_inference) to the module. */
-    static TorchScriptModule load(Path file, Device device, JitOptimization optimization, boolean channelsLast) {
+    /**
+     * Loads, converts stored float16 weights to float32 and applies load-time TorchScript passes
+     * (freeze, optimize_for_inference) to the module.
+     */
+    static TorchScriptModule load(Path file, Device device, WeightsDtype stored, JitOptimization optimization,
+                                  boolean channelsLast) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
         }
@@ -48,6 +52,9 @@ final class TorchScriptModule implements AutoCloseable {
         try {
             JitModule module = torch.load(file.toString(), new DeviceOptional(device.toTorch()), false);
             module.eval();
+            if (stored == WeightsDtype.FLOAT16) {
+                Float32Weights.convert(module);
+            }
             if (channelsLast) {
                 ChannelsLast.convertParameters(module);
             }

@@ -1,22 +1,24 @@
 package dev.torchsd.exporter;
 
 import dev.torchsd.StableDiffusion;
+import dev.torchsd.TestPython;
 import dev.torchsd.model.Manifest;
+import dev.torchsd.model.WeightsDtype;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.tensor.LibTorch;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
+import static dev.torchsd.TestPython.python;
+import static dev.torchsd.TestPython.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -33,11 +35,9 @@ class CheckpointExportTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Assumptions.assumeTrue(NativeExporterTest.pythonHasTorch(), "python3 with torch not found (Debian: apt-get"
-                + " install python3-torch); checkpoint exports were not tested");
+        TestPython.assumeTorch("checkpoint exports were not tested");
         LibTorch.ensureLoaded();
-        tokenizer = dir.resolve("tok");
-        run(python(), "native/make_vocab.py", "native/vocab_corpus.txt", tokenizer.toString());
+        tokenizer = TestPython.tinyTokenizer(dir);
     }
 
     @Test
@@ -90,7 +90,8 @@ class CheckpointExportTest {
         Path fp32 = export(file, "fp32");
         Path fp16 = dir.resolve("fp16-model");
         run("./cppbuild.sh", "export", "--checkpoint", file.toString(), "--out", fp16.toString(), "--tokenizer",
-                tokenizer.toString(), "--dtype", "fp16");
+                tokenizer.toString(), "--dtype", "fp16"); // --weights' older name
+        assertEquals(WeightsDtype.FLOAT16, Manifest.read(fp16).weightsDtype());
         assertThat(Files.size(fp16.resolve("unet.pt"))).isLessThan(Files.size(fp32.resolve("unet.pt")) * 6 / 10);
         GenerationRequest request = GenerationRequest.of("a cat").withSize(64, 64).withSteps(3).withSeed(1);
         int[] full;
@@ -134,18 +135,5 @@ class CheckpointExportTest {
 
     private static int[] pixels(BufferedImage image) {
         return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
-    }
-
-    private static String python() {
-        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-    }
-
-    private static void run(String... command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("PYTHONPATH", "native:native/tests");
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("timed out: %s", String.join(" ", command)).isTrue();
-        assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + output);
     }
 }

@@ -2,6 +2,7 @@ package dev.torchsd.exporter;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestModels;
+import dev.torchsd.TestPython;
 import dev.torchsd.model.Device;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
@@ -14,16 +15,12 @@ import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,17 +39,9 @@ class FusedAttentionTest {
     @BeforeAll
     static void rewriteACopyOfTheBuiltinModel() throws Exception {
         LibTorch.ensureLoaded();
-        Assumptions.assumeTrue(NativeExporterTest.pythonHasTorch(), "python3 with torch not found (Debian: apt-get"
-                + " install python3-torch); the attention rewrite was not tested");
+        TestPython.assumeTorch("the attention rewrite was not tested");
         fused = TestModels.copyOfBuiltin(dir);
-        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-        ProcessBuilder pb = new ProcessBuilder(python, "-m", "torchsd_export.fuse_attention", fused.toString())
-                .redirectErrorStream(true);
-        pb.environment().put("PYTHONPATH", Path.of("native").toAbsolutePath().toString());
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        assertThat(p.exitValue()).as(output).isZero();
+        TestPython.run(TestPython.python(), "-m", "torchsd_export.fuse_attention", fused.toString());
     }
 
     @Test

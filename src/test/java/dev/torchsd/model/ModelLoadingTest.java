@@ -100,6 +100,26 @@ class ModelLoadingTest {
     }
 
     @Test
+    void manifestUnknownWeightsDtype() throws IOException {
+        Path model = editManifest(m -> m.addProperty("weights_dtype", "int8"));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        assertThat(e.getMessage()).contains("model.json").contains("field 'weights_dtype'")
+                .contains("expected one of float32, float16").contains("found \"int8\"");
+    }
+
+    @Test
+    void weightsDtypeIsFloat32UnlessTheManifestSaysFloat16() throws IOException {
+        assertEquals(WeightsDtype.FLOAT32, builtinManifestWith(m -> m.remove("weights_dtype")).weightsDtype());
+        assertEquals(WeightsDtype.FLOAT32, builtinManifestWith(m -> m.addProperty("weights_dtype", "float32")).weightsDtype());
+        assertEquals(WeightsDtype.FLOAT16, builtinManifestWith(m -> m.addProperty("weights_dtype", "float16")).weightsDtype());
+        // exports written before weights_dtype existed said "dtype": "fp16"
+        assertEquals(WeightsDtype.FLOAT16, builtinManifestWith(m -> {
+            m.remove("weights_dtype");
+            m.addProperty("dtype", "fp16");
+        }).weightsDtype());
+    }
+
+    @Test
     void manifestSchedulerPredictionContradictsTheModel() throws IOException {
         Path model = editManifest(m -> m.addProperty("prediction_type", "v_prediction"));
         var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
@@ -136,6 +156,13 @@ class ModelLoadingTest {
                 "this machine has CUDA; the error case cannot be shown");
         var e = assertThrows(ModelException.class, () -> Model.load(TestModels.builtinFolder(), cuda));
         assertThat(e.getMessage()).contains("cuda:1").contains("not available");
+    }
+
+    private static Manifest builtinManifestWith(Consumer<JsonObject> edit) throws IOException {
+        Path file = TestModels.builtinFolder().resolve("model.json");
+        JsonObject m = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        edit.accept(m);
+        return Manifest.parse(file.toString(), m);
     }
 
     private Path editManifest(Consumer<JsonObject> edit) throws IOException {
