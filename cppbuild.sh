@@ -53,8 +53,9 @@ case "${1:-help}" in
     mkdir -p "$work"
     "$PYTHON" -m train.dataset "$work/corpus.txt"
     "$PYTHON" native/make_vocab.py "$work/corpus.txt" "$work/tokenizer"
-    # libtorch's OpenMP threads do the work; OpenBLAS's own threads would oversubscribe the cores
-    OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE "$PYTHON" -m train.train_unet --tokenizer "$work/tokenizer" \
+    # libtorch's OpenMP threads do the work (OpenBLAS's own would oversubscribe the cores); they spin
+    # between parallel regions (no OMP_WAIT_POLICY=PASSIVE): 0.63 s per step instead of 0.95 s
+    OPENBLAS_NUM_THREADS=1 "$PYTHON" -m train.train_unet --tokenizer "$work/tokenizer" \
       --work "$work" --steps "${TRAIN_STEPS:-4800}" --minutes "${TRAIN_MINUTES:-58}" --batch 64 \
       --threads "${TRAIN_THREADS:-2}" --seed 0
     rm -rf "$work/model"

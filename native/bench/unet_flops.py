@@ -77,11 +77,16 @@ def count(cfg: configs.ModelConfig, size: int, batch: int) -> int:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=["sd15", "tiny"], default="sd15")
+    parser.add_argument("--preset", choices=["sd15", "tiny", "shapes"], default="sd15",
+                        help="shapes: the built-in torchsd-shapes (native/train/model_config.py)")
     parser.add_argument("--size", type=int, default=512, help="image width = height in pixels")
     parser.add_argument("--batch", type=int, default=2, help="U-Net batch (2 = one image with guidance)")
     args = parser.parse_args()
-    cfg = configs.sd15() if args.preset == "sd15" else configs.tiny(1000)
+    if args.preset == "shapes":
+        from train import model_config
+        cfg = model_config.shapes_config(606)
+    else:
+        cfg = configs.sd15() if args.preset == "sd15" else configs.tiny(1000)
     flops = count(cfg, args.size, args.batch)
     print(f"{args.preset} U-Net at {args.size}x{args.size}, batch {args.batch}: {flops} FLOP ({flops / 1e9:.1f} GFLOP)")
 

@@ -1,6 +1,6 @@
 """Sizes of the built-in model: SD 1.x blocks (CLIP text transformer, U-Net with cross-attention
 and self-attention, the VAE interface), widths and depths cut down so it trains on two shared
-CPU cores in under an hour (0.68 s per training step of batch 64 with OpenBLAS, measured)."""
+CPU cores in under an hour (about 0.6 s per training step of batch 64 with OpenBLAS, measured)."""
 from torchsd_export import config as configs
 
 from . import pixel_vae

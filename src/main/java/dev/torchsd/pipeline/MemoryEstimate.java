@@ -85,6 +85,9 @@ public final class MemoryEstimate {
 
     static double vaePeak(JsonObject vae, long batch, long h, long w, int scale) {
         int channels = vae.get("ch").getAsInt();
+        if (channels == 0) {  // no convolutional decoder (the built-in model's fixed cell VAE): the image itself
+            return 3.0 * batch * (h * scale) * (w * scale) * 4;
+        }
         JsonArray mult = vae.getAsJsonArray("ch_mult");
         int top = channels * mult.get(mult.size() - 1).getAsInt();
         double latentTokens = (double) h * w;

@@ -39,7 +39,7 @@ class BenchCommandTest {
                 "--gemm-size", "64");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
-                .contains("model tiny-random (built-in), 64x64, 2 steps, guidance 7.5 (U-Net batch 2)")
+                .contains("model torchsd-shapes (built-in), 64x64, 2 steps, guidance 7.5 (U-Net batch 2)")
                 .contains("attention formula").contains("note: this export spells attention out")
                 .contains("  generation 1: ").contains("  generation 2: ")
                 .containsPattern("step: [0-9.]+ s \\(median of 2 steps\\); U-Net call [0-9.]+ s \\(mean of 4\\)")
