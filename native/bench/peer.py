@@ -1,6 +1,8 @@
 """The Python peer of `torchsd bench`: the same TorchScript exports driven from a plain torch loop.
 
-    /usr/bin/python3 native/bench/peer.py MODEL_DIR [--size 256] [--steps 20] [--warmup 1] [--runs 3]
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 native/bench/peer.py MODEL_DIR [--size 256] [--steps 20] [--warmup 1] [--runs 3]
+
+(with OpenBLAS installed: apt-get install libopenblas0-pthread; docs/performance.md)
 
 What it does, as torchsd's pipeline does: look the prompt's token ids up in the text encoder's
 embedding table and run the text encoder (prompt and empty negative prompt), draw seeded noise,
@@ -17,8 +19,13 @@ import resource
 import statistics
 import time
 
+import sys
+
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # native/, for torchsd_export
+from torchsd_export import system_blas  # noqa: E402
 
 
 class EulerDiscrete:
@@ -100,6 +107,7 @@ def main():
                         help="intra-op threads (default: every CPU, as libtorch 2.10 picks here; torch 1.13 would pick 1)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    system_blas.warn_if_reference("the peer")
     with open(os.path.join(args.model, "model.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     load_start = time.perf_counter()
@@ -110,7 +118,7 @@ def main():
     load = time.perf_counter() - load_start
     print(f"peer: torch {torch.__version__}, {torch.get_num_threads()} threads, {args.size}x{args.size},"
           f" {args.steps} steps (Euler), guidance {args.guidance}; jit optimisation {args.jit_optimize}; load {load:.2f} s;"
-          f" OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; load average {os.getloadavg()}", flush=True)
+          f" BLAS {system_blas.loaded_blas()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; load average {os.getloadavg()}", flush=True)
     nets = (text, unet, vae, table)
     with torch.inference_mode(), torch.jit.optimized_execution(args.jit_optimize):
         for _ in range(args.warmup):

@@ -11,8 +11,9 @@ import java.util.Map;
  * <ol>
  * <li>The image is averaged to the 16x16 scene cells and every cell takes its nearest palette color.</li>
  * <li>The background is the palette color that, together with its texture shade (stripes, dots),
- *     is nearest to the most border cells; cells nearer to it or its shade than to any other
- *     palette color are background, the rest are the shape.</li>
+ *     is nearest to the most border cells. Its colors as drawn are measured on those border cells
+ *     (a model's orange may lean toward red); cells nearer to the measured background or shade
+ *     than to any other palette color are background, the rest are the shape.</li>
  * <li>Color: the most common palette color among the shape's cells.</li>
  * <li>Each shape cell's coverage is estimated from where its color lies between background and
  *     shape color (edges are anti-aliased).</li>
@@ -42,12 +43,13 @@ public final class SceneChecker {
             }
         }
         String background = borderBackground(cells);
+        double[][] drawn = drawnBackground(cells, background);
         boolean[][] shape = new boolean[N][N];
         Map<String, Integer> votes = new HashMap<>();
         int count = 0;
         for (int y = 0; y < N; y++) {
             for (int x = 0; x < N; x++) {
-                if (!nearest(cells[y][x], background).equals(background)) {
+                if (!isBackground(cells[y][x], background, drawn)) {
                     shape[y][x] = true;
                     votes.merge(names[y][x], 1, Integer::sum);
                     count++;
@@ -58,8 +60,7 @@ public final class SceneChecker {
             return Scene.NOTHING;
         }
         String color = votes.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-        double[][] alpha = coverageEstimate(cells, shape, background,
-                SceneVocabulary.PALETTE.get(color));
+        double[][] alpha = coverageEstimate(cells, shape, drawn, SceneVocabulary.PALETTE.get(color));
         double cx = 0;
         double cy = 0;
         double mass = 0;
@@ -147,6 +148,49 @@ public final class SceneChecker {
         return r * r + g * g + b * b;
     }
 
+    /**
+     * The background's base color and texture shade as drawn: the mean of the border cells nearest
+     * to each (the palette's values where no border cell is).
+     */
+    private static double[][] drawnBackground(double[][][] cells, String background) {
+        int[] base = SceneVocabulary.PALETTE.get(background);
+        double[] paletteShade = SceneVocabulary.textureShade(base);
+        double[][] sums = new double[2][3];
+        int[] counts = new int[2];
+        for (int i = 0; i < N; i++) {
+            for (int j = 0; j < N; j++) {
+                double[] c = cells[i][j];
+                if ((i == 0 || i == N - 1 || j == 0 || j == N - 1) && nearest(c, background).equals(background)) {
+                    int k = distance(c, paletteShade) < distance(c, base) ? 1 : 0;
+                    counts[k]++;
+                    for (int ch = 0; ch < 3; ch++) {
+                        sums[k][ch] += c[ch];
+                    }
+                }
+            }
+        }
+        double[][] drawn = {{base[0], base[1], base[2]}, paletteShade.clone()};
+        for (int k = 0; k < 2; k++) {
+            if (counts[k] > 0) {
+                for (int ch = 0; ch < 3; ch++) {
+                    drawn[k][ch] = sums[k][ch] / counts[k];
+                }
+            }
+        }
+        return drawn;
+    }
+
+    /** Whether a cell is nearer to the drawn background (base or shade) than to any other palette color. */
+    private static boolean isBackground(double[] c, String background, double[][] drawn) {
+        double toBackground = Math.min(distance(c, drawn[0]), distance(c, drawn[1]));
+        for (String name : COLORS) {
+            if (!name.equals(background) && distance(c, SceneVocabulary.PALETTE.get(name)) < toBackground) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The palette color that, with its texture shade, is nearest to the most border cells. */
     private static String borderBackground(double[][][] cells) {
         String best = null;
@@ -188,9 +232,9 @@ public final class SceneChecker {
      * How much of each shape cell the shape covers: where the cell's color lies between the
      * background and the shape color (edges are mixed colors); 0 for background cells.
      */
-    private static double[][] coverageEstimate(double[][][] cells, boolean[][] shape, String background, int[] fg) {
-        int[] bg = SceneVocabulary.PALETTE.get(background);
-        double[] shade = SceneVocabulary.textureShade(bg);
+    private static double[][] coverageEstimate(double[][][] cells, boolean[][] shape, double[][] drawn, int[] fg) {
+        double[] bg = drawn[0];
+        double[] shade = drawn[1];
         double[][] alpha = new double[N][N];
         double norm = 0;
         for (int i = 0; i < 3; i++) {
