@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.within;
  * holds for any decoder is tested on the real one, the geometry on decoders whose output is known.
  */
 class TiledVaeDecodingTest {
-    private static final int SCALE = 8;
+    private static final int SCALE = 8;  // of the synthetic decoders below; the real VAE tells its own
     private static final VaeTiling TILE_64_OVERLAP_16 = new VaeTiling(64, 16);  // 8 latent pixels, stride 6
 
     @Test
@@ -64,12 +64,13 @@ class TiledVaeDecodingTest {
     @Test
     void aTileAsLargeAsTheImageDecodesItExactlyAsWithoutTiling() {
         try (Model model = Model.loadBuiltin(); PointerScope scope = new PointerScope()) {
+            int scale = model.manifest().vae().scaleFactor();
             for (long[] shape : new long[][]{{1, 4, 8, 8}, {2, 4, 12, 16}}) {
                 Tensor latents = randomLatents(shape, 7);
                 Tensor whole = model.vaeDecoder().decode(latents);
-                int side = (int) Math.max(shape[2], shape[3]) * SCALE;
+                int side = (int) Math.max(shape[2], shape[3]) * scale;
                 for (VaeTiling tiling : new VaeTiling[]{VaeTiling.of(side), VaeTiling.DEFAULT}) {
-                    Tensor tiled = TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode, tiling, SCALE);
+                    Tensor tiled = TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode, tiling, scale);
                     assertThat(Tensors.shape(tiled)).containsExactly(Tensors.shape(whole));
                     assertThat(Tensors.toFloats(tiled)).containsExactly(Tensors.toFloats(whole));
                 }
@@ -149,10 +150,13 @@ class TiledVaeDecodingTest {
     @Test
     void theTiledImageIsEachTileDecodedOnItsOwn() {
         try (Model model = Model.loadBuiltin(); PointerScope scope = new PointerScope()) {
+            int scale = model.manifest().vae().scaleFactor();
+            int height = 16 * scale;
+            int width = 24 * scale;
             Tensor latents = randomLatents(new long[]{1, 4, 16, 24}, 3);
             float[] image = Tensors.toFloats(TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode,
-                    TILE_64_OVERLAP_16, SCALE));
-            assertThat(image).hasSize(3 * 128 * 192);
+                    latentTiling(scale), scale));
+            assertThat(image).hasSize(3 * height * width);
             for (float v : image) {
                 assertThat(Float.isFinite(v)).isTrue();
             }
@@ -164,15 +168,15 @@ class TiledVaeDecodingTest {
                     int tileWidth = Math.min(8, 24 - cols[c]);
                     float[] alone = Tensors.toFloats(model.vaeDecoder().decode(latents.narrow(2, rows[r], tileHeight)
                             .narrow(3, cols[c], tileWidth)));
-                    int top = r == 0 ? 0 : 16;  // below the strip blended with the tile above
-                    int leftEdge = c == 0 ? 0 : 16;
-                    int bottom = (r + 1 < rows.length ? 6 : tileHeight) * SCALE;  // up to the next tile
-                    int rightEdge = (c + 1 < cols.length ? 6 : tileWidth) * SCALE;
+                    int top = r == 0 ? 0 : 2 * scale;  // below the strip blended with the tile above
+                    int leftEdge = c == 0 ? 0 : 2 * scale;
+                    int bottom = (r + 1 < rows.length ? 6 : tileHeight) * scale;  // up to the next tile
+                    int rightEdge = (c + 1 < cols.length ? 6 : tileWidth) * scale;
                     for (int ch = 0; ch < 3; ch++) {
                         for (int y = top; y < bottom; y++) {
                             for (int x = leftEdge; x < rightEdge; x++) {
-                                float inImage = image[(ch * 128 + rows[r] * SCALE + y) * 192 + cols[c] * SCALE + x];
-                                float inTile = alone[(ch * tileHeight * SCALE + y) * tileWidth * SCALE + x];
+                                float inImage = image[(ch * height + rows[r] * scale + y) * width + cols[c] * scale + x];
+                                float inTile = alone[(ch * tileHeight * scale + y) * tileWidth * scale + x];
                                 assertThat(inImage).as("tile %d,%d channel %d at %d,%d", r, c, ch, y, x)
                                         .isEqualTo(inTile);
                             }
@@ -186,11 +190,12 @@ class TiledVaeDecodingTest {
     @Test
     void repeatedTiledDecodesLeaveNoNativeObjectsEvenWhenTheDecoderFails() {
         try (Model model = Model.loadBuiltin()) {
+            int scale = model.manifest().vae().scaleFactor();
             Tensor latents = randomLatents(new long[]{1, 4, 16, 24}, 5);  // outside any scope: closed below
-            decodeAndDiscard(latents, model.vaeDecoder()::decode);
+            decodeAndDiscard(latents, model.vaeDecoder()::decode, scale);
             long before = Pointer.totalCount();
             for (int i = 0; i < 5; i++) {
-                decodeAndDiscard(latents, model.vaeDecoder()::decode);
+                decodeAndDiscard(latents, model.vaeDecoder()::decode, scale);
             }
             int[] calls = {0};
             UnaryOperator<Tensor> failsOnTheFifthTile = tile -> {
@@ -200,17 +205,22 @@ class TiledVaeDecodingTest {
                 return model.vaeDecoder().decode(tile);
             };
             for (int i = 0; i < 3; i++) {
-                assertThatThrownBy(() -> decodeAndDiscard(latents, failsOnTheFifthTile)).hasMessage("decoder failed");
+                assertThatThrownBy(() -> decodeAndDiscard(latents, failsOnTheFifthTile, scale)).hasMessage("decoder failed");
             }
             assertThat(Pointer.totalCount()).as("live JavaCPP pointers").isLessThanOrEqualTo(before);
             latents.close();
         }
     }
 
-    private static void decodeAndDiscard(Tensor latents, UnaryOperator<Tensor> decoder) {
+    private static void decodeAndDiscard(Tensor latents, UnaryOperator<Tensor> decoder, int scale) {
         try (PointerScope scope = new PointerScope()) {
-            TiledVaeDecoding.decode(latents, decoder, TILE_64_OVERLAP_16, SCALE);
+            TiledVaeDecoding.decode(latents, decoder, latentTiling(scale), scale);
         }
+    }
+
+    /** Tiles of 8 latent pixels overlapping by 2 (stride 6) for a VAE of this scale factor. */
+    private static VaeTiling latentTiling(int scale) {
+        return new VaeTiling(8 * scale, 2 * scale);
     }
 
     private static Tensor randomLatents(long[] shape, long seed) {
