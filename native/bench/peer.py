@@ -17,9 +17,8 @@ import json
 import os
 import resource
 import statistics
-import time
-
 import sys
+import time
 
 import numpy as np
 import torch

@@ -160,7 +160,7 @@ public final class SceneChecker {
         for (int i = 0; i < N; i++) {
             for (int j = 0; j < N; j++) {
                 double[] c = cells[i][j];
-                if ((i == 0 || i == N - 1 || j == 0 || j == N - 1) && nearest(c, background).equals(background)) {
+                if (isBorder(i, j) && nearest(c, background).equals(background)) {
                     int k = distance(c, paletteShade) < distance(c, base) ? 1 : 0;
                     counts[k]++;
                     for (int ch = 0; ch < 3; ch++) {
@@ -191,6 +191,11 @@ public final class SceneChecker {
         return true;
     }
 
+    /** Whether cell (row i, column j) lies on the image's edge. */
+    private static boolean isBorder(int i, int j) {
+        return i == 0 || i == N - 1 || j == 0 || j == N - 1;
+    }
+
     /** The palette color that, with its texture shade, is nearest to the most border cells. */
     private static String borderBackground(double[][][] cells) {
         String best = null;
@@ -199,7 +204,7 @@ public final class SceneChecker {
             int count = 0;
             for (int i = 0; i < N; i++) {
                 for (int j = 0; j < N; j++) {
-                    if ((i == 0 || i == N - 1 || j == 0 || j == N - 1)
+                    if (isBorder(i, j)
                             && nearest(cells[i][j], candidate).equals(candidate)) {
                         count++;
                     }

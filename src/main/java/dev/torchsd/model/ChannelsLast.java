@@ -1,10 +1,7 @@
 package dev.torchsd.model;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.parameter_iterator;
-import org.bytedeco.pytorch.parameter_list;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -26,15 +23,11 @@ final class ChannelsLast {
 
     /** Re-lays every convolution kernel of the module out channels-last, in place. */
     static void convertParameters(JitModule module) {
-        try (PointerScope scope = new PointerScope()) {
-            parameter_list list = module.parameters(true);
-            for (parameter_iterator it = list.begin(); it.notEquals(list.end()); it = it.increment()) {
-                Tensor p = it.access();
-                if (p.dim() == 4) {
-                    p.set_data(p.contiguous(torch.MemoryFormat.ChannelsLast));
-                }
+        ModuleTensors.forEachParameter(module, p -> {
+            if (p.dim() == 4) {
+                p.set_data(p.contiguous(torch.MemoryFormat.ChannelsLast));
             }
-        }
+        });
     }
 
     /** The input in channels-last layout (a copy), or itself when it is not an image batch. */

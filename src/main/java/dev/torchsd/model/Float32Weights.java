@@ -1,15 +1,8 @@
 package dev.torchsd.model;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.buffer_iterator;
-import org.bytedeco.pytorch.buffer_list;
-import org.bytedeco.pytorch.parameter_iterator;
-import org.bytedeco.pytorch.parameter_list;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.function.Consumer;
 
 /**
  * Turns a loaded module's stored float16 weights into float32 ones, in place, right after loading.
@@ -25,21 +18,7 @@ final class Float32Weights {
     }
 
     static void convert(JitModule module) {
-        forEachTensor(module, Float32Weights::toFloat32);
-    }
-
-    /** Calls {@code action} on every parameter and buffer of the module and its submodules. */
-    static void forEachTensor(JitModule module, Consumer<Tensor> action) {
-        try (PointerScope scope = new PointerScope()) {
-            parameter_list parameters = module.parameters(true);
-            for (parameter_iterator it = parameters.begin(); it.notEquals(parameters.end()); it = it.increment()) {
-                action.accept(it.access());
-            }
-            buffer_list buffers = module.buffers(true);
-            for (buffer_iterator it = buffers.begin(); it.notEquals(buffers.end()); it = it.increment()) {
-                action.accept(it.access());
-            }
-        }
+        ModuleTensors.forEachParameterAndBuffer(module, Float32Weights::toFloat32);
     }
 
     private static void toFloat32(Tensor tensor) {

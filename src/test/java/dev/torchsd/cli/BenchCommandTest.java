@@ -4,9 +4,7 @@ import dev.torchsd.tensor.LibTorch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-
+import static dev.torchsd.cli.GenerateCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -15,27 +13,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BenchCommandTest {
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
     @BeforeAll
     static void load() {
         LibTorch.ensureLoaded();
     }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void reportsStepsNetworksMemoryAndTheFloor() {
-        Run run = run("bench", "--steps", "2", "--scheduler", "EulerDiscreteScheduler", "--warmup", "1", "--runs", "2",
+        var run = run("bench", "--steps", "2", "--scheduler", "EulerDiscreteScheduler", "--warmup", "1", "--runs", "2",
                 "--gemm-size", "64");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
@@ -54,14 +39,14 @@ class BenchCommandTest {
 
     @Test
     void withoutGuidanceTheUNetBatchIsOne() {
-        Run run = run("bench", "--steps", "2", "--guidance", "1", "--warmup", "0", "--runs", "1", "--gemm-size", "0");
+        var run = run("bench", "--steps", "2", "--guidance", "1", "--warmup", "0", "--runs", "1", "--gemm-size", "0");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("(U-Net batch 1)").doesNotContain("floor:");
     }
 
     @Test
     void refusesTooFewSteps() {
-        Run run = run("bench", "--steps", "1");
+        var run = run("bench", "--steps", "1");
         assertThat(run.exitCode()).isEqualTo(Main.USER_ERROR);
         assertThat(run.err()).contains("error: bench needs --steps >= 2");
     }

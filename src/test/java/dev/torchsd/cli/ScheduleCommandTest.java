@@ -7,33 +7,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.torchsd.cli.GenerateCommandTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code torchsd schedule} through the real command line. */
 class ScheduleCommandTest {
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void defaultIsSd15Pndm() {
-        Run run = run("schedule", "--steps", "5");
+        var run = run("schedule", "--steps", "5");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("scheduler:        PNDMScheduler"), run.out());
         assertTrue(run.out().contains("timesteps (6): 801, 601, 601, 401, 201, 1"), run.out());
@@ -42,7 +28,7 @@ class ScheduleCommandTest {
 
     @Test
     void jsonHasTheContractFields() {
-        Run run = run("schedule", "--scheduler", "euler a", "--steps", "10", "--json");
+        var run = run("schedule", "--scheduler", "euler a", "--steps", "10", "--json");
         assertEquals(0, run.exitCode(), run.err());
         JsonObject json = JsonParser.parseString(run.out()).getAsJsonObject();
         assertEquals("EulerAncestralDiscreteScheduler", json.get("scheduler").getAsString());
@@ -68,18 +54,18 @@ class ScheduleCommandTest {
         Path config = dir.resolve("scheduler_config.json");
         Files.writeString(config, "{\"_class_name\": \"EulerDiscreteScheduler\", \"num_train_timesteps\": 1000,"
                 + " \"beta_schedule\": \"scaled_linear\", \"beta_start\": 0.00085, \"beta_end\": 0.012}");
-        Run run = run("schedule", "--config", config.toString(), "--steps", "4");
+        var run = run("schedule", "--config", config.toString(), "--steps", "4");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("EulerDiscreteScheduler"), run.out());
         assertTrue(run.out().contains("timesteps (4): 999, 666, 333, 0"), run.out());
-        Run missing = run("schedule", "--config", dir.resolve("nope.json").toString());
+        var missing = run("schedule", "--config", dir.resolve("nope.json").toString());
         assertEquals(Main.USER_ERROR, missing.exitCode());
         assertTrue(missing.err().startsWith("error: cannot read scheduler config"), missing.err());
     }
 
     @Test
     void listPrintsEveryName() {
-        Run run = run("schedule", "--list");
+        var run = run("schedule", "--list");
         assertEquals(0, run.exitCode());
         for (String name : Schedulers.names()) {
             assertTrue(run.out().lines().anyMatch(line -> line.startsWith(name)), name);
@@ -89,16 +75,16 @@ class ScheduleCommandTest {
 
     @Test
     void badInputIsOneLineAndExitCode2() {
-        Run unknown = run("schedule", "--scheduler", "Euler z");
+        var unknown = run("schedule", "--scheduler", "Euler z");
         assertEquals(Main.USER_ERROR, unknown.exitCode());
         assertTrue(unknown.err().startsWith("error: unknown scheduler 'Euler z'; known schedulers: "), unknown.err());
-        Run key = run("schedule", "--set", "karras=true");
+        var key = run("schedule", "--set", "karras=true");
         assertEquals(Main.USER_ERROR, key.exitCode());
         assertTrue(key.err().contains("unknown scheduler config key 'karras'"), key.err());
-        Run steps = run("schedule", "--steps", "1001");
+        var steps = run("schedule", "--steps", "1001");
         assertEquals(Main.USER_ERROR, steps.exitCode());
         assertTrue(steps.err().contains("found 1001"), steps.err());
-        Run type = run("schedule", "--set", "use_karras_sigmas=yes");
+        var type = run("schedule", "--set", "use_karras_sigmas=yes");
         assertEquals(Main.USER_ERROR, type.exitCode());
         assertTrue(type.err().contains("expected true or false, found 'yes'"), type.err());
     }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
+import static dev.torchsd.Differences.maxPixelDifference;
 import static dev.torchsd.TestPython.python;
 import static dev.torchsd.TestPython.run;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -94,21 +95,15 @@ class CheckpointExportTest {
         assertEquals(WeightsDtype.FLOAT16, Manifest.read(fp16).weightsDtype());
         assertThat(Files.size(fp16.resolve("unet.pt"))).isLessThan(Files.size(fp32.resolve("unet.pt")) * 6 / 10);
         GenerationRequest request = GenerationRequest.of("a cat").withSize(64, 64).withSteps(3).withSeed(1);
-        int[] full;
-        int[] half;
+        BufferedImage full;
+        BufferedImage half;
         try (StableDiffusion sd = StableDiffusion.load(fp32)) {
-            full = pixels(sd.generate(request).image());
+            full = sd.generate(request).image();
         }
         try (StableDiffusion sd = StableDiffusion.load(fp16)) {
-            half = pixels(sd.generate(request).image());
+            half = sd.generate(request).image();
         }
-        int max = 0;
-        for (int i = 0; i < full.length; i++) {
-            for (int shift = 0; shift < 24; shift += 8) {
-                max = Math.max(max, Math.abs(((full[i] >> shift) & 255) - ((half[i] >> shift) & 255)));
-            }
-        }
-        assertThat(max).as("largest channel difference fp16 vs fp32").isBetween(0, 3);
+        assertThat(maxPixelDifference(full, half)).as("largest channel difference fp16 vs fp32").isBetween(0, 3);
     }
 
     @Test

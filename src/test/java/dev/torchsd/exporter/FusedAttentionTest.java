@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 
+import static dev.torchsd.Differences.maxAbsDifference;
+import static dev.torchsd.Differences.maxPixelDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -82,27 +84,6 @@ class FusedAttentionTest {
         try (StableDiffusion fast = StableDiffusion.load(fused)) {
             b = fast.generate(request).image();
         }
-        int worst = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) {
-                int p = a.getRGB(x, y);
-                int q = b.getRGB(x, y);
-                for (int shift = 0; shift <= 16; shift += 8) {
-                    worst = Math.max(worst, Math.abs(((p >> shift) & 0xff) - ((q >> shift) & 0xff)));
-                }
-            }
-        }
-        assertThat(worst).isLessThanOrEqualTo(2);
-    }
-
-    static double maxAbsDifference(Tensor a, Tensor b) {
-        float[] x = Tensors.toFloats(a);
-        float[] y = Tensors.toFloats(b);
-        assertThat(x).hasSameSizeAs(y);
-        double worst = 0;
-        for (int i = 0; i < x.length; i++) {
-            worst = Math.max(worst, Math.abs(x[i] - y[i]));
-        }
-        return worst;
+        assertThat(maxPixelDifference(a, b)).isLessThanOrEqualTo(2);
     }
 }

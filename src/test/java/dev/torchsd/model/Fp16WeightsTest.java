@@ -22,6 +22,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
+import static dev.torchsd.Differences.maxPixelDifference;
+import static dev.torchsd.Differences.meanPixelDifference;
 import static dev.torchsd.TestPython.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -131,34 +133,25 @@ class Fp16WeightsTest {
     void generatesNearlyTheImageOfTheFloat32Export() {
         GenerationRequest request = GenerationRequest.of("a red circle on a blue square").withSize(64, 64).withSteps(4)
                 .withSeed(11);
-        int[] full = pixels(fp32, request);
-        int[] half = pixels(fp16, request);
-        int max = 0;
-        long sum = 0;
-        for (int i = 0; i < full.length; i++) {
-            for (int shift = 0; shift < 24; shift += 8) {
-                int d = Math.abs(((full[i] >> shift) & 255) - ((half[i] >> shift) & 255));
-                max = Math.max(max, d);
-                sum += d;
-            }
-        }
-        double mean = sum / (3.0 * full.length);
+        BufferedImage full = image(fp32, request);
+        BufferedImage half = image(fp16, request);
+        int max = maxPixelDifference(full, half);
+        double mean = meanPixelDifference(full, half);
         System.out.printf("fp16 weights vs fp32, per channel: largest difference %d, mean %.4f%n", max, mean);
         assertThat(max).as("largest channel difference").isLessThanOrEqualTo(1);
         assertThat(mean).as("mean channel difference").isLessThan(0.05);
     }
 
-    private static int[] pixels(Path model, GenerationRequest request) {
+    private static BufferedImage image(Path model, GenerationRequest request) {
         try (StableDiffusion sd = StableDiffusion.load(model)) {
-            BufferedImage image = sd.generate(request).image();
-            return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+            return sd.generate(request).image();
         }
     }
 
     /** The dtypes of the module's floating-point parameters and buffers. */
     private static Set<torch.ScalarType> floatingDtypes(JitModule module) {
         Set<torch.ScalarType> found = EnumSet.noneOf(torch.ScalarType.class);
-        Float32Weights.forEachTensor(module, t -> {
+        ModuleTensors.forEachParameterAndBuffer(module, t -> {
             if (t.is_floating_point()) {
                 found.add(t.scalar_type().intern()); // scalar_type() makes a new instance: intern() is the constant
             }

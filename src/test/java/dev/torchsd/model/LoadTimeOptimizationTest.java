@@ -19,6 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.awt.image.BufferedImage;
 
+import static dev.torchsd.Differences.maxAbsDifference;
+import static dev.torchsd.Differences.maxPixelDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -70,7 +72,7 @@ class LoadTimeOptimizationTest {
         System.setProperty(JitOptimization.PROPERTY, "optimize");
         System.setProperty(ChannelsLast.PROPERTY, "true");
         try (StableDiffusion sd = StableDiffusion.builtin()) {
-            assertThat(worstChannelDifference(plain, sd.generate(request).image())).isLessThanOrEqualTo(2);
+            assertThat(maxPixelDifference(plain, sd.generate(request).image())).isLessThanOrEqualTo(2);
         }
     }
 
@@ -79,28 +81,5 @@ class LoadTimeOptimizationTest {
         System.setProperty(JitOptimization.PROPERTY, "fastest");
         assertThatThrownBy(Model::loadBuiltin).isInstanceOf(ModelException.class)
                 .hasMessageContaining("torchsd.jit=fastest").hasMessageContaining("none, freeze or optimize");
-    }
-
-    static double maxAbsDifference(Tensor a, Tensor b) {
-        float[] x = Tensors.toFloats(a);
-        float[] y = Tensors.toFloats(b);
-        assertThat(x).hasSameSizeAs(y);
-        double worst = 0;
-        for (int i = 0; i < x.length; i++) {
-            worst = Math.max(worst, Math.abs(x[i] - y[i]));
-        }
-        return worst;
-    }
-
-    static int worstChannelDifference(BufferedImage a, BufferedImage b) {
-        int worst = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) {
-                for (int shift = 0; shift <= 16; shift += 8) {
-                    worst = Math.max(worst, Math.abs(((a.getRGB(x, y) >> shift) & 0xff) - ((b.getRGB(x, y) >> shift) & 0xff)));
-                }
-            }
-        }
-        return worst;
     }
 }

@@ -10,7 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import static dev.torchsd.pipeline.GuidanceTest.maxPixelDifference;
+import static dev.torchsd.Differences.maxPixelDifference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** One loaded model, four threads, mixed requests: each image equals the one its request gives alone. */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 
+import static dev.torchsd.Differences.maxPixelDifference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -120,21 +121,5 @@ class GuidanceTest {
 
     static boolean samePixels(BufferedImage a, BufferedImage b) {
         return maxPixelDifference(a, b) == 0;
-    }
-
-    static int maxPixelDifference(BufferedImage a, BufferedImage b) {
-        assertEquals(a.getWidth(), b.getWidth());
-        assertEquals(a.getHeight(), b.getHeight());
-        int max = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) {
-                int p = a.getRGB(x, y);
-                int q = b.getRGB(x, y);
-                for (int shift = 0; shift < 24; shift += 8) {
-                    max = Math.max(max, Math.abs(((p >> shift) & 255) - ((q >> shift) & 255)));
-                }
-            }
-        }
-        return max;
     }
 }

@@ -3,7 +3,7 @@ package dev.torchsd.pipeline;
 import dev.torchsd.StableDiffusion;
 import org.junit.jupiter.api.Test;
 
-import static dev.torchsd.pipeline.GuidanceTest.maxPixelDifference;
+import static dev.torchsd.Differences.maxPixelDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
 
-import static dev.torchsd.pipeline.GuidanceTest.maxPixelDifference;
+import static dev.torchsd.Differences.maxPixelDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** VAE tiling through the pipeline: off by default, no change within one tile, one decoder call per tile. */

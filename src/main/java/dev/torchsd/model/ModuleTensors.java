@@ -1,0 +1,38 @@
+package dev.torchsd.model;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.buffer_iterator;
+import org.bytedeco.pytorch.buffer_list;
+import org.bytedeco.pytorch.parameter_iterator;
+import org.bytedeco.pytorch.parameter_list;
+
+import java.util.function.Consumer;
+
+/** Walks a loaded module's tensors (its submodules' included), for load-time conversions in place. */
+final class ModuleTensors {
+    private ModuleTensors() {
+    }
+
+    /** Calls {@code action} on every parameter of the module and its submodules. */
+    static void forEachParameter(JitModule module, Consumer<Tensor> action) {
+        try (PointerScope scope = new PointerScope()) {
+            parameter_list parameters = module.parameters(true);
+            for (parameter_iterator it = parameters.begin(); it.notEquals(parameters.end()); it = it.increment()) {
+                action.accept(it.access());
+            }
+        }
+    }
+
+    /** Calls {@code action} on every parameter and then every buffer of the module and its submodules. */
+    static void forEachParameterAndBuffer(JitModule module, Consumer<Tensor> action) {
+        forEachParameter(module, action);
+        try (PointerScope scope = new PointerScope()) {
+            buffer_list buffers = module.buffers(true);
+            for (buffer_iterator it = buffers.begin(); it.notEquals(buffers.end()); it = it.increment()) {
+                action.accept(it.access());
+            }
+        }
+    }
+}
