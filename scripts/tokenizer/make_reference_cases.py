@@ -53,7 +53,7 @@ SIGMA_POOL = ["Σ", "Σ", "Σ", "a", "A", "1", "½", "'", ".", ":", "\u0301", "\
 
 
 def main():
-    reference = Reference(sys.argv[1] if len(sys.argv) > 1 else "../shared/clip/bpe_simple_vocab_16e6.txt.gz")
+    reference = Reference.from_openai(sys.argv[1] if len(sys.argv) > 1 else "../shared/clip/bpe_simple_vocab_16e6.txt.gz")
     rng = random.Random(20260525)
     prompts = list(HAND_PICKED)
     for _ in range(300):

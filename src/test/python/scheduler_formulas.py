@@ -62,8 +62,8 @@ def sigma_to_t(sigma):
     return (1 - w) * low + w * (low + 1)
 
 
-def euler_sigmas(spacing, n, use_karras):
-    t = float_timesteps(spacing, n, 1)
+def euler_sigmas(spacing, n, use_karras, offset=1):
+    t = float_timesteps(spacing, n, offset)
     sigmas = np.interp(t, np.arange(0, T), SIGMA_TABLE)
     if use_karras:
         sigmas = karras(sigmas[-1], sigmas[0], n)
