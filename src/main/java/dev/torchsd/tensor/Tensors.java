@@ -1,5 +1,6 @@
 package dev.torchsd.tensor;
 
+
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -54,7 +55,9 @@ public final class Tensors {
 
     /** The tensor's shape as a Java array. */
     public static long[] shape(Tensor t) {
-        return t.sizes().vec().get();
+        try (PointerScope scope = new PointerScope()) {
+            return t.sizes().vec().get();
+        }
     }
 
     /**

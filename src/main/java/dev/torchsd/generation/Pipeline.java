@@ -1,8 +1,18 @@
-package dev.torchsd.pipeline;
+package dev.torchsd.generation;
 
 import dev.torchsd.image.ImageConversion;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
+import dev.torchsd.model.UNetInput;
+import dev.torchsd.pipeline.GenerationCancelledException;
+import dev.torchsd.pipeline.GenerationListener;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.GenerationResult;
+import dev.torchsd.pipeline.Latents;
+import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.pipeline.StepPrediction;
+import dev.torchsd.pipeline.StepProgress;
+import dev.torchsd.pipeline.VaeTiling;
 import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;
@@ -19,13 +29,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Text-to-image, step for step as diffusers' StableDiffusionPipeline:
- * encode the prompts, draw the initial latents from the seeded CPU generator, run the
- * scheduler's loop with classifier-free guidance, decode with the VAE (whole, or in tiles: {@link VaeTiling}).
+ * Text-to-image, step for step as diffusers' StableDiffusionPipeline, in its small steps:
+ * resolve the request against the model, encode the prompts ({@link Conditioning}), prepare the
+ * latents (the seeded CPU generator's noise, or the request's latents, times the scheduler's initial
+ * sigma), run the scheduler's loop with classifier-free guidance, decode with the VAE (whole, or in
+ * tiles: {@link VaeTiling}).
  *
  * <p>Every tensor made inside a step is freed at the end of that step (a {@link PointerScope});
  * only the latents and the text conditioning live across steps, and they are freed when the
- * request ends, normally or not.
+ * request ends, normally or not. The whole generation runs inside a {@link Model.Use}, so the model
+ * cannot be freed under it; a model being closed stops the generation at its next step.
  */
 public final class Pipeline {
     private final Model model;
@@ -34,52 +47,66 @@ public final class Pipeline {
         this.model = model;
     }
 
-    public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
-        return generate(request, listener, StepObserver.NONE);
+    public GenerationResult generate(GenerationRequest request, GenerationListener listener) {
+        try (Model.Use use = model.use()) {
+            return generate(request, listener, use);
+        }
     }
 
-    public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
-        GenerationRequest r = request.resolve(model.manifest());
+    private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use) {
+        GenerationRequest r = resolve(request);
         MemoryEstimate.check(model.manifest(), r);
         SchedulerConfig config = schedulerConfig(r);
         NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
         List<String> warnings = new ArrayList<>();
-        try (Scheduler scheduler = Schedulers.create(r.scheduler(), config, r.steps());
+        try (Scheduler scheduler = Schedulers.create(r.scheduler().orElse(null), config, r.steps());
              PointerScope requestScope = new PointerScope()) {
             Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
-            if (conditioning.contextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
-                MemoryEstimate.check(model.manifest(), r, conditioning.contextTokens());  // long AUTOMATIC1111 prompts
+            if (conditioning.maxContextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
+                MemoryEstimate.check(model.manifest(), r, conditioning.maxContextTokens());  // long AUTOMATIC1111 prompts
             }
-            TrainingSchedule training = observer == StepObserver.NONE ? null : TrainingSchedule.fromConfig(config);
+            TrainingSchedule training = TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
-            Tensor latents = initialLatents(r, generator, scheduler.initNoiseSigma());
+            Tensor latents = prepareLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
+            Latents finalLatents;
             try {
                 int calls = scheduler.timesteps().length;
                 for (int i = 0; i < calls; i++) {
                     boolean negativeActive = window.activeAt(i, calls);
-                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive), negativeActive, r,
-                            generator, observer, training);
+                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive),
+                            negativeActive, r, generator, listener, training);
                     latents.close();
                     latents = next;
-                    if (!listener.onStep(i + 1, calls)) {
+                    if (!listener.onStep(new StepProgress(i + 1, calls, scheduler.timesteps()[i], latents))) {
                         throw new GenerationCancelledException(i + 1, calls);
+                    }
+                    if (use.closing()) {
+                        throw new GenerationCancelledException("generation cancelled after step " + (i + 1) + " of "
+                                + calls + ": model '" + model.manifest().name() + "' is being closed");
                     }
                 }
                 checkFinite(latents, warnings);
+                finalLatents = new Latents(Tensors.shape(latents), Tensors.toFloats(latents));
                 try (PointerScope decodeScope = new PointerScope()) {
                     images = ImageConversion.toImages(decode(latents, r.vaeTiling()));
                 }
             } finally {
                 latents.close();
             }
-            String sampler = r.scheduler() != null ? r.scheduler() : scheduler.name();
-            return new GenerationResult(r, model.manifest().name(), sampler, images, warnings);
+            String sampler = r.scheduler().orElse(scheduler.name());
+            return new GenerationResult(r.toBuilder().scheduler(sampler).build(), model.manifest().name(), sampler,
+                    images, finalLatents, warnings);
         }
     }
 
+    /** The request with the model's defaults filled in, checked against the model. */
+    public GenerationRequest resolve(GenerationRequest request) {
+        return RequestResolver.resolve(request, model.manifest(), model.latentChannels());
+    }
+
     /** The model's scheduler config with the request's overrides. */
-    SchedulerConfig schedulerConfig(GenerationRequest r) {
+    public SchedulerConfig schedulerConfig(GenerationRequest r) {
         // The manifest's prediction_type is what the U-Net predicts (v for SD 2.x 768-v models): it
         // drives the scheduler even when the scheduler object omits it; a request may still override it.
         SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(),
@@ -91,28 +118,29 @@ public final class Pipeline {
         return config;
     }
 
-    /** The text conditioning for every call of a request whose negative prompt is always active. */
-    Tensor encodePrompts(GenerationRequest r, List<String> warnings) {
-        return Conditioning.encode(model, r, r.negativeWindow().resolve(r.steps()), warnings).at(true);
-    }
-
-    /** Gaussian noise from torch's CPU generator, as diffusers' randn_tensor, times the scheduler's init sigma. */
-    Tensor initialLatents(GenerationRequest r, Generator generator, double initNoiseSigma) {
-        int scale = model.manifest().vae().scaleFactor();
-        long[] shape = {r.batchSize(), model.unet().inChannels(), r.height() / scale, r.width() / scale};
-        Tensor noise = InitialNoise.sample(generator, shape);
-        Tensor latents = noise.mul(Tensors.scalar(initNoiseSigma));
-        return latents.to(model.device().toTorch(), latents.scalar_type());
+    /**
+     * diffusers' prepare_latents: Gaussian noise from torch's CPU generator (as randn_tensor), or the
+     * request's own latents, times the scheduler's initial sigma, on the model's device.
+     */
+    Tensor prepareLatents(GenerationRequest r, Generator generator, double initNoiseSigma) {
+        return Tensors.scoped(() -> {
+            Tensor start = r.initialLatents()
+                    .map(given -> Tensors.fromFloats(given.values(), given.shape()))
+                    .orElseGet(() -> InitialNoise.sample(generator,
+                            RequestResolver.latentShape(r, model.manifest(), model.latentChannels())));
+            Tensor latents = start.mul(Tensors.scalar(initNoiseSigma));
+            return latents.to(model.device().toTorch(), latents.scalar_type());
+        });
     }
 
     private Tensor denoiseStep(Scheduler scheduler, int i, Tensor latents, Tensor context, boolean negativeActive,
-                               GenerationRequest r, Generator generator, StepObserver observer,
+                               GenerationRequest r, Generator generator, GenerationListener listener,
                                TrainingSchedule training) {
         try (PointerScope step = new PointerScope()) {
             double t = scheduler.timesteps()[i];
             Tensor input = r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
-            Tensor prediction = model.unet().predict(scaled, t, context);
+            Tensor prediction = model.unet().predict(UNetInput.of(scaled, t, context));
             Tensor negative = null;
             Tensor positive = prediction;
             Tensor guided = prediction;
@@ -125,15 +153,13 @@ public final class Pipeline {
                     guided = Guidance.rescale(guided, positive, r.guidanceRescale());
                 }
             }
-            if (observer != StepObserver.NONE) {
-                double[] sigmas = scheduler.sigmas();
-                Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
-                Tensor replacement = observer.onPrediction(new StepPrediction(i, scheduler.timesteps().length,
-                        r.steps(), t, sigmas == null ? Double.NaN : sigmas[i], training.alphaBarAt(t), modelInput,
-                        negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale()));
-                if (replacement != null) {
-                    guided = replacement;
-                }
+            double[] sigmas = scheduler.sigmas();
+            Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
+            Tensor replacement = listener.onPrediction(new StepPrediction(i, scheduler.timesteps().length,
+                    r.steps(), t, sigmas == null ? Double.NaN : sigmas[i], training.alphaBarAt(t), modelInput,
+                    negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale()));
+            if (replacement != null) {
+                guided = replacement;
             }
             return Tensors.keep(scheduler.step(guided, i, latents, generator));
         }

@@ -1,5 +1,8 @@
-package dev.torchsd.pipeline;
+package dev.torchsd.generation;
 
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.RequestException;
+import dev.torchsd.pipeline.VaeTiling;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -47,8 +50,8 @@ public final class MemoryEstimate {
         }
         try {
             int scale = manifest.vae().scaleFactor();
-            long h = r.height() / scale;
-            long w = r.width() / scale;
+            long h = r.height().getAsInt() / scale;
+            long w = r.width().getAsInt() / scale;
             long unetBatch = (long) r.batchSize() * (r.usesGuidance() ? 2 : 1);
             double unet = unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention(),
                     contextTokens);
@@ -132,7 +135,7 @@ public final class MemoryEstimate {
         if (needed.isPresent() && available.isPresent() && needed.get() > available.get()) {
             throw new RequestException(String.format(java.util.Locale.ROOT,
                     "this request (%dx%d, batch %d%s%s) needs about %.1f GB of working memory; %.1f GB are available"
-                            + " (use a smaller size or batch%s)", r.width(), r.height(), r.batchSize(),
+                            + " (use a smaller size or batch%s)", r.width().getAsInt(), r.height().getAsInt(), r.batchSize(),
                     r.usesGuidance() ? " with guidance" : "",
                     contextTokens > PLAIN_CONTEXT_TOKENS ? ", a prompt context of " + contextTokens + " tokens" : "",
                     needed.get() / 1e9, available.get() / 1e9,

@@ -1,4 +1,4 @@
-package dev.torchsd.prompt;
+package dev.torchsd.pipeline;
 
 import java.util.Locale;
 
@@ -12,15 +12,19 @@ import java.util.Locale;
  * @param commaBacktrack how far back a comma may move words to the next chunk (0..75, 0 = off)
  */
 public record PromptSyntax(boolean a1111, Emphasis emphasis, int commaBacktrack) {
-    public static final PromptSyntax PLAIN = new PromptSyntax(false, Emphasis.ORIGINAL, PromptChunker.DEFAULT_COMMA_BACKTRACK);
-    public static final PromptSyntax A1111 = new PromptSyntax(true, Emphasis.ORIGINAL, PromptChunker.DEFAULT_COMMA_BACKTRACK);
+    /** Tokens per AUTOMATIC1111 chunk, between its BOS and EOS. */
+    public static final int CHUNK_TOKENS = 75;
+    /** AUTOMATIC1111's "comma padding backtrack" default. */
+    public static final int DEFAULT_COMMA_BACKTRACK = 20;
+    public static final PromptSyntax PLAIN = new PromptSyntax(false, Emphasis.ORIGINAL, DEFAULT_COMMA_BACKTRACK);
+    public static final PromptSyntax A1111 = new PromptSyntax(true, Emphasis.ORIGINAL, DEFAULT_COMMA_BACKTRACK);
 
     public PromptSyntax {
         if (emphasis == null) {
-            throw new PromptException("emphasis mode must not be null");
+            throw new RequestException("emphasis mode must not be null");
         }
-        if (commaBacktrack < 0 || commaBacktrack > PromptChunker.CHUNK_TOKENS) {
-            throw new PromptException("comma backtrack must be in 0.." + PromptChunker.CHUNK_TOKENS + ", got " + commaBacktrack);
+        if (commaBacktrack < 0 || commaBacktrack > CHUNK_TOKENS) {
+            throw new RequestException("comma backtrack must be in 0.." + CHUNK_TOKENS + ", got " + commaBacktrack);
         }
     }
 
@@ -34,7 +38,7 @@ public record PromptSyntax(boolean a1111, Emphasis emphasis, int commaBacktrack)
             case "automatic1111":
                 return A1111;
             default:
-                throw new PromptException("unknown prompt syntax '" + name + "': expected plain or a1111");
+                throw new RequestException("unknown prompt syntax '" + name + "': expected plain or a1111");
         }
     }
 

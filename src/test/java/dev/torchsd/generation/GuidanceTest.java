@@ -1,5 +1,8 @@
-package dev.torchsd.pipeline;
+package dev.torchsd.generation;
 
+import dev.torchsd.model.UNetInput;
+import dev.torchsd.Internals;
+import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.model.Model;
 import dev.torchsd.scheduler.Scheduler;
@@ -30,7 +33,7 @@ class GuidanceTest {
     @BeforeAll
     static void load() {
         sd = StableDiffusion.builtin();
-        model = sd.model();
+        model = Internals.model(sd);
     }
 
     @AfterAll
@@ -50,10 +53,10 @@ class GuidanceTest {
     @Test
     void conditioningIsNegativeRowsThenPositiveRows() {
         Pipeline pipeline = new Pipeline(model);
-        GenerationRequest r = GenerationRequest.of("a red circle").withNegativePrompt("blue").withBatchSize(2)
-                .resolve(model.manifest());
+        GenerationRequest r = Internals.resolve(GenerationRequest.of("a red circle").withNegativePrompt("blue")
+                .withBatchSize(2), model.manifest());
         try (PointerScope scope = new PointerScope()) {
-            Tensor context = pipeline.encodePrompts(r, new ArrayList<>());
+            Tensor context = Internals.encodePrompts(model, r);
             assertEquals(4, context.size(0));
             float[] negative = encode("blue");
             float[] positive = encode("a red circle");
@@ -67,10 +70,10 @@ class GuidanceTest {
     @Test
     void withoutGuidanceThereIsNoNegativeBatch() {
         Pipeline pipeline = new Pipeline(model);
-        GenerationRequest r = GenerationRequest.of("a red circle").withNegativePrompt("blue").withGuidanceScale(1.0)
-                .withBatchSize(3).resolve(model.manifest());
+        GenerationRequest r = Internals.resolve(GenerationRequest.of("a red circle").withNegativePrompt("blue")
+                .withGuidanceScale(1.0).withBatchSize(3), model.manifest());
         try (PointerScope scope = new PointerScope()) {
-            Tensor context = pipeline.encodePrompts(r, new ArrayList<>());
+            Tensor context = Internals.encodePrompts(model, r);
             assertEquals(3, context.size(0));
             assertArrayEquals(encode("a red circle"), Tensors.toFloats(context.narrow(0, 0, 1)), 0f);
         }
@@ -85,8 +88,8 @@ class GuidanceTest {
     /** The pipeline's image equals a hand-written loop with two separate U-Net calls per step. */
     @Test
     void guidedGenerationEqualsTheFormulaWithSeparateCalls() {
-        GenerationRequest r = GenerationRequest.of("a red circle on the left").withNegativePrompt("green")
-                .withSeed(11).withSteps(6).withGuidanceScale(5.0).resolve(model.manifest());
+        GenerationRequest r = Internals.resolve(GenerationRequest.of("a red circle on the left").withNegativePrompt("green")
+                .withSeed(11).withSteps(6).withGuidanceScale(5.0), model.manifest());
         BufferedImage byPipeline = sd.generate(r).image();
 
         SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(), "test");
@@ -97,13 +100,13 @@ class GuidanceTest {
                     new int[][] {model.tokenizer().encodePadded("a red circle on the left").ids()}, 1);
             Generator g = InitialNoise.generator(11);
             int scale = model.manifest().vae().scaleFactor();
-            Tensor latents = InitialNoise.sample(g, 1, 4, r.height() / scale, r.width() / scale)
+            Tensor latents = InitialNoise.sample(g, 1, 4, r.height().getAsInt() / scale, r.width().getAsInt() / scale)
                     .mul(Tensors.scalar(scheduler.initNoiseSigma()));
             for (int i = 0; i < scheduler.timesteps().length; i++) {
                 double t = scheduler.timesteps()[i];
                 Tensor input = scheduler.scaleModelInput(latents, i);
-                Tensor epsNegative = model.unet().predict(input, t, negative);
-                Tensor epsPositive = model.unet().predict(input, t, positive);
+                Tensor epsNegative = model.unet().predict(UNetInput.of(input, t, negative));
+                Tensor epsPositive = model.unet().predict(UNetInput.of(input, t, positive));
                 Tensor eps = epsNegative.add(epsPositive.sub(epsNegative).mul(Tensors.scalar(r.guidanceScale())));
                 latents = scheduler.step(eps, i, latents, g);
             }

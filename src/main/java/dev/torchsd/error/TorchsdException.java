@@ -1,4 +1,4 @@
-package dev.torchsd;
+package dev.torchsd.error;
 
 /**
  * The one exception type of torchsd. Every area has its own subtype (tokenizer, scheduler, embedding,

@@ -1,4 +1,4 @@
-package dev.torchsd.pipeline;
+package dev.torchsd.generation;
 
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;

@@ -1,8 +1,5 @@
-package dev.torchsd.prompt;
+package dev.torchsd.pipeline;
 
-import dev.torchsd.tensor.LibTorch;
-import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
 
 import java.util.Locale;
 
@@ -20,10 +17,6 @@ public enum Emphasis {
     IGNORE("Ignore"),
     /** Multiply by the weights, without restoring the mean. */
     NO_NORM("No norm");
-
-    static {
-        LibTorch.ensureLoaded();
-    }
 
     private final String label;
 
@@ -44,28 +37,6 @@ public enum Emphasis {
                 return e;
             }
         }
-        throw new PromptException("unknown emphasis mode '" + text + "': expected original, ignore or no-norm");
-    }
-
-    /**
-     * The weighted hidden states: {@code z} (1, T, H) and one weight per token, {@code weights} (T).
-     * A result in the caller's scope; {@code z} itself is left as it is.
-     */
-    public Tensor apply(Tensor z, float[] weights) {
-        if (this == IGNORE) {
-            return Tensors.scoped(z::clone);
-        }
-        return Tensors.scoped(() -> {
-            Tensor w = Tensors.fromFloats(weights, 1, weights.length, 1).to(z.device(), z.scalar_type());
-            Tensor weighted = z.mul(w.expand_as(z));
-            if (this == NO_NORM) {
-                return weighted;
-            }
-            Tensor ratio = z.mean().div(weighted.mean());
-            if (!Double.isFinite(ratio.item_double())) {
-                return weighted;  // a weighted mean of 0: nothing to scale back to (AUTOMATIC1111 would give NaN)
-            }
-            return weighted.mul(ratio);
-        });
+        throw new RequestException("unknown emphasis mode '" + text + "': expected original, ignore or no-norm");
     }
 }

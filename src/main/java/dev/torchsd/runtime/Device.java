@@ -1,4 +1,4 @@
-package dev.torchsd.model;
+package dev.torchsd.runtime;
 
 import dev.torchsd.tensor.LibTorch;
 import org.bytedeco.pytorch.global.torch;
@@ -19,7 +19,7 @@ public record Device(String type, int index) {
     public static Device parse(String spec) {
         Matcher m = SPEC.matcher(spec == null ? "" : spec.trim().toLowerCase(java.util.Locale.ROOT));
         if (!m.matches()) {
-            throw new ModelException("unknown device '" + spec + "': expected cpu, cuda or cuda:N");
+            throw new DeviceException("unknown device '" + spec + "': expected cpu, cuda or cuda:N");
         }
         if (m.group(1) != null) {
             return CPU;
@@ -31,18 +31,18 @@ public record Device(String type, int index) {
         return type.equals("cuda");
     }
 
-    /** Throws a ModelException naming the problem when this device cannot be used in this process. */
+    /** Throws a DeviceException naming the problem when this device cannot be used in this process. */
     public Device checkAvailable() {
         if (!isCuda()) {
             return this;
         }
         if (!cudaAvailable()) {
-            throw new ModelException("device " + this + " is not available: this libtorch has no CUDA support or no GPU"
+            throw new DeviceException("device " + this + " is not available: this libtorch has no CUDA support or no GPU"
                     + " was found (build with 'mvn -Pgpu package' on a machine with an NVIDIA GPU, or use --device cpu)");
         }
         int count = torch.cuda_device_count();
         if (index >= count) {
-            throw new ModelException("device " + this + " is not available: " + count + " CUDA device(s) found");
+            throw new DeviceException("device " + this + " is not available: " + count + " CUDA device(s) found");
         }
         return this;
     }

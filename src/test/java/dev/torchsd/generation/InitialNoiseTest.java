@@ -1,4 +1,4 @@
-package dev.torchsd.pipeline;
+package dev.torchsd.generation;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

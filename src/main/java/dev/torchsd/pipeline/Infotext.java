@@ -1,11 +1,7 @@
-package dev.torchsd.image;
+package dev.torchsd.pipeline;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.torchsd.pipeline.GenerationRequest;
-import dev.torchsd.pipeline.NegativeWindow;
-import dev.torchsd.prompt.Emphasis;
-import dev.torchsd.prompt.PromptChunker;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,6 +23,7 @@ public final class Infotext {
     private Infotext() {
     }
 
+    /** The infotext of a resolved request (its size present). */
     public static String format(GenerationRequest r, String sampler, String modelName) {
         StringBuilder text = new StringBuilder(r.prompt());
         if (!r.negativePrompt().isEmpty()) {
@@ -40,10 +37,14 @@ public final class Infotext {
             fields.put("Guidance rescale", number(r.guidanceRescale()));
         }
         fields.put("Seed", Long.toString(r.seed()));
-        fields.put("Size", r.width() + "x" + r.height());
+        fields.put("Size", r.width().getAsInt() + "x" + r.height().getAsInt());
         fields.put("Model", modelName);
         if (r.clipSkip() != 1) {
             fields.put("Clip skip", Integer.toString(r.clipSkip()));
+        }
+        int conventionalNegativeClipSkip = r.promptSyntax().a1111() ? r.clipSkip() : 1;
+        if (r.negativeClipSkip().orElse(conventionalNegativeClipSkip) != conventionalNegativeClipSkip) {
+            fields.put("Negative clip skip", Integer.toString(r.negativeClipSkip().getAsInt()));
         }
         if (!r.negativeWindow().equals(NegativeWindow.ALWAYS)) {
             fields.put("Negative start", r.negativeWindow().start().toString());
@@ -54,7 +55,7 @@ public final class Infotext {
             if (r.promptSyntax().emphasis() != Emphasis.ORIGINAL) {
                 fields.put("Emphasis", r.promptSyntax().emphasis().label());
             }
-            if (r.promptSyntax().commaBacktrack() != PromptChunker.DEFAULT_COMMA_BACKTRACK) {
+            if (r.promptSyntax().commaBacktrack() != PromptSyntax.DEFAULT_COMMA_BACKTRACK) {
                 fields.put("Comma padding backtrack", Integer.toString(r.promptSyntax().commaBacktrack()));
             }
         }

@@ -1,5 +1,6 @@
-package dev.torchsd.pipeline;
+package dev.torchsd.generation;
 
+import dev.torchsd.pipeline.VaeTiling;
 import dev.torchsd.model.Model;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.javacpp.Pointer;
