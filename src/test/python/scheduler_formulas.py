@@ -8,7 +8,6 @@ it. Run with Debian's python3 (numpy, torch):
     /usr/bin/python3 src/test/python/scheduler_formulas.py
 """
 import json
-import math
 import os
 
 import numpy as np
