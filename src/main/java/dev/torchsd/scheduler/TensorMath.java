@@ -1,7 +1,6 @@
 package dev.torchsd.scheduler;
 
 import dev.torchsd.tensor.LibTorch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -10,47 +9,17 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
-import java.util.function.Supplier;
-
 /**
- * The tensor arithmetic and native-lifetime rules shared by the schedulers.
- *
- * <p>Lifetimes: each public scheduler call does its work in its own {@link PointerScope}, so every
- * intermediate tensor and scalar is freed when the call returns. The result is handed to the caller's
- * scope (or, without one, left to the caller's {@code close()} or the garbage collector). Tensors a
- * scheduler keeps between steps are {@link #keep kept} (their reference count raised so no scope frees
- * them) and {@link #drop dropped} when replaced or on {@code close()}.
+ * The samplers' tensor arithmetic with host-side coefficients: scaled sums, clamps and Gaussian noise.
+ * Results are new tensors in the caller's scope; the lifetime operations are in
+ * {@link dev.torchsd.tensor.Tensors}.
  */
-final class Tensors {
+final class TensorMath {
     static {
         LibTorch.ensureLoaded();
     }
 
-    private Tensors() {
-    }
-
-    /** Runs {@code work} in a fresh scope and hands its (new) result tensor to the caller's scope. */
-    static Tensor inOwnScope(Supplier<Tensor> work) {
-        return dev.torchsd.tensor.Tensors.scoped(work);
-    }
-
-    /** Keeps {@code tensor} alive past the current scope; pair with {@link #drop}. */
-    static Tensor keep(Tensor tensor) {
-        tensor.retainReference();
-        return tensor;
-    }
-
-    /** A kept handle on a tensor the caller owns (shares its storage; the caller may free its own handle). */
-    static Tensor keepShared(Tensor callerTensor) {
-        return keep(callerTensor.alias());
-    }
-
-    /** Releases a tensor kept with {@link #keep}; null is ignored. Returns null for convenient field resets. */
-    static Tensor drop(Tensor tensor) {
-        if (tensor != null && !tensor.isNull()) {
-            tensor.releaseReference();
-        }
-        return null;
+    private TensorMath() {
     }
 
     /** factor * x. */
