@@ -44,7 +44,7 @@ case "${1:-help}" in
     out=${2:?usage: ./cppbuild.sh tiny OUT_DIR}
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     "$PYTHON" native/make_vocab.py native/vocab_corpus.txt "$tmp/tokenizer"
-    "$PYTHON" -m torchsd_export.export --preset tiny --tokenizer "$tmp/tokenizer" --out "$out" --seed 0 --name tiny-random
+    "$PYTHON" -m torchsd_export.cli --preset tiny --tokenizer "$tmp/tokenizer" --out "$out" --seed 0 --name tiny-random
     echo "tiny random-weight model written to $out"
     ;;
   train)
@@ -65,7 +65,7 @@ case "${1:-help}" in
     ;;
   export)
     require_torch; shift
-    "$PYTHON" -m torchsd_export.export "$@"
+    "$PYTHON" -m torchsd_export.cli "$@"
     ;;
   verify)
     require_torch; shift
@@ -74,7 +74,7 @@ case "${1:-help}" in
   sd15)
     require_torch
     [ $# -ge 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR [--weights fp16] (TOKENIZER_DIR: CLIP's vocab.json and merges.txt)" >&2; exit 2; }
-    "$PYTHON" -m torchsd_export.export --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random "${@:4}"
+    "$PYTHON" -m torchsd_export.cli --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random "${@:4}"
     ;;
   fuse-attention)
     require_torch

@@ -1,4 +1,5 @@
 import dev.torchsd.StableDiffusion;
+import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 
 import java.nio.file.Path;
@@ -19,10 +20,10 @@ public class GeneratePizza {
                     .withNegativePrompt("blurry, lowres")
                     .withSeed(42)
                     .withSteps(20);
-            sd.generate(request, (step, total) -> {
-                System.out.printf("step %d/%d%n", step, total);
+            sd.generate(request, GenerationListener.onEachStep(progress -> {
+                System.out.printf("step %d/%d%n", progress.step(), progress.totalSteps());
                 return true;
-            }).save(out);
+            })).save(out);
             System.out.println("wrote " + out);
         }
     }

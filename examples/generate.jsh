@@ -10,10 +10,10 @@ var result = sd.generate(GenerationRequest.of("a red circle on the left, blue ba
 result.save(Path.of("jshell.png"));
 System.out.println(result.infotext());
 
-// Look inside: the tokenizer and the model's manifest.
-var ids = sd.model().tokenizer().encode("a red circle");
-System.out.println(java.util.Arrays.toString(ids) + " " + sd.model().tokenizer().idsToTokens(ids));
-System.out.println("vocabulary: " + sd.model().tokenizer().vocabularySize() + " tokens");
+// Look inside: the tokenizer and what the model is.
+var tokens = sd.tokenize("a red circle");
+System.out.println(java.util.Arrays.toString(tokens.ids()) + " " + tokens.tokens());
+System.out.println("vocabulary: " + sd.vocabularySize() + " tokens; " + sd.info());
 
 sd.close();
 /exit

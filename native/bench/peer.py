@@ -1,6 +1,7 @@
 """The Python peer of `torchsd bench`: the same TorchScript exports driven from a plain torch loop.
 
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 native/bench/peer.py MODEL_DIR [--size 256] [--steps 20] [--warmup 1] [--runs 3]
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 native/bench/peer.py MODEL_DIR [--size 256] [--steps 20]
+                                                                  [--warmup 1] [--runs 3]
 
 (with OpenBLAS installed: apt-get install libopenblas0-pthread; docs/performance.md)
 
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # native/, for torchsd_export
-from torchsd_export import system_blas  # noqa: E402
+from torchsd_export import system_blas  # noqa: E402 (importable only after the sys.path line)
 
 
 class EulerDiscrete:
@@ -69,7 +70,8 @@ def generate(nets, manifest, size, steps, guidance, clock, step_times):
     max_len = manifest["text_encoder"]["max_length"]
     pad = manifest["text_encoder"]["pad_token_id"]
     bos = pad - 1  # <|startoftext|> precedes <|endoftext|> in CLIP's vocabulary
-    prompt_ids = [bos, 320, 8853, 539, 550, 18376, 6765, 320, 4558, pad]  # "a photograph of an astronaut riding a horse"
+    # "a photograph of an astronaut riding a horse"
+    prompt_ids = [bos, 320, 8853, 539, 550, 18376, 6765, 320, 4558, pad]
     ids = torch.tensor([[bos, pad] + [pad] * (max_len - 2), prompt_ids + [pad] * (max_len - len(prompt_ids))])
     ids = ids % table.shape[0]  # small test vocabularies: any valid ids will do
     context = clock.run("text", text, table[ids], 0)
@@ -103,7 +105,8 @@ def main():
                         help="let torch 1.13's profiling executor optimise and fuse (its first calls then compile for"
                              " many minutes on a 2-core machine, single-threaded)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
-                        help="intra-op threads (default: every CPU, as libtorch 2.10 picks here; torch 1.13 would pick 1)")
+                        help="intra-op threads (default: every CPU, as libtorch 2.10 picks here; "
+                             "torch 1.13 would pick 1)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     system_blas.warn_if_reference("the peer")
@@ -116,8 +119,10 @@ def main():
     table = dict(text.named_parameters())[manifest["text_encoder"]["token_embedding"]]
     load = time.perf_counter() - load_start
     print(f"peer: torch {torch.__version__}, {torch.get_num_threads()} threads, {args.size}x{args.size},"
-          f" {args.steps} steps (Euler), guidance {args.guidance}; jit optimisation {args.jit_optimize}; load {load:.2f} s;"
-          f" BLAS {system_blas.loaded_blas()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; load average {os.getloadavg()}", flush=True)
+          f" {args.steps} steps (Euler), guidance {args.guidance}; jit optimisation {args.jit_optimize};"
+          f" load {load:.2f} s; BLAS {system_blas.loaded_blas()},"
+          f" OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; load average {os.getloadavg()}",
+          flush=True)
     nets = (text, unet, vae, table)
     with torch.inference_mode(), torch.jit.optimized_execution(args.jit_optimize):
         for _ in range(args.warmup):
@@ -136,7 +141,8 @@ def main():
     print(f"step: {statistics.median(step_times):.3f} s (median of {len(step_times)} steps);"
           f" U-Net call {s['unet'] / clock.unet_calls:.3f} s (mean of {clock.unet_calls})")
     print(f"generation: {statistics.median(totals):.2f} s (median); per generation: text encoder"
-          f" {s['text'] / args.runs:.3f} s, U-Net {s['unet'] / args.runs:.2f} s, VAE decoder {s['vae'] / args.runs:.2f} s,"
+          f" {s['text'] / args.runs:.3f} s, U-Net {s['unet'] / args.runs:.2f} s,"
+          f" VAE decoder {s['vae'] / args.runs:.2f} s,"
           f" outside the networks {(sum(totals) - inside) / args.runs:.3f} s")
     print(f"memory: peak RSS {peak / 1e9:.2f} GB; load average at end {os.getloadavg()}")
 

@@ -17,6 +17,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from torchsd_export import config as configs
 from torchsd_export.unet import UNet
+from train import model_config
 
 aten = torch.ops.aten
 
@@ -83,7 +84,6 @@ def main():
     parser.add_argument("--batch", type=int, default=2, help="U-Net batch (2 = one image with guidance)")
     args = parser.parse_args()
     if args.preset == "shapes":
-        from train import model_config
         cfg = model_config.shapes_config(606)
     else:
         cfg = configs.sd15() if args.preset == "sd15" else configs.tiny(1000)

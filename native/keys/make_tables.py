@@ -58,7 +58,8 @@ def norm(name, c):
 # ---- ldm single-file layout -------------------------------------------------------------------------
 
 def ldm_resblock(p, cin, cout, emb):
-    rows = norm(f"{p}.in_layers.0", cin) + conv(f"{p}.in_layers.2", cin, cout, 3) + linear(f"{p}.emb_layers.1", emb, cout)
+    rows = norm(f"{p}.in_layers.0", cin) + conv(f"{p}.in_layers.2", cin, cout, 3)
+    rows += linear(f"{p}.emb_layers.1", emb, cout)
     rows += norm(f"{p}.out_layers.0", cout) + conv(f"{p}.out_layers.3", cout, cout, 3)
     return rows + (conv(f"{p}.skip_connection", cin, cout, 1) if cin != cout else [])
 
@@ -84,7 +85,8 @@ def ldm_unet(a: Arch) -> List[Row]:
             out.append((k, s, diff_prefix + rename(k[len(ldm_prefix):])))
 
     emb, mc = 4 * a.mc, a.mc
-    for i, (ours, theirs) in enumerate((("time_embed.0", "time_embedding.linear_1"), ("time_embed.2", "time_embedding.linear_2"))):
+    for i, (ours, theirs) in enumerate((("time_embed.0", "time_embedding.linear_1"),
+                                        ("time_embed.2", "time_embedding.linear_2"))):
         add(linear(ours, mc if i == 0 else emb, emb), theirs, ours, lambda r: r)
     add(conv("input_blocks.0.0", 4, mc, 3), "conv_in", "input_blocks.0.0", lambda r: r)
     ch, skips, n = mc, [mc], 1
@@ -110,14 +112,16 @@ def ldm_unet(a: Arch) -> List[Row]:
         m = a.mult[level]
         for j in range(a.res + 1):
             p = f"output_blocks.{n}"
-            add(ldm_resblock(f"{p}.0", ch + skips.pop(), m * mc, emb), f"up_blocks.{up}.resnets.{j}", f"{p}.0", resnet_rename)
+            add(ldm_resblock(f"{p}.0", ch + skips.pop(), m * mc, emb), f"up_blocks.{up}.resnets.{j}", f"{p}.0",
+                resnet_rename)
             ch = m * mc
             pos = 1
             if level in a.attn_levels:
                 add(ldm_transformer(f"{p}.1", ch, a), f"up_blocks.{up}.attentions.{j}", f"{p}.1", lambda r: r)
                 pos = 2
             if level > 0 and j == a.res:
-                add(conv(f"{p}.{pos}.conv", ch, ch, 3), f"up_blocks.{up}.upsamplers.0.conv", f"{p}.{pos}.conv", lambda r: r)
+                add(conv(f"{p}.{pos}.conv", ch, ch, 3), f"up_blocks.{up}.upsamplers.0.conv", f"{p}.{pos}.conv",
+                    lambda r: r)
             n += 1
     add(norm("out.0", mc), "conv_norm_out", "out.0", lambda r: r)
     add(conv("out.2", mc, 4, 3), "conv_out", "out.2", lambda r: r)
@@ -133,17 +137,20 @@ def resnet_rename(rest):
 
 
 def vae_resnet(p, cin, cout):
-    rows = norm(f"{p}.norm1", cin) + conv(f"{p}.conv1", cin, cout, 3) + norm(f"{p}.norm2", cout) + conv(f"{p}.conv2", cout, cout, 3)
+    rows = norm(f"{p}.norm1", cin) + conv(f"{p}.conv1", cin, cout, 3)
+    rows += norm(f"{p}.norm2", cout) + conv(f"{p}.conv2", cout, cout, 3)
     return rows + (conv(f"{p}.nin_shortcut", cin, cout, 1) if cin != cout else [])
 
 
 def vae_mid(p, dp, c):
-    rows = [(k, s, dp + ".resnets.0" + k[len(p + ".block_1"):].replace("nin_shortcut", "conv_shortcut")) for k, s in vae_resnet(f"{p}.block_1", c, c)]
+    rows = [(k, s, dp + ".resnets.0" + k[len(p + ".block_1"):].replace("nin_shortcut", "conv_shortcut"))
+            for k, s in vae_resnet(f"{p}.block_1", c, c)]
     for ldm, diff in (("norm", "group_norm"), ("q", "to_q"), ("k", "to_k"), ("v", "to_v"), ("proj_out", "to_out.0")):
         if ldm == "norm":
             rows += [(k, s, f"{dp}.attentions.0.{diff}.{k.rsplit('.', 1)[1]}") for k, s in norm(f"{p}.attn_1.norm", c)]
         else:  # diffusers >= 0.14 stores these as Linear (c, c); ldm as 1x1 convolutions
-            rows += [(k, s, f"{dp}.attentions.0.{diff}.{k.rsplit('.', 1)[1]}") for k, s in conv(f"{p}.attn_1.{ldm}", c, c, 1)]
+            rows += [(k, s, f"{dp}.attentions.0.{diff}.{k.rsplit('.', 1)[1]}")
+                     for k, s in conv(f"{p}.attn_1.{ldm}", c, c, 1)]
     rows += [(k, s, dp + ".resnets.1" + k[len(p + ".block_2"):]) for k, s in vae_resnet(f"{p}.block_2", c, c)]
     return rows
 
@@ -155,7 +162,8 @@ def ldm_vae(a: Arch) -> List[Row]:
     cin = a.vae_ch
     for i, c in enumerate(chans):
         for j in range(a.vae_res):
-            out += [(k, s, k.replace(f"encoder.down.{i}.block.{j}", f"encoder.down_blocks.{i}.resnets.{j}").replace("nin_shortcut", "conv_shortcut"))
+            out += [(k, s, k.replace(f"encoder.down.{i}.block.{j}", f"encoder.down_blocks.{i}.resnets.{j}")
+                     .replace("nin_shortcut", "conv_shortcut"))
                     for k, s in vae_resnet(f"encoder.down.{i}.block.{j}", cin, c)]
             cin = c
         if i < len(chans) - 1:
@@ -174,7 +182,8 @@ def ldm_vae(a: Arch) -> List[Row]:
         c = chans[i]
         up = levels - 1 - i
         for j in range(a.vae_res + 1):
-            out += [(k, s, k.replace(f"decoder.up.{i}.block.{j}", f"decoder.up_blocks.{up}.resnets.{j}").replace("nin_shortcut", "conv_shortcut"))
+            out += [(k, s, k.replace(f"decoder.up.{i}.block.{j}", f"decoder.up_blocks.{up}.resnets.{j}")
+                     .replace("nin_shortcut", "conv_shortcut"))
                     for k, s in vae_resnet(f"decoder.up.{i}.block.{j}", cin, c)]
             cin = c
         if i > 0:
@@ -194,7 +203,8 @@ def clip_text(a: Arch, layers: int) -> List[Tuple[str, Tuple[int, ...]]]:
         p = f"text_model.encoder.layers.{i}"
         for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
             rows += linear(f"{p}.self_attn.{proj}", w, w)
-        rows += norm(f"{p}.layer_norm1", w) + linear(f"{p}.mlp.fc1", w, a.text_mlp) + linear(f"{p}.mlp.fc2", a.text_mlp, w)
+        rows += norm(f"{p}.layer_norm1", w)
+        rows += linear(f"{p}.mlp.fc1", w, a.text_mlp) + linear(f"{p}.mlp.fc2", a.text_mlp, w)
         rows += norm(f"{p}.layer_norm2", w)
     return rows + norm("text_model.final_layer_norm", w)
 
@@ -225,7 +235,8 @@ def diffusers_folder(a: Arch) -> List[Row]:
     rows = [("unet/" + d, s, "model.diffusion_model." + k) for k, s, d in ldm_unet(a)]
     rows += [("vae/" + d, s, "first_stage_model." + k) for k, s, d in ldm_vae(a)]
     layers = a.text_layers - 1 if a.openclip else a.text_layers
-    rows += [("text_encoder/" + k, s, ("cond_stage_model.transformer." + k) if not a.openclip else "") for k, s in clip_text(a, layers)]
+    rows += [("text_encoder/" + k, s, ("cond_stage_model.transformer." + k) if not a.openclip else "")
+             for k, s in clip_text(a, layers)]
     return rows
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "keys"))
-import make_tables as tables  # noqa: E402
+import make_tables as tables  # noqa: E402 (importable only after the sys.path line)
 
 VOCAB_TOKENS = 760
 SD1_SMALL = replace(tables.SD15, text_width=64, text_layers=2, text_mlp=128, vocab=VOCAB_TOKENS, mc=32, mult=(1, 2),
@@ -51,7 +51,8 @@ def write_safetensors(path, tensors, metadata=None):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
         data = t.reshape(-1).contiguous().view(torch.uint8).numpy().tobytes() if t.numel() else b""
-        header[name] = {"dtype": SAFETENSORS_NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        header[name] = {"dtype": SAFETENSORS_NAMES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
     if metadata:
@@ -119,7 +120,8 @@ def _json(path, obj):
 ARCHS = {"sd1-small": SD1_SMALL, "sd2-small": SD2_SMALL, "sd15": tables.SD15, "sd21": tables.SD21}
 
 if __name__ == "__main__":
-    # fake_checkpoints.py single ARCH OUT.safetensors [fp16] [scaled]  |  fake_checkpoints.py diffusers ARCH DIR TOKENIZER_DIR
+    # fake_checkpoints.py single ARCH OUT.safetensors [fp16] [scaled]
+    # fake_checkpoints.py diffusers ARCH DIR TOKENIZER_DIR
     # "scaled" shrinks the weights (not the norms' or the first text layer's) to 0.1x so activations stay within
     # fp16's range, as trained weights do; plain N(0,1) weights overflow fp16 after a few layers.
     kind, arch = sys.argv[1], ARCHS[sys.argv[2]]

@@ -8,10 +8,10 @@ import torch.nn.functional as F
 from torchsd_export import config as configs
 from torchsd_export.attention import _attention_formula, _causal_attention_formula
 from torchsd_export.clip_text import TextModel
-from torchsd_export.convert import no_init
-from torchsd_export.export import CHECKPOINT_PREFIXES
+from torchsd_export.components import no_init
+from torchsd_export.sources import UNET
 from torchsd_export.unet import UNet, timestep_embedding, GEGLU
-from torchsd_export.vae import AutoencoderKL, ResnetBlock
+from torchsd_export.vae import AutoencoderKL, ResnetBlock, VAEDecode, VAEEncode
 
 
 def count(module):
@@ -51,7 +51,7 @@ class SD15SizesTest(unittest.TestCase):
             self.assertIn(key, vae)
         self.assertNotIn("decoder.up.0.upsample.conv.weight", vae)
         self.assertNotIn("encoder.down.3.downsample.conv.weight", vae)
-        self.assertEqual(CHECKPOINT_PREFIXES["unet"], "model.diffusion_model.")
+        self.assertEqual(UNET, "model.diffusion_model.")
 
 
 class BlockFormulaTest(unittest.TestCase):
@@ -137,7 +137,6 @@ class ScriptedExportTest(unittest.TestCase):
             self.assertFalse(torch.allclose(scripted(embeds, 1), scripted(embeds, 0)))
 
     def test_vae_round_trip_shapes(self):
-        from torchsd_export.vae import VAEDecode, VAEEncode
         dec = torch.jit.script(VAEDecode(self.vae))
         enc = torch.jit.script(VAEEncode(self.vae))
         with torch.no_grad():

@@ -1,8 +1,7 @@
 """Checkpoints -> components: every tensor of a random checkpoint lands in its parameter (values equal),
 nothing is missing or left over, and bad input is refused with the key, file or shape named."""
 import argparse
-import contextlib
-import io
+import json
 import os
 import shutil
 import subprocess
@@ -15,16 +14,19 @@ import torch
 
 from torchsd_export import config as configs
 from torchsd_export.checkpoint import CheckpointError, read_weights
+from torchsd_export.components import Components, no_init
 from torchsd_export.convert import build_components, build_config
 from torchsd_export.from_checkpoint import export_checkpoint
 from torchsd_export.outdir import prepare_out_dir
 from torchsd_export.sources import read_diffusers_folder, read_single_file
 
 sys.path.insert(0, os.path.dirname(__file__))
-import fake_checkpoints as fc  # noqa: E402
+import fake_checkpoints as fc  # noqa: E402 (importable only after the sys.path line)
 
 NATIVE = os.path.join(os.path.dirname(__file__), "..")
-PREFIX = {"text": "cond_stage_model.transformer.text_model.", "unet": "model.diffusion_model.", "vae": "first_stage_model."}
+# The single-file layout as the tables in native/keys spell it (SD 1.x text encoder with its text_model. level).
+PREFIX = {"text": "cond_stage_model.transformer.text_model.", "unet": "model.diffusion_model.",
+          "vae": "first_stage_model."}
 
 
 def params(parts):
@@ -49,14 +51,12 @@ class Workspace(unittest.TestCase):
     def convert(self, path, **kw):
         source = read_single_file(path, kw.get("ema", False)) if os.path.isfile(path) else read_diffusers_folder(path)
         cfg = build_config(source, path, kw.get("config"), 0)
-        return source, cfg, build_components(source, cfg, path, PREFIX)
+        return source, cfg, build_components(source, cfg, path)
 
     def export(self, checkpoint, out, **kw):
-        args = argparse.Namespace(checkpoint=checkpoint, out=out, tokenizer=kw.get("tokenizer", self.tok),
-                                  vae=kw.get("vae"), config=kw.get("config"), ema=kw.get("ema", False), name=None)
         prepare_out_dir(out, kw.get("force", False))
-        with contextlib.redirect_stdout(io.StringIO()):
-            export_checkpoint(args)
+        export_checkpoint(checkpoint, out, tokenizer=kw.get("tokenizer", self.tok), vae=kw.get("vae"),
+                          config=kw.get("config"), ema=kw.get("ema", False))
 
     def assertRaisesNaming(self, fn, *fragments):
         with self.assertRaises(CheckpointError) as ctx:
@@ -91,8 +91,6 @@ class TablesTest(unittest.TestCase):
 
     def test_full_size_configs_match_the_tables(self):
         """Our SD 1.5 and SD 2.x modules have exactly the tables' keys and shapes."""
-        from torchsd_export.convert import no_init
-        from torchsd_export.export import Components
         for cfg, arch in ((configs.sd15(), fc.tables.SD15), (configs.sd2(True), fc.tables.SD21)):
             with no_init():
                 parts = Components(cfg)
@@ -159,8 +157,8 @@ class SingleFileRoundTripTest(Workspace):
         for i in range(2):  # the penultimate of 3 layers
             r = f"transformer.resblocks.{i}."
             attn = torch.nn.MultiheadAttention(w, 1, batch_first=True)
-            attn.load_state_dict({"in_proj_weight": p[r + "attn.in_proj_weight"], "in_proj_bias": p[r + "attn.in_proj_bias"],
-                                  "out_proj.weight": p[r + "attn.out_proj.weight"], "out_proj.bias": p[r + "attn.out_proj.bias"]})
+            attn.load_state_dict({name: p[r + "attn." + name] for name in ("in_proj_weight", "in_proj_bias",
+                                                                           "out_proj.weight", "out_proj.bias")})
             h = torch.nn.functional.layer_norm(x, (w,), p[r + "ln_1.weight"], p[r + "ln_1.bias"])
             x = x + attn(h, h, h, attn_mask=mask, need_weights=False)[0]
             h = torch.nn.functional.layer_norm(x, (w,), p[r + "ln_2.weight"], p[r + "ln_2.bias"])
@@ -213,7 +211,6 @@ class DiffusersFolderTest(Workspace):
         fc.diffusers_folder(folder, fc.SD2_SMALL, self.tok, prediction_type="v_prediction")
         out = self.path("out-diffusers-sd2")
         self.export(folder, out, tokenizer=None)
-        import json
         with open(os.path.join(out, "model.json"), encoding="utf-8") as f:
             m = json.load(f)
         self.assertEqual((m["family"], m["prediction_type"], m["default_width"]), ("sd2", "v_prediction", 768))
@@ -233,7 +230,8 @@ class SeparateVaeTest(Workspace):
         out = self.path("out-vae")
         self.export(self.path("m.safetensors"), out, vae=self.path("vae.ckpt"))
         scripted = torch.jit.load(os.path.join(out, "vae_decoder.pt"))
-        torch.testing.assert_close(dict(scripted.named_parameters())["decoder.conv_out.weight"], vae["decoder.conv_out.weight"])
+        torch.testing.assert_close(dict(scripted.named_parameters())["decoder.conv_out.weight"],
+                                   vae["decoder.conv_out.weight"])
 
 
 class BadInputTest(Workspace):
@@ -253,8 +251,13 @@ class BadInputTest(Workspace):
         path = self.small("missing.safetensors", lambda sd: sd.pop("model.diffusion_model.out.0.bias"))
         self.assertRaisesNaming(lambda: self.convert(path), "1 missing", "out.0.bias")
 
+    def test_a_missing_key_is_named_with_where_its_component_was_read_from(self):
+        path = self.small("missing-vae.safetensors", lambda sd: sd.pop("first_stage_model.decoder.conv_out.bias"))
+        self.assertRaisesNaming(lambda: self.convert(path), "VAE (first_stage_model.*)", "decoder.conv_out.bias")
+
     def test_extra_key_inside_a_component_is_named(self):
-        path = self.small("extra.safetensors", lambda sd: sd.update({"model.diffusion_model.extra.weight": torch.ones(2)}))
+        path = self.small("extra.safetensors",
+                          lambda sd: sd.update({"model.diffusion_model.extra.weight": torch.ones(2)}))
         self.assertRaisesNaming(lambda: self.convert(path), "unexpected", "extra.weight")
 
     def test_shape_mismatch_names_key_expected_and_found(self):

@@ -9,19 +9,18 @@ import subprocess
 import sys
 import tempfile
 import unittest
-from unittest import mock
 
 import torch
 
-from torchsd_export import export
+from torchsd_export import cli
 
 NATIVE = os.path.join(os.path.dirname(__file__), "..")
 FILES = ("text_encoder.pt", "unet.pt", "vae_decoder.pt", "vae_encoder.pt")
 
 
 def run_exporter(*args):
-    with mock.patch.object(sys, "argv", ["export", *args]), contextlib.redirect_stdout(io.StringIO()):
-        export.main()
+    with contextlib.redirect_stdout(io.StringIO()):
+        cli.main(list(args))
 
 
 class Fp16WeightsTest(unittest.TestCase):

@@ -133,5 +133,3 @@ def sd2(v_prediction: bool) -> ModelConfig:
 
 # OpenCLIP ViT-H/14's text tower has 24 layers; SD 2.x uses the output of the 23rd.
 OPENCLIP_LAYERS_DROPPED = 1
-
-PRESETS = {"sd15": sd15}

@@ -1,7 +1,6 @@
 """From a Source (weights under our names) to built components: decide the variant, build the
 modules without random initialisation, and load every tensor, refusing missing, extra or
 mis-shaped ones by name."""
-import contextlib
 import os
 from typing import Dict, List, Optional
 
@@ -9,6 +8,7 @@ import torch
 
 from . import config as configs
 from .checkpoint import CheckpointError
+from .components import Components, no_init
 from .infer import ArchitectureError, model_config
 from .sources import Source
 
@@ -19,20 +19,6 @@ VARIANTS = {
     "sd2-v": ("sd2", "v_prediction", 768), "sd21-768": ("sd2", "v_prediction", 768),
 }
 SD2_BASE_GLOBAL_STEP = 875000  # SD 2.0-base's .ckpt; the 768-v checkpoints record other steps
-
-
-@contextlib.contextmanager
-def no_init():
-    """Builds full-size modules fast: parameters are allocated but not randomly initialised."""
-    saved = {}
-    for name in ("kaiming_uniform_", "uniform_", "normal_", "zeros_", "ones_"):
-        saved[name] = getattr(torch.nn.init, name)
-        setattr(torch.nn.init, name, lambda t, *a, **k: t)
-    try:
-        yield
-    finally:
-        for name, fn in saved.items():
-            setattr(torch.nn.init, name, fn)
 
 
 def choose_variant(source: Source, path: str, override: Optional[str]):
@@ -61,7 +47,7 @@ def choose_variant(source: Source, path: str, override: Optional[str]):
         return "epsilon", 512, "the file's metadata"
     name = os.path.basename(path).lower()
     if "512" in name or "base" in name:
-        return "epsilon", 512, f"the file name ('512'/'base'); pass --config sd2-v if it is a 768-v model"
+        return "epsilon", 512, "the file name ('512'/'base'); pass --config sd2-v if it is a 768-v model"
     return "v_prediction", 768, "SD 2.x default (as diffusers); pass --config sd2-base for a 512-base model"
 
 
@@ -90,7 +76,8 @@ def load_into(module: torch.nn.Module, weights: Dict[str, torch.Tensor], where: 
     if extra:
         problems.append(f"{len(extra)} unexpected: " + _names(extra))
     if wrong:
-        problems.append(f"{len(wrong)} with the wrong shape: " + "; ".join(wrong[:8]) + (" ..." if len(wrong) > 8 else ""))
+        problems.append(f"{len(wrong)} with the wrong shape: " + "; ".join(wrong[:8])
+                        + (" ..." if len(wrong) > 8 else ""))
     if problems:
         raise CheckpointError(f"{where}: " + " | ".join(problems))
     with torch.no_grad():
@@ -102,11 +89,10 @@ def _names(keys: List[str]) -> str:
     return ", ".join(keys[:12]) + (f" and {len(keys) - 12} more" if len(keys) > 12 else "")
 
 
-def build_components(source: Source, cfg: configs.ModelConfig, path: str, prefixes: Dict[str, str]):
-    from .export import Components
+def build_components(source: Source, cfg: configs.ModelConfig, path: str) -> Components:
     with no_init():
         parts = Components(cfg)
-    load_into(parts.text, source.parts["text"], f"{path}: text encoder ({prefixes['text']}*)")
-    load_into(parts.unet, source.parts["unet"], f"{path}: U-Net ({prefixes['unet']}*)")
-    load_into(parts.vae, source.parts["vae"], f"{path}: VAE ({prefixes['vae']}*)")
+    load_into(parts.text, source.parts["text"], f"{path}: text encoder ({source.origins['text']})")
+    load_into(parts.unet, source.parts["unet"], f"{path}: U-Net ({source.origins['unet']})")
+    load_into(parts.vae, source.parts["vae"], f"{path}: VAE ({source.origins['vae']})")
     return parts

@@ -46,7 +46,8 @@ def text_config(sd: Dict[str, torch.Tensor], family: str, heads: int = 0) -> Tex
 
 def unet_config(sd: Dict[str, torch.Tensor], family: str) -> UNetConfig:
     mc, cin = _shape(sd, "input_blocks.0.0.weight", "U-Net")[:2]
-    downsamplers = sorted(int(m.group(1)) for k in sd for m in [re.match(r"input_blocks\.(\d+)\.0\.op\.weight$", k)] if m)
+    downsamplers = sorted(int(m.group(1)) for k in sd
+                          for m in [re.match(r"input_blocks\.(\d+)\.0\.op\.weight$", k)] if m)
     per_level = (downsamplers[0] - 1) if downsamplers else _count(sd, r"input_blocks\.(\d+)\.") - 1
     levels = len(downsamplers) + 1
     mult, attention = [], []

@@ -73,7 +73,7 @@ def _unet_name(key: str, per_level: int, up_with_attention) -> str:
     if m:
         kind, j, rest = m.group(1), int(m.group(2)), m.group(3)
         position = 1 if kind == "attentions" else 2 * j
-        return _unet_inner(f"middle_block", kind, rest, position)
+        return _unet_inner("middle_block", kind, rest, position)
     return None
 
 
@@ -159,7 +159,8 @@ _OPENCLIP_LAYER = {"ln_1": "layer_norm1", "ln_2": "layer_norm2", "attn.out_proj"
 OPENCLIP_UNUSED = ("text_projection", "logit_scale")
 
 
-def text_from_openclip(sd: Dict[str, torch.Tensor], keep_layers: int) -> Tuple[Dict[str, torch.Tensor], List[str], List[str]]:
+def text_from_openclip(sd: Dict[str, torch.Tensor],
+                       keep_layers: int) -> Tuple[Dict[str, torch.Tensor], List[str], List[str]]:
     """OpenCLIP's text tower -> ours, keeping the first keep_layers residual blocks. Returns (mapped,
     unknown, unused): unused are names recognised but deliberately left out (later layers, projection)."""
     out, unknown, unused = {}, [], []

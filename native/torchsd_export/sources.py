@@ -22,17 +22,20 @@ from . import keymaps
 from .checkpoint import CheckpointError, read_weights
 from .config import OPENCLIP_LAYERS_DROPPED
 
+# Where each component's weights are in an ldm single file (the table above).
 UNET, VAE = "model.diffusion_model.", "first_stage_model."
 SD1_TEXT, SD2_TEXT, EMA = "cond_stage_model.transformer.", "cond_stage_model.model.", "model_ema."
-EXPECTED_LAYOUT = ("an SD 1.x/2.x single file (keys model.diffusion_model.*, first_stage_model.*, and "
-                   "cond_stage_model.transformer.* for SD 1.x or cond_stage_model.model.* for SD 2.x) or a "
-                   "diffusers folder (unet/, text_encoder/, vae/)")
+# ... and in a diffusers folder: the subfolder of each.
+DIFFUSERS_FOLDERS = {"unet": "unet", "vae": "vae", "text": "text_encoder"}
+EXPECTED_LAYOUT = (f"an SD 1.x/2.x single file (keys {UNET}*, {VAE}*, and {SD1_TEXT}* for SD 1.x or {SD2_TEXT}* "
+                   f"for SD 2.x) or a diffusers folder ({', '.join(d + '/' for d in DIFFUSERS_FOLDERS.values())})")
 
 
 @dataclass
 class Source:
     parts: Dict[str, Dict[str, torch.Tensor]]       # "text" / "unet" / "vae" -> {our name: tensor}
     family: str                                       # "sd1" or "sd2"
+    origins: Dict[str, str]                           # "text" / "unet" / "vae" -> where they were read from
     notes: List[str] = field(default_factory=list)
     metadata: Dict[str, str] = field(default_factory=dict)
     tokenizer_dir: Optional[str] = None
@@ -67,9 +70,9 @@ def read_single_file(path: str, use_ema: bool = False) -> Source:
     if not any(k.startswith(UNET) for k in tensors):
         raise CheckpointError(f"{path}: unknown architecture: no {UNET}* keys; expected {EXPECTED_LAYOUT}. "
                               f"First keys found: {', '.join(sorted(tensors)[:8])}")
-    notes, parts = [], {}
+    notes, parts, origins = [], {}, {"unet": UNET + "*", "vae": VAE + "*"}
     if any(k.startswith(SD2_TEXT) for k in tensors):
-        family = "sd2"
+        family, origins["text"] = "sd2", SD2_TEXT + "*"
         openclip = _strip(tensors, SD2_TEXT)
         layers = len({m.group(1) for k in openclip for m in [re.match(r"transformer\.resblocks\.(\d+)\.", k)] if m})
         parts["text"], unknown, unused = keymaps.text_from_openclip(openclip, layers - OPENCLIP_LAYERS_DROPPED)
@@ -78,7 +81,7 @@ def read_single_file(path: str, use_ema: bool = False) -> Source:
                      f"(SD 2.x conditions on the penultimate layer); unused: {len(unused)} key(s) "
                      f"(the last layer, {', '.join(n for n in unused if '.' not in n)})")
     elif any(k.startswith(SD1_TEXT) for k in tensors):
-        family = "sd1"
+        family, origins["text"] = "sd1", SD1_TEXT + "*"
         parts["text"], unknown = keymaps.text_from_hf(_strip(tensors, SD1_TEXT))
         _unrecognised(f"{path}: {SD1_TEXT}*", unknown)
     else:
@@ -87,19 +90,20 @@ def read_single_file(path: str, use_ema: bool = False) -> Source:
     parts["unet"] = _strip(tensors, UNET)
     ema = _strip(tensors, EMA)
     if use_ema:
-        parts["unet"] = _ema_unet(path, parts["unet"], ema)
+        parts["unet"], origins["unet"] = _ema_unet(path, parts["unet"], ema), EMA + "diffusion_model*"
         notes.append(f"U-Net weights from the EMA copy ({EMA}*)")
     elif any(k.startswith("diffusion_model") for k in ema):
         count = sum(k.startswith("diffusion_model") for k in ema)
         notes.append(f"ignored the EMA copy of the U-Net ({count} {EMA}diffusion_model* keys; --ema uses it instead)")
     if any(not k.startswith("diffusion_model") for k in ema):
-        notes.append(f"ignored EMA bookkeeping: {', '.join(EMA + k for k in ema if not k.startswith('diffusion_model'))}")
+        bookkeeping = [EMA + k for k in ema if not k.startswith("diffusion_model")]
+        notes.append(f"ignored EMA bookkeeping: {', '.join(bookkeeping)}")
     parts["vae"] = _strip(tensors, VAE)
     used = (UNET, VAE, SD1_TEXT, SD2_TEXT, EMA)
     rest = [k for k in tensors if not k.startswith(used)]
     if rest:
         notes.append(_ignored_note(rest))
-    return Source(parts=parts, family=family, notes=notes, metadata=metadata)
+    return Source(parts=parts, family=family, origins=origins, notes=notes, metadata=metadata)
 
 
 def _ema_unet(path, unet, ema):
@@ -120,7 +124,8 @@ def read_vae_file(path: str) -> Dict[str, torch.Tensor]:
     tensors, _ = read_weights(path)
     if any(k.startswith(VAE) for k in tensors):
         tensors = _strip(tensors, VAE)
-    vae = {k: v for k, v in tensors.items() if k.startswith(("encoder.", "decoder.", "quant_conv.", "post_quant_conv."))}
+    vae = {k: v for k, v in tensors.items()
+           if k.startswith(("encoder.", "decoder.", "quant_conv.", "post_quant_conv."))}
     if not vae:
         raise CheckpointError(f"{path}: not a VAE: no encoder.*/decoder.*/quant_conv.* keys "
                               f"(first keys: {', '.join(sorted(tensors)[:8])})")
@@ -158,11 +163,11 @@ def _component_weights(folder: str, sub: str) -> Dict[str, torch.Tensor]:
 
 
 def is_diffusers_folder(path: str) -> bool:
-    return os.path.isdir(path) and os.path.isdir(os.path.join(path, "unet"))
+    return os.path.isdir(path) and os.path.isdir(os.path.join(path, DIFFUSERS_FOLDERS["unet"]))
 
 
 def read_diffusers_folder(folder: str) -> Source:
-    missing = [d for d in ("unet", "text_encoder", "vae") if not os.path.isdir(os.path.join(folder, d))]
+    missing = [d for d in DIFFUSERS_FOLDERS.values() if not os.path.isdir(os.path.join(folder, d))]
     if missing:
         raise CheckpointError(f"{folder}: not a diffusers SD folder: missing {', '.join(m + '/' for m in missing)}"
                               " (SDXL folders, with text_encoder_2/, are not supported)")
@@ -170,13 +175,11 @@ def read_diffusers_folder(folder: str) -> Source:
         raise CheckpointError(f"{folder}: has text_encoder_2/: an SDXL model; torchsd exports SD 1.x and SD 2.x only")
     text_cfg = _json(os.path.join(folder, "text_encoder", "config.json"))
     vae_cfg = _json(os.path.join(folder, "vae", "config.json"))
+    mappers = {"unet": keymaps.unet_from_diffusers, "vae": keymaps.vae_from_diffusers, "text": keymaps.text_from_hf}
     parts, notes = {}, []
-    parts["unet"], unknown = keymaps.unet_from_diffusers(_component_weights(folder, "unet"))
-    _unrecognised(f"{folder}/unet", unknown)
-    parts["vae"], unknown = keymaps.vae_from_diffusers(_component_weights(folder, "vae"))
-    _unrecognised(f"{folder}/vae", unknown)
-    parts["text"], unknown = keymaps.text_from_hf(_component_weights(folder, "text_encoder"))
-    _unrecognised(f"{folder}/text_encoder", unknown)
+    for part, sub in DIFFUSERS_FOLDERS.items():
+        parts[part], unknown = mappers[part](_component_weights(folder, sub))
+        _unrecognised(f"{folder}/{sub}", unknown)
     hidden = parts["text"]["embeddings.token_embedding.weight"].shape[1] \
         if "embeddings.token_embedding.weight" in parts["text"] else 0
     act = text_cfg.get("hidden_act")
@@ -190,7 +193,8 @@ def read_diffusers_folder(folder: str) -> Source:
     scheduler = _json(os.path.join(folder, "scheduler", "scheduler_config.json")) or None
     if scheduler is None:
         notes.append(f"{folder}/scheduler/scheduler_config.json not found: using the family's scheduler config")
-    return Source(parts=parts, family=family, notes=notes,
+    return Source(parts=parts, family=family, origins={part: sub + "/" for part, sub in DIFFUSERS_FOLDERS.items()},
+                  notes=notes,
                   tokenizer_dir=tokenizer if os.path.isfile(os.path.join(tokenizer, "vocab.json")) else None,
                   scheduler=scheduler, scaling_factor=float(vae_cfg.get("scaling_factor", 0.18215)),
                   text_heads=int(text_cfg.get("num_attention_heads", 0)), pad_token=pad)

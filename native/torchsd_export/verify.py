@@ -31,8 +31,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     try:
-        import diffusers  # noqa: F401
-        import transformers  # noqa: F401
+        import diffusers  # noqa: F401 (only checks that it is installed)
+        import transformers  # noqa: F401 (only checks that it is installed)
     except ImportError as e:
         print(f"error: verify needs diffusers and transformers ({e.name} is not installed); run it where they are: "
               "pip install diffusers transformers", file=sys.stderr)
@@ -62,8 +62,10 @@ def main():
         z = torch.randn(1, manifest["vae"]["latent_channels"], 32, 32, generator=g)
         theirs_img = pipe.vae.decode(z).sample
         print(f"VAE decoder: max |diff| {max_diff(decoder(z), theirs_img):.3e}")
-        print(f"prediction type: diffusers {pipe.scheduler.config.prediction_type}, manifest {manifest['prediction_type']}")
-        print(f"scaling factor: diffusers {pipe.vae.config.scaling_factor}, manifest {manifest['vae']['scaling_factor']}")
+        print(f"prediction type: diffusers {pipe.scheduler.config.prediction_type}, "
+              f"manifest {manifest['prediction_type']}")
+        print(f"scaling factor: diffusers {pipe.vae.config.scaling_factor}, "
+              f"manifest {manifest['vae']['scaling_factor']}")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ Captions are plain English, every attribute but the shape optional:
 "a small red circle on the left, striped blue background". Some color/shape pairs never occur in
 training (HELD_OUT_PAIRS); the evaluation asks for them to test composition.
 """
-import math
 import random
+import sys
 
 import numpy as np
 
@@ -166,7 +166,6 @@ def vocabulary_corpus(count=4000, seed=1):
 
 
 if __name__ == "__main__":
-    import sys
     if len(sys.argv) != 2:
         sys.exit("usage: python3 -m train.dataset CORPUS_OUT   (writes the captions the vocabulary is learned from)")
     with open(sys.argv[1], "w", encoding="utf-8") as out:

@@ -10,7 +10,7 @@ import os
 import torch
 
 from torchsd_export.clip_text import TextModel
-from torchsd_export.export import write_model_folder
+from torchsd_export.model_folder import write_model_folder
 from torchsd_export.unet import UNet
 
 from . import model_config

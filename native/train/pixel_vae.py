@@ -7,7 +7,7 @@ columns of a 4x4 Hadamard matrix / 2). decode: the transposed matrix back to RGB
 pixel repeated as a 4x4 block. decode(encode(x)) == x for every image made of 4x4 blocks (all
 dataset images), and encode(decode(z)) keeps z's color part. The modules carry the attribute
 names the exporter's VAEDecode/VAEEncode wrap (post_quant_conv, decoder, encoder, quant_conv), so
-they are exported by export.write_model_folder like any AutoencoderKL.
+they are exported by model_folder.write_model_folder like any AutoencoderKL.
 """
 import torch
 import torch.nn as nn

@@ -32,7 +32,8 @@ def main():
     cfg = model_config.shapes_config(len(tok.vocab))
     state = torch.load(os.path.join(args.work, "checkpoint.pt"))
     text, unet = TextModel(cfg.text).eval(), UNet(cfg.unet).eval()
-    text.load_state_dict(state["ema_text"]); unet.load_state_dict(state["ema_unet"])
+    text.load_state_dict(state["ema_text"])
+    unet.load_state_dict(state["ema_unet"])
     vae = PixelVAE()
     rows = []
     g = torch.Generator().manual_seed(0)

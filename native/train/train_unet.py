@@ -71,11 +71,14 @@ def main():
     step, rng, spent = 0, random.Random(args.seed), 0.0
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
-        text.load_state_dict(state["text"]); unet.load_state_dict(state["unet"])
-        ema_text.load_state_dict(state["ema_text"]); ema_unet.load_state_dict(state["ema_unet"])
+        text.load_state_dict(state["text"])
+        unet.load_state_dict(state["unet"])
+        ema_text.load_state_dict(state["ema_text"])
+        ema_unet.load_state_dict(state["ema_unet"])
         opt.load_state_dict(state["opt"])
         step, spent = state["step"], state["seconds"]
-        rng.setstate(state["rng"]); torch.set_rng_state(state["torch_rng"])
+        rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
         print(f"resumed at step {step} after {spent / 60:.1f} min", flush=True)
 
     def save():

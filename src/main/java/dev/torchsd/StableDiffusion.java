@@ -1,16 +1,26 @@
 package dev.torchsd;
 
 import dev.torchsd.embedding.LoadedEmbedding;
+import dev.torchsd.generation.Pipeline;
+import dev.torchsd.image.ImageConversion;
 import dev.torchsd.model.BuiltinModel;
-import dev.torchsd.model.Device;
+import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
+import dev.torchsd.model.NearestTokens;
+import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
-import dev.torchsd.pipeline.Pipeline;
-import dev.torchsd.pipeline.ProgressListener;
-import dev.torchsd.pipeline.StepObserver;
+import dev.torchsd.runtime.LoadOptions;
+import dev.torchsd.scheduler.SchedulerConfig;
+import dev.torchsd.tokenizer.ClipTokenizer;
+import dev.torchsd.tokenizer.Encoding;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+import java.awt.image.BufferedImage;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * torchsd's front door: load a model once, generate many times, close.
@@ -19,7 +29,10 @@ import java.nio.file.Path;
  *     sd.generate(GenerationRequest.of("girl eating pizza").withSeed(42)).save(Path.of("pizza.png"));
  * }
  * </pre>
- * One instance may be used from several threads.
+ * One instance may be used from several threads at once. {@link #close()} stops running
+ * generations at their next step (they throw {@link dev.torchsd.pipeline.GenerationCancelledException}),
+ * waits for them to end and frees the native memory; any use after it throws
+ * {@link IllegalStateException}.
  */
 public final class StableDiffusion implements AutoCloseable {
     private final Model model;
@@ -32,52 +45,141 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** The model that ships with torchsd, on the CPU. */
     public static StableDiffusion builtin() {
-        return builtin(Device.CPU);
+        return builtin(LoadOptions.DEFAULT);
     }
 
-    /** The model that ships with torchsd, on a device. */
-    public static StableDiffusion builtin(Device device) {
-        return load(BuiltinModel.folder(), device);
+    /** The model that ships with torchsd, loaded with {@code options}. */
+    public static StableDiffusion builtin(LoadOptions options) {
+        return load(BuiltinModel.folder(), options);
     }
 
     /** A torchsd model folder (see docs/model-format.md), on the CPU. */
     public static StableDiffusion load(Path folder) {
-        return load(folder, Device.CPU);
+        return load(folder, LoadOptions.DEFAULT);
     }
 
-    /** A torchsd model folder on a device: {@code Device.parse("cuda:0")}. */
-    public static StableDiffusion load(Path folder, Device device) {
-        return new StableDiffusion(Model.load(folder, device));
+    /** A torchsd model folder, e.g. on a GPU: {@code LoadOptions.DEFAULT.withDevice(Device.parse("cuda:0"))}. */
+    public static StableDiffusion load(Path folder, LoadOptions options) {
+        return new StableDiffusion(Model.load(folder, options));
     }
 
+    /** Generates the request's images. */
     public GenerationResult generate(GenerationRequest request) {
-        return pipeline.generate(request, ProgressListener.NONE);
+        return pipeline.generate(request, GenerationListener.NONE);
     }
 
-    public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
+    /** Generates the request's images, telling {@code listener} about every step (it may cancel or change predictions). */
+    public GenerationResult generate(GenerationRequest request, GenerationListener listener) {
         return pipeline.generate(request, listener);
     }
 
-    /** Generation with a {@link StepObserver} that sees (and may replace) every step's predictions. */
-    public GenerationResult generate(GenerationRequest request, ProgressListener listener, StepObserver observer) {
-        return pipeline.generate(request, listener, observer);
+    /**
+     * The request with this model's defaults filled in (size, negative clip skip), checked against the
+     * model's limits: a {@link dev.torchsd.pipeline.RequestException} names what is wrong, before any work.
+     */
+    public GenerationRequest resolve(GenerationRequest request) {
+        try (Model.Use use = model.use()) {
+            return pipeline.resolve(request);
+        }
     }
 
-    /** Loads a textual-inversion embedding under its default token; see {@link Model#loadTextualInversion(Path, String)}. */
-    public LoadedEmbedding loadTextualInversion(Path file) {
-        return model.loadTextualInversion(file);
+    /** Loads a textual-inversion embedding under its default token (the file name without extension, or the file's own). */
+    public Embedding loadTextualInversion(Path file) {
+        return loadTextualInversion(file, null);
     }
 
-    /** Loads a textual-inversion embedding under {@code token}; see {@link Model#loadTextualInversion(Path, String)}. */
-    public LoadedEmbedding loadTextualInversion(Path file, String token) {
-        return model.loadTextualInversion(file, token);
+    /**
+     * Loads a textual-inversion embedding (.safetensors, .pt, .bin; docs/embeddings.md) under {@code token}:
+     * an n-vector embedding adds the tokens {@code token, token_1, …, token_{n-1}}, and every {@code token}
+     * in a prompt stands for all of them. A failed load throws and leaves the model unchanged.
+     */
+    public Embedding loadTextualInversion(Path file, String token) {
+        return view(model.loadTextualInversion(file, token));
     }
 
-    /** The loaded model: manifest, tokenizer and networks, for looking inside. */
-    public Model model() {
+    /** The textual-inversion embeddings loaded so far, in order. */
+    public List<Embedding> textualInversions() {
+        return model.textualInversions().stream().map(StableDiffusion::view).toList();
+    }
+
+    /** What the model is. */
+    public ModelInfo info() {
+        Manifest m = model.manifest();
+        String scheduler = SchedulerConfig.fromJson(m.scheduler(), "model.json scheduler").className().orElse("");
+        return new ModelInfo(m.name(), m.family(), m.predictionType(), m.defaultWidth(), m.defaultHeight(),
+                model.latentChannels(), m.vae().scaleFactor(), m.textEncoder().numLayers(),
+                m.textEncoder().hiddenSize(), scheduler, model.folder());
+    }
+
+    /** Tokens the model knows: its vocabulary plus those of loaded embeddings (49408 → 49424 after a 16-vector one on SD 1.x). */
+    public int vocabularySize() {
+        return model.vocabularySize();
+    }
+
+    /** {@code text} as CLIP's tokenizer reads it: start-of-text, the text's tokens, end-of-text; no padding. */
+    public PromptTokens tokenize(String text) {
+        ClipTokenizer tokenizer = model.tokenizer();
+        int[] ids = tokenizer.encode(text);
+        return new PromptTokens(ids, tokenizer.idsToTokens(ids), 0);
+    }
+
+    /** A plain prompt as the text encoder gets it: tokenized, embeddings' tokens expanded, truncated or padded to 77 ids. */
+    public PromptTokens encodePrompt(String text) {
+        Encoding encoding = model.encodePrompt(text);
+        return new PromptTokens(encoding.ids(), model.tokenizer().idsToTokens(encoding.ids()), encoding.truncated());
+    }
+
+    /** The vocabulary entries of {@code ids}. */
+    public List<String> tokens(int[] ids) {
+        return model.tokenizer().idsToTokens(ids);
+    }
+
+    /** A copy of the vector token {@code id} is looked up as (one row of the text encoder's token-embedding table). */
+    public float[] tokenVector(int id) {
+        try (Model.Use use = model.use()) {
+            return model.textEncoder().tokenVector(id);
+        }
+    }
+
+    /**
+     * Decodes latents as the sampler holds them (the VAE's scaling factor is divided out first) to
+     * images, e.g. a listener's x0 prediction. {@code latents} is (batch, channels, h, w) and stays the caller's.
+     */
+    public List<BufferedImage> decodeLatents(Tensor latents) {
+        try (Model.Use use = model.use(); PointerScope scope = new PointerScope()) {
+            return ImageConversion.toImages(model.vaeDecoder().decode(latents));
+        }
+    }
+
+    /**
+     * The {@code k} tokens of the model's own vocabulary (loaded embeddings' tokens left out) whose vectors are
+     * most similar (cosine) to {@code vector} ({@link ModelInfo#hiddenSize()} wide), most similar first: what a
+     * textual-inversion vector is close to.
+     */
+    public List<TokenMatch> nearestTokens(float[] vector, int k) {
+        int vocabulary = model.manifest().textEncoder().vocabSize();
+        try (Model.Use use = model.use(); NearestTokens table = NearestTokens.of(model)) {
+            int added = table.vocabularySize() - vocabulary;
+            return table.nearest(new float[][] {vector}, k + added).get(0).stream()
+                    .filter(n -> n.id() < vocabulary).limit(k)
+                    .map(n -> new TokenMatch(n.id(), n.token(), n.cosine())).toList();
+        }
+    }
+
+    /** The loaded model, for the project's own tests (package-private: not API). */
+    Model model() {
         return model;
     }
 
+    private static Embedding view(LoadedEmbedding e) {
+        return new Embedding(e.source().file(), e.source().format().toString(), e.token(), e.tokens(), e.ids(),
+                e.warnings());
+    }
+
+    /**
+     * Stops running generations at their next step, waits for them to end, then frees the native
+     * memory. Closing twice is harmless.
+     */
     @Override
     public void close() {
         model.close();

@@ -1,7 +1,8 @@
 package dev.torchsd.bench;
 
 import dev.torchsd.model.UNet;
-import dev.torchsd.pipeline.ProgressListener;
+import dev.torchsd.pipeline.GenerationListener;
+import dev.torchsd.pipeline.StepProgress;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
  * time so far: a step's wall time minus its U-Net time is what the Java side spent on it
  * (scheduler, guidance, tensor bookkeeping).
  */
-public final class StepClock implements ProgressListener {
+public final class StepClock implements GenerationListener {
     private final UNet unet;
     private final List<Long> stepEnds = new ArrayList<>();
     private final List<Long> unetNanos = new ArrayList<>();
@@ -21,7 +22,7 @@ public final class StepClock implements ProgressListener {
     }
 
     @Override
-    public boolean onStep(int step, int totalSteps) {
+    public boolean onStep(StepProgress progress) {
         stepEnds.add(System.nanoTime());
         unetNanos.add(unet.time().nanos());
         return true;

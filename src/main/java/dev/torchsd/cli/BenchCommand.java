@@ -1,19 +1,19 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.StableDiffusion;
-import dev.torchsd.TorchsdException;
+import dev.torchsd.generation.Pipeline;
+import dev.torchsd.model.BuiltinModel;
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.bench.GemmRate;
 import dev.torchsd.bench.Machine;
 import dev.torchsd.bench.ProcessCpu;
 import dev.torchsd.bench.ProcessMemory;
 import dev.torchsd.bench.StepClock;
 import dev.torchsd.bench.UNetFlops;
-import dev.torchsd.model.Device;
-import dev.torchsd.model.JitOptimization;
+import dev.torchsd.runtime.Device;
 import dev.torchsd.model.Model;
 import dev.torchsd.model.NetworkTime;
 import dev.torchsd.pipeline.GenerationRequest;
-import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.LibTorch;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -49,11 +48,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + " ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR")
     Path model;
 
-    @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels (default: the model's)")
-    int width;
+    @Option(names = {"-W", "--width"}, description = "width in pixels (default: the model's)")
+    Integer width;
 
-    @Option(names = {"-H", "--height"}, defaultValue = "0", description = "height in pixels (default: the model's)")
-    int height;
+    @Option(names = {"-H", "--height"}, description = "height in pixels (default: the model's)")
+    Integer height;
 
     @Option(names = "--steps", defaultValue = "20", description = "steps per generation (default: ${DEFAULT-VALUE})")
     int steps;
@@ -95,26 +94,26 @@ public final class BenchCommand implements Callable<Integer> {
             torch.set_num_threads(threads);
         }
         String loadAtStart = Machine.loadAverage();
-        Device target = Device.parse(device);
+        LoadOptions options = LoadOptions.fromSystemProperties().withDevice(Device.parse(device));
         long loadStart = System.nanoTime();
-        try (StableDiffusion sd = model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target)) {
+        try (Model m = Model.load(model == null ? BuiltinModel.folder() : model, options)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            Model m = sd.model();
-            GenerationRequest request = new GenerationRequest("a photograph of an astronaut riding a horse", "", 0,
-                    steps, guidance, 0, width, height, 1, scheduler, 1, Map.of(), NegativeWindow.ALWAYS)
-                    .withVaeTiling(vaeTiling.tiling).resolve(m.manifest());
+            Pipeline pipeline = new Pipeline(m);
+            GenerationRequest request = pipeline.resolve(GenerationRequest.builder(
+                    "a photograph of an astronaut riding a horse").steps(steps).guidanceScale(guidance)
+                    .width(width).height(height).scheduler(scheduler).vaeTiling(vaeTiling.tiling).build());
             out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads,"
                             + " VAE tiling %s%n", m.manifest().name(), model == null ? "built-in" : model,
-                    request.width(), request.height(), steps, guidance, request.usesGuidance() ? 2 : 1,
-                    request.scheduler() == null ? "the model's sampler" : request.scheduler(), torch.get_num_threads(),
+                    request.width().getAsInt(), request.height().getAsInt(), steps, guidance,
+                    request.usesGuidance() ? 2 : 1, request.scheduler().orElse("the model's sampler"),
+                    torch.get_num_threads(),
                     request.vaeTiling());
             out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
             out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s"
                             + " torchsd.channels_last=%s; attention %s; warm-up %d, measured %d generations%n",
                     System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_WAIT_POLICY"),
-                    System.getenv("THP_MEM_ALLOC_ENABLE"), JitOptimization.PROPERTY,
-                    JitOptimization.fromSystemProperty().name().toLowerCase(Locale.ROOT),
-                    System.getProperty("torchsd.channels_last", "false"),
+                    System.getenv("THP_MEM_ALLOC_ENABLE"), LoadOptions.JIT_PROPERTY,
+                    options.jit().name().toLowerCase(Locale.ROOT), options.channelsLast(),
                     m.manifest().fusedAttention() ? "fused (scaled_dot_product_attention)" : "formula", warmup, runs);
             if (!m.manifest().fusedAttention()) {
                 out.println("note: this export spells attention out (every score matrix is materialised);"
@@ -125,7 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
             Double firstStep = null;
             for (int i = 0; i < warmup; i++) {
                 StepClock clock = new StepClock(m.unet());
-                sd.generate(request, clock);
+                pipeline.generate(request, clock);
                 if (firstStep == null) {
                     firstStep = (clock.firstStepEnd() - loadStart) / 1e9;
                 }
@@ -145,7 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
                 NetworkTime vae0 = m.vaeDecoder().time();
                 StepClock clock = new StepClock(m.unet());
                 long start = System.nanoTime();
-                sd.generate(request, clock);
+                pipeline.generate(request, clock);
                 totals.add((System.nanoTime() - start) / 1e9);
                 if (firstStep == null) {
                     firstStep = (clock.firstStepEnd() - loadStart) / 1e9;
@@ -195,7 +194,8 @@ public final class BenchCommand implements Callable<Integer> {
     private void printFloor(PrintWriter out, Model m, GenerationRequest request, double unetCall) {
         int scale = m.manifest().vae().scaleFactor();
         int batch = request.usesGuidance() ? 2 : 1;
-        double flops = UNetFlops.of(m.manifest()).perCall(batch, request.height() / scale, request.width() / scale);
+        double flops = UNetFlops.of(m.manifest()).perCall(batch, request.height().getAsInt() / scale,
+                request.width().getAsInt() / scale);
         double rate = GemmRate.measure(gemmSize, 5);
         out.printf(Locale.ROOT, "floor: U-Net %.1f GFLOP per call (batch %d); matrix multiply %d^2 %.1f GFLOP/s"
                         + " -> %.2f s per call at best; measured %.2f s = %.0f %% of the machine's rate (%.1f GFLOP/s)%n",

@@ -2,7 +2,6 @@ package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationRequest;
-import dev.torchsd.pipeline.ProgressListener;
 import dev.torchsd.trace.TraceRecorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +40,7 @@ public final class BenchTraceCommand implements Callable<Integer> {
     public Integer call() {
         long seed = options.seed == -1 ? 0 : options.resolveSeed();
         try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
-            GenerationRequest request = options.request(seed, 1).resolve(sd.model().manifest());
+            GenerationRequest request = sd.resolve(options.request(seed, 1));
             List<Double> plain = new ArrayList<>();
             List<Double> traced = new ArrayList<>();
             time(sd, request, false);
@@ -54,7 +53,7 @@ public final class BenchTraceCommand implements Callable<Integer> {
             double t = median(traced);
             spec.commandLine().getOut().printf(Locale.ROOT,
                     "%s, %dx%d, %d steps, %d runs each: without trace %.3f s, with trace%s %.3f s (median); overhead %+.2f %%%n",
-                    sd.model().manifest().name(), request.width(), request.height(), request.steps(), runs, p,
+                    sd.info().name(), request.width().getAsInt(), request.height().getAsInt(), request.steps(), runs, p,
                     decode ? " (VAE previews)" : " (cheap previews)", t, 100 * (t - p) / p);
         }
         return 0;
@@ -63,7 +62,7 @@ public final class BenchTraceCommand implements Callable<Integer> {
     private double time(StableDiffusion sd, GenerationRequest request, boolean trace) {
         long start = System.nanoTime();
         if (trace) {
-            sd.generate(request, ProgressListener.NONE, new TraceRecorder(sd.model(), decode));
+            sd.generate(request, new TraceRecorder(sd, decode));
         } else {
             sd.generate(request);
         }

@@ -1,12 +1,12 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.image.ImageGrid;
 import dev.torchsd.image.PngWriter;
+import dev.torchsd.image.WholeFile;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
-import dev.torchsd.pipeline.ProgressListener;
 import dev.torchsd.pipeline.StepPoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,13 +44,13 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PngWriter.checkWritable(out);
+        WholeFile.checkWritable(out);
         if (options.negativePrompt.isEmpty()) {
             throw new TorchsdException("compare needs a --negative-prompt to compare its timing");
         }
         long seed = options.resolveSeed();
         try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
-            GenerationRequest base = options.request(seed, 1).resolve(sd.model().manifest());
+            GenerationRequest base = sd.resolve(options.request(seed, 1));
             List<GenerationRequest> requests = new ArrayList<>();
             List<String> labels = new ArrayList<>();
             for (String start : starts) {
@@ -60,7 +60,7 @@ public final class CompareCommand implements Callable<Integer> {
                 } else {
                     StepPoint point = StepPoint.parse(start);
                     GenerationRequest r = base.withNegativeStart(point);
-                    r.resolve(sd.model().manifest());
+                    sd.resolve(r);
                     requests.add(r);
                     labels.add("negative from " + (point.fraction() ? Math.round(point.value() * 100) + "%"
                             : "step " + start.trim()));
@@ -71,7 +71,7 @@ public final class CompareCommand implements Callable<Integer> {
                 if (!options.quiet) {
                     spec.commandLine().getErr().println("[" + (i + 1) + "/" + requests.size() + "] " + labels.get(i));
                 }
-                GenerationResult result = sd.generate(requests.get(i), Interrupts.stopOnInterrupt(ProgressListener.NONE));
+                GenerationResult result = sd.generate(requests.get(i), Interrupts.stopOnInterrupt());
                 images.add(result.image());
             }
             String title = base.prompt() + "  |  negative: " + options.negativePrompt + "  |  seed " + seed + ", "

@@ -1,6 +1,6 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

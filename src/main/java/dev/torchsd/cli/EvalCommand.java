@@ -1,11 +1,11 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.eval.Accuracy;
 import dev.torchsd.eval.Evaluation;
 import dev.torchsd.image.PngWriter;
-import dev.torchsd.model.Device;
+import dev.torchsd.runtime.Device;
 import dev.torchsd.tensor.LibTorch;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -71,14 +71,14 @@ public final class EvalCommand implements Callable<Integer> {
         if (save != null) {
             Files.createDirectories(save);
         }
-        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model, Device.CPU)) {
+        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model)) {
             Evaluation eval = new Evaluation(sd, steps, guidance, scheduler);
             if (save != null) {
                 AtomicInteger n = new AtomicInteger();
                 eval.onImage((caption, image) -> PngWriter.write(image, caption,
                         save.resolve(String.format(Locale.ROOT, "%04d.png", n.incrementAndGet()))));
             }
-            out.printf(Locale.ROOT, "model %s, %d steps, guidance %.1f%n", sd.model().manifest().name(), steps, guidance);
+            out.printf(Locale.ROOT, "model %s, %d steps, guidance %.1f%n", sd.info().name(), steps, guidance);
             Accuracy trained = eval.score(Evaluation.captions(false, count, seed), seed);
             out.println("training pairs: " + trained);
             out.flush();

@@ -1,12 +1,11 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
-import dev.torchsd.TorchsdException;
-import dev.torchsd.image.PngWriter;
+import dev.torchsd.image.WholeFile;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
-import dev.torchsd.pipeline.ProgressListener;
-import dev.torchsd.pipeline.StepObserver;
+import dev.torchsd.pipeline.GenerationListener;
+import dev.torchsd.pipeline.Latents;
 import dev.torchsd.trace.TraceRecorder;
 import dev.torchsd.trace.TraceWriter;
 import picocli.CommandLine.Command;
@@ -44,29 +43,40 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--trace-decode", description = "trace previews through the real VAE instead of the cheap linear map")
     boolean traceDecode;
 
+    @Option(names = "--save-latents", paramLabel = "FILE", description = "also write the final latents (before the VAE's"
+            + " scaling) as a NumPy .npy file, float32 (batch, channels, height/scale, width/scale)")
+    Path saveLatents;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        PngWriter.checkWritable(out);
+        WholeFile.checkWritable(out);
         if (trace != null) {
             TraceWriter.checkWritable(trace);
         }
+        if (saveLatents != null) {
+            WholeFile.checkWritable(saveLatents);
+        }
         long seed = options.resolveSeed();
         try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
-            GenerationRequest request = options.request(seed, batch).resolve(sd.model().manifest());
-            TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd.model(), traceDecode);
-            GenerationResult result = sd.generate(request,
-                    Interrupts.stopOnInterrupt(options.quiet ? ProgressListener.NONE : new TerminalProgress(request.steps())),
-                    recorder == null ? StepObserver.NONE : recorder);
+            GenerationRequest request = sd.resolve(options.request(seed, batch));
+            TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode);
+            GenerationResult result = sd.generate(request, GenerationListener.all(Interrupts.stopOnInterrupt(),
+                    options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()),
+                    recorder == null ? GenerationListener.NONE : recorder));
             result.warnings().forEach(w -> err.println("warning: " + w));
             List<Path> files = result.saveAll(out);
             files.forEach(spec.commandLine().getOut()::println);
+            if (saveLatents != null) {
+                WholeFile.write(saveLatents, result.latents().toNpy());
+                err.println("latents written to " + saveLatents);
+            }
             if (recorder != null) {
                 TraceWriter.write(trace, recorder, result);
                 err.println("trace written to " + trace);
             }
             err.println("seed " + seed + ", " + result.sampler() + ", " + request.steps() + " steps, "
-                    + request.width() + "x" + request.height());
+                    + request.width().getAsInt() + "x" + request.height().getAsInt());
         }
         return 0;
     }

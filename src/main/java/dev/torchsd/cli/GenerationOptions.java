@@ -1,14 +1,15 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
-import dev.torchsd.TorchsdException;
-import dev.torchsd.embedding.LoadedEmbedding;
-import dev.torchsd.model.Device;
+import dev.torchsd.error.TorchsdException;
+import dev.torchsd.Embedding;
+import dev.torchsd.runtime.LoadOptions;
+import dev.torchsd.runtime.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
-import dev.torchsd.prompt.Emphasis;
-import dev.torchsd.prompt.PromptSyntax;
+import dev.torchsd.pipeline.Emphasis;
+import dev.torchsd.pipeline.PromptSyntax;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -63,11 +64,11 @@ final class GenerationOptions {
             + " original (multiply, then restore the mean; default), no-norm (multiply only), ignore")
     String emphasis;
 
-    @Option(names = {"-W", "--width"}, defaultValue = "0", description = "width in pixels, a multiple of 8 in 64..1024 (default: the model's)")
-    int width;
+    @Option(names = {"-W", "--width"}, description = "width in pixels, a multiple of 8 in 64..1024 (default: the model's)")
+    Integer width;
 
-    @Option(names = {"-H", "--height"}, defaultValue = "0", description = "height in pixels, a multiple of 8 in 64..1024 (default: the model's)")
-    int height;
+    @Option(names = {"-H", "--height"}, description = "height in pixels, a multiple of 8 in 64..1024 (default: the model's)")
+    Integer height;
 
     @Option(names = {"--scheduler", "--sampler"}, description = "sampler: a diffusers class or AUTOMATIC1111 name (default: the model's)")
     String scheduler;
@@ -75,6 +76,10 @@ final class GenerationOptions {
     @Option(names = "--clip-skip", defaultValue = "1", description = "1 = last text-encoder layer, 2 = penultimate, as AUTOMATIC1111 counts;"
             + " diffusers' clip_skip is one less (default: 1)")
     int clipSkip;
+
+    @Option(names = "--negative-clip-skip", paramLabel = "N", description = "clip skip of the negative (or empty) prompt"
+            + " (default: 1 with --prompt-syntax plain, as diffusers; the --clip-skip with a1111, as AUTOMATIC1111)")
+    Integer negativeClipSkip;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config override with diffusers' key, e.g. use_karras_sigmas=true")
     Map<String, String> schedulerOverrides = new LinkedHashMap<>();
@@ -103,11 +108,16 @@ final class GenerationOptions {
     }
 
     GenerationRequest request(long actualSeed, int batch) {
-        return new GenerationRequest(prompt, negativePrompt, actualSeed, steps, guidance, guidanceRescale, width, height,
-                batch, scheduler, clipSkip, schedulerOverrides,
-                new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
-                .withPromptSyntax(promptSyntax())
-                .withVaeTiling(vaeTiling.tiling);
+        GenerationRequest.Builder request = GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
+                .seed(actualSeed).steps(steps).guidanceScale(guidance).guidanceRescale(guidanceRescale)
+                .width(width).height(height).batchSize(batch).scheduler(scheduler).clipSkip(clipSkip)
+                .schedulerOverrides(schedulerOverrides)
+                .negativeWindow(new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
+                .promptSyntax(promptSyntax()).vaeTiling(vaeTiling.tiling);
+        if (negativeClipSkip != null) {
+            request.negativeClipSkip(negativeClipSkip);
+        }
+        return request.build();
     }
 
     private PromptSyntax promptSyntax() {
@@ -123,11 +133,11 @@ final class GenerationOptions {
 
     /** Loads the model (checking the device first) and the embeddings, printing their warnings to {@code err}. */
     StableDiffusion open(PrintWriter err) {
-        Device target = Device.parse(device);
-        StableDiffusion sd = model == null ? StableDiffusion.builtin(target) : StableDiffusion.load(model, target);
+        LoadOptions options = LoadOptions.fromSystemProperties().withDevice(Device.parse(device));
+        StableDiffusion sd = model == null ? StableDiffusion.builtin(options) : StableDiffusion.load(model, options);
         try {
             for (EmbeddingArgument embedding : embeddings) {
-                LoadedEmbedding loaded = sd.loadTextualInversion(embedding.file(), embedding.token());
+                Embedding loaded = sd.loadTextualInversion(embedding.file(), embedding.token());
                 loaded.warnings().forEach(w -> err.println("warning: " + embedding.file() + ": " + w));
             }
         } catch (RuntimeException e) {

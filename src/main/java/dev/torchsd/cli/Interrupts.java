@@ -1,6 +1,6 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.pipeline.ProgressListener;
+import dev.torchsd.pipeline.GenerationListener;
 import sun.misc.Signal;
 
 import java.io.PrintStream;
@@ -36,8 +36,8 @@ final class Interrupts {
         return REQUESTED.get();
     }
 
-    /** {@code listener}, stopping the generation once Ctrl-C was pressed. */
-    static ProgressListener stopOnInterrupt(ProgressListener listener) {
-        return (step, total) -> listener.onStep(step, total) && !requested();
+    /** A listener that stops the generation once Ctrl-C was pressed. */
+    static GenerationListener stopOnInterrupt() {
+        return GenerationListener.onEachStep(progress -> !requested());
     }
 }

@@ -1,6 +1,6 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationCancelledException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -63,7 +63,8 @@ public final class ScheduleCommand implements Callable<Integer> {
             description = "override a config value with diffusers' key and spelling, e.g. use_karras_sigmas=true")
     Map<String, String> overrides = new LinkedHashMap<>();
 
-    @Option(names = "--json", description = "print one JSON object {scheduler, timesteps, sigmas, init_noise_sigma, order}")
+    @Option(names = "--json", description = "print one JSON object {scheduler, timesteps, sigmas, init_noise_sigma, order};"
+            + " sigmas as diffusers' scheduler.sigmas, plus KDPM2's sigmas_interpol")
     boolean json;
 
     @Override
@@ -83,7 +84,8 @@ public final class ScheduleCommand implements Callable<Integer> {
         }
         SchedulerConfig config = loadConfig();
         for (Map.Entry<String, String> override : overrides.entrySet()) {
-            config = config.with(override.getKey(), override.getValue());
+            config = config.with(override.getKey(), override.getValue(),
+                    "--set " + override.getKey() + "=" + override.getValue());
         }
         try (Scheduler sampler = Schedulers.create(scheduler, config, steps)) {
             if (json) {
@@ -117,8 +119,11 @@ public final class ScheduleCommand implements Callable<Integer> {
         JsonObject json = new JsonObject();
         json.addProperty("scheduler", sampler.name());
         json.add("timesteps", array(sampler.timesteps()));
-        double[] sigmas = sampler.sigmas();
-        json.add("sigmas", sigmas == null ? JsonNull.INSTANCE : array(sigmas));
+        Map<String, double[]> tables = sampler.diffusersSigmas();
+        if (tables.isEmpty()) {
+            json.add("sigmas", JsonNull.INSTANCE);
+        }
+        tables.forEach((name, values) -> json.add(name, array(values)));
         json.add("init_noise_sigma", number(sampler.initNoiseSigma()));
         json.addProperty("order", sampler.order());
         return json;
@@ -126,12 +131,15 @@ public final class ScheduleCommand implements Callable<Integer> {
 
     private static void printText(PrintWriter out, Scheduler sampler) {
         double[] timesteps = sampler.timesteps();
-        double[] sigmas = sampler.sigmas();
+        Map<String, double[]> tables = sampler.diffusersSigmas();
         out.println("scheduler:        " + sampler.name());
         out.println("order:            " + sampler.order());
         out.println("init_noise_sigma: " + format(sampler.initNoiseSigma()));
         out.println("timesteps (" + timesteps.length + "): " + join(timesteps));
-        out.println("sigmas" + (sigmas == null ? ":           none" : " (" + sigmas.length + "): " + join(sigmas)));
+        if (tables.isEmpty()) {
+            out.println("sigmas:           none");
+        }
+        tables.forEach((name, values) -> out.println(name + " (" + values.length + "): " + join(values)));
     }
 
     private static String join(double[] values) {
@@ -142,7 +150,7 @@ public final class ScheduleCommand implements Callable<Integer> {
         return joiner.toString();
     }
 
-    /** Timesteps and sigmas are float32 values: printed as such, integers without a decimal point. */
+    /** Timesteps and sigmas are float32 values: printed as such, integers without a decimal point, NaN as NaN. */
     static String format(double value) {
         if (value == Math.rint(value) && Math.abs(value) < 1e15) {
             return Long.toString((long) value);
@@ -159,6 +167,9 @@ public final class ScheduleCommand implements Callable<Integer> {
     }
 
     private static JsonPrimitive number(double value) {
+        if (!Double.isFinite(value)) {
+            return new JsonPrimitive(value);
+        }
         if (value == Math.rint(value) && Math.abs(value) < 1e15) {
             return new JsonPrimitive((long) value);
         }

@@ -1,7 +1,7 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
-import dev.torchsd.model.Device;
+import dev.torchsd.runtime.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.scheduler.Schedulers;
@@ -55,11 +55,11 @@ public final class SoakCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<String> schedulers = Schedulers.names();
-        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model, Device.CPU)) {
+        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model)) {
             for (EmbeddingArgument embedding : embeddings) {
                 tokens.add(sd.loadTextualInversion(embedding.file(), embedding.token()).token());
             }
-            int unit = sd.model().manifest().vae().scaleFactor() * 8;
+            int unit = sd.info().vaeScaleFactor() * 8;
             int base = Math.max(64, unit);
             for (int i = 0; i < warmup; i++) {
                 sd.generate(request(i, schedulers, base));

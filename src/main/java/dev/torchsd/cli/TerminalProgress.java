@@ -1,13 +1,14 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.pipeline.ProgressListener;
+import dev.torchsd.pipeline.GenerationListener;
+import dev.torchsd.pipeline.StepProgress;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** A progress bar on standard error, counting U-Net calls; closes itself after the last one. */
-final class TerminalProgress implements ProgressListener {
+final class TerminalProgress implements GenerationListener {
     private final ProgressBar bar;
 
     TerminalProgress(int steps) {
@@ -22,10 +23,10 @@ final class TerminalProgress implements ProgressListener {
     }
 
     @Override
-    public boolean onStep(int step, int totalSteps) {
-        bar.maxHint(totalSteps);
-        bar.stepTo(step);
-        if (step == totalSteps) {
+    public boolean onStep(StepProgress progress) {
+        bar.maxHint(progress.totalSteps());
+        bar.stepTo(progress.step());
+        if (progress.step() == progress.totalSteps()) {
             bar.close();
         }
         return true;

@@ -2,7 +2,7 @@ package dev.torchsd.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.embedding.EmbeddingTokens;
 import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.embedding.TextualInversion;

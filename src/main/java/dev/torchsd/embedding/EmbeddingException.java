@@ -1,6 +1,6 @@
 package dev.torchsd.embedding;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 /**
  * A textual-inversion file, safetensors file or torch archive that cannot be read or used.

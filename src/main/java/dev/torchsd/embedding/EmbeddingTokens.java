@@ -88,6 +88,11 @@ public final class EmbeddingTokens {
         return new EmbeddingTokens(all, expansion.with(added.ids()));
     }
 
+    /** How the loaded embeddings' trigger ids expand. */
+    public TokenExpansion expansion() {
+        return expansion;
+    }
+
     /** {@code ids} (from {@link ClipTokenizer#encode}) with every multi-vector trigger expanded. */
     public int[] expand(int[] ids) {
         return expansion.expand(ids);

@@ -1,7 +1,9 @@
 package dev.torchsd.embedding;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +36,20 @@ public final class TokenExpansion {
             throw new IllegalArgumentException("id " + ids[0] + " already expands");
         }
         return new TokenExpansion(more);
+    }
+
+    /**
+     * The ids each of {@code ids} stands for, one array per id: the id itself, or all of its
+     * embedding's ids for a trigger. Keeps an embedding's tokens together (AUTOMATIC1111's chunking
+     * never splits one); {@link #expand} is these arrays joined.
+     */
+    public List<int[]> groups(int[] ids) {
+        List<int[]> groups = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            int[] expanded = idsByFirstId.get(id);
+            groups.add(expanded != null ? expanded.clone() : new int[] {id});
+        }
+        return groups;
     }
 
     /** {@code ids} with every trigger id replaced by all of its embedding's ids. */

@@ -1,6 +1,6 @@
 package dev.torchsd.eval;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 /** Bad input to the evaluation: an image the checker cannot read, a caption it cannot parse. */
 public class EvalException extends TorchsdException {

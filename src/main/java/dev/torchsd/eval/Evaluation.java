@@ -85,7 +85,7 @@ public final class Evaluation {
         if (scheduler != null) {
             request = request.withScheduler(scheduler);
         }
-        BufferedImage image = sd.generate(request.resolve(sd.model().manifest())).image();
+        BufferedImage image = sd.generate(request).image();
         imageSink.accept(prompt + (negative.isEmpty() ? "" : " [not " + negative + "]"), image);
         return image;
     }

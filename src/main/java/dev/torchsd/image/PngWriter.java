@@ -1,7 +1,5 @@
 package dev.torchsd.image;
 
-import dev.torchsd.TorchsdException;
-
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -11,17 +9,17 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * PNG files with the generation parameters in a "parameters" text chunk (tEXt when the text is
- * Latin-1, iTXt UTF-8 otherwise), as AUTOMATIC1111 writes them. The image is written to a
- * temporary file beside the target and moved into place, so no partial PNG is ever left.
+ * Latin-1, iTXt UTF-8 otherwise), as AUTOMATIC1111 writes them. Files appear whole or not at all
+ * ({@link WholeFile}).
  */
 public final class PngWriter {
     public static final String KEY = "parameters";
@@ -30,50 +28,31 @@ public final class PngWriter {
     private PngWriter() {
     }
 
-    /** Checks that a PNG can be written at {@code file}: its folder exists and is writable, and it is not a folder. */
-    public static void checkWritable(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new TorchsdException("cannot write " + file + ": folder " + dir + " does not exist");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new TorchsdException("cannot write " + file + ": folder " + dir + " is not writable");
-        }
-        if (Files.isDirectory(file)) {
-            throw new TorchsdException("cannot write " + file + ": it is a folder");
-        }
-    }
-
+    /** Writes the PNG to {@code file}: whole or not at all ({@link WholeFile}). */
     public static void write(BufferedImage image, String parameters, Path file) {
-        checkWritable(file);
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path temp = null;
-        try {
-            temp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
-            temp.toFile().deleteOnExit();  // Ctrl-C while writing: shutdown hooks remove the partial file
-            encode(image, parameters, temp);
-            try {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new TorchsdException("cannot write " + file + ": " + e, e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // best effort: the temporary file is hidden and named after the target
-                }
-            }
-        }
+        WholeFile.checkWritable(file);
+        WholeFile.write(file, encode(image, parameters));
     }
 
-    private static void encode(BufferedImage image, String parameters, Path file) throws IOException {
+    /** Writes the PNG to {@code out} (left open), e.g. an HTTP response. */
+    public static void write(BufferedImage image, String parameters, OutputStream out) throws IOException {
+        out.write(encode(image, parameters));
+    }
+
+    /** The PNG file's bytes. */
+    public static byte[] encode(BufferedImage image, String parameters) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            encode(image, parameters, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("PNG encoding failed", e);  // in memory: a bug, not bad input
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void encode(BufferedImage image, String parameters, ImageOutputStream out) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+        try {
             writer.setOutput(out);
             IIOMetadata metadata = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), null);
             addText(metadata, parameters);

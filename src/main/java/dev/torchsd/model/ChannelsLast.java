@@ -5,20 +5,14 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The channels-last memory layout (NHWC) for the convolutional networks, chosen by the system
- * property {@code torchsd.channels_last=true}. oneDNN's convolutions work in that layout natively,
+ * The channels-last memory layout (NHWC) for the convolutional networks, chosen by
+ * {@link dev.torchsd.runtime.LoadOptions#channelsLast()}. oneDNN's convolutions work in that layout natively,
  * and the U-Net's transformers reshape pixels to tokens, which in NHWC is a view instead of a copy.
  * Applied before any freeze, to every 4-dimensional parameter (the convolution kernels); inputs
  * are converted at each call. docs/performance.md has whether it pays.
  */
 final class ChannelsLast {
-    static final String PROPERTY = "torchsd.channels_last";
-
     private ChannelsLast() {
-    }
-
-    static boolean enabled() {
-        return Boolean.parseBoolean(System.getProperty(PROPERTY, "false"));
     }
 
     /** Re-lays every convolution kernel of the module out channels-last, in place. */

@@ -100,4 +100,23 @@ final class JsonFields {
         }
         throw wrongType(field, "a positive number", e);
     }
+
+    /** An optional array of non-empty strings; absent means none. */
+    java.util.List<String> optionalStrings(String field) {
+        if (!has(field)) {
+            return java.util.List.of();
+        }
+        JsonElement e = object.get(field);
+        if (!e.isJsonArray()) {
+            throw wrongType(field, "an array of strings", e);
+        }
+        java.util.List<String> values = new java.util.ArrayList<>();
+        for (JsonElement item : e.getAsJsonArray()) {
+            if (!(item.isJsonPrimitive() && item.getAsJsonPrimitive().isString()) || item.getAsString().isEmpty()) {
+                throw wrongType(field, "an array of non-empty strings", e);
+            }
+            values.add(item.getAsString());
+        }
+        return values;
+    }
 }

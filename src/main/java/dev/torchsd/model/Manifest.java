@@ -46,8 +46,17 @@ public record Manifest(
                                   int padTokenId, String tokenEmbedding) {
     }
 
-    /** The U-Net export. */
-    public record UNetSpec(String file, int inChannels, int contextDim) {
+    /**
+     * The U-Net export.
+     *
+     * @param inChannels  channels of its sample input (the latents' 4, or 9 for an inpainting U-Net)
+     * @param extraInputs the inputs it takes after (sample, timestep, context), by name ({@code unet.extra_inputs},
+     *                    none for SD 1.x/2.x)
+     */
+    public record UNetSpec(String file, int inChannels, int contextDim, java.util.List<String> extraInputs) {
+        public UNetSpec {
+            extraInputs = java.util.List.copyOf(extraInputs);
+        }
     }
 
     /** The VAE exports; latents are divided by scalingFactor before decoding; one latent pixel is scaleFactor image pixels. */
@@ -128,7 +137,8 @@ public record Manifest(
                 new TextEncoderSpec(text.string("file"), text.positiveInt("hidden_size"), text.positiveInt("num_layers"),
                         text.positiveInt("vocab_size"), text.positiveInt("max_length"), text.integer("pad_token_id"),
                         text.string("token_embedding")),
-                new UNetSpec(unet.string("file"), unet.positiveInt("in_channels"), unet.positiveInt("context_dim")),
+                new UNetSpec(unet.string("file"), unet.positiveInt("in_channels"), unet.positiveInt("context_dim"),
+                        unet.optionalStrings("extra_inputs")),
                 new VaeSpec(vae.string("decoder"), vae.string("encoder"), vae.positiveInt("latent_channels"),
                         vae.positiveNumber("scaling_factor"), vae.positiveInt("scale_factor")),
                 m.string("tokenizer"),

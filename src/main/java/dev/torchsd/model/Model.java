@@ -1,32 +1,48 @@
 package dev.torchsd.model;
 
 import dev.torchsd.embedding.LoadedEmbedding;
+import dev.torchsd.embedding.TokenExpansion;
+import dev.torchsd.runtime.Device;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * A loaded model folder: manifest, tokenizer and the three networks on one device.
+ * A loaded model folder: manifest, tokenizer and the networks on one device.
  * Load once, use for many generations (from any thread), close to free the native memory.
+ *
+ * <p>Lifecycle: work on the networks runs inside a {@link Use} ({@link #use()}). {@link #close()}
+ * refuses new uses, tells running ones to stop ({@link Use#closing()}: a generation stops at its
+ * next step), waits until they have ended and only then frees the networks, so no module is ever
+ * freed under a running forward. A use after close fails with an {@link IllegalStateException}
+ * naming the model.
  */
 public final class Model implements AutoCloseable {
+    private enum State { OPEN, CLOSING, CLOSED }
+
     private final Path folder;
     private final Manifest manifest;
-    private final Device device;
+    private final LoadOptions options;
     private final ClipTokenizer tokenizer;
     private final TextEncoder textEncoder;
     private final UNet unet;
     private final VaeDecoder vaeDecoder;
     private final TextualInversions textualInversions;
+    private final Object lifecycle = new Object();
+    private State state = State.OPEN;
+    private int uses;
+    private VaeEncoder vaeEncoder;
 
-    private Model(Path folder, Manifest manifest, Device device, ClipTokenizer tokenizer, TextEncoder textEncoder,
+    private Model(Path folder, Manifest manifest, LoadOptions options, ClipTokenizer tokenizer, TextEncoder textEncoder,
                   UNet unet, VaeDecoder vaeDecoder) {
         this.folder = folder;
         this.manifest = manifest;
-        this.device = device;
+        this.options = options;
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.unet = unet;
@@ -36,14 +52,14 @@ public final class Model implements AutoCloseable {
 
     /** Loads the built-in model on the CPU. */
     public static Model loadBuiltin() {
-        return load(BuiltinModel.folder(), Device.CPU);
+        return load(BuiltinModel.folder(), LoadOptions.DEFAULT);
     }
 
-    public static Model load(Path folder, Device device) {
+    public static Model load(Path folder, LoadOptions options) {
         if (!Files.isDirectory(folder)) {
             throw new ModelException("model folder not found: " + folder);
         }
-        device.checkAvailable();
+        options.device().checkAvailable();
         Manifest manifest = Manifest.read(folder);
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(folder.resolve(manifest.tokenizer()),
                 manifest.textEncoder().padTokenId());
@@ -52,8 +68,7 @@ public final class Model implements AutoCloseable {
                     + tokenizer.vocabularySize() + " tokens, the manifest's text_encoder.vocab_size is "
                     + manifest.textEncoder().vocabSize());
         }
-        JitOptimization optimization = JitOptimization.fromSystemProperty();
-        boolean channelsLast = ChannelsLast.enabled();
+        Device device = options.device();
         WeightsDtype stored = manifest.weightsDtype();
         TextEncoder text = null;
         UNet unet = null;
@@ -61,11 +76,10 @@ public final class Model implements AutoCloseable {
             text = new TextEncoder(TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device,
                     stored), manifest.textEncoder());
             unet = new UNet(TorchScriptModule.load(folder.resolve(manifest.unet().file()), device, stored,
-                    optimization, channelsLast), manifest.unet());
+                    options.jit(), options.channelsLast()), manifest.unet());
             VaeDecoder vae = new VaeDecoder(TorchScriptModule.load(folder.resolve(manifest.vae().decoder()), device,
-                    stored, optimization, channelsLast),
-                    manifest.vae());
-            return new Model(folder, manifest, device, tokenizer, text, unet, vae);
+                    stored, options.jit(), options.channelsLast()), manifest.vae());
+            return new Model(folder, manifest, options, tokenizer, text, unet, vae);
         } catch (RuntimeException e) {
             if (unet != null) {
                 unet.close();
@@ -74,6 +88,47 @@ public final class Model implements AutoCloseable {
                 text.close();
             }
             throw e;
+        }
+    }
+
+    /** One piece of work on the networks; closing it lets a waiting {@link Model#close()} go on. */
+    public final class Use implements AutoCloseable {
+        private boolean ended;
+
+        private Use() {
+        }
+
+        /** Whether the model is being closed: long work should stop at its next safe point. */
+        public boolean closing() {
+            synchronized (lifecycle) {
+                return state != State.OPEN;
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (lifecycle) {
+                if (!ended) {
+                    ended = true;
+                    uses--;
+                    lifecycle.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Starts a piece of work on the networks; fails with IllegalStateException once the model is closed. */
+    public Use use() {
+        synchronized (lifecycle) {
+            checkOpen();
+            uses++;
+            return new Use();
+        }
+    }
+
+    private void checkOpen() {
+        if (state != State.OPEN) {
+            throw new IllegalStateException("model '" + manifest.name() + "' (" + folder + ") is closed");
         }
     }
 
@@ -86,7 +141,11 @@ public final class Model implements AutoCloseable {
     }
 
     public Device device() {
-        return device;
+        return options.device();
+    }
+
+    public LoadOptions options() {
+        return options;
     }
 
     public ClipTokenizer tokenizer() {
@@ -105,22 +164,53 @@ public final class Model implements AutoCloseable {
         return vaeDecoder;
     }
 
-    /**
-     * Loads a textual-inversion embedding (.safetensors, .pt, .bin; see docs/embeddings.md) under its
-     * default token: the file name without extension, or a diffusers file's own token.
-     */
-    public LoadedEmbedding loadTextualInversion(Path file) {
-        return textualInversions.load(file, null);
+    /** Channels of the latents: the VAE's (a 9-channel inpainting U-Net takes more, its latents have these). */
+    public int latentChannels() {
+        return manifest.vae().latentChannels();
     }
 
     /**
-     * Loads a textual-inversion embedding under {@code token}: an n-vector embedding adds the tokens
-     * {@code token, token_1, …, token_{n-1}} and n rows to the token-embedding table, and every
-     * {@code token} in a prompt (positive or negative) stands for all of them. A failed load
-     * (bad file, wrong hidden size, token taken) throws and leaves the model unchanged.
+     * The VAE encoder, loaded on first use (it is needed only for image-to-image and inpainting).
+     * Throws a ModelException when the folder has none.
+     */
+    public VaeEncoder vaeEncoder() {
+        synchronized (lifecycle) {
+            checkOpen();
+            if (vaeEncoder == null) {
+                Path file = folder.resolve(manifest.vae().encoder());
+                if (!Files.isRegularFile(file)) {
+                    throw new ModelException(folder + ": this model has no VAE encoder (" + manifest.vae().encoder()
+                            + " not found); image-to-image and inpainting need it");
+                }
+                vaeEncoder = new VaeEncoder(TorchScriptModule.load(file, options.device(), manifest.weightsDtype(),
+                        options.jit(), options.channelsLast()));
+            }
+            return vaeEncoder;
+        }
+    }
+
+    /** Whether the folder has a VAE encoder file. */
+    public boolean hasVaeEncoder() {
+        return Files.isRegularFile(folder.resolve(manifest.vae().encoder()));
+    }
+
+    /** Loads a textual-inversion embedding under its default token; see {@link #loadTextualInversion(Path, String)}. */
+    public LoadedEmbedding loadTextualInversion(Path file) {
+        return loadTextualInversion(file, null);
+    }
+
+    /**
+     * Loads a textual-inversion embedding (.safetensors, .pt, .bin; see docs/embeddings.md) under
+     * {@code token}, or its default token when null (the file name without extension, or a diffusers
+     * file's own token): an n-vector embedding adds the tokens {@code token, token_1, …, token_{n-1}}
+     * and n rows to the token-embedding table, and every {@code token} in a prompt (positive or
+     * negative) stands for all of them. A failed load (bad file, wrong hidden size, token taken) throws
+     * and leaves the model unchanged.
      */
     public LoadedEmbedding loadTextualInversion(Path file, String token) {
-        return textualInversions.load(file, token);
+        try (Use use = use()) {
+            return textualInversions.load(file, token);
+        }
     }
 
     /** The textual-inversion embeddings loaded so far, in order. */
@@ -137,8 +227,16 @@ public final class Model implements AutoCloseable {
      * Runs {@code work} while no textual-inversion embedding can be loaded: tokenizing and reading
      * {@link #textualInversions()} inside it see one consistent state.
      */
-    public <T> T withEmbeddingsFixed(java.util.function.Supplier<T> work) {
+    public <T> T withEmbeddingsFixed(Supplier<T> work) {
         return textualInversions.withEmbeddingsFixed(work);
+    }
+
+    /**
+     * How the loaded embeddings' trigger ids expand in a prompt. Tokenize and read this inside one
+     * {@link #withEmbeddingsFixed} so both see the same embeddings.
+     */
+    public TokenExpansion tokenExpansion() {
+        return textualInversions.expansion();
     }
 
     /** A prompt as the text encoder gets it: tokenized, embeddings' tokens expanded, truncated or padded to 77 ids. */
@@ -146,10 +244,35 @@ public final class Model implements AutoCloseable {
         return textualInversions.encodePrompt(text);
     }
 
+    /**
+     * Refuses new work, stops running generations at their next step, waits for them to end, then
+     * frees the networks. Closing twice is harmless.
+     */
     @Override
     public void close() {
+        boolean interrupted = false;
+        synchronized (lifecycle) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSING;
+            while (uses > 0) {
+                try {
+                    lifecycle.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;  // freeing under a running forward could crash the JVM: keep waiting
+                }
+            }
+            state = State.CLOSED;
+            if (vaeEncoder != null) {
+                vaeEncoder.close();
+            }
+        }
         vaeDecoder.close();
         unet.close();
         textEncoder.close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.torchsd.model;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 /** A model folder, manifest, TorchScript file or device that cannot be used; the message says which and why. */
 public class ModelException extends TorchsdException {

@@ -6,6 +6,8 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 
+import dev.torchsd.runtime.Device;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,10 +32,13 @@ public final class NearestTokens implements AutoCloseable {
     private final ClipTokenizer tokenizer;
     private final TextEncoder textEncoder;
     private final float[] rowNorms;
+    /** Whether {@link #close()} frees the text encoder (opened from a folder) or leaves it to its model. */
+    private final boolean ownsTextEncoder;
 
-    private NearestTokens(ClipTokenizer tokenizer, TextEncoder textEncoder) {
+    private NearestTokens(ClipTokenizer tokenizer, TextEncoder textEncoder, boolean ownsTextEncoder) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
+        this.ownsTextEncoder = ownsTextEncoder;
         try (PointerScope scope = new PointerScope()) {
             Tensor table = textEncoder.tokenTable();
             this.rowNorms = Tensors.toFloats(table.mul(table).sum(new long[]{1}, false, new ScalarTypeOptional()).sqrt());
@@ -50,7 +55,15 @@ public final class NearestTokens implements AutoCloseable {
                 manifest.textEncoder().padTokenId());
         TextEncoder text = new TextEncoder(TorchScriptModule.load(modelFolder.resolve(manifest.textEncoder().file()),
                 Device.CPU, manifest.weightsDtype()), manifest.textEncoder());
-        return new NearestTokens(tokenizer, text);
+        return new NearestTokens(tokenizer, text, true);
+    }
+
+    /**
+     * The table of a loaded model, its textual-inversion rows included; closing this leaves the model as
+     * it is. Use it within one of the model's {@link Model#use() uses}.
+     */
+    public static NearestTokens of(Model model) {
+        return new NearestTokens(model.tokenizer(), model.textEncoder(), false);
     }
 
     public int hiddenSize() {
@@ -117,6 +130,8 @@ public final class NearestTokens implements AutoCloseable {
 
     @Override
     public void close() {
-        textEncoder.close();
+        if (ownsTextEncoder) {
+            textEncoder.close();
+        }
     }
 }

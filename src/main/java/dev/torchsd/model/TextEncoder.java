@@ -58,13 +58,23 @@ public final class TextEncoder implements AutoCloseable {
         return tokenTable.size(0);
     }
 
-    /** The current token-embedding table (vocabulary × hidden). Do not close it; it may be replaced by {@link #appendRows}. */
+    /** A copy of the token-embedding table (vocabulary × hidden), owned by the caller (or its PointerScope). */
     public synchronized Tensor tokenTable() {
-        return tokenTable;
+        return Tensors.scoped(tokenTable::clone);
+    }
+
+    /** A copy of one row of the token-embedding table: the vector token {@code id} is looked up as. */
+    public synchronized float[] tokenVector(int id) {
+        if (id < 0 || id >= tokenTable.size(0)) {
+            throw new IllegalArgumentException("token id " + id + " outside the table of " + tokenTable.size(0));
+        }
+        try (PointerScope scope = new PointerScope()) {
+            return Tensors.toFloats(tokenTable.select(0, id));
+        }
     }
 
     /** Appends rows (n × hidden) to the token-embedding table; returns the id of the first new row. */
-    public synchronized long appendRows(Tensor rows) {
+    synchronized long appendRows(Tensor rows) {
         long[] shape = Tensors.shape(rows);
         if (shape.length != 2 || shape[1] != spec.hiddenSize()) {
             throw new ModelException("embedding rows of shape " + java.util.Arrays.toString(shape)
@@ -82,7 +92,7 @@ public final class TextEncoder implements AutoCloseable {
     }
 
     /** Drops the rows from {@code firstRow} on (undoes an {@link #appendRows} whose tokens could not be added). */
-    public synchronized void truncateRows(long firstRow) {
+    synchronized void truncateRows(long firstRow) {
         if (firstRow >= tokenTable.size(0)) {
             return;
         }

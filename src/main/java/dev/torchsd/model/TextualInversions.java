@@ -4,6 +4,7 @@ import dev.torchsd.embedding.EmbeddingTokens;
 import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.embedding.TextualInversion;
 import dev.torchsd.embedding.TextualInversionReader;
+import dev.torchsd.embedding.TokenExpansion;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
@@ -81,6 +82,11 @@ final class TextualInversions {
     /** Runs {@code work} while no embedding can be loaded, so it sees the tokenizer and the table as one state. */
     synchronized <T> T withEmbeddingsFixed(java.util.function.Supplier<T> work) {
         return work.get();
+    }
+
+    /** How prompts' trigger ids expand now; read under {@link #withEmbeddingsFixed} to match the tokenizer. */
+    TokenExpansion expansion() {
+        return tokens.expansion();
     }
 
     synchronized Encoding encodePrompt(String text) {

@@ -1,5 +1,7 @@
 package dev.torchsd.model;
 
+import dev.torchsd.runtime.Device;
+import dev.torchsd.runtime.JitMode;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.DeviceOptional;
@@ -33,14 +35,14 @@ final class TorchScriptModule implements AutoCloseable {
     }
 
     static TorchScriptModule load(Path file, Device device, WeightsDtype stored) {
-        return load(file, device, stored, JitOptimization.NONE, false);
+        return load(file, device, stored, JitMode.NONE, false);
     }
 
     /**
      * Loads, converts stored float16 weights to float32 and applies load-time TorchScript passes
      * (freeze, optimize_for_inference) to the module.
      */
-    static TorchScriptModule load(Path file, Device device, WeightsDtype stored, JitOptimization optimization,
+    static TorchScriptModule load(Path file, Device device, WeightsDtype stored, JitMode jit,
                                   boolean channelsLast) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
@@ -50,7 +52,10 @@ final class TorchScriptModule implements AutoCloseable {
         }
         LibTorch.ensureLoaded();
         try {
-            JitModule module = torch.load(file.toString(), new DeviceOptional(device.toTorch()), false);
+            JitModule module;
+            try (org.bytedeco.pytorch.Device target = device.toTorch(); DeviceOptional on = new DeviceOptional(target)) {
+                module = torch.load(file.toString(), on, false);
+            }
             module.eval();
             if (stored == WeightsDtype.FLOAT16) {
                 Float32Weights.convert(module);
@@ -58,7 +63,7 @@ final class TorchScriptModule implements AutoCloseable {
             if (channelsLast) {
                 ChannelsLast.convertParameters(module);
             }
-            return new TorchScriptModule(file, optimization.apply(module), channelsLast);
+            return new TorchScriptModule(file, JitPasses.apply(jit, module), channelsLast);
         } catch (RuntimeException e) {
             throw new ModelException(file + ": not a TorchScript file this libtorch can load ("
                     + firstLine(e.getMessage()) + ")", e);

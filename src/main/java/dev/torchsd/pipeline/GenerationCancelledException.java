@@ -1,10 +1,17 @@
 package dev.torchsd.pipeline;
 
-import dev.torchsd.TorchsdException;
+import java.util.concurrent.CancellationException;
 
-/** Thrown by a generation whose progress listener asked to stop; its native memory is already freed. */
-public class GenerationCancelledException extends TorchsdException {
+/**
+ * Thrown by a generation that was cancelled: its listener asked to stop, or its model is being
+ * closed. Not an error of the request (not a {@code TorchsdException}); its native memory is already freed.
+ */
+public class GenerationCancelledException extends CancellationException {
     public GenerationCancelledException(int step, int totalSteps) {
         super("generation cancelled after step " + step + " of " + totalSteps);
+    }
+
+    public GenerationCancelledException(String message) {
+        super(message);
     }
 }

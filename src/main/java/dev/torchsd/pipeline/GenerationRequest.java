@@ -1,154 +1,180 @@
 package dev.torchsd.pipeline;
 
-import dev.torchsd.model.Manifest;
-import dev.torchsd.prompt.PromptSchedule;
-import dev.torchsd.prompt.PromptSyntax;
-
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
- * Everything one generation needs, as one value. Start from {@link #of(String)} and change
- * fields with the {@code with...} methods:
- * <pre>GenerationRequest.of("girl eating pizza").withSeed(42).withSteps(30)</pre>
- *
- * @param prompt             what to draw
- * @param negativePrompt     what to steer away from ("" = the unconditional prompt, as diffusers)
- * @param seed               the seed of torch's CPU generator (0 .. 2^63-1), as {@code torch.Generator().manual_seed(seed)}
- * @param steps              number of inference steps
- * @param guidanceScale      classifier-free guidance weight w; w <= 1 runs without guidance (one U-Net batch)
- * @param guidanceRescale    diffusers' guidance_rescale phi in 0..1 (0 = off): rescales the guided noise towards
- *                           the positive prediction's standard deviation
- * @param width              image width in pixels, or 0 for the model's default
- * @param height             image height in pixels, or 0 for the model's default
- * @param batchSize          images per request, all from one noise tensor (as diffusers' num_images_per_prompt)
- * @param scheduler          sampler name (diffusers class or AUTOMATIC1111 name), or null for the model's default
- * @param clipSkip           1 = last text-encoder layer, 2 = penultimate (AUTOMATIC1111's meaning)
- * @param schedulerOverrides scheduler config values by diffusers key, e.g. use_karras_sigmas=true
- * @param negativeWindow     the steps during which the negative prompt is used (default: all)
- * @param promptSyntax       how the prompts are read: plain as diffusers (default) or AUTOMATIC1111's syntax
- * @param vaeTiling          decode the image in overlapping tiles, for less memory ({@link VaeTiling#OFF}: whole)
+ * Everything one generation needs, as one immutable value. Build it from {@link #builder(String)}
+ * or {@link #of(String)}, change it with the {@code with...} methods or {@link #toBuilder()}:
+ * <pre>
+ * GenerationRequest.builder("girl eating pizza").negativePrompt("blurry").seed(42).steps(30).build()
+ * GenerationRequest.of("girl eating pizza").withSeed(42).withSteps(30)
+ * </pre>
+ * Values left unset ({@link #width()}, {@link #height()}, {@link #scheduler()}, {@link #negativeClipSkip()})
+ * are the model's or the convention's, filled in when the generation starts; {@link GenerationResult#request()}
+ * holds them filled in. Values are checked against the model when the generation starts (a
+ * {@link RequestException} names the field, the value and what is allowed), before any work.
+ * Field names follow diffusers' pipeline arguments and AUTOMATIC1111's settings.
  */
-public record GenerationRequest(
-        String prompt,
-        String negativePrompt,
-        long seed,
-        int steps,
-        double guidanceScale,
-        double guidanceRescale,
-        int width,
-        int height,
-        int batchSize,
-        String scheduler,
-        int clipSkip,
-        Map<String, String> schedulerOverrides,
-        NegativeWindow negativeWindow,
-        PromptSyntax promptSyntax,
-        VaeTiling vaeTiling) {
-
+public final class GenerationRequest {
     public static final int DEFAULT_STEPS = 20;
     public static final double DEFAULT_GUIDANCE = 7.5;
+    /** The smallest width or height, in pixels. */
     public static final int MIN_SIZE = 64;
+    /** The largest width or height, in pixels. */
     public static final int MAX_SIZE = 1024;
+    /** The largest batch. */
     public static final int MAX_BATCH = 64;
 
-    public GenerationRequest {
-        Objects.requireNonNull(prompt, "prompt");
-        negativePrompt = negativePrompt == null ? "" : negativePrompt;
-        schedulerOverrides = Map.copyOf(schedulerOverrides == null ? Map.of() : schedulerOverrides);
-        negativeWindow = negativeWindow == null ? NegativeWindow.ALWAYS : negativeWindow;
-        promptSyntax = promptSyntax == null ? PromptSyntax.PLAIN : promptSyntax;
-        vaeTiling = vaeTiling == null ? VaeTiling.OFF : vaeTiling;
+    private final String prompt;
+    private final String negativePrompt;
+    private final long seed;
+    private final int steps;
+    private final double guidanceScale;
+    private final double guidanceRescale;
+    private final Integer width;
+    private final Integer height;
+    private final int batchSize;
+    private final String scheduler;
+    private final Map<String, String> schedulerOverrides;
+    private final int clipSkip;
+    private final Integer negativeClipSkip;
+    private final NegativeWindow negativeWindow;
+    private final PromptSyntax promptSyntax;
+    private final VaeTiling vaeTiling;
+    private final Latents initialLatents;
+
+    private GenerationRequest(Builder b) {
+        prompt = Objects.requireNonNull(b.prompt, "prompt");
+        negativePrompt = Objects.requireNonNull(b.negativePrompt, "negativePrompt");
+        seed = b.seed;
+        steps = b.steps;
+        guidanceScale = b.guidanceScale;
+        guidanceRescale = b.guidanceRescale;
+        width = b.width;
+        height = b.height;
+        batchSize = b.batchSize;
+        scheduler = b.scheduler;
+        schedulerOverrides = Map.copyOf(b.schedulerOverrides);
+        clipSkip = b.clipSkip;
+        negativeClipSkip = b.negativeClipSkip;
+        negativeWindow = Objects.requireNonNull(b.negativeWindow, "negativeWindow");
+        promptSyntax = Objects.requireNonNull(b.promptSyntax, "promptSyntax");
+        vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
+        initialLatents = b.initialLatents;
     }
 
-    /** A request decoded whole (the fields before VAE tiling was added). */
-    public GenerationRequest(String prompt, String negativePrompt, long seed, int steps, double guidanceScale,
-                             double guidanceRescale, int width, int height, int batchSize, String scheduler,
-                             int clipSkip, Map<String, String> schedulerOverrides, NegativeWindow negativeWindow,
-                             PromptSyntax promptSyntax) {
-        this(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height, batchSize, scheduler,
-                clipSkip, schedulerOverrides, negativeWindow, promptSyntax, VaeTiling.OFF);
+    /** A builder with torchsd's defaults: 20 steps, guidance 7.5, seed 0, batch 1, the model's size and scheduler. */
+    public static Builder builder(String prompt) {
+        return new Builder(prompt);
     }
 
-    /** A request with plain prompts (the fields before prompt syntax was added). */
-    public GenerationRequest(String prompt, String negativePrompt, long seed, int steps, double guidanceScale,
-                             double guidanceRescale, int width, int height, int batchSize, String scheduler,
-                             int clipSkip, Map<String, String> schedulerOverrides, NegativeWindow negativeWindow) {
-        this(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height, batchSize, scheduler,
-                clipSkip, schedulerOverrides, negativeWindow, PromptSyntax.PLAIN);
-    }
-
-    /** A request with torchsd's defaults: 20 steps, guidance 7.5, seed 0, the model's size and scheduler. */
+    /** A request with torchsd's defaults (see {@link #builder(String)}). */
     public static GenerationRequest of(String prompt) {
-        return new GenerationRequest(prompt, "", 0, DEFAULT_STEPS, DEFAULT_GUIDANCE, 0.0, 0, 0, 1, null, 1, Map.of(),
-                NegativeWindow.ALWAYS);
+        return builder(prompt).build();
     }
 
-    public GenerationRequest withPrompt(String p) {
-        return edit().prompt(p).build();
+    /** A builder holding this request's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    public GenerationRequest withNegativePrompt(String n) {
-        return edit().negativePrompt(n).build();
+    /** What to draw. */
+    public String prompt() {
+        return prompt;
     }
 
-    public GenerationRequest withSeed(long s) {
-        return edit().seed(s).build();
+    /** What to steer away from; "" = the empty (unconditional) prompt, as diffusers. */
+    public String negativePrompt() {
+        return negativePrompt;
     }
 
-    public GenerationRequest withSteps(int n) {
-        return edit().steps(n).build();
+    /** The seed of torch's CPU generator (0 .. 2^63-1), as {@code torch.Generator().manual_seed(seed)}. */
+    public long seed() {
+        return seed;
     }
 
-    public GenerationRequest withGuidanceScale(double w) {
-        return edit().guidanceScale(w).build();
+    /** Inference steps (diffusers' num_inference_steps). */
+    public int steps() {
+        return steps;
     }
 
-    public GenerationRequest withGuidanceRescale(double phi) {
-        return edit().guidanceRescale(phi).build();
+    /** Classifier-free guidance weight w (AUTOMATIC1111's CFG scale); w <= 1 runs without guidance (one U-Net batch). */
+    public double guidanceScale() {
+        return guidanceScale;
     }
 
-    public GenerationRequest withSize(int w, int h) {
-        return edit().size(w, h).build();
+    /**
+     * diffusers' guidance_rescale phi in 0..1 (0 = off): rescales the guided noise towards the
+     * positive prediction's standard deviation.
+     */
+    public double guidanceRescale() {
+        return guidanceRescale;
     }
 
-    public GenerationRequest withBatchSize(int n) {
-        return edit().batchSize(n).build();
+    /** Image width in pixels; empty = the model's default. */
+    public OptionalInt width() {
+        return width == null ? OptionalInt.empty() : OptionalInt.of(width);
     }
 
-    public GenerationRequest withScheduler(String name) {
-        return edit().scheduler(name).build();
+    /** Image height in pixels; empty = the model's default. */
+    public OptionalInt height() {
+        return height == null ? OptionalInt.empty() : OptionalInt.of(height);
     }
 
-    public GenerationRequest withClipSkip(int n) {
-        return edit().clipSkip(n).build();
+    /** Images per request, all from one noise tensor (diffusers' num_images_per_prompt, AUTOMATIC1111's batch size). */
+    public int batchSize() {
+        return batchSize;
     }
 
-    public GenerationRequest withSchedulerOverride(String key, String value) {
-        Map<String, String> m = new TreeMap<>(schedulerOverrides);
-        m.put(key, value);
-        return edit().schedulerOverrides(m).build();
+    /** Sampler name: a diffusers class or AUTOMATIC1111 name; empty = the model's scheduler. */
+    public Optional<String> scheduler() {
+        return Optional.ofNullable(scheduler);
     }
 
-    /** The negative prompt is used from {@code start} on (a step index or a fraction of the steps). */
-    public GenerationRequest withNegativeStart(StepPoint start) {
-        return edit().negativeWindow(new NegativeWindow(start, negativeWindow.end())).build();
+    /** Scheduler config values by diffusers key, e.g. {@code use_karras_sigmas=true}. */
+    public Map<String, String> schedulerOverrides() {
+        return schedulerOverrides;
     }
 
-    /** The negative prompt is used until {@code end} (exclusive). */
-    public GenerationRequest withNegativeEnd(StepPoint end) {
-        return edit().negativeWindow(new NegativeWindow(negativeWindow.start(), end)).build();
+    /** Text-encoder layer of the prompt: 1 = last, 2 = penultimate (AUTOMATIC1111's count; diffusers' clip_skip + 1). */
+    public int clipSkip() {
+        return clipSkip;
     }
 
-    /** Reads the prompts as {@code syntax} ({@link PromptSyntax#A1111} for AUTOMATIC1111's). */
-    public GenerationRequest withPromptSyntax(PromptSyntax syntax) {
-        return edit().promptSyntax(syntax).build();
+    /**
+     * Text-encoder layer of the negative (or empty) prompt. Empty = the prompt syntax's convention:
+     * {@link PromptSyntax#PLAIN} follows diffusers (the last layer, 1, whatever {@link #clipSkip()} is),
+     * {@link PromptSyntax#A1111} follows AUTOMATIC1111 (the same as {@link #clipSkip()}).
+     */
+    public OptionalInt negativeClipSkip() {
+        return negativeClipSkip == null ? OptionalInt.empty() : OptionalInt.of(negativeClipSkip);
     }
 
-    /** Decodes in tiles ({@link VaeTiling#DEFAULT} is diffusers' enable_tiling()), or whole ({@link VaeTiling#OFF}). */
-    public GenerationRequest withVaeTiling(VaeTiling tiling) {
-        return edit().vaeTiling(tiling).build();
+    /** The steps during which the negative prompt is used (default: all). */
+    public NegativeWindow negativeWindow() {
+        return negativeWindow;
+    }
+
+    /** How the prompts are read: plain as diffusers (default) or AUTOMATIC1111's syntax. */
+    public PromptSyntax promptSyntax() {
+        return promptSyntax;
+    }
+
+    /** Decode the image in overlapping tiles for less memory ({@link VaeTiling#OFF}: whole). */
+    public VaeTiling vaeTiling() {
+        return vaeTiling;
+    }
+
+    /**
+     * Latents to start from instead of the seed's noise (diffusers' {@code latents} argument: they
+     * are multiplied by the scheduler's initial sigma like the noise would be); empty = the seed's noise.
+     */
+    public Optional<Latents> initialLatents() {
+        return Optional.ofNullable(initialLatents);
     }
 
     /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
@@ -156,72 +182,137 @@ public record GenerationRequest(
         return guidanceScale > 1.0;
     }
 
-    /** This request with the model's defaults filled in, checked against the model's limits. */
-    public GenerationRequest resolve(Manifest manifest) {
-        int w = width == 0 ? manifest.defaultWidth() : width;
-        int h = height == 0 ? manifest.defaultHeight() : height;
-        // 8 even for a VAE that scales by less (the built-in model's 4), as users know sizes from SD
-        int multiple = Math.max(8, manifest.vae().scaleFactor());
-        checkSize("width", w, multiple);
-        checkSize("height", h, multiple);
-        if (steps < 1) {
-            throw new RequestException("steps must be at least 1, got " + steps);
-        }
-        if (batchSize < 1 || batchSize > MAX_BATCH) {
-            throw new RequestException("batch size must be in 1.." + MAX_BATCH + ", got " + batchSize);
-        }
-        if (!Double.isFinite(guidanceScale) || guidanceScale < 0) {
-            throw new RequestException("guidance scale must be a finite number >= 0, got " + guidanceScale);
-        }
-        if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) {
-            throw new RequestException("guidance rescale must be in 0..1, got " + guidanceRescale);
-        }
-        if (seed < 0) {
-            throw new RequestException("seed must be in 0.." + Long.MAX_VALUE + ", got " + seed);
-        }
-        int layers = manifest.textEncoder().numLayers();
-        if (clipSkip < 1 || clipSkip > layers) {
-            throw new RequestException("clip skip must be in 1.." + layers + " for this model, got " + clipSkip);
-        }
-        negativeWindow.resolve(steps);
-        vaeTiling.check(multiple);
-        if (promptSyntax.a1111()) {  // syntax errors before any work, with their position
-            PromptSchedule.of(prompt, steps, "prompt");
-            PromptSchedule.of(negativePrompt, steps, "negative prompt");
-        }
-        return edit().size(w, h).build();
+    public GenerationRequest withPrompt(String p) {
+        return toBuilder().prompt(p).build();
     }
 
-    private static void checkSize(String name, int value, int multiple) {
-        if (value < MIN_SIZE || value > MAX_SIZE || value % multiple != 0) {
-            throw new RequestException(name + " must be a multiple of " + multiple + " from " + MIN_SIZE + " to "
-                    + MAX_SIZE + ", got " + value);
-        }
+    public GenerationRequest withNegativePrompt(String n) {
+        return toBuilder().negativePrompt(n).build();
     }
 
-    private Builder edit() {
-        return new Builder(this);
+    public GenerationRequest withSeed(long s) {
+        return toBuilder().seed(s).build();
     }
 
-    /** A mutable copy, for the {@code with...} methods. */
-    private static final class Builder {
+    public GenerationRequest withSteps(int n) {
+        return toBuilder().steps(n).build();
+    }
+
+    public GenerationRequest withGuidanceScale(double w) {
+        return toBuilder().guidanceScale(w).build();
+    }
+
+    public GenerationRequest withGuidanceRescale(double phi) {
+        return toBuilder().guidanceRescale(phi).build();
+    }
+
+    public GenerationRequest withSize(int w, int h) {
+        return toBuilder().size(w, h).build();
+    }
+
+    public GenerationRequest withBatchSize(int n) {
+        return toBuilder().batchSize(n).build();
+    }
+
+    public GenerationRequest withScheduler(String name) {
+        return toBuilder().scheduler(name).build();
+    }
+
+    public GenerationRequest withSchedulerOverride(String key, String value) {
+        return toBuilder().schedulerOverride(key, value).build();
+    }
+
+    public GenerationRequest withClipSkip(int n) {
+        return toBuilder().clipSkip(n).build();
+    }
+
+    public GenerationRequest withNegativeClipSkip(int n) {
+        return toBuilder().negativeClipSkip(n).build();
+    }
+
+    public GenerationRequest withNegativeWindow(NegativeWindow window) {
+        return toBuilder().negativeWindow(window).build();
+    }
+
+    /** The negative prompt is used from {@code start} on (a step index or a fraction of the steps). */
+    public GenerationRequest withNegativeStart(StepPoint start) {
+        return withNegativeWindow(new NegativeWindow(start, negativeWindow.end()));
+    }
+
+    /** The negative prompt is used until {@code end} (exclusive). */
+    public GenerationRequest withNegativeEnd(StepPoint end) {
+        return withNegativeWindow(new NegativeWindow(negativeWindow.start(), end));
+    }
+
+    /** Reads the prompts as {@code syntax} ({@link PromptSyntax#A1111} for AUTOMATIC1111's). */
+    public GenerationRequest withPromptSyntax(PromptSyntax syntax) {
+        return toBuilder().promptSyntax(syntax).build();
+    }
+
+    /** Decodes in tiles ({@link VaeTiling#DEFAULT} is diffusers' enable_tiling()), or whole ({@link VaeTiling#OFF}). */
+    public GenerationRequest withVaeTiling(VaeTiling tiling) {
+        return toBuilder().vaeTiling(tiling).build();
+    }
+
+    public GenerationRequest withInitialLatents(Latents latents) {
+        return toBuilder().initialLatents(latents).build();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GenerationRequest r && seed == r.seed && steps == r.steps
+                && Double.compare(guidanceScale, r.guidanceScale) == 0
+                && Double.compare(guidanceRescale, r.guidanceRescale) == 0 && batchSize == r.batchSize
+                && clipSkip == r.clipSkip && prompt.equals(r.prompt) && negativePrompt.equals(r.negativePrompt)
+                && Objects.equals(width, r.width) && Objects.equals(height, r.height)
+                && Objects.equals(scheduler, r.scheduler) && schedulerOverrides.equals(r.schedulerOverrides)
+                && Objects.equals(negativeClipSkip, r.negativeClipSkip) && negativeWindow.equals(r.negativeWindow)
+                && promptSyntax.equals(r.promptSyntax) && vaeTiling.equals(r.vaeTiling)
+                && Objects.equals(initialLatents, r.initialLatents);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height,
+                batchSize, scheduler, schedulerOverrides, clipSkip, negativeClipSkip, negativeWindow, promptSyntax,
+                vaeTiling, initialLatents);
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationRequest[prompt=" + prompt + ", negativePrompt=" + negativePrompt + ", seed=" + seed
+                + ", steps=" + steps + ", guidanceScale=" + guidanceScale + ", guidanceRescale=" + guidanceRescale
+                + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
+                + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
+                + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
+                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + "]";
+    }
+
+    /** A mutable set of request values; {@link #build()} makes the immutable request. */
+    public static final class Builder {
         private String prompt;
-        private String negativePrompt;
+        private String negativePrompt = "";
         private long seed;
-        private int steps;
-        private double guidanceScale;
+        private int steps = DEFAULT_STEPS;
+        private double guidanceScale = DEFAULT_GUIDANCE;
         private double guidanceRescale;
-        private int width;
-        private int height;
-        private int batchSize;
+        private Integer width;
+        private Integer height;
+        private int batchSize = 1;
         private String scheduler;
-        private int clipSkip;
-        private Map<String, String> schedulerOverrides;
-        private NegativeWindow negativeWindow;
-        private PromptSyntax promptSyntax;
-        private VaeTiling vaeTiling;
+        private Map<String, String> schedulerOverrides = new TreeMap<>();
+        private int clipSkip = 1;
+        private Integer negativeClipSkip;
+        private NegativeWindow negativeWindow = NegativeWindow.ALWAYS;
+        private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
+        private VaeTiling vaeTiling = VaeTiling.OFF;
+        private Latents initialLatents;
 
-        Builder(GenerationRequest r) {
+        private Builder(String prompt) {
+            this.prompt = Objects.requireNonNull(prompt, "prompt");
+        }
+
+        private Builder(GenerationRequest r) {
             prompt = r.prompt;
             negativePrompt = r.negativePrompt;
             seed = r.seed;
@@ -232,32 +323,132 @@ public record GenerationRequest(
             height = r.height;
             batchSize = r.batchSize;
             scheduler = r.scheduler;
+            schedulerOverrides = new TreeMap<>(r.schedulerOverrides);
             clipSkip = r.clipSkip;
-            schedulerOverrides = r.schedulerOverrides;
+            negativeClipSkip = r.negativeClipSkip;
             negativeWindow = r.negativeWindow;
             promptSyntax = r.promptSyntax;
             vaeTiling = r.vaeTiling;
+            initialLatents = r.initialLatents;
         }
 
-        Builder prompt(String v) { prompt = v; return this; }
-        Builder negativePrompt(String v) { negativePrompt = v; return this; }
-        Builder seed(long v) { seed = v; return this; }
-        Builder steps(int v) { steps = v; return this; }
-        Builder guidanceScale(double v) { guidanceScale = v; return this; }
-        Builder guidanceRescale(double v) { guidanceRescale = v; return this; }
-        Builder size(int w, int h) { width = w; height = h; return this; }
-        Builder batchSize(int v) { batchSize = v; return this; }
-        Builder scheduler(String v) { scheduler = v; return this; }
-        Builder clipSkip(int v) { clipSkip = v; return this; }
-        Builder schedulerOverrides(Map<String, String> v) { schedulerOverrides = v; return this; }
-        Builder negativeWindow(NegativeWindow v) { negativeWindow = v; return this; }
-        Builder promptSyntax(PromptSyntax v) { promptSyntax = v; return this; }
-        Builder vaeTiling(VaeTiling v) { vaeTiling = v; return this; }
+        public Builder prompt(String p) {
+            prompt = Objects.requireNonNull(p, "prompt");
+            return this;
+        }
 
-        GenerationRequest build() {
-            return new GenerationRequest(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width,
-                    height, batchSize, scheduler, clipSkip, schedulerOverrides, negativeWindow, promptSyntax,
-                    vaeTiling);
+        /** The negative prompt; null or "" = none (the empty prompt). */
+        public Builder negativePrompt(String n) {
+            negativePrompt = n == null ? "" : n;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
+
+        public Builder steps(int n) {
+            steps = n;
+            return this;
+        }
+
+        public Builder guidanceScale(double w) {
+            guidanceScale = w;
+            return this;
+        }
+
+        public Builder guidanceRescale(double phi) {
+            guidanceRescale = phi;
+            return this;
+        }
+
+        /** Width and height in pixels. */
+        public Builder size(int w, int h) {
+            width = w;
+            height = h;
+            return this;
+        }
+
+        /** Width in pixels; null = the model's default. */
+        public Builder width(Integer w) {
+            width = w;
+            return this;
+        }
+
+        /** Height in pixels; null = the model's default. */
+        public Builder height(Integer h) {
+            height = h;
+            return this;
+        }
+
+        /** Back to the model's default size. */
+        public Builder modelSize() {
+            width = null;
+            height = null;
+            return this;
+        }
+
+        public Builder batchSize(int n) {
+            batchSize = n;
+            return this;
+        }
+
+        /** A sampler by diffusers class or AUTOMATIC1111 name; null = the model's scheduler. */
+        public Builder scheduler(String name) {
+            scheduler = name;
+            return this;
+        }
+
+        public Builder schedulerOverride(String key, String value) {
+            schedulerOverrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder schedulerOverrides(Map<String, String> overrides) {
+            schedulerOverrides = new TreeMap<>(overrides);
+            return this;
+        }
+
+        public Builder clipSkip(int n) {
+            clipSkip = n;
+            return this;
+        }
+
+        public Builder negativeClipSkip(int n) {
+            negativeClipSkip = n;
+            return this;
+        }
+
+        /** Back to the prompt syntax's convention for the negative prompt's clip skip. */
+        public Builder conventionalNegativeClipSkip() {
+            negativeClipSkip = null;
+            return this;
+        }
+
+        public Builder negativeWindow(NegativeWindow window) {
+            negativeWindow = Objects.requireNonNull(window, "negativeWindow");
+            return this;
+        }
+
+        public Builder promptSyntax(PromptSyntax syntax) {
+            promptSyntax = Objects.requireNonNull(syntax, "promptSyntax");
+            return this;
+        }
+
+        public Builder vaeTiling(VaeTiling tiling) {
+            vaeTiling = Objects.requireNonNull(tiling, "vaeTiling");
+            return this;
+        }
+
+        /** Latents to start from instead of the seed's noise; null = the seed's noise. */
+        public Builder initialLatents(Latents latents) {
+            initialLatents = latents;
+            return this;
+        }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(this);
         }
     }
 }

@@ -1,9 +1,10 @@
 package dev.torchsd.pipeline;
 
-import dev.torchsd.image.Infotext;
 import dev.torchsd.image.PngWriter;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,20 +12,22 @@ import java.util.List;
 /**
  * The images of one request, with what made them.
  *
- * @param request   the request with the model's defaults filled in
+ * @param request   the request with the model's defaults filled in (size and scheduler always present)
  * @param modelName the manifest's model name
- * @param sampler   the scheduler's canonical name
+ * @param sampler   the sampler as the user named it, or the model scheduler's canonical name
  * @param images    one image per batch entry
+ * @param latents   the final latents (before the division by the VAE's scaling factor), all batch entries
  * @param warnings  things the user should know (e.g. a prompt truncated to 77 tokens)
  */
 public record GenerationResult(GenerationRequest request, String modelName, String sampler,
-                               List<BufferedImage> images, List<String> warnings) {
+                               List<BufferedImage> images, Latents latents, List<String> warnings) {
 
     public GenerationResult {
         images = List.copyOf(images);
         warnings = List.copyOf(warnings);
     }
 
+    /** The first (for a batch of one: the) image. */
     public BufferedImage image() {
         return images.get(0);
     }
@@ -34,8 +37,15 @@ public record GenerationResult(GenerationRequest request, String modelName, Stri
         return Infotext.format(request, sampler, modelName);
     }
 
-    /** Writes the first image as a PNG with the infotext; the file appears whole or not at all. */
+    /**
+     * Writes the image of a batch of one as a PNG with the infotext; the file appears whole or not at
+     * all. A batch of more refuses (use {@link #saveAll(Path)}), rather than writing only one of them.
+     */
     public Path save(Path file) {
+        if (images.size() != 1) {
+            throw new RequestException("this result holds " + images.size() + " images; save(Path) writes a"
+                    + " batch of one: use saveAll(Path) for " + file);
+        }
         PngWriter.write(images.get(0), infotext(), file);
         return file;
     }
@@ -55,6 +65,11 @@ public record GenerationResult(GenerationRequest request, String modelName, Stri
             written.add(target);
         }
         return written;
+    }
+
+    /** Writes image {@code index} (0-based) as a PNG with the infotext to {@code out}, which stays open. */
+    public void writePng(int index, OutputStream out) throws IOException {
+        PngWriter.write(images.get(index), infotext(), out);
     }
 
     static Path numbered(Path file, int n) {

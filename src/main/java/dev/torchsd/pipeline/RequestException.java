@@ -1,6 +1,6 @@
 package dev.torchsd.pipeline;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 /** A generation request with an invalid value; the message names the field, the value and the allowed range. */
 public class RequestException extends TorchsdException {

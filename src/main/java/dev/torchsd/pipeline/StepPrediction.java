@@ -3,7 +3,7 @@ package dev.torchsd.pipeline;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * What the U-Net predicted at one call of the denoising loop, shown to a {@link StepObserver}.
+ * What the U-Net predicted at one call of the denoising loop, shown to a {@link GenerationListener}.
  * The tensors are valid only during the observer's call; copy what you keep.
  *
  * @param call           U-Net call index, 0-based
@@ -22,4 +22,9 @@ import org.bytedeco.pytorch.Tensor;
 public record StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
                              Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
                              boolean negativeActive, double guidanceScale) {
+    /** This prediction with another guided prediction (what a listener replaced it with). */
+    public StepPrediction withGuided(Tensor replacement) {
+        return new StepPrediction(call, calls, steps, timestep, sigma, alphaBar, modelInput, epsNegative, epsPositive,
+                replacement, negativeActive, guidanceScale);
+    }
 }

@@ -54,7 +54,7 @@ public record VaeTiling(int tileSize, int overlap) {
      * overlap that is negative or not smaller than the tile, or sizes that are not whole latent
      * pixels ({@code scaleFactor} image pixels each).
      */
-    void check(int scaleFactor) {
+    public void check(int scaleFactor) {
         if (!enabled()) {
             return;
         }
@@ -69,12 +69,12 @@ public record VaeTiling(int tileSize, int overlap) {
     }
 
     /** The tile's edge in latent pixels. */
-    int latentTile(int scaleFactor) {
+    public int latentTile(int scaleFactor) {
         return tileSize / scaleFactor;
     }
 
     /** The overlap in latent pixels. */
-    int latentOverlap(int scaleFactor) {
+    public int latentOverlap(int scaleFactor) {
         return overlap / scaleFactor;
     }
 

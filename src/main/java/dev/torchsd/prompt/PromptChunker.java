@@ -1,5 +1,7 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.pipeline.PromptSyntax;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,11 +22,11 @@ import java.util.List;
  */
 public final class PromptChunker {
     /** Prompt tokens per chunk. */
-    public static final int CHUNK_TOKENS = 75;
+    public static final int CHUNK_TOKENS = PromptSyntax.CHUNK_TOKENS;
     /** Ids per chunk: start-of-text, 75 tokens, end-of-text. */
     public static final int CHUNK_LENGTH = CHUNK_TOKENS + 2;
     /** AUTOMATIC1111's default comma backtrack. */
-    public static final int DEFAULT_COMMA_BACKTRACK = 20;
+    public static final int DEFAULT_COMMA_BACKTRACK = PromptSyntax.DEFAULT_COMMA_BACKTRACK;
 
     /** The 77 ids of one chunk and their weights. */
     public record Chunk(int[] ids, float[] weights) {

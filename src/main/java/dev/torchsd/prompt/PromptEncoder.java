@@ -1,85 +1,95 @@
 package dev.torchsd.prompt;
 
-import dev.torchsd.embedding.LoadedEmbedding;
+import dev.torchsd.embedding.TokenExpansion;
 import dev.torchsd.model.Model;
 import dev.torchsd.model.TextEncoder;
+import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
+import dev.torchsd.tokenizer.Encoding;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * Weighted prompt fragments to text-encoder hidden states of any length, as AUTOMATIC1111 does:
- * each fragment is tokenized on its own, the tokens are cut into 75-token chunks
- * ({@link PromptChunker}), each chunk goes through the text encoder as 77 ids, gets its weights
- * ({@link Emphasis}), and the chunks are joined along the sequence: (1, 77 × chunks, hidden).
+ * Prompt fragments to text-encoder hidden states, the one way every prompt is encoded.
  *
- * <p>A textual-inversion embedding's trigger token stands for all its tokens ({@code T T_1 …},
- * as the model's own prompt encoding expands it), and they form one {@link TokenGroup}, so an
- * embedding is never split over two chunks.
+ * <ul>
+ *   <li>{@link PromptSyntax#PLAIN} (diffusers): the prompt's one fragment is tokenized whole,
+ *       truncated (keeping end-of-text) or padded to 77 ids: one chunk, no weights.</li>
+ *   <li>{@link PromptSyntax#A1111}: each fragment is tokenized on its own, the tokens are cut into
+ *       75-token chunks ({@link PromptChunker}), each chunk goes through the text encoder as 77 ids,
+ *       gets its weights ({@link EmphasisWeights}), and the chunks are joined along the sequence:
+ *       (1, 77 × chunks, hidden).</li>
+ * </ul>
+ * A textual-inversion embedding's trigger token stands for all its tokens ({@code T T_1 …}, the
+ * model's {@link TokenExpansion}); in chunks they form one {@link TokenGroup}, so an embedding is
+ * never split over two chunks.
  */
 public final class PromptEncoder {
     static {
         LibTorch.ensureLoaded();
     }
 
-    private final ClipTokenizer tokenizer;
-    private final TextEncoder textEncoder;
-    private final Map<Integer, int[]> embeddingIdsByTrigger;
-    private final PromptChunker chunker;
-    private final Emphasis emphasis;
-    private final int clipSkip;
-    /** The model whose embeddings are read under its lock at each tokenization, or null for a fixed map. */
-    private final Model model;
-
-    /**
-     * @param textEncoder           the text encoder, or null for an encoder that only tokenizes and chunks
-     * @param embeddingIdsByTrigger each textual-inversion embedding's ids, by its first (trigger) id
-     */
-    public PromptEncoder(ClipTokenizer tokenizer, TextEncoder textEncoder, Map<Integer, int[]> embeddingIdsByTrigger,
-                         PromptSyntax syntax, int clipSkip) {
-        this.tokenizer = tokenizer;
-        this.textEncoder = textEncoder;
-        this.embeddingIdsByTrigger = Map.copyOf(embeddingIdsByTrigger);
-        this.chunker = new PromptChunker(tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), commaId(tokenizer),
-                syntax.commaBacktrack());
-        this.emphasis = syntax.emphasis();
-        this.clipSkip = clipSkip;
-        this.model = null;
+    /** A prompt's chunks and how many of its tokens were cut off (plain prompts longer than 77 ids). */
+    public record Chunks(List<PromptChunker.Chunk> chunks, int truncated) {
+        public Chunks {
+            chunks = List.copyOf(chunks);
+        }
     }
 
-    private PromptEncoder(Model model, PromptSyntax syntax, int clipSkip) {
-        this.tokenizer = model.tokenizer();
-        this.textEncoder = model.textEncoder();
-        this.embeddingIdsByTrigger = Map.of();
+    private final ClipTokenizer tokenizer;
+    private final TextEncoder textEncoder;
+    private final PromptSyntax syntax;
+    private final PromptChunker chunker;
+    /** Runs a tokenization with the embeddings fixed and hands it their expansion. */
+    private final EmbeddingsFixed embeddings;
+
+    private interface EmbeddingsFixed {
+        <T> T with(java.util.function.Function<TokenExpansion, T> work);
+    }
+
+    private PromptEncoder(ClipTokenizer tokenizer, TextEncoder textEncoder, PromptSyntax syntax,
+                          EmbeddingsFixed embeddings) {
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.syntax = syntax;
         this.chunker = new PromptChunker(tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), commaId(tokenizer),
                 syntax.commaBacktrack());
-        this.emphasis = syntax.emphasis();
-        this.clipSkip = clipSkip;
-        this.model = model;
+        this.embeddings = embeddings;
+    }
+
+    /** An encoder that only tokenizes and chunks, with no embeddings (no text encoder). */
+    public static PromptEncoder tokenizing(ClipTokenizer tokenizer, PromptSyntax syntax) {
+        return new PromptEncoder(tokenizer, null, syntax, new EmbeddingsFixed() {
+            @Override
+            public <T> T with(java.util.function.Function<TokenExpansion, T> work) {
+                return work.apply(TokenExpansion.NONE);
+            }
+        });
     }
 
     /**
      * An encoder for {@code model}: each tokenization reads the model's textual-inversion embeddings under
      * the model's lock, so a prompt sees an embedding that loads meanwhile entirely or not at all.
      */
-    public static PromptEncoder forModel(Model model, PromptSyntax syntax, int clipSkip) {
-        return new PromptEncoder(model, syntax, clipSkip);
+    public static PromptEncoder forModel(Model model, PromptSyntax syntax) {
+        return new PromptEncoder(model.tokenizer(), model.textEncoder(), syntax, new EmbeddingsFixed() {
+            @Override
+            public <T> T with(java.util.function.Function<TokenExpansion, T> work) {
+                Supplier<T> fixed = () -> work.apply(model.tokenExpansion());
+                return model.withEmbeddingsFixed(fixed);
+            }
+        });
     }
 
-    private static Map<Integer, int[]> triggers(Model model) {
-        Map<Integer, int[]> embeddings = new HashMap<>();
-        for (LoadedEmbedding e : model.textualInversions()) {
-            embeddings.put(e.ids()[0], e.ids());
-        }
-        return embeddings;
+    public PromptSyntax syntax() {
+        return syntax;
     }
 
     /** The id of the lone comma token, or -1 when the vocabulary has none. */
@@ -90,13 +100,10 @@ public final class PromptEncoder {
 
     /** The token groups of {@code fragments}: one per token, one per embedding (all its vectors). */
     public List<TokenGroup> tokenize(List<Fragment> fragments) {
-        if (model == null) {
-            return tokenize(fragments, embeddingIdsByTrigger);
-        }
-        return model.withEmbeddingsFixed(() -> tokenize(fragments, triggers(model)));
+        return embeddings.with(expansion -> groups(fragments, expansion));
     }
 
-    private List<TokenGroup> tokenize(List<Fragment> fragments, Map<Integer, int[]> embeddingIdsByTrigger) {
+    private List<TokenGroup> groups(List<Fragment> fragments, TokenExpansion expansion) {
         List<TokenGroup> groups = new ArrayList<>();
         for (Fragment f : fragments) {
             if (f.isBreak()) {
@@ -107,22 +114,34 @@ public final class PromptEncoder {
                 continue;
             }
             int[] withEnds = tokenizer.encode(f.text());
-            for (int i = 1; i < withEnds.length - 1; i++) {
-                int[] embedding = embeddingIdsByTrigger.get(withEnds[i]);
-                groups.add(TokenGroup.of(f.weight(), embedding != null ? embedding : new int[] {withEnds[i]}));
+            int[] inner = java.util.Arrays.copyOfRange(withEnds, 1, withEnds.length - 1);
+            for (int[] ids : expansion.groups(inner)) {
+                groups.add(TokenGroup.of(f.weight(), ids));
             }
         }
         return groups;
     }
 
-    /** The 77-id chunks of {@code fragments}. */
-    public List<PromptChunker.Chunk> chunks(List<Fragment> fragments) {
+    /** The 77-id chunks of {@code fragments}, as the prompt syntax cuts them. */
+    public Chunks chunks(List<Fragment> fragments) {
+        if (!syntax.a1111()) {
+            return plainChunk(fragments);
+        }
         try {
-            return chunker.chunk(tokenize(fragments));
+            return new Chunks(chunker.chunk(tokenize(fragments)), 0);
         } catch (IllegalArgumentException e) {
             throw new PromptException("cannot chunk the prompt: " + e.getMessage() + " (an embedding with more than "
                     + PromptChunker.CHUNK_TOKENS + " vectors)");
         }
+    }
+
+    /** diffusers: the whole text's ids (embeddings expanded) truncated or padded to 77, weight 1 everywhere. */
+    private Chunks plainChunk(List<Fragment> fragments) {
+        String text = fragments.isEmpty() ? "" : fragments.get(0).text();
+        Encoding encoding = embeddings.with(expansion -> tokenizer.pad(expansion.expand(tokenizer.encode(text))));
+        float[] ones = new float[encoding.ids().length];
+        java.util.Arrays.fill(ones, 1f);
+        return new Chunks(List.of(new PromptChunker.Chunk(encoding.ids(), ones)), encoding.truncated());
     }
 
     /** The chunk of the empty prompt, which pads a prompt with fewer chunks. */
@@ -130,19 +149,22 @@ public final class PromptEncoder {
         return chunker.emptyChunk();
     }
 
-    /** Hidden states (1, 77 × chunks, hidden) of {@code chunks}, in the caller's scope. */
-    public Tensor encode(List<PromptChunker.Chunk> chunks) {
+    /** Hidden states (1, 77 × chunks, hidden) of {@code chunks} from text-encoder layer {@code clipSkip}, in the caller's scope. */
+    public Tensor encode(List<PromptChunker.Chunk> chunks, int clipSkip) {
         return Tensors.scoped(() -> {
             Tensor[] parts = new Tensor[chunks.size()];
             for (int i = 0; i < parts.length; i++) {
-                parts[i] = encodeChunk(chunks.get(i));
+                parts[i] = encodeChunk(chunks.get(i), clipSkip);
             }
             return parts.length == 1 ? parts[0] : torch.cat(new TensorVector(parts), 1);
         });
     }
 
-    private Tensor encodeChunk(PromptChunker.Chunk chunk) {
-        return Tensors.scoped(() -> emphasis.apply(textEncoder.encode(new int[][] {chunk.ids()}, clipSkip),
-                chunk.weights()));
+    private Tensor encodeChunk(PromptChunker.Chunk chunk, int clipSkip) {
+        if (!syntax.a1111()) {
+            return textEncoder.encode(new int[][] {chunk.ids()}, clipSkip);
+        }
+        return Tensors.scoped(() -> EmphasisWeights.apply(syntax.emphasis(),
+                textEncoder.encode(new int[][] {chunk.ids()}, clipSkip), chunk.weights()));
     }
 }

@@ -1,6 +1,6 @@
 package dev.torchsd.prompt;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 /** A prompt setting or prompt that torchsd cannot use (other than a syntax error, {@link PromptSyntaxException}). */
 public class PromptException extends TorchsdException {

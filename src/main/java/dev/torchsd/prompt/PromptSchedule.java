@@ -1,5 +1,7 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.pipeline.PromptSyntax;
+
 import dev.torchsd.prompt.PromptNode.Alternation;
 import dev.torchsd.prompt.PromptNode.Break;
 import dev.torchsd.prompt.PromptNode.Edit;
@@ -35,6 +37,20 @@ public final class PromptSchedule {
 
     private PromptSchedule(List<Entry> entries) {
         this.entries = List.copyOf(entries);
+    }
+
+    /**
+     * A plain prompt (diffusers' reading, no syntax): the whole text, weight 1, at every step. The
+     * trivial schedule, so plain and AUTOMATIC1111 prompts share one conditioning path.
+     */
+    public static PromptSchedule plain(String prompt, int steps) {
+        List<Fragment> fragments = prompt.isEmpty() ? List.of() : List.of(Fragment.text(prompt, 1.0));
+        return new PromptSchedule(List.of(new Entry(steps, fragments, prompt)));
+    }
+
+    /** The schedule of {@code prompt} as {@code syntax} reads it; errors name the prompt {@code label}. */
+    public static PromptSchedule read(String prompt, int steps, PromptSyntax syntax, String label) {
+        return syntax.a1111() ? of(prompt, steps, label) : plain(prompt, steps);
     }
 
     /** Parses {@code prompt} and resolves it for {@code steps} sampling steps. */

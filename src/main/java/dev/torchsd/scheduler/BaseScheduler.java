@@ -1,26 +1,32 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * What every sampler shares: its name, the timestep and sigma tables fixed at construction, the index
- * check, and the default input scaling (none). Subclasses add the step math.
+ * What every sampler shares: its name, the training schedule and prediction type, the timestep and
+ * sigma tables fixed at construction, the index check, and the default input scaling (none). Subclasses add the step math; each reads its config
+ * record (the keys of its diffusers {@code __init__}) in a static {@code readConfig(SchedulerConfig)}.
  */
 abstract class BaseScheduler implements Scheduler {
     private final String name;
     protected final int steps;
+    /** The training noise schedule (alphas_cumprod) of the config. */
+    protected final TrainingSchedule schedule;
+    protected final Prediction prediction;
     protected double[] timesteps;
     protected double[] sigmas;
 
-    protected BaseScheduler(String name, SchedulerConfig config, int steps) {
+    protected BaseScheduler(String name, TrainingConfig training, int steps) {
         this.name = name;
-        int trainSteps = config.numbers("trained_betas") != null
-                ? config.numbers("trained_betas").length : config.integer("num_train_timesteps", 1000);
+        int trainSteps = training.trainSteps();
         if (steps < 1 || steps > trainSteps) {
             throw new SchedulerException(name + ": the number of steps must be between 1 and num_train_timesteps ("
                     + trainSteps + "), found " + steps);
         }
         this.steps = steps;
+        schedule = TrainingSchedule.of(training);
+        prediction = training.predictionType();
     }
 
     @Override
@@ -51,7 +57,7 @@ abstract class BaseScheduler implements Scheduler {
     @Override
     public Tensor scaleModelInput(Tensor sample, int index) {
         checkIndex(index);
-        return Tensors.inOwnScope(sample::alias);
+        return Tensors.scoped(sample::alias);
     }
 
     @Override
@@ -62,24 +68,5 @@ abstract class BaseScheduler implements Scheduler {
         if (index < 0 || index >= timesteps.length) {
             throw new IndexOutOfBoundsException(name + ": step index " + index + " outside 0.." + (timesteps.length - 1));
         }
-    }
-
-    /**
-     * Rejects timesteps outside the training table: leading spacing with steps_offset can push the
-     * largest one to num_train_timesteps (diffusers then fails with an IndexError).
-     */
-    protected void checkTimestepRange(int trainSteps) {
-        for (double t : timesteps) {
-            if (t < 0 || t >= trainSteps) {
-                throw new SchedulerException(name + ": " + steps + " steps give timestep " + (long) t
-                        + ", outside 0.." + (trainSteps - 1) + " (steps_offset too large for this many steps); use fewer"
-                        + " steps or another timestep_spacing");
-            }
-        }
-    }
-
-    /** The integer training timestep at loop index {@code index} (for alpha_bar lookups). */
-    protected int timestepAt(int index) {
-        return (int) timesteps[index];
     }
 }

@@ -1,7 +1,10 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
+
+import static dev.torchsd.scheduler.ConfigKey.VARIANCE_TYPE;
 
 /**
  * DDPM, "Denoising Diffusion Probabilistic Models" (Ho et al. 2020): ancestral sampling from the
@@ -9,29 +12,28 @@ import org.bytedeco.pytorch.Tensor;
  * every step whose timestep is above 0. {@code variance_type}: fixed_small (default), fixed_small_log
  * (the same values) or fixed_large.
  */
-final class DdpmScheduler extends BaseScheduler {
+final class DdpmScheduler extends AlphaBarScheduler {
     static final String NAME = "DDPMScheduler";
 
-    private final TrainingSchedule schedule;
-    private final Prediction prediction;
+    /**
+     * DDPMScheduler's {@code __init__} keys with diffusers' defaults (betas 1e-4..0.02, leading spacing,
+     * clip_sample on, variance_type fixed_small).
+     */
+    record Config(TrainingConfig training, Thresholding thresholding, String varianceType) {
+    }
+
+    static Config readConfig(SchedulerConfig c) {
+        return new Config(TrainingConfig.read(c, 0.0001, 0.02, Spacing.LEADING), Thresholding.read(c),
+                c.oneOf(VARIANCE_TYPE, "fixed_small", NAME, "fixed_small", "fixed_small_log", "fixed_large"));
+    }
+
     private final Thresholding thresholding;
     private final String varianceType;
-    private final int stepRatio;
 
-    DdpmScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps);
-        schedule = TrainingSchedule.of(config, NAME, 0.0001, 0.02);
-        prediction = Prediction.of(config, NAME);
-        thresholding = new Thresholding(config, true);
-        varianceType = config.string("variance_type", "fixed_small");
-        if (!java.util.List.of("fixed_small", "fixed_small_log", "fixed_large").contains(varianceType)) {
-            throw new SchedulerException(NAME + ": variance_type '" + varianceType
-                    + "' is not supported; expected fixed_small, fixed_small_log or fixed_large");
-        }
-        stepRatio = schedule.trainSteps / steps;
-        Spacing spacing = Spacing.of(config, Spacing.LEADING, NAME);
-        timesteps = spacing.integerTimesteps(schedule.trainSteps, steps, config.integer("steps_offset", 0));
-        checkTimestepRange(schedule.trainSteps);
+    DdpmScheduler(Config config, int steps) {
+        super(NAME, config.training(), steps);
+        thresholding = config.thresholding();
+        varianceType = config.varianceType();
     }
 
     private double alphaBarOrOne(int t) {
@@ -60,26 +62,19 @@ final class DdpmScheduler extends BaseScheduler {
         double betaBarPrev = 1 - alphaBarPrev;
         double alpha = alphaBar / alphaBarPrev;
         double beta = 1 - alpha;
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             Tensor x0 = switch (prediction) {
-                case EPSILON -> Tensors.divide(Tensors.plus(sample, -Math.sqrt(betaBar), modelOutput), Math.sqrt(alphaBar));
+                case EPSILON -> TensorMath.divide(TensorMath.plus(sample, -Math.sqrt(betaBar), modelOutput), Math.sqrt(alphaBar));
                 case SAMPLE -> modelOutput;
-                case V_PREDICTION -> Tensors.combine(Math.sqrt(alphaBar), sample, -Math.sqrt(betaBar), modelOutput);
+                case V_PREDICTION -> TensorMath.combine(Math.sqrt(alphaBar), sample, -Math.sqrt(betaBar), modelOutput);
             };
             x0 = thresholding.apply(x0);
-            Tensor previous = Tensors.combine(Math.sqrt(alphaBarPrev) * beta / betaBar, x0,
+            Tensor previous = TensorMath.combine(Math.sqrt(alphaBarPrev) * beta / betaBar, x0,
                     Math.sqrt(alpha) * betaBarPrev / betaBar, sample);
             if (t > 0) {
-                previous = Tensors.plus(previous, noiseStd(t), Tensors.randnLike(modelOutput, generator));
+                previous = TensorMath.plus(previous, noiseStd(t), TensorMath.randnLike(modelOutput, generator));
             }
             return previous;
         });
-    }
-
-    @Override
-    public Tensor addNoise(Tensor original, Tensor noise, int index) {
-        checkIndex(index);
-        double alphaBar = schedule.alphaBar(timestepAt(index));
-        return Tensors.inOwnScope(() -> Tensors.combine(Math.sqrt(alphaBar), original, Math.sqrt(1 - alphaBar), noise));
     }
 }

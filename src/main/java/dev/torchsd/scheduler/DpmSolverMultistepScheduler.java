@@ -1,7 +1,11 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
+
+import static dev.torchsd.scheduler.ConfigKey.EULER_AT_FINAL;
+import static dev.torchsd.scheduler.ConfigKey.USE_LU_LAMBDAS;
 
 /**
  * DPM-Solver++ multistep (Lu et al. 2022, "DPM-Solver++", Algorithm 2; AUTOMATIC1111's "DPM++ 2M"):
@@ -13,53 +17,44 @@ import org.bytedeco.pytorch.Tensor;
 final class DpmSolverMultistepScheduler extends SolverScheduler {
     static final String NAME = "DPMSolverMultistepScheduler";
 
+    /**
+     * DPMSolverMultistepScheduler's {@code __init__} keys with diffusers' defaults: the solvers' shared keys
+     * (solver_order up to 3), algorithm_type dpmsolver++, solver_type midpoint, euler_at_final and
+     * use_lu_lambdas off.
+     */
+    record Config(SolverConfig solver, boolean dataPrediction, boolean midpoint, boolean eulerAtFinal,
+                  boolean useLuLambdas) {
+    }
+
+    static Config readConfig(SchedulerConfig c) {
+        SolverConfig solver = SolverConfig.read(c, NAME, Spacing.LINSPACE, 3);
+        boolean lu = c.flag(USE_LU_LAMBDAS, false);
+        if (lu && solver.useKarrasSigmas()) {
+            throw c.invalid(USE_LU_LAMBDAS, "false when use_karras_sigmas is true");
+        }
+        return new Config(solver, solver.readDataPrediction(c, NAME), SolverConfig.readMidpoint(c, NAME),
+                c.flag(EULER_AT_FINAL, false), lu);
+    }
+
     private final boolean plusPlus;
     private final boolean midpoint;
     private final int solverOrder;
     private final boolean lowerOrderFinal;
     private final boolean eulerAtFinal;
     private final boolean finalSigmaZero;
-    private final boolean thresholdingOn;
     /** The converted model outputs of the last steps, newest last (null until filled). */
     private final Tensor[] modelOutputs;
     private int lowerOrderNums;
 
-    DpmSolverMultistepScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps);
-        String algorithm = config.string("algorithm_type", "dpmsolver++");
-        if (algorithm.equals("deis")) {
-            algorithm = "dpmsolver++";
-        }
-        if (!algorithm.equals("dpmsolver++") && !algorithm.equals("dpmsolver")) {
-            throw new SchedulerException(NAME + ": algorithm_type '" + algorithm
-                    + "' is not supported; expected dpmsolver++ or dpmsolver");
-        }
-        plusPlus = algorithm.equals("dpmsolver++");
-        String solverType = config.string("solver_type", "midpoint");
-        if (solverType.equals("logrho") || solverType.equals("bh1") || solverType.equals("bh2")) {
-            solverType = "midpoint";
-        }
-        if (!solverType.equals("midpoint") && !solverType.equals("heun")) {
-            throw new SchedulerException(NAME + ": solver_type '" + solverType + "' is not supported; expected midpoint or heun");
-        }
-        midpoint = solverType.equals("midpoint");
-        solverOrder = config.integer("solver_order", 2);
-        if (solverOrder < 1 || solverOrder > 3) {
-            throw new SchedulerException(NAME + ": solver_order must be 1, 2 or 3, found " + solverOrder);
-        }
-        lowerOrderFinal = config.flag("lower_order_final", true);
-        eulerAtFinal = config.flag("euler_at_final", false);
-        finalSigmaZero = config.string("final_sigmas_type", "zero").equals("zero");
-        if (!plusPlus && finalSigmaZero) {
-            throw new SchedulerException(NAME + ": final_sigmas_type 'zero' is not supported with algorithm_type "
-                    + "'dpmsolver'; set final_sigmas_type=sigma_min");
-        }
-        thresholdingOn = config.flag("thresholding", false);
-        boolean lu = config.flag("use_lu_lambdas", false);
-        if (lu && config.flag("use_karras_sigmas", false)) {
-            throw new SchedulerException(NAME + ": use_lu_lambdas and use_karras_sigmas cannot both be true");
-        }
-        plan(config, Spacing.of(config, Spacing.LINSPACE, NAME), lu);
+    DpmSolverMultistepScheduler(Config config, int steps) {
+        super(NAME, config.solver(), steps);
+        plusPlus = config.dataPrediction();
+        midpoint = config.midpoint();
+        solverOrder = config.solver().solverOrder();
+        lowerOrderFinal = config.solver().lowerOrderFinal();
+        eulerAtFinal = config.eulerAtFinal();
+        finalSigmaZero = config.solver().finalSigmas() == FinalSigmas.ZERO;
+        plan(config.useLuLambdas());
         modelOutputs = new Tensor[solverOrder];
     }
 
@@ -74,9 +69,9 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
         int n = timesteps.length;
         boolean finalStepFirstOrder = index == n - 1 && (eulerAtFinal || (lowerOrderFinal && n < 15) || finalSigmaZero);
         boolean secondLastLower = index == n - 2 && lowerOrderFinal && n < 15;
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             Tensor converted = plusPlus ? dataPrediction(modelOutput, sample, index)
-                    : noisePrediction(modelOutput, sample, index, thresholdingOn);
+                    : noisePrediction(modelOutput, sample, index, thresholding.thresholding());
             Tensors.drop(modelOutputs[0]);
             System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
             modelOutputs[solverOrder - 1] = Tensors.keep(converted);
@@ -114,17 +109,17 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
         double h = lambda(t) - lambda(s0);
         double h0 = lambda(s0) - lambda(s1);
         double r0 = h0 / h;
-        Tensor d1 = Tensors.times(1.0 / r0, m0.sub(m1));
+        Tensor d1 = TensorMath.times(1.0 / r0, m0.sub(m1));
         if (plusPlus) {
             double base = alpha(t) * Math.expm1(-h);
-            Tensor x = Tensors.combine(sigmaT(t) / sigmaT(s0), sample, -base, m0);
-            return midpoint ? Tensors.plus(x, -0.5 * base, d1)
-                    : Tensors.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
+            Tensor x = TensorMath.combine(sigmaT(t) / sigmaT(s0), sample, -base, m0);
+            return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+                    : TensorMath.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
         }
         double base = sigmaT(t) * Math.expm1(h);
-        Tensor x = Tensors.combine(alpha(t) / alpha(s0), sample, -base, m0);
-        return midpoint ? Tensors.plus(x, -0.5 * base, d1)
-                : Tensors.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
+        Tensor x = TensorMath.combine(alpha(t) / alpha(s0), sample, -base, m0);
+        return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+                : TensorMath.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
     }
 
     private Tensor thirdOrder(int index, Tensor sample) {
@@ -140,18 +135,18 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
         double h1 = lambda(s1) - lambda(s2);
         double r0 = h0 / h;
         double r1 = h1 / h;
-        Tensor d10 = Tensors.times(1.0 / r0, m0.sub(m1));
-        Tensor d11 = Tensors.times(1.0 / r1, m1.sub(m2));
-        Tensor d1 = Tensors.plus(d10, r0 / (r0 + r1), d10.sub(d11));
-        Tensor d2 = Tensors.times(1.0 / (r0 + r1), d10.sub(d11));
+        Tensor d10 = TensorMath.times(1.0 / r0, m0.sub(m1));
+        Tensor d11 = TensorMath.times(1.0 / r1, m1.sub(m2));
+        Tensor d1 = TensorMath.plus(d10, r0 / (r0 + r1), d10.sub(d11));
+        Tensor d2 = TensorMath.times(1.0 / (r0 + r1), d10.sub(d11));
         if (plusPlus) {
-            Tensor x = Tensors.combine(sigmaT(t) / sigmaT(s0), sample, -alpha(t) * Math.expm1(-h), m0);
-            x = Tensors.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
-            return Tensors.plus(x, -alpha(t) * ((Math.expm1(-h) + h) / (h * h) - 0.5), d2);
+            Tensor x = TensorMath.combine(sigmaT(t) / sigmaT(s0), sample, -alpha(t) * Math.expm1(-h), m0);
+            x = TensorMath.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
+            return TensorMath.plus(x, -alpha(t) * ((Math.expm1(-h) + h) / (h * h) - 0.5), d2);
         }
-        Tensor x = Tensors.combine(alpha(t) / alpha(s0), sample, -sigmaT(t) * Math.expm1(h), m0);
-        x = Tensors.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
-        return Tensors.plus(x, -sigmaT(t) * ((Math.expm1(h) - h) / (h * h) - 0.5), d2);
+        Tensor x = TensorMath.combine(alpha(t) / alpha(s0), sample, -sigmaT(t) * Math.expm1(h), m0);
+        x = TensorMath.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
+        return TensorMath.plus(x, -sigmaT(t) * ((Math.expm1(h) - h) / (h * h) - 0.5), d2);
     }
 
     @Override

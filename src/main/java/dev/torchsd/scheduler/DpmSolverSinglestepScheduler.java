@@ -1,5 +1,6 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -12,39 +13,33 @@ import org.bytedeco.pytorch.Tensor;
 final class DpmSolverSinglestepScheduler extends SolverScheduler {
     static final String NAME = "DPMSolverSinglestepScheduler";
 
+    /**
+     * DPMSolverSinglestepScheduler's {@code __init__} keys with diffusers' defaults: the solvers' shared keys
+     * (solver_order up to 2 in torchsd; no timestep_spacing), algorithm_type dpmsolver++, solver_type midpoint.
+     */
+    record Config(SolverConfig solver, boolean dataPrediction, boolean midpoint) {
+    }
+
+    static Config readConfig(SchedulerConfig c) {
+        SolverConfig solver = SolverConfig.read(c, NAME, null, 2);
+        return new Config(solver, solver.readDataPrediction(c, NAME), SolverConfig.readMidpoint(c, NAME));
+    }
+
     private final boolean plusPlus;
     private final boolean midpoint;
     private final int solverOrder;
-    private final boolean thresholdingOn;
     private final int[] orders;
     private final Tensor[] modelOutputs;
     private Tensor groupSample;
 
-    DpmSolverSinglestepScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps);
-        String algorithm = config.string("algorithm_type", "dpmsolver++");
-        if (!algorithm.equals("dpmsolver++") && !algorithm.equals("dpmsolver")) {
-            throw new SchedulerException(NAME + ": algorithm_type '" + algorithm
-                    + "' is not supported; expected dpmsolver++ or dpmsolver");
-        }
-        plusPlus = algorithm.equals("dpmsolver++");
-        String solverType = config.string("solver_type", "midpoint");
-        if (!solverType.equals("midpoint") && !solverType.equals("heun")) {
-            solverType = "midpoint";
-        }
-        midpoint = solverType.equals("midpoint");
-        solverOrder = config.integer("solver_order", 2);
-        if (solverOrder < 1 || solverOrder > 2) {
-            throw new SchedulerException(NAME + ": solver_order must be 1 or 2 in torchsd, found " + solverOrder);
-        }
-        boolean finalSigmaZero = config.string("final_sigmas_type", "zero").equals("zero");
-        if (!plusPlus && finalSigmaZero) {
-            throw new SchedulerException(NAME + ": final_sigmas_type 'zero' is not supported with algorithm_type "
-                    + "'dpmsolver'; set final_sigmas_type=sigma_min");
-        }
-        boolean lowerOrderFinal = config.flag("lower_order_final", true) || steps % solverOrder != 0 || finalSigmaZero;
-        thresholdingOn = config.flag("thresholding", false);
-        plan(config, null, false);
+    DpmSolverSinglestepScheduler(Config config, int steps) {
+        super(NAME, config.solver(), steps);
+        plusPlus = config.dataPrediction();
+        midpoint = config.midpoint();
+        solverOrder = config.solver().solverOrder();
+        boolean finalSigmaZero = config.solver().finalSigmas() == FinalSigmas.ZERO;
+        boolean lowerOrderFinal = config.solver().lowerOrderFinal() || steps % solverOrder != 0 || finalSigmaZero;
+        plan(false);
         orders = orderList(steps, solverOrder, lowerOrderFinal);
         modelOutputs = new Tensor[solverOrder];
     }
@@ -68,9 +63,9 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
     @Override
     public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
         checkIndex(index);
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             Tensor converted = plusPlus ? dataPrediction(modelOutput, sample, index)
-                    : noisePrediction(modelOutput, sample, index, thresholdingOn);
+                    : noisePrediction(modelOutput, sample, index, thresholding.thresholding());
             Tensors.drop(modelOutputs[0]);
             System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
             modelOutputs[solverOrder - 1] = Tensors.keep(converted);
@@ -101,17 +96,17 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
         double h = lambda(t) - lambda(s1);
         double h0 = lambda(s0) - lambda(s1);
         double r0 = h0 / h;
-        Tensor d1 = Tensors.times(1.0 / r0, m0.sub(m1));
+        Tensor d1 = TensorMath.times(1.0 / r0, m0.sub(m1));
         if (plusPlus) {
             double base = alpha(t) * Math.expm1(-h);
-            Tensor x = Tensors.combine(sigmaT(t) / sigmaT(s1), sample, -base, m1);
-            return midpoint ? Tensors.plus(x, -0.5 * base, d1)
-                    : Tensors.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
+            Tensor x = TensorMath.combine(sigmaT(t) / sigmaT(s1), sample, -base, m1);
+            return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+                    : TensorMath.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
         }
         double base = sigmaT(t) * Math.expm1(h);
-        Tensor x = Tensors.combine(alpha(t) / alpha(s1), sample, -base, m1);
-        return midpoint ? Tensors.plus(x, -0.5 * base, d1)
-                : Tensors.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
+        Tensor x = TensorMath.combine(alpha(t) / alpha(s1), sample, -base, m1);
+        return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+                : TensorMath.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
     }
 
     @Override

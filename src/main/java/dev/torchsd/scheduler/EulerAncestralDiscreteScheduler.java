@@ -1,5 +1,6 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -11,8 +12,16 @@ import org.bytedeco.pytorch.Tensor;
 final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     static final String NAME = "EulerAncestralDiscreteScheduler";
 
-    EulerAncestralDiscreteScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps, 0.0001, 0.02, false, false);
+    /**
+     * EulerAncestralDiscreteScheduler's {@code __init__} keys with diffusers' defaults: betas 1e-4..0.02,
+     * linspace spacing; it has no use_karras_sigmas.
+     */
+    static SigmaConfig readConfig(SchedulerConfig c) {
+        return new SigmaConfig(SigmaConfig.training(c, 0.0001, 0.02), false, null, null, FinalSigmas.ZERO);
+    }
+
+    EulerAncestralDiscreteScheduler(SigmaConfig config, int steps) {
+        super(NAME, config, steps);
         timesteps = stepTimesteps;
         sigmas = stepSigmas;
     }
@@ -24,12 +33,12 @@ final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
         double sigmaTo = sigmas[index + 1];
         double sigmaUp = Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo) / (sigmaFrom * sigmaFrom));
         double sigmaDown = Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             Tensor x0 = predictOriginal(modelOutput, sample, sigmaFrom);
-            Tensor derivative = Tensors.divide(sample.sub(x0), sigmaFrom);
-            Tensor previous = Tensors.plus(sample, sigmaDown - sigmaFrom, derivative);
-            Tensor noise = Tensors.randnLike(modelOutput, generator);
-            return Tensors.plus(previous, sigmaUp, noise);
+            Tensor derivative = TensorMath.divide(sample.sub(x0), sigmaFrom);
+            Tensor previous = TensorMath.plus(sample, sigmaDown - sigmaFrom, derivative);
+            Tensor noise = TensorMath.randnLike(modelOutput, generator);
+            return TensorMath.plus(previous, sigmaUp, noise);
         });
     }
 }

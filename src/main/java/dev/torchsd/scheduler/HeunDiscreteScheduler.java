@@ -1,5 +1,6 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -12,16 +13,25 @@ import org.bytedeco.pytorch.Tensor;
 final class HeunDiscreteScheduler extends SigmaScheduler {
     static final String NAME = "HeunDiscreteScheduler";
 
-    private final boolean clipSample;
-    private final double clipRange;
+    /**
+     * HeunDiscreteScheduler's {@code __init__} keys with diffusers' defaults: betas 0.00085..0.012, linspace
+     * spacing, use_karras_sigmas and clip_sample off.
+     */
+    record Config(SigmaConfig sigmas, Thresholding clipping) {
+    }
+
+    static Config readConfig(SchedulerConfig c) {
+        return new Config(SigmaConfig.read(c, 0.00085, 0.012), Thresholding.clipOnly(c));
+    }
+
+    private final Thresholding clipping;
     private Tensor firstSample;
     private Tensor firstDerivative;
     private double firstDt;
 
-    HeunDiscreteScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps, 0.00085, 0.012, true, false);
-        clipSample = config.flag("clip_sample", false);
-        clipRange = config.number("clip_sample_range", 1.0);
+    HeunDiscreteScheduler(Config config, int steps) {
+        super(NAME, config.sigmas(), steps);
+        clipping = config.clipping();
         int n = stepTimesteps.length;
         timesteps = new double[2 * n - 1];
         sigmas = new double[2 * n];
@@ -45,35 +55,31 @@ final class HeunDiscreteScheduler extends SigmaScheduler {
     public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
         checkIndex(index);
         boolean firstHalf = index % 2 == 0;
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             if (firstHalf) {
                 double sigma = sigmas[index];
                 double sigmaNext = sigmas[index + 1];
-                Tensor x0 = clip(predictOriginal(modelOutput, sample, sigma));
-                Tensor derivative = Tensors.divide(sample.sub(x0), sigma);
+                Tensor x0 = clipping.apply(predictOriginal(modelOutput, sample, sigma));
+                Tensor derivative = TensorMath.divide(sample.sub(x0), sigma);
                 double dt = sigmaNext - sigma;
                 release();
                 firstDerivative = Tensors.keep(derivative);
                 firstSample = Tensors.keepShared(sample);
                 firstDt = dt;
-                return Tensors.plus(sample, dt, derivative);
+                return TensorMath.plus(sample, dt, derivative);
             }
             if (firstSample == null) {
                 throw new IllegalStateException(NAME + ": the correction at index " + index
                         + " needs the Euler half at index " + (index - 1) + " first");
             }
             double sigmaNext = sigmas[index];
-            Tensor x0 = clip(predictOriginal(modelOutput, sample, sigmaNext));
-            Tensor derivative = Tensors.divide(sample.sub(x0), sigmaNext);
-            Tensor average = Tensors.divide(firstDerivative.add(derivative), 2);
-            Tensor previous = Tensors.plus(firstSample, firstDt, average);
+            Tensor x0 = clipping.apply(predictOriginal(modelOutput, sample, sigmaNext));
+            Tensor derivative = TensorMath.divide(sample.sub(x0), sigmaNext);
+            Tensor average = TensorMath.divide(firstDerivative.add(derivative), 2);
+            Tensor previous = TensorMath.plus(firstSample, firstDt, average);
             release();
             return previous;
         });
-    }
-
-    private Tensor clip(Tensor x0) {
-        return clipSample ? Tensors.clip(x0, clipRange) : x0;
     }
 
     private void release() {

@@ -1,7 +1,13 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static dev.torchsd.scheduler.ConfigKey.PREDICTION_TYPE;
 
 /**
  * KDPM2 (k-diffusion's {@code sample_dpm_2}, AUTOMATIC1111's "DPM2"): a second-order step that
@@ -10,23 +16,33 @@ import org.bytedeco.pytorch.Tensor;
  * odd = at the midpoint (full step from sigma_i). The timesteps are t0, t_mid1, t1, t_mid2, t2, ...
  *
  * <p>{@link #sigmas()} gives the noise level of the U-Net input at each index (s0, s_mid1, s1, ...,
- * then 0), not diffusers' padded internal table.
+ * then 0); {@link #diffusersSigmas()} gives diffusers' own {@code sigmas} and {@code sigmas_interpol},
+ * which repeat each level and end padded with zeros.
  */
 final class KDpm2DiscreteScheduler extends SigmaScheduler {
     static final String NAME = "KDPM2DiscreteScheduler";
+
+    /**
+     * KDPM2DiscreteScheduler's {@code __init__} keys with diffusers' defaults: betas 0.00085..0.012,
+     * linspace spacing, use_karras_sigmas off; prediction_type epsilon or v_prediction.
+     */
+    static SigmaConfig readConfig(SchedulerConfig c) {
+        SigmaConfig config = SigmaConfig.read(c, 0.00085, 0.012);
+        c.choice(PREDICTION_TYPE, Prediction.EPSILON, NAME, Prediction.EPSILON, Prediction.V_PREDICTION);
+        return config;
+    }
 
     /** sigma_{j} (j = 0..N, the last 0) and midpoints mid_j between sigma_{j-1} and sigma_j (mid_0 unused). */
     private final double[] levels;
     private final double[] midpoints;
     private Tensor firstSample;
 
-    KDpm2DiscreteScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps, 0.00085, 0.012, true, false);
-        if (prediction == Prediction.SAMPLE) {
-            throw new SchedulerException(NAME + ": prediction_type 'sample' is not supported; expected epsilon or v_prediction");
-        }
+    KDpm2DiscreteScheduler(SigmaConfig config, int steps) {
+        super(NAME, config, steps);
         levels = stepSigmas;
-        int n = stepTimesteps.length;
+        // unlike Euler, LMS and Heun, diffusers' KDPM2 rounds the timesteps of Karras sigmas
+        double[] levelTimesteps = config.useKarrasSigmas() ? NumPy.round(stepTimesteps) : stepTimesteps;
+        int n = levelTimesteps.length;
         midpoints = new double[n + 1];
         double[] logSigmas = schedule.logSigmas();
         double[] midTimesteps = new double[n + 1];
@@ -38,15 +54,43 @@ final class KDpm2DiscreteScheduler extends SigmaScheduler {
         }
         timesteps = new double[2 * n - 1];
         sigmas = new double[2 * n];
-        timesteps[0] = stepTimesteps[0];
+        timesteps[0] = levelTimesteps[0];
         sigmas[0] = levels[0];
         for (int j = 1; j < n; j++) {
             timesteps[2 * j - 1] = midTimesteps[j];
-            timesteps[2 * j] = stepTimesteps[j];
+            timesteps[2 * j] = levelTimesteps[j];
             sigmas[2 * j - 1] = midpoints[j];
             sigmas[2 * j] = levels[j];
         }
         sigmas[2 * n - 1] = 0.0;
+    }
+
+    /**
+     * diffusers' {@code sigmas} and {@code sigmas_interpol}: over sigma_0..sigma_N (the last 0), resp. the
+     * midpoints, {@code cat(s[:1], s[1:].repeat_interleave(2), s[-1:])}, 2N + 2 values. The first
+     * interpolated value is NaN, as torch's lerp of log sigma_0 and log 0 gives.
+     */
+    @Override
+    public Map<String, double[]> diffusersSigmas() {
+        double[] interpolated = midpoints.clone();
+        interpolated[0] = Double.NaN;
+        Map<String, double[]> tables = new LinkedHashMap<>();
+        tables.put("sigmas", repeatInterleaved(levels));
+        tables.put("sigmas_interpol", repeatInterleaved(interpolated));
+        return tables;
+    }
+
+    /** The first value once, each further value twice, the last value once more. */
+    private static double[] repeatInterleaved(double[] values) {
+        int n = values.length;
+        double[] result = new double[2 * n];
+        result[0] = values[0];
+        for (int j = 1; j < n; j++) {
+            result[2 * j - 1] = values[j];
+            result[2 * j] = values[j];
+        }
+        result[2 * n - 1] = values[n - 1];
+        return result;
     }
 
     @Override
@@ -66,7 +110,7 @@ final class KDpm2DiscreteScheduler extends SigmaScheduler {
         checkIndex(index);
         // diffusers looks the timestep up in its interleaved table, which holds sigma_j at both 2j-1 and 2j
         double sigma = levels[(index + 1) / 2];
-        return Tensors.inOwnScope(() -> Tensors.plus(original, sigma, noise));
+        return Tensors.scoped(() -> TensorMath.plus(original, sigma, noise));
     }
 
     @Override
@@ -74,15 +118,15 @@ final class KDpm2DiscreteScheduler extends SigmaScheduler {
         checkIndex(index);
         int j = (index + 1) / 2;
         boolean firstHalf = index % 2 == 0;
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             if (firstHalf) {
                 double sigma = levels[j];
                 double sigmaMid = midpoints[j + 1];
                 Tensor x0 = predictOriginal(modelOutput, sample, sigma);
-                Tensor derivative = Tensors.divide(sample.sub(x0), sigma);
+                Tensor derivative = TensorMath.divide(sample.sub(x0), sigma);
                 firstSample = Tensors.drop(firstSample);
                 firstSample = Tensors.keepShared(sample);
-                return Tensors.plus(sample, sigmaMid - sigma, derivative);
+                return TensorMath.plus(sample, sigmaMid - sigma, derivative);
             }
             if (firstSample == null) {
                 throw new IllegalStateException(NAME + ": the midpoint step at index " + index
@@ -92,8 +136,8 @@ final class KDpm2DiscreteScheduler extends SigmaScheduler {
             double sigmaMid = midpoints[j];
             double sigmaNext = levels[j];
             Tensor x0 = predictOriginal(modelOutput, sample, sigmaMid);
-            Tensor derivative = Tensors.divide(sample.sub(x0), sigmaMid);
-            Tensor previous = Tensors.plus(firstSample, sigmaNext - sigmaHat, derivative);
+            Tensor derivative = TensorMath.divide(sample.sub(x0), sigmaMid);
+            Tensor previous = TensorMath.plus(firstSample, sigmaNext - sigmaHat, derivative);
             firstSample = Tensors.drop(firstSample);
             return previous;
         });

@@ -1,5 +1,6 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -20,8 +21,13 @@ final class LmsDiscreteScheduler extends SigmaScheduler {
     /** The last derivatives, oldest first. */
     private final List<Tensor> derivatives = new ArrayList<>();
 
-    LmsDiscreteScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps, 0.0001, 0.02, true, false);
+    /** LMSDiscreteScheduler's {@code __init__} keys with diffusers' defaults: betas 1e-4..0.02, linspace spacing. */
+    static SigmaConfig readConfig(SchedulerConfig c) {
+        return SigmaConfig.read(c, 0.0001, 0.02);
+    }
+
+    LmsDiscreteScheduler(SigmaConfig config, int steps) {
+        super(NAME, config, steps);
         timesteps = stepTimesteps;
         sigmas = stepSigmas;
     }
@@ -30,9 +36,9 @@ final class LmsDiscreteScheduler extends SigmaScheduler {
     public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
         checkIndex(index);
         double sigma = sigmas[index];
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             Tensor x0 = predictOriginal(modelOutput, sample, sigma);
-            derivatives.add(Tensors.keep(Tensors.divide(sample.sub(x0), sigma)));
+            derivatives.add(Tensors.keep(TensorMath.divide(sample.sub(x0), sigma)));
             if (derivatives.size() > MAX_ORDER) {
                 Tensors.drop(derivatives.remove(0));
             }
@@ -42,7 +48,7 @@ final class LmsDiscreteScheduler extends SigmaScheduler {
             int terms = Math.min(order, derivatives.size());
             for (int k = 0; k < terms; k++) {
                 double coefficient = coefficient(order, index, k);
-                previous = Tensors.plus(previous, coefficient, derivatives.get(derivatives.size() - 1 - k));
+                previous = TensorMath.plus(previous, coefficient, derivatives.get(derivatives.size() - 1 - k));
             }
             return previous == sample ? sample.alias() : previous;
         });

@@ -1,10 +1,15 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+
+import static dev.torchsd.scheduler.ConfigKey.PREDICTION_TYPE;
+import static dev.torchsd.scheduler.ConfigKey.SET_ALPHA_TO_ONE;
+import static dev.torchsd.scheduler.ConfigKey.SKIP_PRK_STEPS;
 
 /**
  * PNDM, "Pseudo Numerical Methods for Diffusion Models on Manifolds" (Liu et al. 2022): a linear
@@ -13,14 +18,24 @@ import java.util.List;
  * steps of four model calls each; with {@code skip_prk_steps=true} (Stable Diffusion's setting, and
  * AUTOMATIC1111's "PLMS") it starts with a Heun-like step that revisits the first timestep.
  */
-final class PndmScheduler extends BaseScheduler {
+final class PndmScheduler extends AlphaBarScheduler {
     static final String NAME = "PNDMScheduler";
     private static final int PNDM_ORDER = 4;
 
-    private final TrainingSchedule schedule;
-    private final Prediction prediction;
+    /**
+     * PNDMScheduler's {@code __init__} keys with diffusers' defaults (betas 1e-4..0.02, leading spacing,
+     * skip_prk_steps and set_alpha_to_one off); prediction_type epsilon or v_prediction.
+     */
+    record Config(TrainingConfig training, boolean skipPrkSteps, boolean setAlphaToOne) {
+    }
+
+    static Config readConfig(SchedulerConfig c) {
+        TrainingConfig training = TrainingConfig.read(c, 0.0001, 0.02, Spacing.LEADING);
+        c.choice(PREDICTION_TYPE, Prediction.EPSILON, NAME, Prediction.EPSILON, Prediction.V_PREDICTION);
+        return new Config(training, c.flag(SKIP_PRK_STEPS, false), c.flag(SET_ALPHA_TO_ONE, false));
+    }
+
     private final double finalAlphaBar;
-    private final int stepRatio;
     private final int prkSteps;
 
     /** ets: the last noise predictions (at most 4), newest last. */
@@ -29,20 +44,12 @@ final class PndmScheduler extends BaseScheduler {
     private Tensor curModelOutput;
     private int counter;
 
-    PndmScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps);
-        schedule = TrainingSchedule.of(config, NAME, 0.0001, 0.02);
-        prediction = Prediction.of(config, NAME);
-        if (prediction == Prediction.SAMPLE) {
-            throw new SchedulerException(NAME + ": prediction_type 'sample' is not supported; expected epsilon or v_prediction");
-        }
-        finalAlphaBar = config.flag("set_alpha_to_one", false) ? 1.0 : schedule.alphaBar(0);
+    PndmScheduler(Config config, int steps) {
+        super(NAME, config.training(), steps);
+        finalAlphaBar = config.setAlphaToOne() ? 1.0 : schedule.alphaBar(0);
         int trainSteps = schedule.trainSteps;
-        stepRatio = trainSteps / steps;
-        Spacing spacing = Spacing.of(config, Spacing.LEADING, NAME);
-        double[] ascending = NumPy.reverse(spacing.integerTimesteps(trainSteps, steps, config.integer("steps_offset", 0)));
-        boolean skipPrk = config.flag("skip_prk_steps", false);
-        if (skipPrk) {
+        double[] ascending = NumPy.reverse(timesteps);
+        if (config.skipPrkSteps()) {
             prkSteps = 0;
             timesteps = plmsOnly(ascending);
         } else {
@@ -59,7 +66,7 @@ final class PndmScheduler extends BaseScheduler {
                 timesteps[prk.length + i] = ascending[plmsCount - 1 - i];
             }
         }
-        checkTimestepRange(trainSteps);
+        checkTimestepRange();
     }
 
     /** t[0..n-2], t[n-2], t[n-1], reversed: the second timestep appears twice (981, 961, 961, 941, ...). */
@@ -101,7 +108,7 @@ final class PndmScheduler extends BaseScheduler {
     @Override
     public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
         checkIndex(index);
-        return Tensors.inOwnScope(() -> counter < prkSteps
+        return Tensors.scoped(() -> counter < prkSteps
                 ? stepPrk(modelOutput, index, sample) : stepPlms(modelOutput, index, sample));
     }
 
@@ -113,14 +120,14 @@ final class PndmScheduler extends BaseScheduler {
         Tensor output = modelOutput;
         switch (counter % 4) {
             case 0 -> {
-                replaceCurModelOutput(Tensors.times(1.0 / 6, modelOutput));
+                replaceCurModelOutput(TensorMath.times(1.0 / 6, modelOutput));
                 pushEt(modelOutput);
                 curSample = Tensors.drop(curSample);
                 curSample = Tensors.keepShared(sample);
             }
-            case 1, 2 -> replaceCurModelOutput(Tensors.plus(curModelOutput, 1.0 / 3, modelOutput));
+            case 1, 2 -> replaceCurModelOutput(TensorMath.plus(curModelOutput, 1.0 / 3, modelOutput));
             default -> {
-                output = Tensors.plus(curModelOutput, 1.0 / 6, modelOutput);
+                output = TensorMath.plus(curModelOutput, 1.0 / 6, modelOutput);
                 curModelOutput = Tensors.drop(curModelOutput);
             }
         }
@@ -150,16 +157,16 @@ final class PndmScheduler extends BaseScheduler {
             curSample = Tensors.drop(curSample);
             curSample = Tensors.keepShared(sample);
         } else if (n == 1 && counter == 1) {
-            output = Tensors.divide(modelOutput.add(ets.get(0)), 2);
+            output = TensorMath.divide(modelOutput.add(ets.get(0)), 2);
             from = curSample;
         } else if (n == 2) {
-            output = Tensors.divide(Tensors.times(3, ets.get(1)).sub(ets.get(0)), 2);
+            output = TensorMath.divide(TensorMath.times(3, ets.get(1)).sub(ets.get(0)), 2);
         } else if (n == 3) {
-            output = Tensors.divide(Tensors.times(23, ets.get(2)).sub(Tensors.times(16, ets.get(1)))
-                    .add(Tensors.times(5, ets.get(0))), 12);
+            output = TensorMath.divide(TensorMath.times(23, ets.get(2)).sub(TensorMath.times(16, ets.get(1)))
+                    .add(TensorMath.times(5, ets.get(0))), 12);
         } else {
-            output = Tensors.times(1.0 / 24, Tensors.times(55, ets.get(3)).sub(Tensors.times(59, ets.get(2)))
-                    .add(Tensors.times(37, ets.get(1))).sub(Tensors.times(9, ets.get(0))));
+            output = TensorMath.times(1.0 / 24, TensorMath.times(55, ets.get(3)).sub(TensorMath.times(59, ets.get(2)))
+                    .add(TensorMath.times(37, ets.get(1))).sub(TensorMath.times(9, ets.get(0))));
         }
         Tensor prev = previousSample(from, timestep, prevTimestep, output);
         if (n == 1 && counter == 1) {
@@ -179,17 +186,10 @@ final class PndmScheduler extends BaseScheduler {
         double betaBar = 1 - alphaBar;
         double betaBarPrev = 1 - alphaBarPrev;
         Tensor eps = prediction == Prediction.V_PREDICTION
-                ? Tensors.combine(Math.sqrt(alphaBar), modelOutput, Math.sqrt(betaBar), sample) : modelOutput;
+                ? TensorMath.combine(Math.sqrt(alphaBar), modelOutput, Math.sqrt(betaBar), sample) : modelOutput;
         double sampleCoeff = Math.sqrt(alphaBarPrev / alphaBar);
         double denominator = alphaBar * Math.sqrt(betaBarPrev) + Math.sqrt(alphaBar * betaBar * alphaBarPrev);
-        return Tensors.combine(sampleCoeff, sample, -(alphaBarPrev - alphaBar) / denominator, eps);
-    }
-
-    @Override
-    public Tensor addNoise(Tensor original, Tensor noise, int index) {
-        checkIndex(index);
-        double alphaBar = schedule.alphaBar(timestepAt(index));
-        return Tensors.inOwnScope(() -> Tensors.combine(Math.sqrt(alphaBar), original, Math.sqrt(1 - alphaBar), noise));
+        return TensorMath.combine(sampleCoeff, sample, -(alphaBarPrev - alphaBar) / denominator, eps);
     }
 
     private void pushEt(Tensor modelOutput) {

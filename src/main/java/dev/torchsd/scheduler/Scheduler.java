@@ -3,6 +3,8 @@ package dev.torchsd.scheduler;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.Map;
+
 /**
  * One sampler configured for one request (a fixed number of inference steps). Schedulers keep state
  * between steps (multistep history, Heun's first half), so a pipeline creates a new one per request
@@ -26,8 +28,22 @@ public interface Scheduler extends AutoCloseable {
     /** The timestep fed to the U-Net at each call, in order; its length is the number of U-Net calls. */
     double[] timesteps();
 
-    /** The noise levels sigma (length timesteps().length + 1, ending in the final sigma), or null when the sampler has none. */
+    /**
+     * The noise level of the U-Net input at each call, then the final one (length timesteps().length + 1),
+     * or null when the sampler has none.
+     */
     double[] sigmas();
+
+    /**
+     * The noise-level arrays diffusers' scheduler object holds after {@code set_timesteps(steps)}, by
+     * attribute name and in diffusers' layout, to compare with diffusers: {@code sigmas}, equal to
+     * {@link #sigmas()} for every sampler but KDPM2 (whose diffusers table repeats each level and ends in
+     * padding), and KDPM2's {@code sigmas_interpol}. Empty for the samplers without sigmas (DDIM, DDPM, PNDM).
+     */
+    default Map<String, double[]> diffusersSigmas() {
+        double[] sigmas = sigmas();
+        return sigmas == null ? Map.of() : Map.of("sigmas", sigmas);
+    }
 
     /** The factor the initial Gaussian noise is multiplied by. */
     double initNoiseSigma();

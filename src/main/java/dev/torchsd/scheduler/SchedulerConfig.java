@@ -2,60 +2,39 @@ package dev.torchsd.scheduler;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * A scheduler configuration with diffusers' key names ({@code scheduler_config.json}), immutable.
  *
- * <p>Only the values actually given are stored; each scheduler applies its own defaults (diffusers'
- * constructor defaults differ between schedulers, e.g. DDIM clips samples by default, PNDM does not).
- * One model manifest serves every scheduler, so keys that belong to other schedulers are accepted and
- * ignored, as diffusers' {@code from_config} does; keys that no scheduler knows, and values of the wrong
- * type, are errors. Keys starting with {@code _} (such as {@code _class_name}) are metadata: only
- * {@code _class_name} is kept, as the default scheduler name.
+ * <p>Only the values actually given are stored, each with its type checked against {@link ConfigKey} and
+ * with the source it came from (a file, a manifest, an override) for error messages. Each scheduler reads
+ * the keys of its diffusers {@code __init__}, with diffusers' defaults, into its own config record when it
+ * is created, and checks ranges and choices there. One model manifest serves every scheduler, so keys
+ * that belong to other schedulers are accepted and ignored, as diffusers' {@code from_config} does; keys
+ * that no scheduler knows, and values of the wrong type, are errors. Keys starting with {@code _} (such
+ * as {@code _class_name}) are metadata: only {@code _class_name} is kept, as the default scheduler name.
+ *
+ * <p>Errors name the source, the key, what was expected and what was found, e.g.
+ * {@code model.json scheduler: 'use_karras_sigmas': expected true or false, found "yes"}.
  */
 public final class SchedulerConfig {
 
-    /** The JSON type a key's value must have. */
-    enum Kind { INT, NUMBER, BOOLEAN, STRING, NUMBER_LIST, INT_LIST }
-
-    /** Every key of diffusers' scheduler configs that torchsd knows, with its type. */
-    static final Map<String, Kind> KNOWN_KEYS;
-
-    static {
-        Map<String, Kind> keys = new TreeMap<>();
-        for (String key : new String[] {"num_train_timesteps", "steps_offset", "solver_order"}) {
-            keys.put(key, Kind.INT);
-        }
-        for (String key : new String[] {"beta_start", "beta_end", "clip_sample_range", "dynamic_thresholding_ratio",
-                "sample_max_value", "lambda_min_clipped", "sigma_min", "sigma_max", "flow_shift", "eta"}) {
-            keys.put(key, Kind.NUMBER);
-        }
-        for (String key : new String[] {"set_alpha_to_one", "skip_prk_steps", "clip_sample", "thresholding",
-                "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas", "use_flow_sigmas",
-                "use_lu_lambdas", "lower_order_final", "euler_at_final", "predict_x0", "rescale_betas_zero_snr",
-                "use_dynamic_shifting"}) {
-            keys.put(key, Kind.BOOLEAN);
-        }
-        for (String key : new String[] {"beta_schedule", "prediction_type", "timestep_spacing", "algorithm_type",
-                "solver_type", "final_sigmas_type", "variance_type", "interpolation_type", "timestep_type",
-                "time_shift_type"}) {
-            keys.put(key, Kind.STRING);
-        }
-        keys.put("trained_betas", Kind.NUMBER_LIST);
-        keys.put("disable_corrector", Kind.INT_LIST);
-        KNOWN_KEYS = Collections.unmodifiableMap(keys);
-    }
+    /** The source of values given to {@link #with(String, String)}. */
+    private static final String OVERRIDE = "scheduler config override";
 
     private static final String SD15_JSON = """
             {"_class_name": "PNDMScheduler", "beta_end": 0.012, "beta_schedule": "scaled_linear",
@@ -64,10 +43,14 @@ public final class SchedulerConfig {
              "sample_max_value": 1.0, "set_alpha_to_one": false, "skip_prk_steps": true, "steps_offset": 1,
              "thresholding": false, "trained_betas": null}""";
 
-    private final String className;
-    private final Map<String, JsonElement> values;
+    /** One given value and where it came from. */
+    private record Given(JsonElement value, String source) {
+    }
 
-    private SchedulerConfig(String className, Map<String, JsonElement> values) {
+    private final String className;
+    private final Map<ConfigKey, Given> values;
+
+    private SchedulerConfig(String className, Map<ConfigKey, Given> values) {
         this.className = className;
         this.values = Collections.unmodifiableMap(values);
     }
@@ -113,34 +96,40 @@ public final class SchedulerConfig {
         return new SchedulerConfig(className, new LinkedHashMap<>(config.values));
     }
 
-    /** This config with one value replaced, given as the text of {@code --set KEY=VALUE}. */
+    /**
+     * This config with one value replaced, given as text: numbers (also {@code inf}, {@code -inf}),
+     * {@code true}/{@code false} in any case, strings as written, lists as JSON ({@code [0, 1]}), and
+     * {@code null} or {@code None} for "the scheduler's default". Errors name the source
+     * "scheduler config override".
+     */
     public SchedulerConfig with(String key, String text) {
-        Kind kind = kindOf(key, "--set " + key + "=" + text);
-        JsonElement value;
-        String trimmed = text.trim();
-        if (trimmed.equals("null") || trimmed.equals("None")) {
-            value = JsonNull.INSTANCE;
-        } else {
-            value = switch (kind) {
-                case INT, NUMBER -> parseNumber(key, trimmed);
-                case BOOLEAN -> parseBoolean(key, trimmed);
-                case STRING -> new JsonPrimitive(trimmed);
-                case NUMBER_LIST, INT_LIST -> parseList(key, trimmed);
-            };
+        return with(key, text, OVERRIDE);
+    }
+
+    /** {@link #with(String, String)} with the source of the value named for error messages. */
+    public SchedulerConfig with(String key, String text, String source) {
+        ConfigKey known = known(key, source);
+        JsonElement value = known.kind.parse(text.trim());
+        if (value == null) {
+            throw new SchedulerException(source + ": '" + key + "': expected " + known.kind.expected + ", found "
+                    + describe(new JsonPrimitive(text)));
         }
-        return with(key, value, "--set " + key + "=" + text);
+        return with(key, value, source);
     }
 
     /** This config with one value replaced; a JSON null removes the value (the scheduler's default applies). */
     public SchedulerConfig with(String key, JsonElement value, String source) {
-        Kind kind = kindOf(key, source);
-        Map<String, JsonElement> copy = new LinkedHashMap<>(values);
+        ConfigKey known = known(key, source);
+        Map<ConfigKey, Given> copy = new LinkedHashMap<>(values);
         if (value == null || value.isJsonNull()) {
-            copy.remove(key);
+            copy.remove(known);
         } else {
-            value = infinityAsNumber(kind, value);
-            check(key, kind, value, source);
-            copy.put(key, value);
+            value = known.kind.infinityAsNumber(value);
+            if (!known.kind.accepts(value)) {
+                throw new SchedulerException(source + ": '" + key + "': expected " + known.kind.expected
+                        + ", found " + describe(value));
+            }
+            copy.put(known, new Given(value, source));
         }
         return new SchedulerConfig(className, copy);
     }
@@ -151,41 +140,8 @@ public final class SchedulerConfig {
     }
 
     public boolean has(String key) {
-        return values.containsKey(key);
-    }
-
-    int integer(String key, int defaultValue) {
-        JsonElement value = values.get(key);
-        return value == null ? defaultValue : value.getAsInt();
-    }
-
-    double number(String key, double defaultValue) {
-        JsonElement value = values.get(key);
-        return value == null ? defaultValue : value.getAsDouble();
-    }
-
-    boolean flag(String key, boolean defaultValue) {
-        JsonElement value = values.get(key);
-        return value == null ? defaultValue : value.getAsBoolean();
-    }
-
-    String string(String key, String defaultValue) {
-        JsonElement value = values.get(key);
-        return value == null ? defaultValue : value.getAsString();
-    }
-
-    /** A list value, or null when not given. */
-    double[] numbers(String key) {
-        JsonElement value = values.get(key);
-        if (value == null) {
-            return null;
-        }
-        JsonArray array = value.getAsJsonArray();
-        double[] result = new double[array.size()];
-        for (int i = 0; i < result.length; i++) {
-            result[i] = array.get(i).getAsDouble();
-        }
-        return result;
+        ConfigKey known = ConfigKey.named(key);
+        return known != null && values.containsKey(known);
     }
 
     /** The given values as diffusers' JSON (plus {@code _class_name} when known). */
@@ -194,7 +150,7 @@ public final class SchedulerConfig {
         if (className != null) {
             json.addProperty("_class_name", className);
         }
-        values.forEach((key, value) -> json.add(key, value.deepCopy()));
+        values.forEach((key, given) -> json.add(key.key, given.value().deepCopy()));
         return json;
     }
 
@@ -203,122 +159,113 @@ public final class SchedulerConfig {
         return toJson().toString();
     }
 
-    private static Kind kindOf(String key, String source) {
-        Kind kind = KNOWN_KEYS.get(key);
-        if (kind == null) {
-            throw new SchedulerException(source + ": unknown scheduler config key '" + key
-                    + "'; known keys: " + String.join(", ", KNOWN_KEYS.keySet()));
-        }
-        return kind;
+    int integer(ConfigKey key, int defaultValue) {
+        return read(key, defaultValue, JsonElement::getAsInt, ConfigKey.Kind.INT);
     }
 
-    /** Python's json writes float('-inf') as -Infinity, which Gson reads as a string. */
-    private static JsonElement infinityAsNumber(Kind kind, JsonElement value) {
-        if (kind == Kind.NUMBER && value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
-            switch (value.getAsString()) {
-                case "Infinity", "inf" -> {
-                    return new JsonPrimitive(Double.POSITIVE_INFINITY);
-                }
-                case "-Infinity", "-inf" -> {
-                    return new JsonPrimitive(Double.NEGATIVE_INFINITY);
-                }
-                default -> {
-                    return value;
-                }
-            }
+    double number(ConfigKey key, double defaultValue) {
+        return read(key, defaultValue, JsonElement::getAsDouble, ConfigKey.Kind.NUMBER);
+    }
+
+    /** A number, or null when not given (for keys whose default is computed, such as sigma_min). */
+    Double number(ConfigKey key) {
+        return read(key, null, JsonElement::getAsDouble, ConfigKey.Kind.NUMBER);
+    }
+
+    boolean flag(ConfigKey key, boolean defaultValue) {
+        return read(key, defaultValue, JsonElement::getAsBoolean, ConfigKey.Kind.BOOLEAN);
+    }
+
+    String string(ConfigKey key, String defaultValue) {
+        return read(key, defaultValue, JsonElement::getAsString, ConfigKey.Kind.STRING);
+    }
+
+    /** The string value or the default, which must be one of {@code allowed} ({@code scheduler} names whose list it is). */
+    String oneOf(ConfigKey key, String defaultValue, String scheduler, String... allowed) {
+        String value = string(key, defaultValue);
+        if (!Arrays.asList(allowed).contains(value)) {
+            throw invalid(key, alternatives(allowed) + (scheduler == null ? "" : " for " + scheduler));
         }
         return value;
     }
 
-    private static void check(String key, Kind kind, JsonElement value, String source) {
-        boolean ok = switch (kind) {
-            case INT -> isInteger(value);
-            case NUMBER -> isNumber(value);
-            case BOOLEAN -> value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean();
-            case STRING -> value.isJsonPrimitive() && value.getAsJsonPrimitive().isString();
-            case NUMBER_LIST -> value.isJsonArray() && allMatch(value.getAsJsonArray(), false);
-            case INT_LIST -> value.isJsonArray() && allMatch(value.getAsJsonArray(), true);
-        };
-        if (!ok) {
-            throw new SchedulerException(source + ": scheduler config key '" + key + "' expects "
-                    + expected(kind) + ", found " + describe(value));
+    /**
+     * The enum constant whose lower-case name is the string value (or the default), which must be one of
+     * {@code allowed}, e.g. {@code choice(TIMESTEP_SPACING, Spacing.LEADING, null, Spacing.values())}.
+     */
+    @SafeVarargs
+    final <E extends Enum<E>> E choice(ConfigKey key, E defaultValue, String scheduler, E... allowed) {
+        String[] names = new String[allowed.length];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = allowed[i].name().toLowerCase(Locale.ROOT);
         }
+        String value = oneOf(key, defaultValue.name().toLowerCase(Locale.ROOT), scheduler, names);
+        return allowed[Arrays.asList(names).indexOf(value)];
     }
 
-    private static boolean allMatch(JsonArray array, boolean integers) {
-        for (JsonElement element : array) {
-            if (integers ? !isInteger(element) : !isNumber(element)) {
-                return false;
+    /** A list value, or null when not given. */
+    double[] numbers(ConfigKey key) {
+        return read(key, null, value -> {
+            JsonArray array = value.getAsJsonArray();
+            double[] result = new double[array.size()];
+            for (int i = 0; i < result.length; i++) {
+                result[i] = array.get(i).getAsDouble();
+            }
+            return result;
+        }, ConfigKey.Kind.NUMBER_LIST, ConfigKey.Kind.INT_LIST);
+    }
+
+    /** Options torchsd does not implement: each key must be false (its default) or not given. */
+    void rejectTrue(ConfigKey... keys) {
+        for (ConfigKey key : keys) {
+            if (flag(key, false)) {
+                throw invalid(key, "false (true is not supported by torchsd)");
             }
         }
-        return true;
     }
 
-    private static boolean isNumber(JsonElement value) {
-        return value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber();
+    /**
+     * The error for a given value that a scheduler cannot use: its source, the key, {@code expected} and
+     * the value found, e.g. {@code cfg.json: 'solver_order': expected 1 to 3 for DPMSolverMultistepScheduler, found 4}.
+     */
+    SchedulerException invalid(ConfigKey key, String expected) {
+        Given given = values.get(key);
+        String source = given == null ? "scheduler config" : given.source();
+        String found = given == null ? "no value" : describe(given.value());
+        return new SchedulerException(source + ": '" + key.key + "': expected " + expected + ", found " + found);
     }
 
-    private static boolean isInteger(JsonElement value) {
-        if (!isNumber(value)) {
-            return false;
+    /** "a", "a or b", "a, b or c". */
+    static String alternatives(String... choices) {
+        int last = choices.length - 1;
+        if (last == 0) {
+            return choices[0];
         }
-        double number = value.getAsDouble();
-        return number == Math.rint(number) && Math.abs(number) <= Integer.MAX_VALUE;
+        return String.join(", ", Arrays.copyOf(choices, last)) + " or " + choices[last];
     }
 
-    private static JsonElement parseNumber(String key, String text) {
-        String normalized = switch (text.toLowerCase()) {
-            case "inf", "+inf", "infinity" -> "Infinity";
-            case "-inf", "-infinity" -> "-Infinity";
-            default -> text;
-        };
-        try {
-            return new JsonPrimitive(Double.parseDouble(normalized));
-        } catch (NumberFormatException e) {
-            throw new SchedulerException("--set " + key + "=" + text + ": expected a number, found '" + text + "'");
+    /** The given value as {@code get} reads it, or the default; {@code kinds} are the types {@code get} can read. */
+    private <T> T read(ConfigKey key, T defaultValue, Function<JsonElement, T> get, ConfigKey.Kind... kinds) {
+        if (!Arrays.asList(kinds).contains(key.kind)) {
+            throw new IllegalArgumentException(key.key + " holds " + key.kind.expected + ", not " + kinds[0].expected);
         }
+        Given given = values.get(key);
+        return given == null ? defaultValue : get.apply(given.value());
     }
 
-    private static JsonElement parseBoolean(String key, String text) {
-        if (text.equalsIgnoreCase("true")) {
-            return new JsonPrimitive(true);
+    private static ConfigKey known(String key, String source) {
+        ConfigKey known = ConfigKey.named(key);
+        if (known == null) {
+            List<String> names = Arrays.stream(ConfigKey.values()).map(k -> k.key).sorted().collect(Collectors.toList());
+            throw new SchedulerException(source + ": unknown scheduler config key '" + key + "'; known keys: "
+                    + String.join(", ", names));
         }
-        if (text.equalsIgnoreCase("false")) {
-            return new JsonPrimitive(false);
-        }
-        throw new SchedulerException("--set " + key + "=" + text + ": expected true or false, found '" + text + "'");
+        return known;
     }
 
-    private static JsonElement parseList(String key, String text) {
-        try {
-            return JsonParser.parseString(text);
-        } catch (JsonParseException e) {
-            throw new SchedulerException("--set " + key + "=" + text + ": expected a JSON list such as [1, 2], found '"
-                    + text + "'");
-        }
-    }
-
-    private static String expected(Kind kind) {
-        return switch (kind) {
-            case INT -> "an integer";
-            case NUMBER -> "a number";
-            case BOOLEAN -> "true or false";
-            case STRING -> "a string";
-            case NUMBER_LIST -> "a list of numbers";
-            case INT_LIST -> "a list of integers";
-        };
-    }
-
+    /** The value as JSON (strings quoted), shortened to 60 characters. */
     private static String describe(JsonElement value) {
         String text = value.toString();
-        if (text.length() > 60) {
-            text = text.substring(0, 57) + "...";
-        }
-        if (value.isJsonPrimitive()) {
-            JsonPrimitive primitive = value.getAsJsonPrimitive();
-            String type = primitive.isBoolean() ? "boolean" : primitive.isNumber() ? "number" : "string";
-            return type + " " + text;
-        }
-        return (value.isJsonArray() ? "list " : value.isJsonObject() ? "object " : "") + text;
+        return text.length() > 60 ? text.substring(0, 57) + "..." : text;
     }
 }

@@ -1,6 +1,6 @@
 package dev.torchsd.scheduler;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 /** A bad scheduler name, config key, config value or step count. The message names what was expected and found. */
 public class SchedulerException extends TorchsdException {

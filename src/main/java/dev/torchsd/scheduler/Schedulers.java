@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The sampler registry: diffusers class names and AUTOMATIC1111 names, matched case-insensitively.
@@ -17,6 +20,7 @@ public final class Schedulers {
     /** The scheduler used when neither a name nor the config's {@code _class_name} is given. */
     public static final String DEFAULT = PndmScheduler.NAME;
 
+    /** Reads a scheduler's config record from the config (checking its values), then builds the scheduler. */
     private interface Factory {
         Scheduler create(SchedulerConfig config, int steps);
     }
@@ -28,17 +32,20 @@ public final class Schedulers {
     private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
 
     static {
-        diffusers(PndmScheduler.NAME, PndmScheduler::new);
-        diffusers(DdimScheduler.NAME, DdimScheduler::new);
-        diffusers(DdpmScheduler.NAME, DdpmScheduler::new);
-        diffusers(EulerDiscreteScheduler.NAME, EulerDiscreteScheduler::new);
-        diffusers(EulerAncestralDiscreteScheduler.NAME, EulerAncestralDiscreteScheduler::new);
-        diffusers(LmsDiscreteScheduler.NAME, LmsDiscreteScheduler::new);
-        diffusers(HeunDiscreteScheduler.NAME, HeunDiscreteScheduler::new);
-        diffusers(KDpm2DiscreteScheduler.NAME, KDpm2DiscreteScheduler::new);
-        diffusers(DpmSolverMultistepScheduler.NAME, DpmSolverMultistepScheduler::new);
-        diffusers(DpmSolverSinglestepScheduler.NAME, DpmSolverSinglestepScheduler::new);
-        diffusers(UniPcMultistepScheduler.NAME, UniPcMultistepScheduler::new);
+        diffusers(PndmScheduler.NAME, PndmScheduler::readConfig, PndmScheduler::new);
+        diffusers(DdimScheduler.NAME, DdimScheduler::readConfig, DdimScheduler::new);
+        diffusers(DdpmScheduler.NAME, DdpmScheduler::readConfig, DdpmScheduler::new);
+        diffusers(EulerDiscreteScheduler.NAME, EulerDiscreteScheduler::readConfig, EulerDiscreteScheduler::new);
+        diffusers(EulerAncestralDiscreteScheduler.NAME, EulerAncestralDiscreteScheduler::readConfig,
+                EulerAncestralDiscreteScheduler::new);
+        diffusers(LmsDiscreteScheduler.NAME, LmsDiscreteScheduler::readConfig, LmsDiscreteScheduler::new);
+        diffusers(HeunDiscreteScheduler.NAME, HeunDiscreteScheduler::readConfig, HeunDiscreteScheduler::new);
+        diffusers(KDpm2DiscreteScheduler.NAME, KDpm2DiscreteScheduler::readConfig, KDpm2DiscreteScheduler::new);
+        diffusers(DpmSolverMultistepScheduler.NAME, DpmSolverMultistepScheduler::readConfig,
+                DpmSolverMultistepScheduler::new);
+        diffusers(DpmSolverSinglestepScheduler.NAME, DpmSolverSinglestepScheduler::readConfig,
+                DpmSolverSinglestepScheduler::new);
+        diffusers(UniPcMultistepScheduler.NAME, UniPcMultistepScheduler::readConfig, UniPcMultistepScheduler::new);
 
         alias("PLMS", PndmScheduler.NAME, Map.of("skip_prk_steps", "true"));
         alias("DDIM", DdimScheduler.NAME, Map.of());
@@ -60,7 +67,9 @@ public final class Schedulers {
     private Schedulers() {
     }
 
-    private static void diffusers(String className, Factory factory) {
+    private static <C> void diffusers(String className, Function<SchedulerConfig, C> readConfig,
+                                      BiFunction<C, Integer, Scheduler> create) {
+        Factory factory = (config, steps) -> create.apply(readConfig.apply(config), steps);
         ENTRIES.put(className.toLowerCase(Locale.ROOT), new Entry(className, className, Map.of(), factory));
     }
 
@@ -85,7 +94,7 @@ public final class Schedulers {
 
     /** The config values a name fixes, e.g. "DPM++ 2M Karras" -> use_karras_sigmas=true. */
     public static Map<String, String> fixedValues(String name) {
-        return Collections.unmodifiableMap(new java.util.TreeMap<>(entry(name).fixed()));
+        return Collections.unmodifiableMap(new TreeMap<>(entry(name).fixed()));
     }
 
     /**
@@ -99,7 +108,7 @@ public final class Schedulers {
         String chosen = name != null ? name : config.className().orElse(DEFAULT);
         Entry entry = entry(chosen);
         for (Map.Entry<String, String> fixed : entry.fixed().entrySet()) {
-            config = config.with(fixed.getKey(), fixed.getValue());
+            config = config.with(fixed.getKey(), fixed.getValue(), "scheduler name '" + entry.name() + "'");
         }
         return entry.factory().create(config, steps);
     }

@@ -1,5 +1,6 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -10,40 +11,29 @@ import org.bytedeco.pytorch.Tensor;
  * the latents start as plain Gaussian noise, and the U-Net input is not scaled.
  */
 abstract class SolverScheduler extends BaseScheduler {
-    protected final TrainingSchedule schedule;
-    protected final Prediction prediction;
     protected final Thresholding thresholding;
+    private final SolverConfig config;
 
-    protected SolverScheduler(String name, SchedulerConfig config, int steps) {
-        super(name, config, steps);
-        schedule = TrainingSchedule.of(config, name, 0.0001, 0.02);
-        prediction = Prediction.of(config, name);
-        thresholding = new Thresholding(config, false);
-        for (String key : new String[] {"use_exponential_sigmas", "use_beta_sigmas", "use_flow_sigmas",
-                "use_dynamic_shifting"}) {
-            if (config.flag(key, false)) {
-                throw new SchedulerException(name + ": " + key + "=true is not supported by torchsd");
-            }
-        }
-        String variance = config.string("variance_type", null);
-        if (variance != null && (variance.equals("learned") || variance.equals("learned_range"))) {
-            throw new SchedulerException(name + ": variance_type '" + variance + "' (learned variance) is not supported");
-        }
+    protected SolverScheduler(String name, SolverConfig config, int steps) {
+        super(name, config.training(), steps);
+        this.config = config;
+        thresholding = config.thresholding();
     }
 
     /**
-     * Sets the timesteps and sigmas. {@code spacing} null means diffusers' fixed linspace rule
+     * Sets the timesteps and sigmas. A null timestep_spacing means diffusers' fixed linspace rule
      * (DPM-Solver singlestep); Karras sigmas map back to rounded timesteps.
      */
-    protected void plan(SchedulerConfig config, Spacing spacing, boolean luLambdas) {
+    protected void plan(boolean luLambdas) {
         int trainSteps = schedule.trainSteps;
-        int lastTimestep = trainSteps - clippedCount(config.number("lambda_min_clipped", Double.NEGATIVE_INFINITY));
+        int lastTimestep = trainSteps - clippedCount(config.lambdaMinClipped());
+        Spacing spacing = config.training().timestepSpacing();
         Spacing effective = spacing == null ? Spacing.LINSPACE : spacing;
-        double[] t = effective.solverTimesteps(trainSteps, lastTimestep, steps, config.integer("steps_offset", 0));
+        double[] t = effective.solverTimesteps(trainSteps, lastTimestep, steps, config.training().stepsOffset());
         float[] table = schedule.sigmas();
         double[] logSigmas = schedule.logSigmas();
         double[] sigmaValues;
-        if (config.flag("use_karras_sigmas", false)) {
+        if (config.useKarrasSigmas()) {
             sigmaValues = Sigmas.karras(table[0], table[trainSteps - 1], t.length);
             t = Sigmas.toTimesteps(sigmaValues, logSigmas, true);
         } else if (luLambdas) {
@@ -58,15 +48,8 @@ abstract class SolverScheduler extends BaseScheduler {
         } else {
             sigmaValues = Sigmas.atTimesteps(t, table);
         }
-        String finalType = config.string("final_sigmas_type", "zero");
-        double last = switch (finalType) {
-            case "zero" -> 0.0;
-            case "sigma_min" -> Math.sqrt((1 - (double) schedule.alphasCumprod[0]) / schedule.alphasCumprod[0]);
-            default -> throw new SchedulerException(name() + ": final_sigmas_type '" + finalType
-                    + "' is not supported; expected zero or sigma_min");
-        };
         timesteps = t;
-        sigmas = Sigmas.float32(Sigmas.append(sigmaValues, last));
+        sigmas = Sigmas.float32(Sigmas.append(sigmaValues, config.finalSigmas().value(schedule)));
     }
 
     /** How many of the largest timesteps have lambda below lambda_min_clipped (searchsorted on flipped lambda). */
@@ -121,9 +104,9 @@ abstract class SolverScheduler extends BaseScheduler {
         double t = sigmas[index + 1];
         double h = lambda(t) - lambda(s);
         if (dataPrediction) {
-            return Tensors.combine(sigmaT(t) / sigmaT(s), sample, -alpha(t) * Math.expm1(-h), m0);
+            return TensorMath.combine(sigmaT(t) / sigmaT(s), sample, -alpha(t) * Math.expm1(-h), m0);
         }
-        return Tensors.combine(alpha(t) / alpha(s), sample, -sigmaT(t) * Math.expm1(h), m0);
+        return TensorMath.combine(alpha(t) / alpha(s), sample, -sigmaT(t) * Math.expm1(h), m0);
     }
 
     /** The data prediction x0 at loop index {@code index}, thresholded if configured. */
@@ -131,11 +114,11 @@ abstract class SolverScheduler extends BaseScheduler {
         double alphaT = alpha(sigmas[index]);
         double sigmaT = sigmaT(sigmas[index]);
         Tensor x0 = switch (prediction) {
-            case EPSILON -> Tensors.divide(Tensors.plus(sample, -sigmaT, modelOutput), alphaT);
+            case EPSILON -> TensorMath.divide(TensorMath.plus(sample, -sigmaT, modelOutput), alphaT);
             case SAMPLE -> modelOutput.alias();
-            case V_PREDICTION -> Tensors.combine(alphaT, sample, -sigmaT, modelOutput);
+            case V_PREDICTION -> TensorMath.combine(alphaT, sample, -sigmaT, modelOutput);
         };
-        return thresholding.applyDynamicOnly(x0);
+        return thresholding.apply(x0);
     }
 
     /** The noise prediction eps at loop index {@code index} (via a thresholded x0 when thresholding). */
@@ -144,12 +127,12 @@ abstract class SolverScheduler extends BaseScheduler {
         double sigmaT = sigmaT(sigmas[index]);
         Tensor eps = switch (prediction) {
             case EPSILON -> modelOutput.alias();
-            case SAMPLE -> Tensors.divide(Tensors.plus(sample, -alphaT, modelOutput), sigmaT);
-            case V_PREDICTION -> Tensors.combine(alphaT, modelOutput, sigmaT, sample);
+            case SAMPLE -> TensorMath.divide(TensorMath.plus(sample, -alphaT, modelOutput), sigmaT);
+            case V_PREDICTION -> TensorMath.combine(alphaT, modelOutput, sigmaT, sample);
         };
         if (thresholdingApplies) {
-            Tensor x0 = thresholding.applyDynamicOnly(Tensors.divide(Tensors.plus(sample, -sigmaT, eps), alphaT));
-            eps = Tensors.divide(Tensors.plus(sample, -alphaT, x0), sigmaT);
+            Tensor x0 = thresholding.apply(TensorMath.divide(TensorMath.plus(sample, -sigmaT, eps), alphaT));
+            eps = TensorMath.divide(TensorMath.plus(sample, -alphaT, x0), sigmaT);
         }
         return eps;
     }
@@ -158,6 +141,6 @@ abstract class SolverScheduler extends BaseScheduler {
     public Tensor addNoise(Tensor original, Tensor noise, int index) {
         checkIndex(index);
         double sigma = sigmas[index];
-        return Tensors.inOwnScope(() -> Tensors.combine(alpha(sigma), original, sigmaT(sigma), noise));
+        return Tensors.scoped(() -> TensorMath.combine(alpha(sigma), original, sigmaT(sigma), noise));
     }
 }

@@ -4,27 +4,10 @@ package dev.torchsd.scheduler;
  * How inference timesteps are spread over the training timesteps ({@code timestep_spacing}), after
  * Table 2 of "Common Diffusion Noise Schedules and Sample Steps are Flawed" (Lin et al. 2023).
  * diffusers computes them in three slightly different ways depending on the scheduler family; each
- * family's formula is one method here.
+ * family's formula is one method here. The constants' lower-case names are diffusers' values.
  */
 enum Spacing {
-    LEADING("leading"), LINSPACE("linspace"), TRAILING("trailing");
-
-    final String key;
-
-    Spacing(String key) {
-        this.key = key;
-    }
-
-    static Spacing of(SchedulerConfig config, Spacing defaultSpacing, String scheduler) {
-        String value = config.string("timestep_spacing", defaultSpacing.key);
-        for (Spacing spacing : values()) {
-            if (spacing.key.equals(value)) {
-                return spacing;
-            }
-        }
-        throw new SchedulerException(scheduler + ": timestep_spacing '" + value
-                + "' is not supported; expected leading, linspace or trailing");
-    }
+    LEADING, LINSPACE, TRAILING;
 
     /**
      * DDIM, DDPM and PNDM: integer timesteps, descending. leading = i * (T // N) + steps_offset;

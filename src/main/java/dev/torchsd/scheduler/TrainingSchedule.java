@@ -28,35 +28,23 @@ public final class TrainingSchedule {
         this.alphasCumprod = alphasCumprod;
     }
 
-    /**
-     * Reads num_train_timesteps, beta_start, beta_end, beta_schedule and trained_betas, with the given
-     * scheduler's defaults for the beta range (diffusers' defaults differ between schedulers).
-     */
-    static TrainingSchedule of(SchedulerConfig config, String scheduler, double defaultBetaStart, double defaultBetaEnd) {
-        if (config.flag("rescale_betas_zero_snr", false)) {
-            throw new SchedulerException(scheduler + ": rescale_betas_zero_snr=true is not supported by torchsd");
-        }
-        double[] trained = config.numbers("trained_betas");
-        int trainSteps = trained != null ? trained.length : config.integer("num_train_timesteps", 1000);
-        if (trainSteps < 2) {
-            throw new SchedulerException(scheduler + ": num_train_timesteps must be at least 2, found " + trainSteps);
-        }
-        double betaStart = config.number("beta_start", defaultBetaStart);
-        double betaEnd = config.number("beta_end", defaultBetaEnd);
-        String schedule = config.string("beta_schedule", "linear");
+    /** The table the training keys describe. */
+    static TrainingSchedule of(TrainingConfig training) {
+        int trainSteps = training.trainSteps();
+        double betaStart = training.betaStart();
+        double betaEnd = training.betaEnd();
         try (PointerScope scope = new PointerScope()) {
             TensorOptions float32 = new TensorOptions(torch.ScalarType.Float);
             Tensor betas;
-            if (trained != null) {
-                betas = Tensor.create(toFloats(trained), trained.length);
+            if (training.trainedBetas() != null) {
+                betas = Tensor.create(toFloats(training.trainedBetas()), trainSteps);
             } else {
-                betas = switch (schedule) {
+                betas = switch (training.betaSchedule()) {
                     case "linear" -> torch.linspace(new Scalar(betaStart), new Scalar(betaEnd), trainSteps, float32);
                     case "scaled_linear" -> torch.linspace(new Scalar(Math.sqrt(betaStart)), new Scalar(Math.sqrt(betaEnd)),
                             trainSteps, float32).pow(new Scalar(2));
                     case "squaredcos_cap_v2" -> Tensor.create(toFloats(cosineBetas(trainSteps)), trainSteps);
-                    default -> throw new SchedulerException(scheduler + ": beta_schedule '" + schedule
-                            + "' is not supported; expected linear, scaled_linear or squaredcos_cap_v2");
+                    default -> throw new IllegalArgumentException("beta_schedule " + training.betaSchedule());
                 };
             }
             Tensor alphasCumprod = torch.cumprod(betas.neg().add(new Scalar(1.0)), 0).contiguous();
@@ -71,7 +59,7 @@ public final class TrainingSchedule {
      * (1e-4 .. 0.02); for looking inside a generation (e.g. the trace's predicted clean image).
      */
     public static TrainingSchedule fromConfig(SchedulerConfig config) {
-        return of(config, "scheduler config", 1e-4, 0.02);
+        return of(TrainingConfig.read(config, 1e-4, 0.02, null));
     }
 
     /** alphas_cumprod at a (possibly fractional) timestep, linearly interpolated, clamped to the table. */

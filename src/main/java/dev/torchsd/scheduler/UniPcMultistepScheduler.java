@@ -1,10 +1,15 @@
 package dev.torchsd.scheduler;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.HashSet;
 import java.util.Set;
+
+import static dev.torchsd.scheduler.ConfigKey.DISABLE_CORRECTOR;
+import static dev.torchsd.scheduler.ConfigKey.PREDICT_X0;
+import static dev.torchsd.scheduler.ConfigKey.SOLVER_TYPE;
 
 /**
  * UniPC (Zhao et al. 2023, "UniPC: A Unified Predictor-Corrector Framework"): a multistep predictor
@@ -15,51 +20,55 @@ import java.util.Set;
 final class UniPcMultistepScheduler extends SolverScheduler {
     static final String NAME = "UniPCMultistepScheduler";
 
+    /**
+     * UniPCMultistepScheduler's {@code __init__} keys with diffusers' defaults: the solvers' shared keys
+     * (solver_order up to 4), predict_x0 on, solver_type bh2 (midpoint, heun and logrho mean bh2, as in
+     * diffusers), disable_corrector empty.
+     */
+    record Config(SolverConfig solver, boolean predictX0, boolean bh2, Set<Integer> disableCorrector) {
+    }
+
+    static Config readConfig(SchedulerConfig c) {
+        SolverConfig solver = SolverConfig.read(c, NAME, Spacing.LINSPACE, 4);
+        String solverType = c.oneOf(SOLVER_TYPE, "bh2", NAME, "bh1", "bh2", "midpoint", "heun", "logrho");
+        Set<Integer> disabled = new HashSet<>();
+        double[] steps = c.numbers(DISABLE_CORRECTOR);
+        if (steps != null) {
+            for (double step : steps) {
+                disabled.add((int) step);
+            }
+        }
+        return new Config(solver, c.flag(PREDICT_X0, true), !solverType.equals("bh1"), Set.copyOf(disabled));
+    }
+
     private final int solverOrder;
     private final boolean predictX0;
     private final boolean bh2;
     private final boolean lowerOrderFinal;
-    private final boolean thresholdingOn;
-    private final Set<Integer> disabledCorrector = new HashSet<>();
+    private final Set<Integer> disabledCorrector;
     private final Tensor[] modelOutputs;
     private Tensor lastSample;
     private int lowerOrderNums;
     private int thisOrder;
 
-    UniPcMultistepScheduler(SchedulerConfig config, int steps) {
-        super(NAME, config, steps);
-        solverOrder = config.integer("solver_order", 2);
-        if (solverOrder < 1 || solverOrder > 4) {
-            throw new SchedulerException(NAME + ": solver_order must be between 1 and 4, found " + solverOrder);
-        }
-        predictX0 = config.flag("predict_x0", true);
-        String solverType = config.string("solver_type", "bh2");
-        if (solverType.equals("midpoint") || solverType.equals("heun") || solverType.equals("logrho")) {
-            solverType = "bh2";
-        }
-        if (!solverType.equals("bh1") && !solverType.equals("bh2")) {
-            throw new SchedulerException(NAME + ": solver_type '" + solverType + "' is not supported; expected bh1 or bh2");
-        }
-        bh2 = solverType.equals("bh2");
-        lowerOrderFinal = config.flag("lower_order_final", true);
-        thresholdingOn = config.flag("thresholding", false);
-        double[] disabled = config.numbers("disable_corrector");
-        if (disabled != null) {
-            for (double step : disabled) {
-                disabledCorrector.add((int) step);
-            }
-        }
-        plan(config, Spacing.of(config, Spacing.LINSPACE, NAME), false);
+    UniPcMultistepScheduler(Config config, int steps) {
+        super(NAME, config.solver(), steps);
+        solverOrder = config.solver().solverOrder();
+        predictX0 = config.predictX0();
+        bh2 = config.bh2();
+        lowerOrderFinal = config.solver().lowerOrderFinal();
+        disabledCorrector = config.disableCorrector();
+        plan(false);
         modelOutputs = new Tensor[solverOrder];
     }
 
     @Override
     public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
         checkIndex(index);
-        return Tensors.inOwnScope(() -> {
+        return Tensors.scoped(() -> {
             boolean useCorrector = index > 0 && !disabledCorrector.contains(index - 1) && lastSample != null;
             Tensor converted = predictX0 ? dataPrediction(modelOutput, sample, index)
-                    : noisePrediction(modelOutput, sample, index, thresholdingOn);
+                    : noisePrediction(modelOutput, sample, index, thresholding.thresholding());
             Tensor current = useCorrector ? corrector(converted, index, sample) : sample;
             Tensors.drop(modelOutputs[0]);
             System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
@@ -114,20 +123,20 @@ final class UniPcMultistepScheduler extends SolverScheduler {
         for (int i = 1; i < order; i++) {
             double si = sigmas[index - i];
             rks[i - 1] = (lambda(si) - lambda(s0)) / h;
-            d1s[i - 1] = Tensors.divide(output(i).sub(m0), rks[i - 1]);
+            d1s[i - 1] = TensorMath.divide(output(i).sub(m0), rks[i - 1]);
         }
         rks[order - 1] = 1.0;
         Coefficients c = coefficients(rks, h, order);
         Tensor base = predictX0
-                ? Tensors.combine(sigmaT(t) / sigmaT(s0), x, -alpha(t) * c.hPhi1, m0)
-                : Tensors.combine(alpha(t) / alpha(s0), x, -sigmaT(t) * c.hPhi1, m0);
+                ? TensorMath.combine(sigmaT(t) / sigmaT(s0), x, -alpha(t) * c.hPhi1, m0)
+                : TensorMath.combine(alpha(t) / alpha(s0), x, -sigmaT(t) * c.hPhi1, m0);
         if (order == 1) {
             return base;
         }
         double[] rhos = order == 2 ? new double[] {0.5} : solve(minor(c.r, order - 1), java.util.Arrays.copyOf(c.b, order - 1));
         Tensor residual = weightedSum(rhos, d1s, order - 1);
         double scale = (predictX0 ? alpha(t) : sigmaT(t)) * c.bh;
-        return Tensors.plus(base, -scale, residual);
+        return TensorMath.plus(base, -scale, residual);
     }
 
     /** UniC: corrects the last prediction (at sigmas[index]) from lastSample (at sigmas[index - 1]). */
@@ -142,26 +151,26 @@ final class UniPcMultistepScheduler extends SolverScheduler {
         for (int i = 1; i < order; i++) {
             double si = sigmas[index - (i + 1)];
             rks[i - 1] = (lambda(si) - lambda(s0)) / h;
-            d1s[i - 1] = Tensors.divide(output(i).sub(m0), rks[i - 1]);
+            d1s[i - 1] = TensorMath.divide(output(i).sub(m0), rks[i - 1]);
         }
         rks[order - 1] = 1.0;
         Coefficients c = coefficients(rks, h, order);
         double[] rhos = order == 1 ? new double[] {0.5} : solve(c.r, c.b);
         Tensor base = predictX0
-                ? Tensors.combine(sigmaT(t) / sigmaT(s0), lastSample, -alpha(t) * c.hPhi1, m0)
-                : Tensors.combine(alpha(t) / alpha(s0), lastSample, -sigmaT(t) * c.hPhi1, m0);
-        Tensor correction = Tensors.times(rhos[order - 1], modelT.sub(m0));
+                ? TensorMath.combine(sigmaT(t) / sigmaT(s0), lastSample, -alpha(t) * c.hPhi1, m0)
+                : TensorMath.combine(alpha(t) / alpha(s0), lastSample, -sigmaT(t) * c.hPhi1, m0);
+        Tensor correction = TensorMath.times(rhos[order - 1], modelT.sub(m0));
         if (order > 1) {
             correction = correction.add(weightedSum(rhos, d1s, order - 1));
         }
         double scale = (predictX0 ? alpha(t) : sigmaT(t)) * c.bh;
-        return Tensors.plus(base, -scale, correction);
+        return TensorMath.plus(base, -scale, correction);
     }
 
     private static Tensor weightedSum(double[] weights, Tensor[] terms, int count) {
-        Tensor sum = Tensors.times(weights[0], terms[0]);
+        Tensor sum = TensorMath.times(weights[0], terms[0]);
         for (int k = 1; k < count; k++) {
-            sum = Tensors.plus(sum, weights[k], terms[k]);
+            sum = TensorMath.plus(sum, weights[k], terms[k]);
         }
         return sum;
     }

@@ -1,5 +1,6 @@
 package dev.torchsd.tensor;
 
+
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -11,7 +12,11 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.util.function.Supplier;
 
-/** Small conversions between Java arrays and libtorch tensors (float32, CPU). */
+/**
+ * Small conversions between Java arrays and libtorch tensors (float32, CPU), and the native-lifetime rules:
+ * work in its own scope ({@link #scoped}), keep past every scope ({@link #keep}, {@link #keepShared}) and
+ * release what was kept ({@link #drop}).
+ */
 public final class Tensors {
     static {
         LibTorch.ensureLoaded();
@@ -54,7 +59,9 @@ public final class Tensors {
 
     /** The tensor's shape as a Java array. */
     public static long[] shape(Tensor t) {
-        return t.sizes().vec().get();
+        try (PointerScope scope = new PointerScope()) {
+            return t.sizes().vec().get();
+        }
     }
 
     /**
@@ -85,6 +92,27 @@ public final class Tensors {
     public static <T extends Pointer> T keep(T pointer) {
         pointer.retainReference();
         return pointer;
+    }
+
+    /**
+     * A kept handle on a tensor someone else owns, such as a tensor passed in by a caller: a new handle on
+     * the same storage, {@link #keep kept}, so the caller may close its own handle (or its scope may) while
+     * this one lives on. Pair with {@link #drop}.
+     */
+    public static Tensor keepShared(Tensor tensor) {
+        return keep(tensor.alias());
+    }
+
+    /**
+     * Releases a pointer kept with {@link #keep} or {@link #keepShared}: it is freed once no scope holds it
+     * either. Null (or an already freed pointer) is ignored. Returns null, so a field is released and
+     * cleared in one statement: {@code history = Tensors.drop(history);}.
+     */
+    public static <T extends Pointer> T drop(T pointer) {
+        if (pointer != null && !pointer.isNull()) {
+            pointer.releaseReference();
+        }
+        return null;
     }
 
     public static Scalar scalar(double value) {

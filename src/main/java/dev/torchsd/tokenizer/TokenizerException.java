@@ -1,6 +1,6 @@
 package dev.torchsd.tokenizer;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 /**
  * A tokenizer problem the user can fix: a missing or malformed vocabulary file (the message names the

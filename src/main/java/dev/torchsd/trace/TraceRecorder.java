@@ -1,8 +1,8 @@
 package dev.torchsd.trace;
 
 import dev.torchsd.image.ImageConversion;
-import dev.torchsd.model.Model;
-import dev.torchsd.pipeline.StepObserver;
+import dev.torchsd.StableDiffusion;
+import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.StepPrediction;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
@@ -16,17 +16,17 @@ import java.util.List;
  * predicted clean image x0, by the cheap linear latent-to-RGB map or, with {@code realDecode},
  * by the model's VAE. It only reads the predictions; the image is the same as without it.
  */
-public final class TraceRecorder implements StepObserver {
-    private final Model model;
+public final class TraceRecorder implements GenerationListener {
+    private final StableDiffusion sd;
     private final boolean realDecode;
     private final boolean vPrediction;
     private final List<StepRecord> records = new ArrayList<>();
     private final List<BufferedImage> previews = new ArrayList<>();
 
-    public TraceRecorder(Model model, boolean realDecode) {
-        this.model = model;
+    public TraceRecorder(StableDiffusion sd, boolean realDecode) {
+        this.sd = sd;
         this.realDecode = realDecode;
-        this.vPrediction = model.manifest().predictionType().equals("v_prediction");
+        this.vPrediction = sd.info().predictionType().equals("v_prediction");
     }
 
     @Override
@@ -47,7 +47,7 @@ public final class TraceRecorder implements StepObserver {
         }
         records.add(record);
         Tensor x0 = predictedOriginal(p);
-        previews.add(realDecode ? ImageConversion.toImages(model.vaeDecoder().decode(x0.narrow(0, 0, 1))).get(0)
+        previews.add(realDecode ? sd.decodeLatents(x0.narrow(0, 0, 1)).get(0)
                 : LatentPreview.of(x0));
         return null;
     }

@@ -3,7 +3,7 @@ package dev.torchsd.trace;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationResult;
 

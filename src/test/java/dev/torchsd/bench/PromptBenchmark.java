@@ -3,7 +3,7 @@ package dev.torchsd.bench;
 import dev.torchsd.prompt.PromptChunker;
 import dev.torchsd.prompt.PromptEncoder;
 import dev.torchsd.prompt.PromptSchedule;
-import dev.torchsd.prompt.PromptSyntax;
+import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,7 +44,7 @@ public class PromptBenchmark {
     @Setup(Level.Trial)
     public void load() {
         ClipTokenizer tokenizer = ClipTokenizer.load(TokenizerBenchmark.resolveVocab(vocab), 49407);
-        encoder = new PromptEncoder(tokenizer, null, Map.of(), PromptSyntax.A1111, 1);
+        encoder = PromptEncoder.tokenizing(tokenizer, PromptSyntax.A1111);
     }
 
     /** Parse and resolve the schedule for 20 steps. */
@@ -62,7 +62,7 @@ public class PromptBenchmark {
     public int scheduleAndChunk() {
         int chunks = 0;
         for (PromptSchedule.Entry e : PromptSchedule.of(PROMPT, 20).entries()) {
-            List<PromptChunker.Chunk> c = encoder.chunks(e.fragments());
+            List<PromptChunker.Chunk> c = encoder.chunks(e.fragments()).chunks();
             chunks += c.size();
         }
         return chunks;

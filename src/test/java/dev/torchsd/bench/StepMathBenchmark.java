@@ -1,6 +1,6 @@
 package dev.torchsd.bench;
 
-import dev.torchsd.pipeline.Guidance;
+import dev.torchsd.generation.Guidance;
 import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;

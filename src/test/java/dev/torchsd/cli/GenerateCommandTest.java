@@ -1,5 +1,6 @@
 package dev.torchsd.cli;
 
+
 import dev.torchsd.image.PngWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +64,7 @@ class GenerateCommandTest {
 
     @Test
     void cudaWithoutAGpuIsAUserError() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(dev.torchsd.model.Device.cudaAvailable(), "this machine has CUDA");
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.torchsd.runtime.Device.cudaAvailable(), "this machine has CUDA");
         Run r = run("generate", "-p", "cat", "--device", "cuda", "-q", "-o", tmp.resolve("x.png").toString());
         assertEquals(2, r.exitCode());
         assertThat(r.err()).contains("cuda:0").contains("not available");

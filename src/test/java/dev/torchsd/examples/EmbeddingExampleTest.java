@@ -39,7 +39,7 @@ class EmbeddingExampleTest {
         int vocabulary = Manifest.read(TestModels.builtinFolder()).textEncoder().vocabSize();
         assertThat(output).contains("vocabulary before: " + vocabulary)
                 .contains("vocabulary after:  " + (vocabulary + 16) + " (16 tokens: tiny_negative_fp16 ... tiny_negative_fp16_15)")
-                .contains("nearest to tiny_negative_fp16_2: [Neighbour[id=");
+                .contains("nearest to tiny_negative_fp16_2: [TokenMatch[id=");
         assertThat(PngWriter.readParameters(tmp.resolve("embedding.png"))).startsWith("a red circle\nNegative prompt: tiny_negative_fp16");
     }
 }

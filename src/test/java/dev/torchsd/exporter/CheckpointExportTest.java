@@ -1,5 +1,6 @@
 package dev.torchsd.exporter;
 
+import dev.torchsd.Internals;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestPython;
 import dev.torchsd.model.Manifest;
@@ -47,13 +48,13 @@ class CheckpointExportTest {
         run(python(), "native/tests/fake_checkpoints.py", "single", "sd2-small", file.toString(), "fp16");
         Path model = export(file, "sd2");
         try (StableDiffusion sd = StableDiffusion.load(model)) {
-            Manifest m = sd.model().manifest();
+            Manifest m = Internals.model(sd).manifest();
             assertEquals("sd2", m.family());
             assertEquals("v_prediction", m.predictionType());
             assertEquals(0, m.textEncoder().padTokenId());
             assertEquals(768, m.defaultWidth());
             assertEquals("DDIMScheduler", m.scheduler().get("_class_name").getAsString());
-            int[] ids = sd.model().tokenizer().encodePadded("a cat").ids();
+            int[] ids = Internals.model(sd).tokenizer().encodePadded("a cat").ids();
             assertThat(Arrays.stream(ids).skip(4)).containsOnly(0);
 
             GenerationRequest request = GenerationRequest.of("a cat").withSize(64, 64).withSteps(2).withSeed(3);
@@ -75,10 +76,10 @@ class CheckpointExportTest {
         Path model = dir.resolve("sd1-model");
         run("./cppbuild.sh", "export", "--checkpoint", folder.toString(), "--out", model.toString());
         try (StableDiffusion sd = StableDiffusion.load(model)) {
-            Manifest m = sd.model().manifest();
+            Manifest m = Internals.model(sd).manifest();
             assertEquals("sd1", m.family());
             assertEquals("epsilon", m.predictionType());
-            assertEquals(sd.model().tokenizer().vocabularySize() - 1, m.textEncoder().padTokenId());
+            assertEquals(Internals.model(sd).tokenizer().vocabularySize() - 1, m.textEncoder().padTokenId());
             BufferedImage image = sd.generate(GenerationRequest.of("a dog").withSize(64, 80).withSteps(2)).image();
             assertEquals(80, image.getHeight());
         }

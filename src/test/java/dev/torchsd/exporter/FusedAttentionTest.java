@@ -1,9 +1,11 @@
 package dev.torchsd.exporter;
 
+import dev.torchsd.model.UNetInput;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestModels;
 import dev.torchsd.TestPython;
-import dev.torchsd.model.Device;
+import dev.torchsd.runtime.Device;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -54,8 +56,8 @@ class FusedAttentionTest {
 
     @Test
     void unetAndTextEncoderAgreeWithTheFormula() {
-        try (Model formula = Model.load(TestModels.builtinFolder(), Device.CPU);
-             Model fast = Model.load(fused, Device.CPU);
+        try (Model formula = Model.load(TestModels.builtinFolder(), LoadOptions.DEFAULT);
+             Model fast = Model.load(fused, LoadOptions.DEFAULT);
              PointerScope scope = new PointerScope()) {
             int hidden = formula.textEncoder().hiddenSize();
             Generator g = torch.make_generator_cpu(7);
@@ -64,8 +66,8 @@ class FusedAttentionTest {
             Tensor contextA = formula.textEncoder().encodeEmbeddings(embeddings, 1);
             Tensor contextB = fast.textEncoder().encodeEmbeddings(embeddings, 1);
             assertThat(maxAbsDifference(contextA, contextB)).isLessThan(1e-4);
-            Tensor noiseA = formula.unet().predict(latents, 501, contextA);
-            Tensor noiseB = fast.unet().predict(latents, 501, contextA);
+            Tensor noiseA = formula.unet().predict(UNetInput.of(latents, 501, contextA));
+            Tensor noiseB = fast.unet().predict(UNetInput.of(latents, 501, contextA));
             assertThat(maxAbsDifference(noiseA, noiseB)).isLessThan(1e-4);
             Tensor imageA = formula.vaeDecoder().decode(latents);
             Tensor imageB = fast.vaeDecoder().decode(latents);

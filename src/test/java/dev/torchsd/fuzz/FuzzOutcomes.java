@@ -1,6 +1,6 @@
 package dev.torchsd.fuzz;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.error.TorchsdException;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,6 +1,8 @@
 package dev.torchsd.image;
 
-import dev.torchsd.TorchsdException;
+import dev.torchsd.pipeline.Infotext;
+
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

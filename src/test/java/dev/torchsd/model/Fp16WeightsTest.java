@@ -1,5 +1,8 @@
 package dev.torchsd.model;
 
+import dev.torchsd.runtime.Device;
+
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestPython;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -93,13 +96,13 @@ class Fp16WeightsTest {
 
     @Test
     void everyNetworkComputesInFloat32() {
-        try (Model model = Model.load(fp16, Device.CPU); PointerScope scope = new PointerScope()) {
+        try (Model model = Model.load(fp16, LoadOptions.DEFAULT); PointerScope scope = new PointerScope()) {
             assertThat(model.textEncoder().tokenTable().scalar_type().intern()).isEqualTo(torch.ScalarType.Float);
             Generator g = torch.make_generator_cpu(5);
             Tensor embeddings = model.textEncoder().embed(new int[][] {model.encodePrompt("a red circle").ids()});
             Tensor context = model.textEncoder().encodeEmbeddings(embeddings, 1);
             Tensor latents = torch.randn(new long[] {1, 4, 8, 8}, new GeneratorOptional(g), new TensorOptions());
-            Tensor noise = model.unet().predict(latents, 501, context);
+            Tensor noise = model.unet().predict(UNetInput.of(latents, 501, context));
             Tensor image = model.vaeDecoder().decode(latents);
             for (Tensor out : List.of(embeddings, context, noise, image)) {
                 assertThat(out.scalar_type().intern()).isEqualTo(torch.ScalarType.Float);
@@ -109,14 +112,14 @@ class Fp16WeightsTest {
 
     @Test
     void networksAgreeWithTheFloat32ExportUpToFloat16Rounding() {
-        try (Model full = Model.load(fp32, Device.CPU); Model half = Model.load(fp16, Device.CPU);
+        try (Model full = Model.load(fp32, LoadOptions.DEFAULT); Model half = Model.load(fp16, LoadOptions.DEFAULT);
              PointerScope scope = new PointerScope()) {
             Generator g = torch.make_generator_cpu(5);
             Tensor embeddings = full.textEncoder().embed(new int[][] {full.encodePrompt("a red circle").ids()});
             Tensor context = full.textEncoder().encodeEmbeddings(embeddings, 1);
             assertCloseRelative(context, half.textEncoder().encodeEmbeddings(embeddings, 1), "text encoder");
             Tensor latents = torch.randn(new long[] {1, 4, 8, 8}, new GeneratorOptional(g), new TensorOptions());
-            assertCloseRelative(full.unet().predict(latents, 501, context), half.unet().predict(latents, 501, context),
+            assertCloseRelative(full.unet().predict(UNetInput.of(latents, 501, context)), half.unet().predict(UNetInput.of(latents, 501, context)),
                     "U-Net");
             assertCloseRelative(full.vaeDecoder().decode(latents), half.vaeDecoder().decode(latents), "VAE decoder");
         }

@@ -1,5 +1,8 @@
 package dev.torchsd.model;
 
+import dev.torchsd.runtime.DeviceException;
+import dev.torchsd.runtime.JitMode;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestModels;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -39,23 +42,22 @@ class LoadTimeOptimizationTest {
 
     @AfterEach
     void clearProperties() {
-        System.clearProperty(JitOptimization.PROPERTY);
-        System.clearProperty(ChannelsLast.PROPERTY);
+        System.clearProperty(LoadOptions.JIT_PROPERTY);
+        System.clearProperty(LoadOptions.CHANNELS_LAST_PROPERTY);
     }
 
     @ParameterizedTest
     @CsvSource({"freeze,false", "optimize,false", "none,true", "optimize,true"})
     void networksComputeTheSame(String jit, boolean channelsLast) {
         try (Model plain = Model.loadBuiltin(); PointerScope scope = new PointerScope()) {
-            System.setProperty(JitOptimization.PROPERTY, jit);
-            System.setProperty(ChannelsLast.PROPERTY, Boolean.toString(channelsLast));
-            try (Model transformed = Model.loadBuiltin()) {
+            LoadOptions options = LoadOptions.DEFAULT.withJit(JitMode.parse(jit, "jit")).withChannelsLast(channelsLast);
+            try (Model transformed = Model.load(BuiltinModel.folder(), options)) {
                 Generator g = torch.make_generator_cpu(11);
                 Tensor latents = torch.randn(new long[] {2, 4, 8, 8}, new GeneratorOptional(g), new TensorOptions());
                 Tensor context = plain.textEncoder().encode(new int[][] {{1, 2, 3}, {4, 5, 6}}, 1);
                 assertThat(transformed.textEncoder().tokenCount()).isEqualTo(plain.textEncoder().tokenCount());
-                assertThat(maxAbsDifference(plain.unet().predict(latents, 321, context),
-                        transformed.unet().predict(latents, 321, context))).isLessThan(1e-4);
+                assertThat(maxAbsDifference(plain.unet().predict(UNetInput.of(latents, 321, context)),
+                        transformed.unet().predict(UNetInput.of(latents, 321, context)))).isLessThan(1e-4);
                 assertThat(maxAbsDifference(plain.vaeDecoder().decode(latents),
                         transformed.vaeDecoder().decode(latents))).isLessThan(1e-4);
             }
@@ -69,17 +71,16 @@ class LoadTimeOptimizationTest {
         try (StableDiffusion sd = StableDiffusion.builtin()) {
             plain = sd.generate(request).image();
         }
-        System.setProperty(JitOptimization.PROPERTY, "optimize");
-        System.setProperty(ChannelsLast.PROPERTY, "true");
-        try (StableDiffusion sd = StableDiffusion.builtin()) {
+        try (StableDiffusion sd = StableDiffusion.builtin(LoadOptions.DEFAULT.withJit(JitMode.OPTIMIZE)
+                .withChannelsLast(true))) {
             assertThat(maxPixelDifference(plain, sd.generate(request).image())).isLessThanOrEqualTo(2);
         }
     }
 
     @Test
     void unknownJitValueIsRefusedByName() {
-        System.setProperty(JitOptimization.PROPERTY, "fastest");
-        assertThatThrownBy(Model::loadBuiltin).isInstanceOf(ModelException.class)
+        System.setProperty(LoadOptions.JIT_PROPERTY, "fastest");
+        assertThatThrownBy(LoadOptions::fromSystemProperties).isInstanceOf(DeviceException.class)
                 .hasMessageContaining("torchsd.jit=fastest").hasMessageContaining("none, freeze or optimize");
     }
 }

@@ -1,5 +1,9 @@
 package dev.torchsd.model;
 
+import dev.torchsd.runtime.Device;
+import dev.torchsd.error.TorchsdException;
+
+import dev.torchsd.runtime.LoadOptions;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.TestModels;
@@ -34,13 +38,13 @@ class ModelLoadingTest {
 
     @Test
     void missingFolder() {
-        var e = assertThrows(ModelException.class, () -> Model.load(tmp.resolve("nope"), Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(tmp.resolve("nope"), LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("model folder not found").contains("nope");
     }
 
     @Test
     void folderWithoutManifest() {
-        var e = assertThrows(ModelException.class, () -> Model.load(tmp, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(tmp, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("model.json not found");
     }
 
@@ -48,7 +52,7 @@ class ModelLoadingTest {
     void missingTorchScriptFile() throws IOException {
         Path model = TestModels.copyOfBuiltin(tmp);
         Files.delete(model.resolve("unet.pt"));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("TorchScript file not found").contains("unet.pt");
     }
 
@@ -57,7 +61,7 @@ class ModelLoadingTest {
         Path model = TestModels.copyOfBuiltin(tmp);
         byte[] bytes = Files.readAllBytes(model.resolve("unet.pt"));
         Files.write(model.resolve("unet.pt"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("unet.pt").contains("not a TorchScript file");
     }
 
@@ -65,7 +69,7 @@ class ModelLoadingTest {
     void garbageInsteadOfTorchScript() throws IOException {
         Path model = TestModels.copyOfBuiltin(tmp);
         Files.writeString(model.resolve("vae_decoder.pt"), "this is not a zip archive");
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("vae_decoder.pt").contains("not a TorchScript file");
     }
 
@@ -73,21 +77,21 @@ class ModelLoadingTest {
     void manifestNotJson() throws IOException {
         Path model = TestModels.copyOfBuiltin(tmp);
         Files.writeString(model.resolve("model.json"), "{ not json");
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("model.json").contains("not a JSON object");
     }
 
     @Test
     void manifestMissingField() throws IOException {
         Path model = editManifest(m -> m.getAsJsonObject("text_encoder").remove("hidden_size"));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("model.json").contains("missing field 'text_encoder.hidden_size'");
     }
 
     @Test
     void manifestWrongType() throws IOException {
         Path model = editManifest(m -> m.getAsJsonObject("vae").addProperty("scaling_factor", "big"));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("field 'vae.scaling_factor'").contains("expected a positive number")
                 .contains("\"big\"");
     }
@@ -95,14 +99,14 @@ class ModelLoadingTest {
     @Test
     void manifestUnknownFamily() throws IOException {
         Path model = editManifest(m -> m.addProperty("family", "sd9"));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("field 'family'").contains("sd1").contains("\"sd9\"");
     }
 
     @Test
     void manifestUnknownWeightsDtype() throws IOException {
         Path model = editManifest(m -> m.addProperty("weights_dtype", "int8"));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("model.json").contains("field 'weights_dtype'")
                 .contains("expected one of float32, float16").contains("found \"int8\"");
     }
@@ -122,7 +126,7 @@ class ModelLoadingTest {
     @Test
     void manifestSchedulerPredictionContradictsTheModel() throws IOException {
         Path model = editManifest(m -> m.addProperty("prediction_type", "v_prediction"));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("model.json").contains("'scheduler.prediction_type'")
                 .contains("\"v_prediction\"").contains("found \"epsilon\"");
     }
@@ -130,7 +134,7 @@ class ModelLoadingTest {
     @Test
     void manifestVocabularyDisagreesWithTokenizer() throws IOException {
         Path model = editManifest(m -> m.getAsJsonObject("text_encoder").addProperty("vocab_size", 123));
-        var e = assertThrows(ModelException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("123");
     }
 
@@ -138,13 +142,13 @@ class ModelLoadingTest {
     void tokenizerFilesMissing() throws IOException {
         Path model = TestModels.copyOfBuiltin(tmp);
         Files.delete(model.resolve("tokenizer/merges.txt"));
-        var e = assertThrows(dev.torchsd.TorchsdException.class, () -> Model.load(model, Device.CPU));
+        var e = assertThrows(dev.torchsd.error.TorchsdException.class, () -> Model.load(model, LoadOptions.DEFAULT));
         assertThat(e.getMessage()).contains("merges.txt");
     }
 
     @Test
     void unknownDevice() {
-        var e = assertThrows(ModelException.class, () -> Device.parse("tpu"));
+        var e = assertThrows(dev.torchsd.runtime.DeviceException.class, () -> Device.parse("tpu"));
         assertThat(e.getMessage()).contains("unknown device 'tpu'");
     }
 
@@ -154,7 +158,8 @@ class ModelLoadingTest {
         assertEquals("cuda:1", cuda.toString());
         org.junit.jupiter.api.Assumptions.assumeFalse(Device.cudaAvailable(),
                 "this machine has CUDA; the error case cannot be shown");
-        var e = assertThrows(ModelException.class, () -> Model.load(TestModels.builtinFolder(), cuda));
+        var e = assertThrows(dev.torchsd.runtime.DeviceException.class,
+                () -> Model.load(TestModels.builtinFolder(), LoadOptions.DEFAULT.withDevice(cuda)));
         assertThat(e.getMessage()).contains("cuda:1").contains("not available");
     }
 

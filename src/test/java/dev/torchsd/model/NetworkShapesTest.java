@@ -1,6 +1,6 @@
 package dev.torchsd.model;
 
-import dev.torchsd.pipeline.InitialNoise;
+import dev.torchsd.generation.InitialNoise;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -35,7 +35,7 @@ class NetworkShapesTest {
         int scale = model.manifest().vae().scaleFactor();
         try (Tensor latents = InitialNoise.sample(g, batch, 4, height / scale, width / scale);
              Tensor context = model.textEncoder().encode(ids(batch), 1);
-             Tensor eps = model.unet().predict(latents, 981.0, context);
+             Tensor eps = model.unet().predict(UNetInput.of(latents, 981.0, context));
              Tensor image = model.vaeDecoder().decode(latents)) {
             assertArrayEquals(new long[] {batch, 4, height / scale, width / scale}, Tensors.shape(eps));
             assertArrayEquals(new long[] {batch, 3, height, width}, Tensors.shape(image));
@@ -51,10 +51,10 @@ class NetworkShapesTest {
         Generator g = InitialNoise.generator(3);
         try (Tensor latents = InitialNoise.sample(g, 2, 4, 8, 8);
              Tensor context = model.textEncoder().encode(ids(2), 1);
-             Tensor both = model.unet().predict(latents, 500.0, context);
+             Tensor both = model.unet().predict(UNetInput.of(latents, 500.0, context));
              Tensor first = latents.narrow(0, 0, 1);
              Tensor firstContext = context.narrow(0, 0, 1);
-             Tensor alone = model.unet().predict(first, 500.0, firstContext);
+             Tensor alone = model.unet().predict(UNetInput.of(first, 500.0, firstContext));
              Tensor bothFirst = both.narrow(0, 0, 1)) {
             float[] a = Tensors.toFloats(alone);
             float[] b = Tensors.toFloats(bothFirst);
@@ -71,8 +71,8 @@ class NetworkShapesTest {
         Generator g = InitialNoise.generator(5);
         try (Tensor latents = InitialNoise.sample(g, 1, 4, 8, 8);
              Tensor context = model.textEncoder().encode(ids(1), 1);
-             Tensor a = model.unet().predict(latents, 500.0, context);
-             Tensor b = model.unet().predict(latents, 500.25, context)) {
+             Tensor a = model.unet().predict(UNetInput.of(latents, 500.0, context));
+             Tensor b = model.unet().predict(UNetInput.of(latents, 500.25, context))) {
             assertTrue(maxDifference(Tensors.toFloats(a), Tensors.toFloats(b)) > 0, "500.25 must not be rounded to 500");
         } finally {
             g.close();

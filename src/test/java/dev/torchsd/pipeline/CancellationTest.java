@@ -22,7 +22,7 @@ class CancellationTest {
             long pointers = org.bytedeco.javacpp.Pointer.totalCount();
             AtomicInteger seen = new AtomicInteger();
             var e = assertThrows(GenerationCancelledException.class,
-                    () -> sd.generate(r, (step, total) -> seen.incrementAndGet() < 3));
+                    () -> sd.generate(r, GenerationListener.onEachStep(p -> seen.incrementAndGet() < 3)));
             assertEquals(3, seen.get());
             assertThat(e.getMessage()).contains("after step 3 of 10");
             assertTrue(org.bytedeco.javacpp.Pointer.totalCount() <= pointers, "a cancelled request must free its tensors");

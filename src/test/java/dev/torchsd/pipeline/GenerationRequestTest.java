@@ -1,5 +1,6 @@
 package dev.torchsd.pipeline;
 
+import dev.torchsd.Internals;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
 import org.junit.jupiter.api.AfterAll;
@@ -27,14 +28,14 @@ class GenerationRequestTest {
     }
 
     private static String error(GenerationRequest r) {
-        return assertThrows(RequestException.class, () -> r.resolve(manifest)).getMessage();
+        return assertThrows(RequestException.class, () -> Internals.resolve(r, manifest)).getMessage();
     }
 
     @Test
     void defaultsComeFromTheModel() {
-        GenerationRequest r = GenerationRequest.of("x").resolve(manifest);
-        assertEquals(manifest.defaultWidth(), r.width());
-        assertEquals(manifest.defaultHeight(), r.height());
+        GenerationRequest r = Internals.resolve(GenerationRequest.of("x"), manifest);
+        assertEquals(manifest.defaultWidth(), r.width().getAsInt());
+        assertEquals(manifest.defaultHeight(), r.height().getAsInt());
         assertEquals("", r.negativePrompt());
     }
 
@@ -44,7 +45,7 @@ class GenerationRequestTest {
         assertThat(error(r.withSize(100, 64))).contains("width").contains("multiple of 8").contains("100");
         assertThat(error(r.withSize(64, 56))).contains("height").contains("56");
         assertThat(error(r.withSize(1032, 64))).contains("width").contains("1032");
-        assertEquals(1024, r.withSize(1024, 64).resolve(manifest).width());
+        assertEquals(1024, Internals.resolve(r.withSize(1024, 64), manifest).width().getAsInt());
     }
 
     @Test
@@ -62,9 +63,9 @@ class GenerationRequestTest {
     @Test
     void vaeTilesAreWholeLatentPixelsAndOverlapLessThanATile() {
         GenerationRequest r = GenerationRequest.of("x");
-        assertEquals(VaeTiling.OFF, r.resolve(manifest).vaeTiling());
-        assertEquals(new VaeTiling(512, 128), r.withVaeTiling(VaeTiling.DEFAULT).resolve(manifest).vaeTiling());
-        assertEquals(new VaeTiling(64, 0), r.withVaeTiling(new VaeTiling(64, 0)).resolve(manifest).vaeTiling());
+        assertEquals(VaeTiling.OFF, Internals.resolve(r, manifest).vaeTiling());
+        assertEquals(new VaeTiling(512, 128), Internals.resolve(r.withVaeTiling(VaeTiling.DEFAULT), manifest).vaeTiling());
+        assertEquals(new VaeTiling(64, 0), Internals.resolve(r.withVaeTiling(new VaeTiling(64, 0)), manifest).vaeTiling());
         assertThat(error(r.withVaeTiling(new VaeTiling(100, 24)))).contains("tile size").contains("multiple of 8")
                 .contains("100");
         assertThat(error(r.withVaeTiling(new VaeTiling(32, 8)))).contains("tile size").contains("from 64")

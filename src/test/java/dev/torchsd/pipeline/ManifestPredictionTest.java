@@ -1,9 +1,13 @@
 package dev.torchsd.pipeline;
 
+import dev.torchsd.Internals;
+import dev.torchsd.generation.Pipeline;
+
+import dev.torchsd.runtime.LoadOptions;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.TestModels;
-import dev.torchsd.model.Device;
+import dev.torchsd.runtime.Device;
 import dev.torchsd.model.Model;
 import dev.torchsd.tensor.LibTorch;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,9 +37,9 @@ class ManifestPredictionTest {
         m.addProperty("prediction_type", "v_prediction");
         m.getAsJsonObject("scheduler").remove("prediction_type");
         Files.writeString(file, m.toString());
-        try (Model model = Model.load(folder, Device.CPU)) {
+        try (Model model = Model.load(folder, LoadOptions.DEFAULT)) {
             Pipeline pipeline = new Pipeline(model);
-            GenerationRequest request = GenerationRequest.of("a cat").resolve(model.manifest());
+            GenerationRequest request = Internals.resolve(GenerationRequest.of("a cat"), model.manifest());
             assertEquals("v_prediction", pipeline.schedulerConfig(request).toJson().get("prediction_type").getAsString());
             GenerationRequest overridden = request.withSchedulerOverride("prediction_type", "epsilon");
             assertEquals("epsilon", pipeline.schedulerConfig(overridden).toJson().get("prediction_type").getAsString());

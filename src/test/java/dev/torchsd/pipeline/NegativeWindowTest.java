@@ -1,5 +1,7 @@
 package dev.torchsd.pipeline;
 
+import dev.torchsd.generation.Guidance;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
@@ -56,14 +58,14 @@ class NegativeWindowTest {
         List<Boolean> active = new ArrayList<>();
         List<Double> timesteps = new ArrayList<>();
         sd.generate(BASE.withScheduler("Euler").withNegativeStart(StepPoint.fraction(0.25))
-                .withNegativeEnd(StepPoint.step(6)), ProgressListener.NONE, p -> {
+                .withNegativeEnd(StepPoint.step(6)), GenerationListener.onEachPrediction(p -> {
             active.add(p.negativeActive());
             timesteps.add(p.timestep());
             assertEquals(8, p.calls());
             assertTrue(p.alphaBar() > 0 && p.alphaBar() < 1);
             assertTrue(p.sigma() > 0);
             return null;
-        });
+        }));
         assertEquals(List.of(false, false, true, true, true, true, false, false), active);
         assertEquals(8, timesteps.size());
         assertTrue(timesteps.get(0) > timesteps.get(7));
@@ -73,10 +75,10 @@ class NegativeWindowTest {
     void anObserverCanReplaceTheGuidedNoise() {
         GenerationRequest r = BASE.withScheduler("DDIM");
         var plain = sd.generate(r).image();
-        var byHand = sd.generate(r, ProgressListener.NONE, p -> Guidance.guide(p.epsNegative(), p.epsPositive(),
-                p.guidanceScale())).image();
+        var byHand = sd.generate(r, GenerationListener.onEachPrediction(p -> Guidance.guide(p.epsNegative(), p.epsPositive(),
+                p.guidanceScale()))).image();
         assertEquals(0, maxPixelDifference(plain, byHand), "the observer's own CFG equals the pipeline's");
-        var positiveOnly = sd.generate(r, ProgressListener.NONE, p -> p.epsPositive().clone()).image();
+        var positiveOnly = sd.generate(r, GenerationListener.onEachPrediction(p -> p.epsPositive().clone())).image();
         assertTrue(maxPixelDifference(plain, positiveOnly) > 0);
     }
 

@@ -1,5 +1,10 @@
 package dev.torchsd.pipeline;
 
+import dev.torchsd.model.UNetInput;
+import dev.torchsd.Internals;
+import dev.torchsd.generation.Pipeline;
+import dev.torchsd.generation.Guidance;
+
 import dev.torchsd.embedding.TextualInversionReader;
 import dev.torchsd.model.Model;
 import dev.torchsd.tensor.Tensors;
@@ -38,23 +43,23 @@ class TextualInversionGenerationTest {
         try (Model model = Model.loadBuiltin()) {
             model.loadTextualInversion(STYLE);
             model.loadTextualInversion(NEGATIVE);
-            withToken = new Pipeline(model).generate(REQUEST, ProgressListener.NONE).images();
+            withToken = new Pipeline(model).generate(REQUEST, GenerationListener.NONE).images();
         }
         try (Model plain = Model.loadBuiltin()) {
             Tensor context = handFedContext(plain);
             // the same request on a model without the embeddings, every U-Net prediction replaced by one made from
             // the hand-fed conditioning
-            StepObserver byHand = p -> {
+            GenerationListener byHand = GenerationListener.onEachPrediction(p -> {
                 Tensor input = torch.cat(new TensorVector(p.modelInput(), p.modelInput()), 0);
-                TensorVector halves = Guidance.split(plain.unet().predict(input, p.timestep(), context));
+                TensorVector halves = Guidance.split(plain.unet().predict(UNetInput.of(input, p.timestep(), context)));
                 return Guidance.guide(halves.get(0), halves.get(1), p.guidanceScale());
-            };
+            });
             List<BufferedImage> handFed = new Pipeline(plain).generate(REQUEST.withPrompt("").withNegativePrompt(""),
-                    ProgressListener.NONE, byHand).images();
+                    byHand).images();
             assertEquals(0, maxPixelDifference(withToken.get(0), handFed.get(0)));
 
             List<BufferedImage> withoutEmbeddings = new Pipeline(plain).generate(
-                    REQUEST.withPrompt("a photo of").withNegativePrompt(", ugly"), ProgressListener.NONE).images();
+                    REQUEST.withPrompt("a photo of").withNegativePrompt(", ugly"), GenerationListener.NONE).images();
             assertTrue(maxPixelDifference(withToken.get(0), withoutEmbeddings.get(0)) > 0,
                     "the embeddings must change the image, or this test shows nothing");
             context.close();
@@ -67,7 +72,7 @@ class TextualInversionGenerationTest {
         try (Model model = Model.loadBuiltin()) {
             model.loadTextualInversion(STYLE);
             model.loadTextualInversion(NEGATIVE);
-            try (Tensor c = new Pipeline(model).encodePrompts(REQUEST, new ArrayList<>())) {
+            try (Tensor c = Internals.encodePrompts(model, Internals.resolve(REQUEST, model.manifest()))) {
                 pipeline = Tensors.toFloats(c);
             }
         }

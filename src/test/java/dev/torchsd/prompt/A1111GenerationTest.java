@@ -1,9 +1,13 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.generation.Conditioning;
+import dev.torchsd.Internals;
+import dev.torchsd.pipeline.PromptSyntax;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
-import dev.torchsd.pipeline.MemoryEstimate;
+import dev.torchsd.generation.MemoryEstimate;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
@@ -30,7 +34,7 @@ class A1111GenerationTest {
     static void load() {
         LibTorch.ensureLoaded();
         sd = StableDiffusion.builtin();
-        model = sd.model();
+        model = Internals.model(sd);
         PromptEncoderTest.model = model;
     }
 
@@ -65,17 +69,23 @@ class A1111GenerationTest {
         assertThat(pixels(whole)).isNotEqualTo(pixels(truncated));
     }
 
+    /** The conditioning of an AUTOMATIC1111-syntax request with guidance whose negative prompt is always active. */
+    private static Conditioning conditioning(String prompt, String negative, int steps, int batch) {
+        GenerationRequest r = Internals.resolve(request(prompt).withNegativePrompt(negative).withSteps(steps)
+                .withBatchSize(batch).withGuidanceScale(7.5), model.manifest());
+        return Conditioning.encode(model, r, r.negativeWindow().resolve(steps), new java.util.ArrayList<>());
+    }
+
     @Test
     void positiveAndNegativeOfDifferentLengthsArePaddedToTheSameChunks() {
         String longPrompt = PromptEncoderTest.longPrompt(160);
         try (PointerScope scope = new PointerScope()) {
-            ScheduledConditioning c = ScheduledConditioning.encode(PromptEncoder.forModel(model, PromptSyntax.A1111, 1),
-                    longPrompt, "blue", 10, 2, true, false);
-            Tensor context = c.contextAt(0, 10, true);
+            Conditioning c = conditioning(longPrompt, "blue", 10, 2);
+            Tensor context = c.at(0, 10, true);
             assertThat(Tensors.shape(context)).containsExactly(4, 77L * 3, model.textEncoder().hiddenSize());
             // the negative rows end with the empty prompt's chunk
-            Tensor empty = PromptEncoder.forModel(model, PromptSyntax.A1111, 1)
-                    .encode(java.util.List.of(PromptEncoder.forModel(model, PromptSyntax.A1111, 1).emptyChunk()));
+            Tensor empty = PromptEncoder.forModel(model, PromptSyntax.A1111)
+                    .encode(java.util.List.of(PromptEncoder.forModel(model, PromptSyntax.A1111).emptyChunk()), 1);
             assertThat(Tensors.toFloats(context.narrow(0, 0, 1).narrow(1, 154, 77))).containsExactly(Tensors.toFloats(empty));
         }
         assertThat(pixels(request(longPrompt).withNegativePrompt("blue"))).isNotNull();
@@ -85,14 +95,12 @@ class A1111GenerationTest {
     @Test
     void promptEditingAndAlternationEncodeEachDistinctPromptOnce() {
         try (PointerScope scope = new PointerScope()) {
-            PromptEncoder encoder = PromptEncoder.forModel(model, PromptSyntax.A1111, 1);
-            ScheduledConditioning alternating = ScheduledConditioning.encode(encoder, "a [red|blue] circle", "", 20, 1,
-                    true, false);
+            Conditioning alternating = conditioning("a [red|blue] circle", "", 20, 1);
             assertThat(alternating.encodedPrompts()).isEqualTo(3);  // "a red circle", "a blue circle", ""
-            Tensor first = alternating.contextAt(0, 20, true);
-            assertThat(alternating.contextAt(1, 20, true)).isSameAs(first);  // steps 0 and 1 use entry 1 (A1111's rule)
-            assertThat(Tensors.toFloats(alternating.contextAt(2, 20, true))).isNotEqualTo(Tensors.toFloats(first));
-            assertThat(alternating.contextAt(3, 20, true)).isSameAs(first);
+            Tensor first = alternating.at(0, 20, true);
+            assertThat(alternating.at(1, 20, true)).isSameAs(first);  // steps 0 and 1 use entry 1 (A1111's rule)
+            assertThat(Tensors.toFloats(alternating.at(2, 20, true))).isNotEqualTo(Tensors.toFloats(first));
+            assertThat(alternating.at(3, 20, true)).isSameAs(first);
         }
         GenerationRequest edited = request("a [red:blue:3] circle");
         assertThat(pixels(edited)).isNotEqualTo(pixels(request("a red circle")))
@@ -102,24 +110,23 @@ class A1111GenerationTest {
     @Test
     void samplersWithMoreCallsThanStepsMapCallsToSteps() {
         try (PointerScope scope = new PointerScope()) {
-            ScheduledConditioning c = ScheduledConditioning.encode(PromptEncoder.forModel(model, PromptSyntax.A1111, 1),
-                    "[red:blue:1]", "", 4, 1, true, false);
+            Conditioning c = conditioning("[red:blue:1]", "", 4, 1);
             // Heun: 7 calls for 4 steps; call k is at step floor(4k/7) = 0 0 1 1 2 2 3: red up to step 1
-            Tensor red = c.contextAt(0, 7, true);
+            Tensor red = c.at(0, 7, true);
             for (int call = 1; call < 4; call++) {
-                assertThat(c.contextAt(call, 7, true)).isSameAs(red);
+                assertThat(c.at(call, 7, true)).isSameAs(red);
             }
-            Tensor blue = c.contextAt(4, 7, true);
+            Tensor blue = c.at(4, 7, true);
             assertThat(blue).isNotSameAs(red);
-            assertThat(c.contextAt(6, 7, true)).isSameAs(blue);
+            assertThat(c.at(6, 7, true)).isSameAs(blue);
         }
     }
 
     @Test
     void syntaxErrorsComeFromResolveBeforeAnyWork() {
-        assertThatThrownBy(() -> request("a (cat").resolve(model.manifest()))
+        assertThatThrownBy(() -> Internals.resolve(request("a (cat"), model.manifest()))
                 .isInstanceOf(PromptSyntaxException.class);
-        assertThat(request("a (cat").withPromptSyntax(PromptSyntax.PLAIN).resolve(model.manifest())).isNotNull();
+        assertThat(Internals.resolve(request("a (cat").withPromptSyntax(PromptSyntax.PLAIN), model.manifest())).isNotNull();
     }
 
     @Test
@@ -153,7 +160,7 @@ class A1111GenerationTest {
 
     @Test
     void theMemoryEstimateGrowsWithTheContextOfLongPrompts() {
-        GenerationRequest r = request("x").withSize(256, 256).resolve(model.manifest());
+        GenerationRequest r = Internals.resolve(request("x").withSize(256, 256), model.manifest());
         long plain = MemoryEstimate.bytesNeeded(model.manifest(), r).orElseThrow();
         assertThat(MemoryEstimate.bytesNeeded(model.manifest(), r, 77).orElseThrow()).isEqualTo(plain);
         // 256x256: 1024 latent tokens; a context of 200 chunks (15,400 tokens) dominates the attention scores

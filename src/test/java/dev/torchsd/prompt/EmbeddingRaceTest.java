@@ -1,5 +1,7 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.pipeline.PromptSyntax;
+
 import dev.torchsd.model.Model;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,7 @@ class EmbeddingRaceTest {
     @Test
     void encodingWhileLoadingNeverFails() throws Exception {
         try (Model model = Model.loadBuiltin()) {
-            PromptEncoder encoder = PromptEncoder.forModel(model, PromptSyntax.A1111, 1);
+            PromptEncoder encoder = PromptEncoder.forModel(model, PromptSyntax.A1111);
             StringBuilder text = new StringBuilder("a red circle");
             for (int i = 0; i < 12; i++) {
                 text.append(" <e").append(i).append('>');
@@ -27,7 +29,7 @@ class EmbeddingRaceTest {
                 try {
                     for (int i = 0; i < 400 && failure.get() == null; i++) {
                         try (PointerScope scope = new PointerScope()) {
-                            encoder.encode(encoder.chunks(fragments));
+                            encoder.encode(encoder.chunks(fragments).chunks(), 1);
                         }
                     }
                 } catch (Throwable t) {

@@ -1,5 +1,6 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.pipeline.Emphasis;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.javacpp.PointerScope;
@@ -24,7 +25,7 @@ class EmphasisTest {
     private static float[] apply(Emphasis e, float[] z, float[] weights) {
         try (PointerScope scope = new PointerScope()) {
             Tensor t = Tensors.fromFloats(z, 1, 3, 2);
-            return Tensors.toFloats(e.apply(t, weights));
+            return Tensors.toFloats(EmphasisWeights.apply(e, t, weights));
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.Internals;
+import dev.torchsd.pipeline.PromptSyntax;
+import dev.torchsd.pipeline.Emphasis;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.model.Model;
@@ -27,7 +31,7 @@ class PromptEncoderTest {
     static void load() {
         LibTorch.ensureLoaded();
         sd = StableDiffusion.builtin();
-        model = sd.model();
+        model = Internals.model(sd);
     }
 
     @AfterAll
@@ -36,7 +40,7 @@ class PromptEncoderTest {
     }
 
     private static PromptEncoder encoder(PromptSyntax syntax) {
-        return PromptEncoder.forModel(model, syntax, 1);
+        return PromptEncoder.forModel(model, syntax);
     }
 
     /** A prompt of at least {@code tokens} tokens of the tiny vocabulary. */
@@ -54,10 +58,10 @@ class PromptEncoderTest {
         String text = "a red circle on a white ground";
         try (PointerScope scope = new PointerScope()) {
             PromptEncoder encoder = encoder(PromptSyntax.A1111);
-            List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(text));
+            List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(text)).chunks();
             assertThat(chunks).hasSize(1);
             assertThat(chunks.get(0).ids()).containsExactly(model.tokenizer().encodePadded(text).ids());
-            Tensor a1111 = encoder.encode(chunks);
+            Tensor a1111 = encoder.encode(chunks, 1);
             Tensor plain = model.textEncoder().encode(new int[][] {model.tokenizer().encodePadded(text).ids()}, 1);
             assertThat(Tensors.toFloats(a1111)).containsExactly(Tensors.toFloats(plain));
         }
@@ -80,12 +84,12 @@ class PromptEncoderTest {
         String text = longPrompt(200);
         try (PointerScope scope = new PointerScope()) {
             PromptEncoder encoder = encoder(PromptSyntax.A1111);
-            List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(text));
+            List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(text)).chunks();
             assertThat(chunks).hasSizeBetween(3, 4);
-            Tensor z = encoder.encode(chunks);
+            Tensor z = encoder.encode(chunks, 1);
             assertThat(Tensors.shape(z)).containsExactly(1, 77L * chunks.size(), model.textEncoder().hiddenSize());
             // the first chunk alone encodes to the first 77 positions
-            Tensor first = encoder.encode(chunks.subList(0, 1));
+            Tensor first = encoder.encode(chunks.subList(0, 1), 1);
             assertThat(Tensors.toFloats(z.narrow(1, 0, 77))).containsExactly(Tensors.toFloats(first));
         }
     }
@@ -94,7 +98,7 @@ class PromptEncoderTest {
     void tenThousandWordsAreChunkedWithoutTrouble() {
         String text = "red circle, ".repeat(5000);
         PromptEncoder encoder = encoder(PromptSyntax.A1111);
-        List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(text));
+        List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(text)).chunks();
         int tokens = model.tokenizer().encode(text).length - 2;
         assertThat(chunks.size()).isGreaterThanOrEqualTo(tokens / 75);
         assertThat(chunks).allSatisfy(c -> assertThat(c.ids()).hasSize(77));
@@ -104,9 +108,9 @@ class PromptEncoderTest {
     void weightsReachTheTokensTheyWereWrittenFor() {
         try (PointerScope scope = new PointerScope()) {
             String text = "a (red:1.5) circle";
-            List<PromptChunker.Chunk> chunks = encoder(PromptSyntax.A1111).chunks(PromptSchedule.fragments(text));
-            Tensor plain = encoder(PromptSyntax.A1111.withEmphasis(Emphasis.IGNORE)).encode(chunks);
-            Tensor noNorm = encoder(PromptSyntax.A1111.withEmphasis(Emphasis.NO_NORM)).encode(chunks);
+            List<PromptChunker.Chunk> chunks = encoder(PromptSyntax.A1111).chunks(PromptSchedule.fragments(text)).chunks();
+            Tensor plain = encoder(PromptSyntax.A1111.withEmphasis(Emphasis.IGNORE)).encode(chunks, 1);
+            Tensor noNorm = encoder(PromptSyntax.A1111.withEmphasis(Emphasis.NO_NORM)).encode(chunks, 1);
             int redAt = indexOfWeight(chunks.get(0).weights(), 1.5f);
             int hidden = model.textEncoder().hiddenSize();
             float[] p = Tensors.toFloats(plain);
@@ -123,17 +127,17 @@ class PromptEncoderTest {
         try (Model fresh = Model.loadBuiltin()) {
             LoadedEmbedding sixteen = fresh.loadTextualInversion(
                     Path.of("src", "test", "resources", "embeddings", "tiny_negative_fp16.safetensors"));
-            PromptEncoder encoder = PromptEncoder.forModel(fresh, PromptSyntax.A1111, 1);
+            PromptEncoder encoder = PromptEncoder.forModel(fresh, PromptSyntax.A1111);
             String before = "red ".repeat(70);  // 70 tokens: the 16 vectors do not fit in the first chunk
             assertThat(fresh.tokenizer().encode(before).length - 2).isEqualTo(70);
-            List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(before + "(tiny_negative_fp16:1.3) red"));
+            List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(before + "(tiny_negative_fp16:1.3) red")).chunks();
             assertThat(chunks).hasSize(2);
             assertThat(chunks.get(0).ids()[71]).isEqualTo(fresh.tokenizer().eosId());
             assertThat(Arrays.copyOfRange(chunks.get(1).ids(), 1, 17)).containsExactly(sixteen.ids());
             assertThat(Arrays.copyOfRange(chunks.get(1).weights(), 1, 17)).containsOnly(1.3f);
             assertThat(chunks.get(1).weights()[17]).isEqualTo(1.0f);
             try (PointerScope scope = new PointerScope()) {
-                assertThat(Tensors.shape(encoder.encode(chunks))).containsExactly(1, 154, 32);
+                assertThat(Tensors.shape(encoder.encode(chunks, 1))).containsExactly(1, 154, 32);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.torchsd.prompt;
 
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

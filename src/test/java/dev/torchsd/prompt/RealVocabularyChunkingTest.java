@@ -1,5 +1,7 @@
 package dev.torchsd.prompt;
 
+import dev.torchsd.pipeline.PromptSyntax;
+
 import dev.torchsd.tokenizer.ClipTokenizer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,14 +29,14 @@ class RealVocabularyChunkingTest {
         Assumptions.assumeTrue(Files.isDirectory(clip), "../shared not found: " + clip.toAbsolutePath()
                 + " is missing (set -Dtorchsd.shared=DIR to the shared reference data)");
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(clip, 49407);
-        encoder = new PromptEncoder(tokenizer, null, Map.of(), PromptSyntax.A1111, 1);
+        encoder = PromptEncoder.tokenizing(tokenizer, PromptSyntax.A1111);
     }
 
     @Test
     void aPhraseThatWouldCrossTheChunkBoundaryMovesAfterItsComma() {
         // "a" is one token: 70 of them, a comma, then a 10-word phrase crossing token 75
         String prompt = "a ".repeat(70) + ", " + "red ".repeat(10);
-        List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(prompt));
+        List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(prompt)).chunks();
         assertThat(chunks).hasSize(2);
         int[] first = chunks.get(0).ids();
         assertThat(first[0]).isEqualTo(49406);
@@ -48,7 +50,7 @@ class RealVocabularyChunkingTest {
     @Test
     void breakAndWeightsOnARealPrompt() {
         List<PromptChunker.Chunk> chunks = encoder.chunks(PromptSchedule.fragments(
-                "(masterpiece:1.2), best quality BREAK a cat"));
+                "(masterpiece:1.2), best quality BREAK a cat")).chunks();
         assertThat(chunks).hasSize(2);
         assertThat(chunks.get(0).weights()[1]).isEqualTo(1.2f);   // masterpiece is one token
         assertThat(chunks.get(0).weights()[2]).isEqualTo(1.0f);   // the comma

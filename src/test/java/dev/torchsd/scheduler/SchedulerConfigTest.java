@@ -30,13 +30,37 @@ class SchedulerConfigTest {
     @Test
     void wrongTypeNamesExpectedAndFound() {
         String message = error(() -> SchedulerConfig.parse("{\"steps_offset\": \"one\"}", "cfg.json"));
-        assertEquals("cfg.json: scheduler config key 'steps_offset' expects an integer, found string \"one\"", message);
+        assertEquals("cfg.json: 'steps_offset': expected an integer, found \"one\"", message);
         message = error(() -> SchedulerConfig.parse("{\"use_karras_sigmas\": 1}", "cfg.json"));
-        assertTrue(message.contains("expects true or false, found number 1"), message);
+        assertTrue(message.contains("'use_karras_sigmas': expected true or false, found 1"), message);
         message = error(() -> SchedulerConfig.empty().with("beta_start", "small"));
-        assertTrue(message.contains("expected a number, found 'small'"), message);
+        assertTrue(message.contains("expected a number, found \"small\""), message);
         message = error(() -> SchedulerConfig.empty().with("num_train_timesteps", "10.5"));
-        assertTrue(message.contains("expects an integer"), message);
+        assertTrue(message.contains("expected an integer"), message);
+    }
+
+    /**
+     * Range and choice errors, found when a scheduler reads its keys, name where the value came from as
+     * well; the library's own wording mentions no command-line flag, a caller may name its own source.
+     */
+    @Test
+    void valueErrorsNameSourceKeyExpectedAndFound() {
+        SchedulerConfig manifest = SchedulerConfig.parse("{\"solver_order\": 4, \"eta\": -1}", "model.json scheduler");
+        assertEquals("model.json scheduler: 'solver_order': expected an integer from 1 to 3 for"
+                + " DPMSolverMultistepScheduler, found 4", error(() -> Schedulers.create("DPMSolverMultistepScheduler",
+                manifest, 10)));
+        assertEquals("model.json scheduler: 'eta': expected a number >= 0, found -1",
+                error(() -> Schedulers.create("DDIM", manifest, 10)));
+        String override = error(() -> Schedulers.create("Euler", manifest.with("use_beta_sigmas", "true"), 10));
+        assertEquals("scheduler config override: 'use_beta_sigmas': expected false (true is not supported by torchsd),"
+                + " found true", override);
+        String text = error(() -> SchedulerConfig.empty().with("use_karras_sigmas", "yes"));
+        assertEquals("scheduler config override: 'use_karras_sigmas': expected true or false, found \"yes\"", text);
+        assertTrue(error(() -> SchedulerConfig.empty().with("use_karras_sigmas", "yes", "request 7"))
+                .startsWith("request 7: 'use_karras_sigmas'"));
+        assertEquals("model.json scheduler: 'prediction_type': expected epsilon or v_prediction for PNDMScheduler,"
+                + " found \"sample\"", error(() -> Schedulers.create("PLMS",
+                SchedulerConfig.parse("{\"prediction_type\": \"sample\"}", "model.json scheduler"), 10)));
     }
 
     @Test
@@ -86,13 +110,14 @@ class SchedulerConfigTest {
     @Test
     void unsupportedValuesAreErrors() {
         assertTrue(error(() -> Schedulers.create("DDIM", SchedulerConfig.empty().with("beta_schedule", "sigmoid"), 10))
-                .contains("beta_schedule 'sigmoid' is not supported"));
+                .contains("'beta_schedule': expected linear, scaled_linear or squaredcos_cap_v2, found \"sigmoid\""));
         assertTrue(error(() -> Schedulers.create("Euler", SchedulerConfig.empty().with("timestep_spacing", "even"), 10))
-                .contains("timestep_spacing 'even' is not supported"));
+                .contains("'timestep_spacing': expected leading, linspace or trailing, found \"even\""));
         assertTrue(error(() -> Schedulers.create("DDIM", SchedulerConfig.empty().with("prediction_type", "flow"), 10))
-                .contains("prediction_type 'flow' is not supported"));
+                .contains("'prediction_type': expected epsilon, v_prediction or sample, found \"flow\""));
         assertTrue(error(() -> Schedulers.create("UniPC", SchedulerConfig.empty().with("solver_type", "bh3"), 10))
-                .contains("solver_type 'bh3'"));
+                .contains("'solver_type': expected bh1, bh2, midpoint, heun or logrho for UniPCMultistepScheduler,"
+                        + " found \"bh3\""));
     }
 
     /** One manifest serves every scheduler: keys of other schedulers are accepted and ignored. */
@@ -107,7 +132,7 @@ class SchedulerConfigTest {
     @Test
     void overridesRoundTripThroughJson() {
         SchedulerConfig config = SchedulerConfig.sd15().with("use_karras_sigmas", "True").with("trained_betas", "null");
-        assertEquals(true, config.flag("use_karras_sigmas", false));
+        assertEquals(true, config.flag(ConfigKey.USE_KARRAS_SIGMAS, false));
         assertEquals("PNDMScheduler", config.toJson().get("_class_name").getAsString());
         assertEquals(config.toJson(), SchedulerConfig.fromJson(config.toJson(), "again").toJson());
     }

@@ -85,7 +85,7 @@ class TimestepsTest {
      */
     @Test
     void sd15AlphasCumprod() {
-        TrainingSchedule schedule = TrainingSchedule.of(SchedulerConfig.sd15(), "test", 0.0001, 0.02);
+        TrainingSchedule schedule = TrainingSchedule.fromConfig(SchedulerConfig.sd15());
         assertEquals(0.99915, schedule.alphaBar(0), 1e-6);
         assertEquals(0.0046600895, schedule.alphaBar(999), 1e-8);
     }

@@ -1,0 +1,16 @@
+package dev.torchsd.error;
+
+/**
+ * The one exception type of torchsd. Every area has its own subtype (tokenizer, scheduler, embedding,
+ * model, request) whose message names the file or field, what was expected and what was found.
+ * The CLI prints the message on one line and exits with code 2; a stack trace is only for bugs.
+ */
+public class TorchsdException extends RuntimeException {
+    public TorchsdException(String message) {
+        super(message);
+    }
+
+    public TorchsdException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

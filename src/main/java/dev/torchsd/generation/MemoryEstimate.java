@@ -1,0 +1,145 @@
+package dev.torchsd.generation;
+
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.RequestException;
+import dev.torchsd.pipeline.VaeTiling;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.torchsd.model.Manifest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How much memory a request needs beyond the loaded weights, estimated from the architecture the
+ * exporter recorded in the manifest ({@code exporter.config}), so that a request far too large for
+ * this machine is refused before anything is allocated (Linux may otherwise grant the memory and
+ * kill the process when it is touched).
+ *
+ * <p>The largest terms: the self-attention scores of the U-Net's highest-resolution attention
+ * level, {@code 2 x batch x heads x tokens^2} floats (scores and softmax), with the guidance batch
+ * doubled; the VAE decoder's single-head attention over the latent pixels and its full-resolution
+ * activations (of one tile with {@link VaeTiling}). The estimate is deliberately coarse (within a
+ * small factor): it guards against requests that cannot fit, it does not promise that one fits.
+ */
+public final class MemoryEstimate {
+    private MemoryEstimate() {
+    }
+
+    /** Bytes the request is estimated to need, or empty when the manifest has no architecture record. */
+    public static Optional<Long> bytesNeeded(Manifest manifest, GenerationRequest r) {
+        return bytesNeeded(manifest, r, PLAIN_CONTEXT_TOKENS);
+    }
+
+    /** The text context of a plain prompt: one 77-token chunk. */
+    static final long PLAIN_CONTEXT_TOKENS = 77;
+
+    /**
+     * As {@link #bytesNeeded(Manifest, GenerationRequest)} with a text context of {@code contextTokens}
+     * (77 per chunk of a long AUTOMATIC1111-syntax prompt): the cross-attention scores, batch x heads x
+     * latent tokens x context tokens, outgrow the self-attention's when the context is longer than
+     * the latent's tokens (4096 at 512x512: some 53 chunks).
+     */
+    public static Optional<Long> bytesNeeded(Manifest manifest, GenerationRequest r, long contextTokens) {
+        JsonObject config = manifest.architecture();
+        if (config == null || !config.has("unet") || !config.has("vae")) {
+            return Optional.empty();
+        }
+        try {
+            int scale = manifest.vae().scaleFactor();
+            long h = r.height().getAsInt() / scale;
+            long w = r.width().getAsInt() / scale;
+            long unetBatch = (long) r.batchSize() * (r.usesGuidance() ? 2 : 1);
+            double unet = unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention(),
+                    contextTokens);
+            long tile = r.vaeTiling().enabled() ? r.vaeTiling().latentTile(scale) : Long.MAX_VALUE;
+            double vae = vaePeak(config.getAsJsonObject("vae"), r.batchSize(), Math.min(h, tile), Math.min(w, tile),
+                    scale);
+            return Optional.of((long) Math.min(Long.MAX_VALUE, Math.max(unet, vae)));
+        } catch (RuntimeException e) {
+            return Optional.empty();  // an architecture record we do not understand: no estimate
+        }
+    }
+
+    static double unetPeak(JsonObject unet, long batch, long h, long w, boolean fusedAttention, long contextTokens) {
+        int channels = unet.get("model_channels").getAsInt();
+        JsonArray mult = unet.getAsJsonArray("channel_mult");
+        JsonArray attention = unet.getAsJsonArray("attention_levels");
+        int numHeads = unet.get("num_heads").getAsInt();
+        int headChannels = unet.get("head_channels").getAsInt();
+        double attentionPeak = 0;
+        double activations = 0;
+        for (int level = 0; level < mult.size(); level++) {
+            double tokens = Math.ceil(h / Math.pow(2, level)) * Math.ceil(w / Math.pow(2, level));
+            int levelChannels = channels * mult.get(level).getAsInt();
+            activations += 6.0 * batch * levelChannels * tokens * 4;
+            if (contains(attention, level)) {
+                int heads = headChannels > 0 ? levelChannels / headChannels : numHeads;
+                double scores = fusedAttention ? 4.0 * batch * levelChannels * tokens : 2.0 * batch * heads * tokens
+                        * Math.max(tokens, contextTokens);
+                attentionPeak = Math.max(attentionPeak, scores * 4);
+            }
+        }
+        return attentionPeak + activations;
+    }
+
+    static double vaePeak(JsonObject vae, long batch, long h, long w, int scale) {
+        int channels = vae.get("ch").getAsInt();
+        if (channels == 0) {  // no convolutional decoder (the built-in model's fixed cell VAE): the image itself
+            return 3.0 * batch * (h * scale) * (w * scale) * 4;
+        }
+        JsonArray mult = vae.getAsJsonArray("ch_mult");
+        int top = channels * mult.get(mult.size() - 1).getAsInt();
+        double latentTokens = (double) h * w;
+        double attention = 2.0 * batch * latentTokens * latentTokens * 4 + 4.0 * batch * top * latentTokens * 4;
+        double fullResolution = 4.0 * batch * channels * mult.get(0).getAsInt() * (h * scale) * (w * scale) * 4;
+        return Math.max(attention, fullResolution);
+    }
+
+    private static boolean contains(JsonArray array, int value) {
+        for (JsonElement e : array) {
+            if (e.getAsInt() == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** MemAvailable from /proc/meminfo, or empty where there is none (not Linux). */
+    public static Optional<Long> availableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Optional.of(Long.parseLong(parts[1]) * 1024);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or an unreadable /proc: no check
+        }
+        return Optional.empty();
+    }
+
+    /** Refuses a request whose estimate exceeds the memory available now. */
+    public static void check(Manifest manifest, GenerationRequest r) {
+        check(manifest, r, PLAIN_CONTEXT_TOKENS);
+    }
+
+    /** As {@link #check(Manifest, GenerationRequest)} with a text context of {@code contextTokens}. */
+    public static void check(Manifest manifest, GenerationRequest r, long contextTokens) {
+        Optional<Long> needed = bytesNeeded(manifest, r, contextTokens);
+        Optional<Long> available = availableBytes();
+        if (needed.isPresent() && available.isPresent() && needed.get() > available.get()) {
+            throw new RequestException(String.format(java.util.Locale.ROOT,
+                    "this request (%dx%d, batch %d%s%s) needs about %.1f GB of working memory; %.1f GB are available"
+                            + " (use a smaller size or batch%s)", r.width().getAsInt(), r.height().getAsInt(), r.batchSize(),
+                    r.usesGuidance() ? " with guidance" : "",
+                    contextTokens > PLAIN_CONTEXT_TOKENS ? ", a prompt context of " + contextTokens + " tokens" : "",
+                    needed.get() / 1e9, available.get() / 1e9,
+                    contextTokens > PLAIN_CONTEXT_TOKENS ? ", or a shorter prompt" : ""));
+        }
+    }
+}

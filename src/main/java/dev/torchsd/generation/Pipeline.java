@@ -1,0 +1,186 @@
+package dev.torchsd.generation;
+
+import dev.torchsd.image.ImageConversion;
+import dev.torchsd.model.Manifest;
+import dev.torchsd.model.Model;
+import dev.torchsd.model.UNetInput;
+import dev.torchsd.pipeline.GenerationCancelledException;
+import dev.torchsd.pipeline.GenerationListener;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.GenerationResult;
+import dev.torchsd.pipeline.Latents;
+import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.pipeline.StepPrediction;
+import dev.torchsd.pipeline.StepProgress;
+import dev.torchsd.pipeline.VaeTiling;
+import dev.torchsd.scheduler.Scheduler;
+import dev.torchsd.scheduler.SchedulerConfig;
+import dev.torchsd.scheduler.Schedulers;
+import dev.torchsd.scheduler.TrainingSchedule;
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Text-to-image, step for step as diffusers' StableDiffusionPipeline, in its small steps:
+ * resolve the request against the model, encode the prompts ({@link Conditioning}), prepare the
+ * latents (the seeded CPU generator's noise, or the request's latents, times the scheduler's initial
+ * sigma), run the scheduler's loop with classifier-free guidance, decode with the VAE (whole, or in
+ * tiles: {@link VaeTiling}).
+ *
+ * <p>Every tensor made inside a step is freed at the end of that step (a {@link PointerScope});
+ * only the latents and the text conditioning live across steps, and they are freed when the
+ * request ends, normally or not. The whole generation runs inside a {@link Model.Use}, so the model
+ * cannot be freed under it; a model being closed stops the generation at its next step.
+ */
+public final class Pipeline {
+    private final Model model;
+
+    public Pipeline(Model model) {
+        this.model = model;
+    }
+
+    public GenerationResult generate(GenerationRequest request, GenerationListener listener) {
+        try (Model.Use use = model.use()) {
+            return generate(request, listener, use);
+        }
+    }
+
+    private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use) {
+        GenerationRequest r = resolve(request);
+        MemoryEstimate.check(model.manifest(), r);
+        SchedulerConfig config = schedulerConfig(r);
+        NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
+        List<String> warnings = new ArrayList<>();
+        try (Scheduler scheduler = Schedulers.create(r.scheduler().orElse(null), config, r.steps());
+             PointerScope requestScope = new PointerScope()) {
+            Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
+            if (conditioning.maxContextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
+                MemoryEstimate.check(model.manifest(), r, conditioning.maxContextTokens());  // long AUTOMATIC1111 prompts
+            }
+            TrainingSchedule training = TrainingSchedule.fromConfig(config);
+            Generator generator = InitialNoise.generator(r.seed());
+            Tensor latents = prepareLatents(r, generator, scheduler.initNoiseSigma());
+            List<BufferedImage> images;
+            Latents finalLatents;
+            try {
+                int calls = scheduler.timesteps().length;
+                for (int i = 0; i < calls; i++) {
+                    boolean negativeActive = window.activeAt(i, calls);
+                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive),
+                            negativeActive, r, generator, listener, training);
+                    latents.close();
+                    latents = next;
+                    if (!listener.onStep(new StepProgress(i + 1, calls, scheduler.timesteps()[i], latents))) {
+                        throw new GenerationCancelledException(i + 1, calls);
+                    }
+                    if (use.closing()) {
+                        throw new GenerationCancelledException("generation cancelled after step " + (i + 1) + " of "
+                                + calls + ": model '" + model.manifest().name() + "' is being closed");
+                    }
+                }
+                checkFinite(latents, warnings);
+                finalLatents = new Latents(Tensors.shape(latents), Tensors.toFloats(latents));
+                try (PointerScope decodeScope = new PointerScope()) {
+                    images = ImageConversion.toImages(decode(latents, r.vaeTiling()));
+                }
+            } finally {
+                latents.close();
+            }
+            String sampler = r.scheduler().orElse(scheduler.name());
+            return new GenerationResult(r.toBuilder().scheduler(sampler).build(), model.manifest().name(), sampler,
+                    images, finalLatents, warnings);
+        }
+    }
+
+    /** The request with the model's defaults filled in, checked against the model. */
+    public GenerationRequest resolve(GenerationRequest request) {
+        return RequestResolver.resolve(request, model.manifest(), model.latentChannels());
+    }
+
+    /** The model's scheduler config with the request's overrides. */
+    public SchedulerConfig schedulerConfig(GenerationRequest r) {
+        // The manifest's prediction_type is what the U-Net predicts (v for SD 2.x 768-v models): it
+        // drives the scheduler even when the scheduler object omits it; a request may still override it.
+        SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(),
+                model.folder().resolve(Manifest.FILE_NAME) + " scheduler")
+                .with("prediction_type", model.manifest().predictionType());
+        for (var override : r.schedulerOverrides().entrySet()) {
+            config = config.with(override.getKey(), override.getValue());
+        }
+        return config;
+    }
+
+    /**
+     * diffusers' prepare_latents: Gaussian noise from torch's CPU generator (as randn_tensor), or the
+     * request's own latents, times the scheduler's initial sigma, on the model's device.
+     */
+    Tensor prepareLatents(GenerationRequest r, Generator generator, double initNoiseSigma) {
+        return Tensors.scoped(() -> {
+            Tensor start = r.initialLatents()
+                    .map(given -> Tensors.fromFloats(given.values(), given.shape()))
+                    .orElseGet(() -> InitialNoise.sample(generator,
+                            RequestResolver.latentShape(r, model.manifest(), model.latentChannels())));
+            Tensor latents = start.mul(Tensors.scalar(initNoiseSigma));
+            return latents.to(model.device().toTorch(), latents.scalar_type());
+        });
+    }
+
+    private Tensor denoiseStep(Scheduler scheduler, int i, Tensor latents, Tensor context, boolean negativeActive,
+                               GenerationRequest r, Generator generator, GenerationListener listener,
+                               TrainingSchedule training) {
+        try (PointerScope step = new PointerScope()) {
+            double t = scheduler.timesteps()[i];
+            Tensor input = r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
+            Tensor scaled = scheduler.scaleModelInput(input, i);
+            Tensor prediction = model.unet().predict(UNetInput.of(scaled, t, context));
+            Tensor negative = null;
+            Tensor positive = prediction;
+            Tensor guided = prediction;
+            if (r.usesGuidance()) {
+                TensorVector halves = Guidance.split(prediction);
+                negative = halves.get(0);
+                positive = halves.get(1);
+                guided = Guidance.guide(negative, positive, r.guidanceScale());
+                if (r.guidanceRescale() > 0) {
+                    guided = Guidance.rescale(guided, positive, r.guidanceRescale());
+                }
+            }
+            double[] sigmas = scheduler.sigmas();
+            Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
+            Tensor replacement = listener.onPrediction(new StepPrediction(i, scheduler.timesteps().length,
+                    r.steps(), t, sigmas == null ? Double.NaN : sigmas[i], training.alphaBarAt(t), modelInput,
+                    negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale()));
+            if (replacement != null) {
+                guided = replacement;
+            }
+            return Tensors.keep(scheduler.step(guided, i, latents, generator));
+        }
+    }
+
+    /** The image of the latents: decoded whole, or in tiles when the request asks for it. */
+    private Tensor decode(Tensor latents, VaeTiling tiling) {
+        if (!tiling.enabled()) {
+            return model.vaeDecoder().decode(latents);
+        }
+        int scaleFactor = model.manifest().vae().scaleFactor();
+        return TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode, tiling, scaleFactor);
+    }
+
+    /** NaN or infinite latents decode to black: say so, as AUTOMATIC1111's NaN check does. */
+    private static void checkFinite(Tensor latents, List<String> warnings) {
+        try (PointerScope scope = new PointerScope()) {
+            if (!torch.isfinite(latents).all().item_bool()) {
+                warnings.add("the denoised latents hold NaN or infinite values; the image is black where they are"
+                        + " (try another scheduler, fewer steps or a lower guidance scale)");
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.torchsd.pipeline;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * AUTOMATIC1111's "parameters" text, which its PNG Info tab and many tools read:
+ * <pre>
+ * prompt
+ * Negative prompt: negative
+ * Steps: 20, Sampler: PNDM, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: name, Version: torchsd 0.1.0
+ * </pre>
+ * Values holding a comma, colon or newline are quoted as JSON strings, as AUTOMATIC1111 does.
+ */
+public final class Infotext {
+    public static final String VERSION = "torchsd 0.1.0";
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private Infotext() {
+    }
+
+    /** The infotext of a resolved request (its size present). */
+    public static String format(GenerationRequest r, String sampler, String modelName) {
+        StringBuilder text = new StringBuilder(r.prompt());
+        if (!r.negativePrompt().isEmpty()) {
+            text.append("\nNegative prompt: ").append(r.negativePrompt());
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("Steps", Integer.toString(r.steps()));
+        fields.put("Sampler", sampler);
+        fields.put("CFG scale", number(r.guidanceScale()));
+        if (r.guidanceRescale() > 0) {
+            fields.put("Guidance rescale", number(r.guidanceRescale()));
+        }
+        fields.put("Seed", Long.toString(r.seed()));
+        fields.put("Size", r.width().getAsInt() + "x" + r.height().getAsInt());
+        fields.put("Model", modelName);
+        if (r.clipSkip() != 1) {
+            fields.put("Clip skip", Integer.toString(r.clipSkip()));
+        }
+        int conventionalNegativeClipSkip = r.promptSyntax().a1111() ? r.clipSkip() : 1;
+        if (r.negativeClipSkip().orElse(conventionalNegativeClipSkip) != conventionalNegativeClipSkip) {
+            fields.put("Negative clip skip", Integer.toString(r.negativeClipSkip().getAsInt()));
+        }
+        if (!r.negativeWindow().equals(NegativeWindow.ALWAYS)) {
+            fields.put("Negative start", r.negativeWindow().start().toString());
+            fields.put("Negative end", r.negativeWindow().end().toString());
+        }
+        if (r.promptSyntax().a1111()) {
+            fields.put("Prompt syntax", r.promptSyntax().toString());
+            if (r.promptSyntax().emphasis() != Emphasis.ORIGINAL) {
+                fields.put("Emphasis", r.promptSyntax().emphasis().label());
+            }
+            if (r.promptSyntax().commaBacktrack() != PromptSyntax.DEFAULT_COMMA_BACKTRACK) {
+                fields.put("Comma padding backtrack", Integer.toString(r.promptSyntax().commaBacktrack()));
+            }
+        }
+        if (r.batchSize() > 1) {
+            fields.put("Batch size", Integer.toString(r.batchSize()));
+        }
+        if (r.vaeTiling().enabled()) {
+            fields.put("VAE tile size", Integer.toString(r.vaeTiling().tileSize()));
+            fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
+        }
+        r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
+        fields.put("Version", VERSION);
+        text.append('\n').append(fields.entrySet().stream()
+                .map(e -> e.getKey() + ": " + quote(e.getValue()))
+                .collect(Collectors.joining(", ")));
+        return text.toString();
+    }
+
+    static String number(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    static String quote(String value) {
+        if (value.contains(",") || value.contains(":") || value.contains("\n")) {
+            return GSON.toJson(value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,10 @@
+package dev.torchsd.runtime;
+
+import dev.torchsd.error.TorchsdException;
+
+/** A device or load option this process cannot use; the message names the value and what is accepted. */
+public class DeviceException extends TorchsdException {
+    public DeviceException(String message) {
+        super(message);
+    }
+}

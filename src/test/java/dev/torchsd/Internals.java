@@ -1,0 +1,28 @@
+package dev.torchsd;
+
+import dev.torchsd.generation.RequestResolver;
+import dev.torchsd.model.Manifest;
+import dev.torchsd.model.Model;
+import dev.torchsd.pipeline.GenerationRequest;
+
+/** What tests look at behind the public API. */
+public final class Internals {
+    private Internals() {
+    }
+
+    /** The model a {@link StableDiffusion} holds. */
+    public static Model model(StableDiffusion sd) {
+        return sd.model();
+    }
+
+    /** The text context of a resolved request's calls while its negative prompt is active. */
+    public static org.bytedeco.pytorch.Tensor encodePrompts(Model model, GenerationRequest r) {
+        return dev.torchsd.generation.Conditioning.encode(model, r, r.negativeWindow().resolve(r.steps()),
+                new java.util.ArrayList<>()).at(0, 1, true);
+    }
+
+    /** {@code r} resolved against {@code manifest}, as a generation starts. */
+    public static GenerationRequest resolve(GenerationRequest r, Manifest manifest) {
+        return RequestResolver.resolve(r, manifest, manifest.vae().latentChannels());
+    }
+}
