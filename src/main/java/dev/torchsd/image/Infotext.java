@@ -2,6 +2,7 @@ package dev.torchsd.image;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.torchsd.Version;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.prompt.Emphasis;
@@ -21,7 +22,6 @@ import java.util.stream.Collectors;
  * Values holding a comma, colon or newline are quoted as JSON strings, as AUTOMATIC1111 does.
  */
 public final class Infotext {
-    public static final String VERSION = "torchsd 0.1.0";
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private Infotext() {
@@ -66,7 +66,7 @@ public final class Infotext {
             fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
         }
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
-        fields.put("Version", VERSION);
+        fields.put("Version", Version.withName());
         text.append('\n').append(fields.entrySet().stream()
                 .map(e -> e.getKey() + ": " + quote(e.getValue()))
                 .collect(Collectors.joining(", ")));
