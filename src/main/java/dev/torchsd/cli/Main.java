@@ -1,6 +1,7 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.error.TorchsdException;
+import dev.torchsd.runtime.Version;
 import dev.torchsd.pipeline.GenerationCancelledException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "torchsd",
         mixinStandardHelpOptions = true,
-        version = "torchsd 0.1.0",
+        versionProvider = Main.VersionProvider.class,
         description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
         subcommands = {
                 GenerateCommand.class,
@@ -56,6 +57,14 @@ public final class Main {
             return USER_ERROR;
         });
         return commandLine;
+    }
+
+    /** {@code torchsd --version}: the build's version ({@link Version}). */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {Version.withName()};
+        }
     }
 
     public static void main(String[] args) {

@@ -2,6 +2,7 @@ package dev.torchsd.pipeline;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.torchsd.runtime.Version;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,6 @@ import java.util.stream.Collectors;
  * Values holding a comma, colon or newline are quoted as JSON strings, as AUTOMATIC1111 does.
  */
 public final class Infotext {
-    public static final String VERSION = "torchsd 0.1.0";
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private Infotext() {
@@ -67,7 +67,7 @@ public final class Infotext {
             fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
         }
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
-        fields.put("Version", VERSION);
+        fields.put("Version", Version.withName());
         text.append('\n').append(fields.entrySet().stream()
                 .map(e -> e.getKey() + ": " + quote(e.getValue()))
                 .collect(Collectors.joining(", ")));

@@ -1,8 +1,8 @@
 package dev.torchsd.image;
 
 import dev.torchsd.pipeline.Infotext;
-
 import dev.torchsd.error.TorchsdException;
+import dev.torchsd.runtime.Version;
 import dev.torchsd.pipeline.GenerationRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,11 +27,11 @@ class PngWriterTest {
                 .withSeed(42).withSteps(30).withGuidanceScale(7.0).withSize(512, 768).withClipSkip(2);
         assertEquals("girl eating pizza\nNegative prompt: blurry, lowres\n"
                         + "Steps: 30, Sampler: PNDM, CFG scale: 7, Seed: 42, Size: 512x768, Model: tiny, Clip skip: 2, "
-                        + "Version: torchsd 0.1.0",
+                        + "Version: " + Version.withName(),
                 Infotext.format(r, "PNDM", "tiny"));
         GenerationRequest plain = GenerationRequest.of("cat").withSize(64, 64).withScheduler("Euler a");
         assertEquals("cat\nSteps: 20, Sampler: \"Euler a, karras\", CFG scale: 7.5, Seed: 0, Size: 64x64, Model: m, "
-                + "Version: torchsd 0.1.0", Infotext.format(plain, "Euler a, karras", "m"));
+                + "Version: " + Version.withName(), Infotext.format(plain, "Euler a, karras", "m"));
     }
 
     @Test
