@@ -12,6 +12,7 @@ import dev.torchsd.scheduler.SchedulerException;
 import dev.torchsd.scheduler.Schedulers;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,8 +46,8 @@ public final class ScheduleCommand implements Callable<Integer> {
             description = "a diffusers class or AUTOMATIC1111 name, case-insensitive (default: the config's _class_name)")
     String scheduler;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "inference steps (default: ${DEFAULT-VALUE})")
-    int steps;
+    @Mixin
+    StepsOption steps;
 
     @ArgGroup(exclusive = true)
     Source source;
@@ -82,12 +83,8 @@ public final class ScheduleCommand implements Callable<Integer> {
             }
             return 0;
         }
-        SchedulerConfig config = loadConfig();
-        for (Map.Entry<String, String> override : overrides.entrySet()) {
-            config = config.with(override.getKey(), override.getValue(),
-                    "--set " + override.getKey() + "=" + override.getValue());
-        }
-        try (Scheduler sampler = Schedulers.create(scheduler, config, steps)) {
+        SchedulerConfig config = SamplingOptions.withOverrides(loadConfig(), overrides);
+        try (Scheduler sampler = Schedulers.create(scheduler, config, steps.steps)) {
             if (json) {
                 out.println(new GsonBuilder().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(toJson(sampler)));
             } else {
