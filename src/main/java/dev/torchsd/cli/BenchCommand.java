@@ -34,8 +34,7 @@ import java.util.concurrent.Callable;
  * (its operations over this machine's matrix-multiply rate). The method is in docs/performance.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure generation speed and memory on this machine (docs/performance.md). Guidance > 1 runs"
-                + " the U-Net on a batch of 2.",
+        description = {"Measure generation speed and memory on this machine (docs/performance.md).",
                 "A full-size SD 1.5 with random weights for --model:",
                 "  ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR"})
 public final class BenchCommand implements Callable<Integer> {
@@ -51,6 +50,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions sampling;
+
+    @Mixin
+    GuidanceOption guidance;
 
     @Mixin
     VaeTilingOption vaeTiling;
@@ -85,8 +87,8 @@ public final class BenchCommand implements Callable<Integer> {
         try (Model m = model.openModel(spec.commandLine().getErr())) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             Pipeline pipeline = new Pipeline(m);
-            GenerationRequest request = pipeline.resolve(size.applyTo(sampling.applyTo(GenerationRequest.builder(
-                    "a photograph of an astronaut riding a horse"))).vaeTiling(vaeTiling.tiling).build());
+            GenerationRequest request = pipeline.resolve(size.applyTo(guidance.applyTo(sampling.applyTo(
+                    GenerationRequest.builder("a photograph of an astronaut riding a horse")))).vaeTiling(vaeTiling.tiling).build());
             out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads,"
                             + " VAE tiling %s%n", m.manifest().name(), model.label(),
                     request.width().getAsInt(), request.height().getAsInt(), steps, request.guidanceScale(),

@@ -39,6 +39,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions(30);
 
+    @Mixin
+    GuidanceOption guidance;
+
     @Option(names = {"-c", "--count"}, defaultValue = "40", description = "images per caption set (default: ${DEFAULT-VALUE})")
     int count;
 
@@ -67,7 +70,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (save != null) {
             Files.createDirectories(save);
         }
-        GenerationRequest settings = sampling.applyTo(GenerationRequest.builder("")).build();
+        GenerationRequest settings = guidance.applyTo(sampling.applyTo(GenerationRequest.builder(""))).build();
         try (StableDiffusion sd = model.open(spec.commandLine().getErr())) {
             Evaluation eval = new Evaluation(sd, settings);
             if (save != null) {

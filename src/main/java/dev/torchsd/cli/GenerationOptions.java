@@ -13,7 +13,7 @@ import java.security.SecureRandom;
 
 /**
  * The options every generating command shares: model ({@link ModelOptions}), prompts, seed, sampling
- * ({@link SamplingOptions}), size ({@link SizeOptions}) and the conditioning settings.
+ * ({@link SamplingOptions}, {@link GuidanceOption}), size ({@link SizeOptions}) and the conditioning settings.
  */
 final class GenerationOptions {
 
@@ -32,6 +32,9 @@ final class GenerationOptions {
 
     @Mixin
     SamplingOptions sampling;
+
+    @Mixin
+    GuidanceOption guidance;
 
     @Option(names = "--guidance-rescale", defaultValue = "0", description = "diffusers' guidance_rescale in 0..1 (default: 0, off)")
     double guidanceRescale;
@@ -87,7 +90,7 @@ final class GenerationOptions {
         if (negativeClipSkip != null) {
             request.negativeClipSkip(negativeClipSkip);
         }
-        return size.applyTo(sampling.applyTo(request)).build();
+        return size.applyTo(guidance.applyTo(sampling.applyTo(request))).build();
     }
 
     private PromptSyntax promptSyntax() {

@@ -9,23 +9,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code --steps}, {@code --scheduler}, {@code --guidance} and {@code --set}: how a generating command
- * samples. Defaults are the library's: {@link GenerationRequest#DEFAULT_STEPS} (or the command's own,
- * see {@link StepsOption}), {@link GenerationRequest#DEFAULT_GUIDANCE} and the model's sampler.
+ * {@code --steps}, {@code --scheduler} and {@code --set}: the sampler, its step count and its config.
+ * Defaults are the library's: {@link GenerationRequest#DEFAULT_STEPS} (or the command's own, see
+ * {@link StepsOption}) and the model's sampler with the model's config.
  */
 final class SamplingOptions {
 
     @Mixin
     StepsOption steps;
 
-    @Option(names = {"--scheduler", "--sampler"}, description = "sampler: a diffusers class or AUTOMATIC1111 name (default: the model's)")
+    @Option(names = {"--scheduler", "--sampler"}, paramLabel = "NAME", description = "sampler: a diffusers class or"
+            + " AUTOMATIC1111 name, case-insensitive (default: the model's, its scheduler config's _class_name)")
     String scheduler;
 
-    @Option(names = {"--guidance", "--cfg-scale"}, description = "classifier-free guidance scale; <= 1 disables guidance"
-            + " (default: ${DEFAULT-VALUE})")
-    double guidance = GenerationRequest.DEFAULT_GUIDANCE;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config override with diffusers' key, e.g. use_karras_sigmas=true")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config value with diffusers' key and"
+            + " spelling, e.g. use_karras_sigmas=true; repeatable")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     SamplingOptions() {
@@ -41,16 +39,17 @@ final class SamplingOptions {
     }
 
     /**
-     * Sets steps, guidance, sampler and the --set overrides on {@code request}. The overrides' keys and
-     * value types are checked here, so that an error names the {@code --set KEY=VALUE} as written.
+     * Sets steps, sampler and the --set overrides on {@code request}. The overrides' keys and value types
+     * are checked here, so that an error names the {@code --set KEY=VALUE} as written; ranges and
+     * combinations are the sampler's to check when the generation makes it (with the model's config).
      */
     GenerationRequest.Builder applyTo(GenerationRequest.Builder request) {
-        withOverrides(SchedulerConfig.empty(), overrides);
-        return request.steps(steps()).guidanceScale(guidance).scheduler(scheduler).schedulerOverrides(overrides);
+        applyTo(SchedulerConfig.empty());
+        return request.steps(steps()).scheduler(scheduler).schedulerOverrides(overrides);
     }
 
     /** {@code config} with each {@code --set KEY=VALUE}; an error names the {@code --set KEY=VALUE} it comes from. */
-    static SchedulerConfig withOverrides(SchedulerConfig config, Map<String, String> overrides) {
+    SchedulerConfig applyTo(SchedulerConfig config) {
         for (Map.Entry<String, String> override : overrides.entrySet()) {
             config = config.with(override.getKey(), override.getValue(),
                     "--set " + override.getKey() + "=" + override.getValue());
