@@ -1,7 +1,6 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.generation.Pipeline;
-import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.bench.GemmRate;
 import dev.torchsd.bench.Machine;
@@ -9,7 +8,6 @@ import dev.torchsd.bench.ProcessCpu;
 import dev.torchsd.bench.ProcessMemory;
 import dev.torchsd.bench.StepClock;
 import dev.torchsd.bench.UNetFlops;
-import dev.torchsd.runtime.Device;
 import dev.torchsd.model.Model;
 import dev.torchsd.model.NetworkTime;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -23,7 +21,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,32 +34,25 @@ import java.util.concurrent.Callable;
  * (its operations over this machine's matrix-multiply rate). The method is in docs/performance.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Measure generation speed and memory on this machine (docs/performance.md).")
+        description = {"Measure generation speed and memory on this machine (docs/performance.md).",
+                "A full-size SD 1.5 with random weights for --model:",
+                "  ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR"})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
-            description = "torchsd model folder (default: the built-in model); full-size SD 1.5 with random weights:"
-                    + " ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR")
-    Path model;
+    @Mixin
+    ModelOptions model;
 
-    @Option(names = {"-W", "--width"}, description = "width in pixels (default: the model's)")
-    Integer width;
+    @Mixin
+    SizeOptions size;
 
-    @Option(names = {"-H", "--height"}, description = "height in pixels (default: the model's)")
-    Integer height;
+    @Mixin
+    SamplingOptions sampling;
 
-    @Option(names = "--steps", defaultValue = "20", description = "steps per generation (default: ${DEFAULT-VALUE})")
-    int steps;
-
-    @Option(names = {"--guidance", "--cfg-scale"}, defaultValue = "7.5",
-            description = "guidance scale; > 1 runs the U-Net on a batch of 2 (default: ${DEFAULT-VALUE})")
-    double guidance;
-
-    @Option(names = {"--scheduler", "--sampler"}, description = "sampler (default: the model's)")
-    String scheduler;
+    @Mixin
+    GuidanceOption guidance;
 
     @Mixin
     VaeTilingOption vaeTiling;
@@ -80,11 +70,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "n of the n x n matrix multiply that measures the floor; 0 skips the floor (default: ${DEFAULT-VALUE})")
     int gemmSize;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
-    String device;
-
     @Override
     public Integer call() {
+        int steps = sampling.steps();
         if (steps < 2 || runs < 1 || warmup < 0) {
             throw new TorchsdException("bench needs --steps >= 2, --runs >= 1 and --warmup >= 0");
         }
@@ -94,17 +82,16 @@ public final class BenchCommand implements Callable<Integer> {
             torch.set_num_threads(threads);
         }
         String loadAtStart = Machine.loadAverage();
-        LoadOptions options = LoadOptions.fromSystemProperties().withDevice(Device.parse(device));
+        LoadOptions options = model.loadOptions();
         long loadStart = System.nanoTime();
-        try (Model m = Model.load(model == null ? BuiltinModel.folder() : model, options)) {
+        try (Model m = model.openModel(spec.commandLine().getErr())) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             Pipeline pipeline = new Pipeline(m);
-            GenerationRequest request = pipeline.resolve(GenerationRequest.builder(
-                    "a photograph of an astronaut riding a horse").steps(steps).guidanceScale(guidance)
-                    .width(width).height(height).scheduler(scheduler).vaeTiling(vaeTiling.tiling).build());
+            GenerationRequest request = pipeline.resolve(size.applyTo(guidance.applyTo(sampling.applyTo(
+                    GenerationRequest.builder("a photograph of an astronaut riding a horse")))).vaeTiling(vaeTiling.tiling).build());
             out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads,"
-                            + " VAE tiling %s%n", m.manifest().name(), model == null ? "built-in" : model,
-                    request.width().getAsInt(), request.height().getAsInt(), steps, guidance,
+                            + " VAE tiling %s%n", m.manifest().name(), model.label(),
+                    request.width().getAsInt(), request.height().getAsInt(), steps, request.guidanceScale(),
                     request.usesGuidance() ? 2 : 1, request.scheduler().orElse("the model's sampler"),
                     torch.get_num_threads(),
                     request.vaeTiling());

@@ -39,7 +39,7 @@ public final class BenchTraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long seed = options.seed == -1 ? 0 : options.resolveSeed();
-        try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
+        try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
             GenerationRequest request = sd.resolve(options.request(seed, 1));
             List<Double> plain = new ArrayList<>();
             List<Double> traced = new ArrayList<>();

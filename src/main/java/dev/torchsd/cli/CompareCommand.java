@@ -49,7 +49,7 @@ public final class CompareCommand implements Callable<Integer> {
             throw new TorchsdException("compare needs a --negative-prompt to compare its timing");
         }
         long seed = options.resolveSeed();
-        try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
+        try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
             GenerationRequest base = sd.resolve(options.request(seed, 1));
             List<GenerationRequest> requests = new ArrayList<>();
             List<String> labels = new ArrayList<>();

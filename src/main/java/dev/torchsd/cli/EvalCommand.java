@@ -5,7 +5,7 @@ import dev.torchsd.error.TorchsdException;
 import dev.torchsd.eval.Accuracy;
 import dev.torchsd.eval.Evaluation;
 import dev.torchsd.image.PngWriter;
-import dev.torchsd.runtime.Device;
+import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.tensor.LibTorch;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,8 +32,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "torchsd model folder (default: the built-in model)")
-    Path model;
+    @Mixin
+    ModelOptions model;
+
+    /** 30 steps: the accuracies in docs/training.md are measured so. */
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions(30);
+
+    @Mixin
+    GuidanceOption guidance;
 
     @Option(names = {"-c", "--count"}, defaultValue = "40", description = "images per caption set (default: ${DEFAULT-VALUE})")
     int count;
@@ -40,15 +48,6 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--negative-count", defaultValue = "40",
             description = "images with and without the negative prompt (default: ${DEFAULT-VALUE}; 0 skips)")
     int negativeCount;
-
-    @Option(names = "--steps", defaultValue = "30", description = "inference steps (default: ${DEFAULT-VALUE})")
-    int steps;
-
-    @Option(names = {"--guidance", "--cfg-scale"}, defaultValue = "7.5", description = "guidance scale (default: ${DEFAULT-VALUE})")
-    double guidance;
-
-    @Option(names = {"--scheduler", "--sampler"}, description = "sampler (default: the model's)")
-    String scheduler;
 
     @Option(names = {"-s", "--seed"}, defaultValue = "1", description = "first seed; image i uses seed+i (default: ${DEFAULT-VALUE})")
     long seed;
@@ -71,14 +70,15 @@ public final class EvalCommand implements Callable<Integer> {
         if (save != null) {
             Files.createDirectories(save);
         }
-        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model)) {
-            Evaluation eval = new Evaluation(sd, steps, guidance, scheduler);
+        GenerationRequest settings = guidance.applyTo(sampling.applyTo(GenerationRequest.builder(""))).build();
+        try (StableDiffusion sd = model.open(spec.commandLine().getErr())) {
+            Evaluation eval = new Evaluation(sd, settings);
             if (save != null) {
                 AtomicInteger n = new AtomicInteger();
                 eval.onImage((caption, image) -> PngWriter.write(image, caption,
                         save.resolve(String.format(Locale.ROOT, "%04d.png", n.incrementAndGet()))));
             }
-            out.printf(Locale.ROOT, "model %s, %d steps, guidance %.1f%n", sd.info().name(), steps, guidance);
+            out.printf(Locale.ROOT, "model %s, %d steps, guidance %.1f%n", sd.info().name(), settings.steps(), settings.guidanceScale());
             Accuracy trained = eval.score(Evaluation.captions(false, count, seed), seed);
             out.println("training pairs: " + trained);
             out.flush();

@@ -58,7 +58,7 @@ public final class GenerateCommand implements Callable<Integer> {
             WholeFile.checkWritable(saveLatents);
         }
         long seed = options.resolveSeed();
-        try (StableDiffusion sd = options.open(spec.commandLine().getErr())) {
+        try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
             GenerationRequest request = sd.resolve(options.request(seed, batch));
             TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode);
             GenerationResult result = sd.generate(request, GenerationListener.all(Interrupts.stopOnInterrupt(),

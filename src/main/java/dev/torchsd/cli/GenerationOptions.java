@@ -1,10 +1,6 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
-import dev.torchsd.Embedding;
-import dev.torchsd.runtime.LoadOptions;
-import dev.torchsd.runtime.Device;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
@@ -13,19 +9,16 @@ import dev.torchsd.pipeline.PromptSyntax;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
-/** The options every generating command shares: model, prompts, seed and sampling settings. */
+/**
+ * The options every generating command shares: model ({@link ModelOptions}), prompts, seed, sampling
+ * ({@link SamplingOptions}, {@link GuidanceOption}), size ({@link SizeOptions}) and the conditioning settings.
+ */
 final class GenerationOptions {
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "torchsd model folder (default: the built-in model)")
-    Path model;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "what to draw")
     String prompt;
@@ -37,12 +30,11 @@ final class GenerationOptions {
             + "; -1 picks one at random (default)")
     long seed;
 
-    @Option(names = "--steps", defaultValue = "" + GenerationRequest.DEFAULT_STEPS, description = "inference steps (default: ${DEFAULT-VALUE})")
-    int steps;
+    @Mixin
+    SamplingOptions sampling;
 
-    @Option(names = {"--guidance", "--cfg-scale"}, defaultValue = "" + GenerationRequest.DEFAULT_GUIDANCE,
-            description = "classifier-free guidance scale; <= 1 disables guidance (default: ${DEFAULT-VALUE})")
-    double guidance;
+    @Mixin
+    GuidanceOption guidance;
 
     @Option(names = "--guidance-rescale", defaultValue = "0", description = "diffusers' guidance_rescale in 0..1 (default: 0, off)")
     double guidanceRescale;
@@ -64,14 +56,8 @@ final class GenerationOptions {
             + " original (multiply, then restore the mean; default), no-norm (multiply only), ignore")
     String emphasis;
 
-    @Option(names = {"-W", "--width"}, description = "width in pixels, a multiple of 8 in 64..1024 (default: the model's)")
-    Integer width;
-
-    @Option(names = {"-H", "--height"}, description = "height in pixels, a multiple of 8 in 64..1024 (default: the model's)")
-    Integer height;
-
-    @Option(names = {"--scheduler", "--sampler"}, description = "sampler: a diffusers class or AUTOMATIC1111 name (default: the model's)")
-    String scheduler;
+    @Mixin
+    SizeOptions size;
 
     @Option(names = "--clip-skip", defaultValue = "1", description = "1 = last text-encoder layer, 2 = penultimate, as AUTOMATIC1111 counts;"
             + " diffusers' clip_skip is one less (default: 1)")
@@ -81,19 +67,8 @@ final class GenerationOptions {
             + " (default: 1 with --prompt-syntax plain, as diffusers; the --clip-skip with a1111, as AUTOMATIC1111)")
     Integer negativeClipSkip;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config override with diffusers' key, e.g. use_karras_sigmas=true")
-    Map<String, String> schedulerOverrides = new LinkedHashMap<>();
-
-    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
-            description = "load a textual-inversion embedding (.safetensors, .pt, .bin) under TOKEN (default: the file name"
-                    + " without extension); repeatable")
-    List<EmbeddingArgument> embeddings = new ArrayList<>();
-
     @Mixin
     VaeTilingOption vaeTiling;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
-    String device;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
@@ -109,15 +84,13 @@ final class GenerationOptions {
 
     GenerationRequest request(long actualSeed, int batch) {
         GenerationRequest.Builder request = GenerationRequest.builder(prompt).negativePrompt(negativePrompt)
-                .seed(actualSeed).steps(steps).guidanceScale(guidance).guidanceRescale(guidanceRescale)
-                .width(width).height(height).batchSize(batch).scheduler(scheduler).clipSkip(clipSkip)
-                .schedulerOverrides(schedulerOverrides)
+                .seed(actualSeed).guidanceRescale(guidanceRescale).batchSize(batch).clipSkip(clipSkip)
                 .negativeWindow(new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
                 .promptSyntax(promptSyntax()).vaeTiling(vaeTiling.tiling);
         if (negativeClipSkip != null) {
             request.negativeClipSkip(negativeClipSkip);
         }
-        return request.build();
+        return size.applyTo(guidance.applyTo(sampling.applyTo(request))).build();
     }
 
     private PromptSyntax promptSyntax() {
@@ -129,22 +102,5 @@ final class GenerationOptions {
             syntax = syntax.withEmphasis(Emphasis.parse(emphasis));
         }
         return syntax;
-    }
-
-    /** Loads the model (checking the device first) and the embeddings, printing their warnings to {@code err}. */
-    StableDiffusion open(PrintWriter err) {
-        LoadOptions options = LoadOptions.fromSystemProperties().withDevice(Device.parse(device));
-        StableDiffusion sd = model == null ? StableDiffusion.builtin(options) : StableDiffusion.load(model, options);
-        try {
-            for (EmbeddingArgument embedding : embeddings) {
-                Embedding loaded = sd.loadTextualInversion(embedding.file(), embedding.token());
-                loaded.warnings().forEach(w -> err.println("warning: " + embedding.file() + ": " + w));
-            }
-        } catch (RuntimeException e) {
-            sd.close();
-            throw e;
-        }
-        err.flush();
-        return sd;
     }
 }

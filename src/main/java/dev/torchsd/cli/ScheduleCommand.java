@@ -12,6 +12,7 @@ import dev.torchsd.scheduler.SchedulerException;
 import dev.torchsd.scheduler.Schedulers;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,7 +22,6 @@ import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
@@ -41,12 +41,8 @@ public final class ScheduleCommand implements Callable<Integer> {
     @Option(names = "--list", description = "list the accepted sampler names and exit")
     boolean list;
 
-    @Option(names = {"--scheduler", "--sampler"}, paramLabel = "NAME",
-            description = "a diffusers class or AUTOMATIC1111 name, case-insensitive (default: the config's _class_name)")
-    String scheduler;
-
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "inference steps (default: ${DEFAULT-VALUE})")
-    int steps;
+    @Mixin
+    SamplingOptions sampling;
 
     @ArgGroup(exclusive = true)
     Source source;
@@ -58,10 +54,6 @@ public final class ScheduleCommand implements Callable<Integer> {
         @Option(names = "--config", paramLabel = "FILE", description = "a diffusers scheduler_config.json")
         Path config;
     }
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "override a config value with diffusers' key and spelling, e.g. use_karras_sigmas=true")
-    Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--json", description = "print one JSON object {scheduler, timesteps, sigmas, init_noise_sigma, order};"
             + " sigmas as diffusers' scheduler.sigmas, plus KDPM2's sigmas_interpol")
@@ -82,12 +74,8 @@ public final class ScheduleCommand implements Callable<Integer> {
             }
             return 0;
         }
-        SchedulerConfig config = loadConfig();
-        for (Map.Entry<String, String> override : overrides.entrySet()) {
-            config = config.with(override.getKey(), override.getValue(),
-                    "--set " + override.getKey() + "=" + override.getValue());
-        }
-        try (Scheduler sampler = Schedulers.create(scheduler, config, steps)) {
+        SchedulerConfig config = sampling.applyTo(loadConfig());
+        try (Scheduler sampler = Schedulers.create(sampling.scheduler, config, sampling.steps())) {
             if (json) {
                 out.println(new GsonBuilder().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(toJson(sampler)));
             } else {

@@ -1,18 +1,18 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
-import dev.torchsd.runtime.Device;
+import dev.torchsd.Embedding;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.scheduler.Schedulers;
 import org.bytedeco.javacpp.Pointer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,14 +24,15 @@ import java.util.concurrent.Callable;
  * count of live JavaCPP pointers stay flat. Exits with 1 when any grows by more than the limit.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run many mixed generations and check that memory stays flat after a warm-up.")
+        description = {"Run many mixed generations and check that memory stays flat after a warm-up.",
+                "The prompts use the tokens of the --embedding files in turn."})
 public final class SoakCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "torchsd model folder (default: the built-in model)")
-    Path model;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--generations", defaultValue = "100", description = "measured generations (default: 100)")
     int generations;
@@ -39,26 +40,21 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "50", description = "generations before the first measurement (default: 50)")
     int warmup;
 
-    @Option(names = "--steps", defaultValue = "4", description = "steps per generation (default: 4)")
-    int steps;
+    /** Few steps: the soak is about memory over many generations, not about the images. */
+    @Mixin
+    StepsOption steps = new StepsOption(4);
 
     @Option(names = "--limit", defaultValue = "1.0", description = "allowed growth in percent (default: 1.0)")
     double limitPercent;
 
-    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
-            description = "textual-inversion embeddings whose tokens the prompts use in turn; repeatable")
-    List<EmbeddingArgument> embeddings = new ArrayList<>();
-
-    private final List<String> tokens = new ArrayList<>();
+    private List<String> tokens = List.of();
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<String> schedulers = Schedulers.names();
-        try (StableDiffusion sd = model == null ? StableDiffusion.builtin() : StableDiffusion.load(model)) {
-            for (EmbeddingArgument embedding : embeddings) {
-                tokens.add(sd.loadTextualInversion(embedding.file(), embedding.token()).token());
-            }
+        try (StableDiffusion sd = model.open(spec.commandLine().getErr())) {
+            tokens = sd.textualInversions().stream().map(Embedding::token).toList();
             int unit = sd.info().vaeScaleFactor() * 8;
             int base = Math.max(64, unit);
             for (int i = 0; i < warmup; i++) {
@@ -99,7 +95,7 @@ public final class SoakCommand implements Callable<Integer> {
         GenerationRequest r = GenerationRequest.of((i % 2 == 0 ? "a red circle on the left " : "a blue star, dotted ")
                         + (i % 3 == 1 ? token : "")).withNegativePrompt(i % 3 == 0 ? "" : "green background " + token)
                 .withSeed(i)
-                .withSteps(steps)
+                .withSteps(steps.steps)
                 .withSize(size[0], size[1])
                 .withBatchSize(1 + i % 2)
                 .withScheduler(schedulers.get(i % schedulers.size()))

@@ -15,16 +15,17 @@ import java.util.function.BiConsumer;
  */
 public final class Evaluation {
     private final StableDiffusion sd;
-    private final int steps;
-    private final double guidance;
-    private final String scheduler;
+    private final GenerationRequest settings;
     private BiConsumer<String, BufferedImage> imageSink = (caption, image) -> { };
 
     public Evaluation(StableDiffusion sd, int steps, double guidance, String scheduler) {
+        this(sd, GenerationRequest.builder("").steps(steps).guidanceScale(guidance).scheduler(scheduler).build());
+    }
+
+    /** Draws with the steps, guidance and sampler (and its config) of {@code settings}; prompts and seeds vary. */
+    public Evaluation(StableDiffusion sd, GenerationRequest settings) {
         this.sd = sd;
-        this.steps = steps;
-        this.guidance = guidance;
-        this.scheduler = scheduler;
+        this.settings = settings;
     }
 
     /** Receives every generated image with its caption (e.g. to save them). */
@@ -80,11 +81,7 @@ public final class Evaluation {
 
     /** One image of a prompt. */
     public BufferedImage draw(String prompt, String negative, long seed) {
-        GenerationRequest request = GenerationRequest.of(prompt).withNegativePrompt(negative).withSeed(seed)
-                .withSteps(steps).withGuidanceScale(guidance);
-        if (scheduler != null) {
-            request = request.withScheduler(scheduler);
-        }
+        GenerationRequest request = settings.toBuilder().prompt(prompt).negativePrompt(negative).seed(seed).build();
         BufferedImage image = sd.generate(request).image();
         imageSink.accept(prompt + (negative.isEmpty() ? "" : " [not " + negative + "]"), image);
         return image;
