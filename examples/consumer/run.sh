@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What an embedding application does, checked (CI runs it after the tests):
-#   1. installs torchsd into the local Maven repository (./mvnw install in the project root);
+#   1. installs torchsd into a local Maven repository (./mvnw install in the project root);
 #   2. builds this project, which depends on dev.torchsd:torchsd by its coordinates;
 #   3. checks what it resolves: one platform's natives, no picocli, no progress bar, no jline;
 #   4. runs it on the module path and compares its PNG with bin/torchsd's, byte for byte;
@@ -21,12 +21,18 @@ version="$(pom_value version "$ROOT/pom.xml")"
 [ "$(pom_value pytorch.version "$HERE/pom.xml")" = "$(pom_value pytorch.version "$ROOT/pom.xml")" ] \
   || fail "examples/consumer/pom.xml: pytorch.version differs from the project's pom.xml"
 
-(cd "$ROOT" && ./mvnw -B -q "$@" install -DskipTests)
-# The consumer has its own .mvn/, so the project's .mvn/maven.config (-Djavacpp.platform) does not apply.
+# The local repository is this run's own, backed read-only by ~/.m2 (Maven's chained local repository):
+# another build on the machine cannot replace the installed jar while the checks run, and ~/.m2 stays
+# as it was.
 rm -rf "$OUT"
-"$ROOT/mvnw" -B -q "$@" -f "$HERE/pom.xml" compile dependency:list \
+repository=(-Dmaven.repo.local="$OUT/repository" -Dmaven.repo.local.tail="$HOME/.m2/repository")
+(cd "$ROOT" && ./mvnw -B -q "${repository[@]}" "$@" install -DskipTests)
+# The consumer has its own .mvn/, so the project's .mvn/maven.config (-Djavacpp.platform) does not apply.
+"$ROOT/mvnw" -B -q "${repository[@]}" "$@" -f "$HERE/pom.xml" compile dependency:list \
   -DoutputFile="$OUT/dependencies.txt" -DoutputAbsoluteArtifactFilename=true
-grep -q "dev.torchsd:torchsd:jar:$version:" "$OUT/dependencies.txt" || fail "torchsd $version is not resolved"
+installed="$(sed -n "s/^ *dev\.torchsd:torchsd:jar:$version:compile:\([^ ]*\).*/\1/p" "$OUT/dependencies.txt")"
+[ -n "$installed" ] || fail "torchsd $version is not resolved"
+cmp -s "$installed" "$ROOT/target/torchsd.jar" || fail "$installed is not this build's jar"
 
 # What it downloads: no command-line libraries, natives of one platform, each native jar in the
 # version of its Java jar.
