@@ -43,7 +43,7 @@ class ArchitectureTest {
                     continue;  // module-info.java
                 }
                 Set<String> uses = graph.computeIfAbsent(pkg.group(1), k -> new TreeSet<>());
-                Matcher m = REFERENCE.matcher(text.replaceAll("(?s)/\\*.*?\\*/|//[^\\n]*", ""));
+                Matcher m = REFERENCE.matcher(withoutComments(text));
                 while (m.find()) {
                     if (!m.group(1).equals(pkg.group(1))) {
                         uses.add(m.group(1));
@@ -52,6 +52,10 @@ class ArchitectureTest {
             }
         }
         return graph;
+    }
+
+    private static String withoutComments(String code) {
+        return code.replaceAll("(?s)/\\*.*?\\*/|//[^\\n]*", "");
     }
 
     @Test
@@ -85,6 +89,25 @@ class ArchitectureTest {
             exported.add(m.group(1));
         }
         assertThat(exported).isEqualTo(new TreeSet<>(API));
+    }
+
+    /**
+     * picocli and the progress bar are optional dependencies (pom.xml), absent from an embedding
+     * application: only the command line may name them.
+     */
+    @Test
+    void onlyTheCommandLineNamesItsOptionalLibraries() throws IOException {
+        Pattern optional = Pattern.compile("\\b(picocli|me\\.tongfei|org\\.jline)\\.");
+        Path cli = MAIN.resolve("dev/torchsd/cli");
+        List<String> users = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java") && !f.startsWith(cli)).toList()) {
+                if (!file.endsWith("module-info.java") && optional.matcher(withoutComments(Files.readString(file))).find()) {
+                    users.add(MAIN.relativize(file).toString());
+                }
+            }
+        }
+        assertThat(users).as("main sources outside dev.torchsd.cli that use picocli, the progress bar or jline").isEmpty();
     }
 
     /** Every public signature of an API type names API types, JDK types or libtorch's types only. */
