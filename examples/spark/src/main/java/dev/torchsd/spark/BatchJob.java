@@ -32,11 +32,9 @@ public final class BatchJob {
     public static void main(String[] args) {
         Arguments a = new Arguments(args, Arguments.names("--input", "--format", "--output", "--output-format", "--model",
                 "--embeddings", "--partitions", "--device", "--jit"), Arguments.names("--ship"), USAGE);
-        SparkSession.Builder builder = SparkSession.builder().appName("torchsd batch");
-        if (System.getProperty("spark.master") == null) {
-            builder.master("local[*]");
-        }
-        SparkSession spark = builder.getOrCreate();
+        SparkSession spark = System.getProperty("spark.master") == null
+                ? OneMachine.builder("torchsd batch", "local[*]").getOrCreate()
+                : SparkSession.builder().appName("torchsd batch").getOrCreate();
         try {
             Progress progress = run(spark, a);
             System.err.println("torchsd: " + progress);

@@ -32,7 +32,7 @@ public final class Throughput {
         Arguments a = new Arguments(args, Arguments.names("--cores", "--requests"), Arguments.names(), usage);
         int cores = a.integer("--cores", 1);
         int n = a.integer("--requests", 64);
-        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("torchsd throughput")
+        SparkSession spark = OneMachine.builder("torchsd throughput", "local[" + cores + "]")
                 .config("spark.ui.enabled", false).getOrCreate();
         try {
             long start = System.nanoTime();

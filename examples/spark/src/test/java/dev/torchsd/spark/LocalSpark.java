@@ -8,7 +8,7 @@ final class LocalSpark {
     }
 
     static SparkSession session() {
-        return SparkSession.builder().master("local[2]").appName("torchsd-spark tests")
-                .config("spark.ui.enabled", false).config("spark.sql.shuffle.partitions", 2).getOrCreate();
+        return OneMachine.builder("torchsd-spark tests", "local[2]").config("spark.ui.enabled", false)
+                .config("spark.sql.shuffle.partitions", 2).getOrCreate();
     }
 }
