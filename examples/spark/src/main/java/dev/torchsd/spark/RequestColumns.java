@@ -70,7 +70,7 @@ final class RequestColumns {
         }
         List<?> names = value instanceof String s ? Arrays.asList(s.split(","))
                 : value instanceof scala.collection.Seq<?> seq ? scala.jdk.javaapi.CollectionConverters.asJava(seq)
-                : value instanceof List<?> list ? list : null;
+                : null;
         if (names == null) {
             throw new TorchsdException("column " + EMBEDDINGS + ": expected an array of strings or a comma-separated string,"
                     + " found " + value.getClass().getSimpleName());
@@ -79,7 +79,7 @@ final class RequestColumns {
     }
 
     private GenerationRequest request() {
-        Object prompt = value(PROMPT);
+        Object prompt = raw(PROMPT);
         if (prompt == null) {
             throw new TorchsdException("column " + PROMPT + ": null; every request needs a prompt");
         }
@@ -130,15 +130,21 @@ final class RequestColumns {
         }
     }
 
-    private Object value(String column) {
+    /** The column's value; null when the row has no such column. */
+    private Object raw(String column) {
         int index = row.schema().getFieldIndex(column).getOrElse(() -> -1);
         return index < 0 || row.isNullAt(index) ? null : row.get(index);
     }
 
-    /** The column's text; null for a missing, null or blank value. */
+    /** The column's value; null for a missing, null or blank one (the default). */
+    private Object value(String column) {
+        Object v = raw(column);
+        return v instanceof String s && s.isBlank() ? null : v;
+    }
+
     private String text(String column) {
         Object v = value(column);
-        return v == null || v.toString().isBlank() ? null : v.toString();
+        return v == null ? null : v.toString();
     }
 
     private Integer integer(String column) {
