@@ -24,7 +24,7 @@ printf 'name,prompt,seed,steps\nshape,"a large yellow triangle on the left, blue
   "$HERE/target/torchsd-spark.jar" --input "$work/prompts.csv" --output "$work/out" --model sparkfiles:shapes \
   > "$work/submit.log" 2>&1 || { cat "$work/submit.log"; exit 1; }
 "$ROOT/bin/torchsd" generate --prompt "a large yellow triangle on the left, blue background" --seed 42 --steps 12 \
-  --quiet --out "$work/cli.png" > /dev/null
+  --quiet --out "$work/cli.png" > "$work/cli.log" 2>&1 || { cat "$work/cli.log"; exit 1; }
 cmp "$work/out/shape.png" "$work/cli.png"
 [ "$(ls "$work/out")" = "shape.png" ] || { echo "expected only shape.png in the output, found: $(ls "$work/out")"; exit 1; }
 grep -q 'torchsd: bad: steps must be at least 1' "$work/submit.log" || { cat "$work/submit.log"; exit 1; }
