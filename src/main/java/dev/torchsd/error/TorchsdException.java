@@ -6,6 +6,8 @@ package dev.torchsd.error;
  * The CLI prints the message on one line and exits with code 2; a stack trace is only for bugs.
  */
 public class TorchsdException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public TorchsdException(String message) {
         super(message);
     }

@@ -7,6 +7,8 @@ import java.util.concurrent.CancellationException;
  * closed. Not an error of the request (not a {@code TorchsdException}); its native memory is already freed.
  */
 public class GenerationCancelledException extends CancellationException {
+    private static final long serialVersionUID = 1L;
+
     public GenerationCancelledException(int step, int totalSteps) {
         super("generation cancelled after step " + step + " of " + totalSteps);
     }
