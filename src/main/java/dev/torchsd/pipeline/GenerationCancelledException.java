@@ -9,10 +9,17 @@ import java.util.concurrent.CancellationException;
 public class GenerationCancelledException extends CancellationException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A generation stopped after {@code step} of its {@code totalSteps} model calls.
+     *
+     * @param step the last model call that ran, counted from 1
+     * @param totalSteps the model calls the generation would have made
+     */
     public GenerationCancelledException(int step, int totalSteps) {
         super("generation cancelled after step " + step + " of " + totalSteps);
     }
 
+    /** @param message why and where the generation stopped */
     public GenerationCancelledException(String message) {
         super(message);
     }

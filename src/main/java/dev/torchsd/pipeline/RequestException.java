@@ -6,6 +6,7 @@ import dev.torchsd.error.TorchsdException;
 public class RequestException extends TorchsdException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message the field, the value and the allowed range */
     public RequestException(String message) {
         super(message);
     }

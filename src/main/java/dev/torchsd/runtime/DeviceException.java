@@ -6,6 +6,7 @@ import dev.torchsd.error.TorchsdException;
 public class DeviceException extends TorchsdException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message the value, and what is accepted */
     public DeviceException(String message) {
         super(message);
     }
