@@ -3,7 +3,7 @@
  * versioning applies to them); everything else is internal and may change in any release.
  */
 module dev.torchsd {
-    requires java.desktop;
+    requires transitive java.desktop; // GenerationResult hands out java.awt.image.BufferedImage
     requires jdk.unsupported;
     requires com.google.gson;
     requires org.bytedeco.javacpp;

@@ -6,6 +6,7 @@ import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
 
 /** What tests look at behind the public API. */
+@SuppressWarnings("exports") // names internal types on purpose: tests only, not part of the exported API
 public final class Internals {
     private Internals() {
     }

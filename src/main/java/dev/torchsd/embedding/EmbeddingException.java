@@ -7,6 +7,8 @@ import dev.torchsd.error.TorchsdException;
  * Messages name the file and the field, what was expected and what was found.
  */
 public class EmbeddingException extends TorchsdException {
+    private static final long serialVersionUID = 1L;
+
     public EmbeddingException(String message) {
         super(message);
     }

@@ -58,8 +58,6 @@ public final class RestrictedUnpickler {
     private record Global(String qualifiedName) {
     }
 
-    private static final Object MARK_SENTINEL = new Object();
-
     private final byte[] data;
     private final String source;
     private int position;
@@ -69,7 +67,7 @@ public final class RestrictedUnpickler {
 
     private final TensorResolver resolver;
     /** The values {@link #resolver} made, by identity: what _rebuild_parameter may wrap. */
-    private final Map<Object, Boolean> tensors = new java.util.IdentityHashMap<>();
+    private final java.util.IdentityHashMap<Object, Boolean> tensors = new java.util.IdentityHashMap<>();
 
     /** Turns a tensor description into the value the caller wants (e.g. reads its bytes). */
     @FunctionalInterface
@@ -200,8 +198,8 @@ public final class RestrictedUnpickler {
                 case 0x8a -> push(long1()); // LONG1
                 case 'G' -> push(Double.longBitsToDouble(bigEndianLong())); // BINFLOAT
                 case 'N' -> push(null); // NONE
-                case 0x88 -> push(Boolean.TRUE); // NEWTRUE
-                case 0x89 -> push(Boolean.FALSE); // NEWFALSE
+                case 0x88 -> push(true); // NEWTRUE
+                case 0x89 -> push(false); // NEWFALSE
                 case 'X' -> push(utf8(length(u32()))); // BINUNICODE
                 case 0x8c -> push(utf8(u8())); // SHORT_BINUNICODE
                 case 0x8d -> push(utf8(length(littleEndianLong()))); // BINUNICODE8

@@ -124,6 +124,7 @@ public final class SafetensorsFile {
     }
 
     /** Reads one tensor's bytes (sizes were checked by {@link #open}). */
+    @SuppressWarnings("ByteBufferBackingArray") // readFully's buffer is ByteBuffer.allocate(length): the whole array
     public StoredTensor read(String name) {
         Entry entry = entry(name);
         if (entry.byteLength() > Integer.MAX_VALUE - 16) {

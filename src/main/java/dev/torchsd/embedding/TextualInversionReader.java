@@ -16,7 +16,7 @@ import java.util.Set;
  * Reads textual-inversion files of every common format into a {@link TextualInversion}.
  *
  * <p>The container is recognised by content, not by extension (a {@code .bin} may be either):
- * safetensors starts with an 8-byte header length and {@code {}, a torch archive with the zip
+ * safetensors starts with an 8-byte header length and <code>&#123;</code>, a torch archive with the zip
  * signature {@code PK}, a legacy (pre-1.6) torch file with a pickle's protocol opcode. The
  * layout then follows AUTOMATIC1111's order of checks: a
  * {@code string_to_param} dict; both {@code clip_l} and {@code clip_g} (SDXL); else a single

@@ -6,10 +6,17 @@ package dev.torchsd.error;
  * The CLI prints the message on one line and exits with code 2; a stack trace is only for bugs.
  */
 public class TorchsdException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message the problem: file or field, what was expected and what was found */
     public TorchsdException(String message) {
         super(message);
     }
 
+    /**
+     * @param message the problem: file or field, what was expected and what was found
+     * @param cause the lower-level failure (an I/O error, a libtorch error)
+     */
     public TorchsdException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -243,7 +243,7 @@ public final class SceneChecker {
         double[][] alpha = new double[N][N];
         double norm = 0;
         for (int i = 0; i < 3; i++) {
-            norm += (double) (fg[i] - bg[i]) * (fg[i] - bg[i]);
+            norm += (fg[i] - bg[i]) * (fg[i] - bg[i]);
         }
         for (int y = 0; y < N; y++) {
             for (int x = 0; x < N; x++) {

@@ -39,7 +39,7 @@ public final class Guidance {
         return Tensors.scoped(() -> {
             long[] dims = new long[(int) guided.dim() - 1];
             for (int i = 0; i < dims.length; i++) {
-                dims[i] = i + 1;
+                dims[i] = i + 1L;
             }
             Tensor stdPositive = positive.std(dims, true, true);
             Tensor stdGuided = guided.std(dims, true, true);

@@ -79,7 +79,7 @@ public final class MemoryEstimate {
             if (contains(attention, level)) {
                 int heads = headChannels > 0 ? levelChannels / headChannels : numHeads;
                 double scores = fusedAttention ? 4.0 * batch * levelChannels * tokens : 2.0 * batch * heads * tokens
-                        * Math.max(tokens, contextTokens);
+                        * Math.max(tokens, (double) contextTokens);
                 attentionPeak = Math.max(attentionPeak, scores * 4);
             }
         }

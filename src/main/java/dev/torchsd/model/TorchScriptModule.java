@@ -85,6 +85,8 @@ final class TorchScriptModule implements AutoCloseable {
      */
     Tensor forward(Object... args) {
         return Tensors.scoped(() -> {
+            // held for its lifetime: gradients stay off until the scope frees the guard
+            @SuppressWarnings("UnusedVariable")
             NoGradGuard noGrad = new NoGradGuard();
             IValueVector inputs = new IValueVector();
             for (Object arg : args) {

@@ -24,12 +24,22 @@ public enum Emphasis {
         this.label = label;
     }
 
-    /** AUTOMATIC1111's name of the mode, as in its infotext. */
+    /**
+     * AUTOMATIC1111's name of the mode, as in its infotext.
+     *
+     * @return e.g. {@code "No norm"}
+     */
     public String label() {
         return label;
     }
 
-    /** "original", "ignore", "no-norm" (or the AUTOMATIC1111 labels, any case). */
+    /**
+     * Reads a mode's name.
+     *
+     * @param text "original", "ignore", "no-norm" (or the AUTOMATIC1111 labels), in any case
+     * @return the mode
+     * @throws RequestException naming the text and the accepted names if it is none of them
+     */
     public static Emphasis parse(String text) {
         String key = text.trim().toLowerCase(Locale.ROOT).replace('_', '-').replace(' ', '-');
         for (Emphasis e : values()) {

@@ -24,6 +24,7 @@ public interface GenerationListener {
     /**
      * After U-Net call {@code prediction.call()}'s guidance, before the scheduler's step.
      *
+     * @param prediction the call's number, its timestep and its predictions (valid during this call only)
      * @return a tensor of the guided prediction's shape to use instead of it, or null to keep it. A
      *         returned tensor made during this call is freed by the pipeline after the step.
      */
@@ -34,13 +35,19 @@ public interface GenerationListener {
     /**
      * After every denoising step.
      *
+     * @param progress the step just finished, of how many, and the latents after it
      * @return true to go on, false to cancel (the generation then throws {@link GenerationCancelledException})
      */
     default boolean onStep(StepProgress progress) {
         return true;
     }
 
-    /** A listener told about every finished step. */
+    /**
+     * A listener told about every finished step.
+     *
+     * @param callback given each step's progress; false cancels the generation
+     * @return a listener that sees no predictions
+     */
     static GenerationListener onEachStep(java.util.function.Predicate<StepProgress> callback) {
         return new GenerationListener() {
             @Override
@@ -50,7 +57,12 @@ public interface GenerationListener {
         };
     }
 
-    /** A listener shown every prediction, which may replace the guided one. */
+    /**
+     * A listener shown every prediction, which may replace the guided one.
+     *
+     * @param callback given each prediction; returns a replacement for the guided one, or null to keep it
+     * @return a listener that never cancels
+     */
     static GenerationListener onEachPrediction(Function<StepPrediction, Tensor> callback) {
         return new GenerationListener() {
             @Override
@@ -63,6 +75,9 @@ public interface GenerationListener {
     /**
      * All of {@code listeners}, in order: each sees every step (the generation goes on while all say
      * so) and every prediction (a replacement from one is what the next ones see as guided).
+     *
+     * @param listeners the listeners, called in this order
+     * @return one listener made of them
      */
     static GenerationListener all(GenerationListener... listeners) {
         List<GenerationListener> list = List.of(listeners);

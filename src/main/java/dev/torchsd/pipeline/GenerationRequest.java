@@ -20,7 +20,9 @@ import java.util.TreeMap;
  * Field names follow diffusers' pipeline arguments and AUTOMATIC1111's settings.
  */
 public final class GenerationRequest {
+    /** The steps of a request that does not set them. */
     public static final int DEFAULT_STEPS = 20;
+    /** The guidance scale of a request that does not set it. */
     public static final double DEFAULT_GUIDANCE = 7.5;
     /** The smallest width or height, in pixels. */
     public static final int MIN_SIZE = 64;
@@ -67,42 +69,78 @@ public final class GenerationRequest {
         initialLatents = b.initialLatents;
     }
 
-    /** A builder with torchsd's defaults: 20 steps, guidance 7.5, seed 0, batch 1, the model's size and scheduler. */
+    /**
+     * A builder with torchsd's defaults: 20 steps, guidance 7.5, seed 0, batch 1, the model's size and scheduler.
+     *
+     * @param prompt what to draw
+     * @return a new builder
+     * @throws NullPointerException if {@code prompt} is null
+     */
     public static Builder builder(String prompt) {
         return new Builder(prompt);
     }
 
-    /** A request with torchsd's defaults (see {@link #builder(String)}). */
+    /**
+     * A request with torchsd's defaults (see {@link #builder(String)}).
+     *
+     * @param prompt what to draw
+     * @return the request
+     * @throws NullPointerException if {@code prompt} is null
+     */
     public static GenerationRequest of(String prompt) {
         return builder(prompt).build();
     }
 
-    /** A builder holding this request's values. */
+    /**
+     * A builder holding this request's values.
+     *
+     * @return a new builder; changing it leaves this request unchanged
+     */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** What to draw. */
+    /**
+     * What to draw.
+     *
+     * @return the prompt, read as {@link #promptSyntax()} says
+     */
     public String prompt() {
         return prompt;
     }
 
-    /** What to steer away from; "" = the empty (unconditional) prompt, as diffusers. */
+    /**
+     * What to steer away from; "" = the empty (unconditional) prompt, as diffusers.
+     *
+     * @return the negative prompt, or ""
+     */
     public String negativePrompt() {
         return negativePrompt;
     }
 
-    /** The seed of torch's CPU generator (0 .. 2^63-1), as {@code torch.Generator().manual_seed(seed)}. */
+    /**
+     * The seed of torch's CPU generator, as {@code torch.Generator().manual_seed(seed)}.
+     *
+     * @return the seed, 0 to 2<sup>63</sup>-1
+     */
     public long seed() {
         return seed;
     }
 
-    /** Inference steps (diffusers' num_inference_steps). */
+    /**
+     * Inference steps (diffusers' num_inference_steps).
+     *
+     * @return the steps, at least 1
+     */
     public int steps() {
         return steps;
     }
 
-    /** Classifier-free guidance weight w (AUTOMATIC1111's CFG scale); w <= 1 runs without guidance (one U-Net batch). */
+    /**
+     * Classifier-free guidance weight w (AUTOMATIC1111's CFG scale); w &lt;= 1 runs without guidance (one U-Net batch).
+     *
+     * @return w, a finite number &gt;= 0
+     */
     public double guidanceScale() {
         return guidanceScale;
     }
@@ -110,37 +148,63 @@ public final class GenerationRequest {
     /**
      * diffusers' guidance_rescale phi in 0..1 (0 = off): rescales the guided noise towards the
      * positive prediction's standard deviation.
+     *
+     * @return phi, 0 to 1
      */
     public double guidanceRescale() {
         return guidanceRescale;
     }
 
-    /** Image width in pixels; empty = the model's default. */
+    /**
+     * Image width in pixels; empty = the model's default.
+     *
+     * @return the width (a multiple of 8 and of the VAE scale, {@value #MIN_SIZE} to {@value #MAX_SIZE}), or empty
+     */
     public OptionalInt width() {
         return width == null ? OptionalInt.empty() : OptionalInt.of(width);
     }
 
-    /** Image height in pixels; empty = the model's default. */
+    /**
+     * Image height in pixels; empty = the model's default.
+     *
+     * @return the height (a multiple of 8 and of the VAE scale, {@value #MIN_SIZE} to {@value #MAX_SIZE}), or empty
+     */
     public OptionalInt height() {
         return height == null ? OptionalInt.empty() : OptionalInt.of(height);
     }
 
-    /** Images per request, all from one noise tensor (diffusers' num_images_per_prompt, AUTOMATIC1111's batch size). */
+    /**
+     * Images per request, all from one noise tensor (diffusers' num_images_per_prompt, AUTOMATIC1111's batch size).
+     *
+     * @return the batch size, 1 to {@value #MAX_BATCH}
+     */
     public int batchSize() {
         return batchSize;
     }
 
-    /** Sampler name: a diffusers class or AUTOMATIC1111 name; empty = the model's scheduler. */
+    /**
+     * Sampler name: a diffusers class or AUTOMATIC1111 name; empty = the model's scheduler.
+     *
+     * @return the name, e.g. {@code EulerAncestralDiscreteScheduler} or {@code Euler a}, or empty
+     */
     public Optional<String> scheduler() {
         return Optional.ofNullable(scheduler);
     }
 
-    /** Scheduler config values by diffusers key, e.g. {@code use_karras_sigmas=true}. */
+    /**
+     * Scheduler config values by diffusers key, e.g. {@code use_karras_sigmas=true}.
+     *
+     * @return an unmodifiable map, empty when none is set
+     */
     public Map<String, String> schedulerOverrides() {
         return schedulerOverrides;
     }
 
-    /** Text-encoder layer of the prompt: 1 = last, 2 = penultimate (AUTOMATIC1111's count; diffusers' clip_skip + 1). */
+    /**
+     * Text-encoder layer of the prompt: 1 = last, 2 = penultimate (AUTOMATIC1111's count; diffusers' clip_skip + 1).
+     *
+     * @return the layer, 1 to the text encoder's layers
+     */
     public int clipSkip() {
         return clipSkip;
     }
@@ -149,22 +213,36 @@ public final class GenerationRequest {
      * Text-encoder layer of the negative (or empty) prompt. Empty = the prompt syntax's convention:
      * {@link PromptSyntax#PLAIN} follows diffusers (the last layer, 1, whatever {@link #clipSkip()} is),
      * {@link PromptSyntax#A1111} follows AUTOMATIC1111 (the same as {@link #clipSkip()}).
+     *
+     * @return the layer, 1 to the text encoder's layers, or empty
      */
     public OptionalInt negativeClipSkip() {
         return negativeClipSkip == null ? OptionalInt.empty() : OptionalInt.of(negativeClipSkip);
     }
 
-    /** The steps during which the negative prompt is used (default: all). */
+    /**
+     * The steps during which the negative prompt is used (default: all).
+     *
+     * @return the window
+     */
     public NegativeWindow negativeWindow() {
         return negativeWindow;
     }
 
-    /** How the prompts are read: plain as diffusers (default) or AUTOMATIC1111's syntax. */
+    /**
+     * How the prompts are read: plain as diffusers (default) or AUTOMATIC1111's syntax.
+     *
+     * @return the syntax
+     */
     public PromptSyntax promptSyntax() {
         return promptSyntax;
     }
 
-    /** Decode the image in overlapping tiles for less memory ({@link VaeTiling#OFF}: whole). */
+    /**
+     * Decode the image in overlapping tiles for less memory ({@link VaeTiling#OFF}: whole).
+     *
+     * @return the tiling
+     */
     public VaeTiling vaeTiling() {
         return vaeTiling;
     }
@@ -172,88 +250,204 @@ public final class GenerationRequest {
     /**
      * Latents to start from instead of the seed's noise (diffusers' {@code latents} argument: they
      * are multiplied by the scheduler's initial sigma like the noise would be); empty = the seed's noise.
+     *
+     * @return latents of shape (batch, channels, height / scale, width / scale), or empty
      */
     public Optional<Latents> initialLatents() {
         return Optional.ofNullable(initialLatents);
     }
 
-    /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
+    /**
+     * Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale &gt; 1).
+     *
+     * @return whether {@link #guidanceScale()} is above 1
+     */
     public boolean usesGuidance() {
         return guidanceScale > 1.0;
     }
 
+    /**
+     * This request with another prompt.
+     *
+     * @param p what to draw
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withPrompt(String p) {
         return toBuilder().prompt(p).build();
     }
 
+    /**
+     * This request with another negative prompt.
+     *
+     * @param n what to steer away from; null or "" for none
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withNegativePrompt(String n) {
         return toBuilder().negativePrompt(n).build();
     }
 
+    /**
+     * This request with another seed.
+     *
+     * @param s the seed, 0 to 2<sup>63</sup>-1 (checked when the generation starts)
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withSeed(long s) {
         return toBuilder().seed(s).build();
     }
 
+    /**
+     * This request with another number of inference steps.
+     *
+     * @param n the steps, at least 1 (checked when the generation starts)
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withSteps(int n) {
         return toBuilder().steps(n).build();
     }
 
+    /**
+     * This request with another classifier-free guidance weight.
+     *
+     * @param w the weight, a finite number &gt;= 0; 1 or less runs without guidance
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withGuidanceScale(double w) {
         return toBuilder().guidanceScale(w).build();
     }
 
+    /**
+     * This request with another guidance rescale (diffusers' guidance_rescale).
+     *
+     * @param phi 0 (off) to 1
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withGuidanceRescale(double phi) {
         return toBuilder().guidanceRescale(phi).build();
     }
 
+    /**
+     * This request with another image size.
+     *
+     * @param w the width in pixels (a multiple of 8 and of the VAE scale, {@value #MIN_SIZE} to {@value #MAX_SIZE})
+     * @param h the height in pixels, likewise
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withSize(int w, int h) {
         return toBuilder().size(w, h).build();
     }
 
+    /**
+     * This request with another number of images.
+     *
+     * @param n images, 1 to {@value #MAX_BATCH}
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withBatchSize(int n) {
         return toBuilder().batchSize(n).build();
     }
 
+    /**
+     * This request with another sampler.
+     *
+     * @param name a diffusers class or AUTOMATIC1111 name; null for the model's scheduler
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withScheduler(String name) {
         return toBuilder().scheduler(name).build();
     }
 
+    /**
+     * This request with one more scheduler config value (replacing one of the same key).
+     *
+     * @param key the diffusers config key, e.g. {@code use_karras_sigmas}
+     * @param value its value as text, e.g. {@code true}
+     * @return a new request; this one is unchanged
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     */
     public GenerationRequest withSchedulerOverride(String key, String value) {
         return toBuilder().schedulerOverride(key, value).build();
     }
 
+    /**
+     * This request with the prompt read from another text-encoder layer.
+     *
+     * @param n 1 = last, 2 = penultimate, up to the text encoder's layers
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withClipSkip(int n) {
         return toBuilder().clipSkip(n).build();
     }
 
+    /**
+     * This request with the negative prompt read from another text-encoder layer.
+     *
+     * @param n 1 = last, 2 = penultimate, up to the text encoder's layers
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withNegativeClipSkip(int n) {
         return toBuilder().negativeClipSkip(n).build();
     }
 
+    /**
+     * This request with the negative prompt used in another window of steps.
+     *
+     * @param window when the negative prompt is used
+     * @return a new request; this one is unchanged
+     * @throws NullPointerException if {@code window} is null
+     */
     public GenerationRequest withNegativeWindow(NegativeWindow window) {
         return toBuilder().negativeWindow(window).build();
     }
 
-    /** The negative prompt is used from {@code start} on (a step index or a fraction of the steps). */
+    /**
+     * The negative prompt is used from {@code start} on (a step index or a fraction of the steps).
+     *
+     * @param start the first step with the negative prompt
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withNegativeStart(StepPoint start) {
         return withNegativeWindow(new NegativeWindow(start, negativeWindow.end()));
     }
 
-    /** The negative prompt is used until {@code end} (exclusive). */
+    /**
+     * The negative prompt is used until {@code end} (exclusive).
+     *
+     * @param end the step from which the empty prompt is used again
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withNegativeEnd(StepPoint end) {
         return withNegativeWindow(new NegativeWindow(negativeWindow.start(), end));
     }
 
-    /** Reads the prompts as {@code syntax} ({@link PromptSyntax#A1111} for AUTOMATIC1111's). */
+    /**
+     * Reads the prompts as {@code syntax} ({@link PromptSyntax#A1111} for AUTOMATIC1111's).
+     *
+     * @param syntax how the prompts are read
+     * @return a new request; this one is unchanged
+     * @throws NullPointerException if {@code syntax} is null
+     */
     public GenerationRequest withPromptSyntax(PromptSyntax syntax) {
         return toBuilder().promptSyntax(syntax).build();
     }
 
-    /** Decodes in tiles ({@link VaeTiling#DEFAULT} is diffusers' enable_tiling()), or whole ({@link VaeTiling#OFF}). */
+    /**
+     * Decodes in tiles ({@link VaeTiling#DEFAULT} is diffusers' enable_tiling()), or whole ({@link VaeTiling#OFF}).
+     *
+     * @param tiling the tiling
+     * @return a new request; this one is unchanged
+     * @throws NullPointerException if {@code tiling} is null
+     */
     public GenerationRequest withVaeTiling(VaeTiling tiling) {
         return toBuilder().vaeTiling(tiling).build();
     }
 
+    /**
+     * This request starting from {@code latents} instead of the seed's noise.
+     *
+     * @param latents of shape (batch, channels, height / scale, width / scale); null for the seed's noise
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withInitialLatents(Latents latents) {
         return toBuilder().initialLatents(latents).build();
     }
@@ -332,121 +526,249 @@ public final class GenerationRequest {
             initialLatents = r.initialLatents;
         }
 
+        /**
+         * Sets the prompt.
+         *
+         * @param p what to draw
+         * @return this builder
+         * @throws NullPointerException if {@code p} is null
+         */
         public Builder prompt(String p) {
             prompt = Objects.requireNonNull(p, "prompt");
             return this;
         }
 
-        /** The negative prompt; null or "" = none (the empty prompt). */
+        /**
+         * Sets the negative prompt.
+         *
+         * @param n what to steer away from; null or "" for none (the empty prompt)
+         * @return this builder
+         */
         public Builder negativePrompt(String n) {
             negativePrompt = n == null ? "" : n;
             return this;
         }
 
+        /**
+         * Sets the seed of torch's CPU generator.
+         *
+         * @param s the seed, 0 to 2<sup>63</sup>-1
+         * @return this builder
+         */
         public Builder seed(long s) {
             seed = s;
             return this;
         }
 
+        /**
+         * Sets the inference steps.
+         *
+         * @param n the steps, at least 1
+         * @return this builder
+         */
         public Builder steps(int n) {
             steps = n;
             return this;
         }
 
+        /**
+         * Sets the classifier-free guidance weight.
+         *
+         * @param w the weight, a finite number &gt;= 0; 1 or less runs without guidance
+         * @return this builder
+         */
         public Builder guidanceScale(double w) {
             guidanceScale = w;
             return this;
         }
 
+        /**
+         * Sets diffusers' guidance_rescale.
+         *
+         * @param phi 0 (off) to 1
+         * @return this builder
+         */
         public Builder guidanceRescale(double phi) {
             guidanceRescale = phi;
             return this;
         }
 
-        /** Width and height in pixels. */
+        /**
+         * Sets the image size.
+         *
+         * @param w the width in pixels (a multiple of 8 and of the VAE scale, {@value #MIN_SIZE} to {@value #MAX_SIZE})
+         * @param h the height in pixels, likewise
+         * @return this builder
+         */
         public Builder size(int w, int h) {
             width = w;
             height = h;
             return this;
         }
 
-        /** Width in pixels; null = the model's default. */
+        /**
+         * Sets the image width.
+         *
+         * @param w the width in pixels; null for the model's default
+         * @return this builder
+         */
         public Builder width(Integer w) {
             width = w;
             return this;
         }
 
-        /** Height in pixels; null = the model's default. */
+        /**
+         * Sets the image height.
+         *
+         * @param h the height in pixels; null for the model's default
+         * @return this builder
+         */
         public Builder height(Integer h) {
             height = h;
             return this;
         }
 
-        /** Back to the model's default size. */
+        /**
+         * Back to the model's default size.
+         *
+         * @return this builder
+         */
         public Builder modelSize() {
             width = null;
             height = null;
             return this;
         }
 
+        /**
+         * Sets the number of images, all from one noise tensor.
+         *
+         * @param n images, 1 to {@value #MAX_BATCH}
+         * @return this builder
+         */
         public Builder batchSize(int n) {
             batchSize = n;
             return this;
         }
 
-        /** A sampler by diffusers class or AUTOMATIC1111 name; null = the model's scheduler. */
+        /**
+         * Sets the sampler.
+         *
+         * @param name a diffusers class or AUTOMATIC1111 name; null for the model's scheduler
+         * @return this builder
+         */
         public Builder scheduler(String name) {
             scheduler = name;
             return this;
         }
 
+        /**
+         * Sets one scheduler config value (replacing one of the same key).
+         *
+         * @param key the diffusers config key, e.g. {@code use_karras_sigmas}
+         * @param value its value as text, e.g. {@code true}
+         * @return this builder
+         * @throws NullPointerException if {@code key} or {@code value} is null
+         */
         public Builder schedulerOverride(String key, String value) {
             schedulerOverrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
+        /**
+         * Replaces all scheduler config values.
+         *
+         * @param overrides values by diffusers config key; copied
+         * @return this builder
+         */
         public Builder schedulerOverrides(Map<String, String> overrides) {
             schedulerOverrides = new TreeMap<>(overrides);
             return this;
         }
 
+        /**
+         * Sets the text-encoder layer the prompt is read from.
+         *
+         * @param n 1 = last, 2 = penultimate, up to the text encoder's layers
+         * @return this builder
+         */
         public Builder clipSkip(int n) {
             clipSkip = n;
             return this;
         }
 
+        /**
+         * Sets the text-encoder layer the negative prompt is read from.
+         *
+         * @param n 1 = last, 2 = penultimate, up to the text encoder's layers
+         * @return this builder
+         */
         public Builder negativeClipSkip(int n) {
             negativeClipSkip = n;
             return this;
         }
 
-        /** Back to the prompt syntax's convention for the negative prompt's clip skip. */
+        /**
+         * Back to the prompt syntax's convention for the negative prompt's clip skip.
+         *
+         * @return this builder
+         */
         public Builder conventionalNegativeClipSkip() {
             negativeClipSkip = null;
             return this;
         }
 
+        /**
+         * Sets the steps during which the negative prompt is used.
+         *
+         * @param window the window
+         * @return this builder
+         * @throws NullPointerException if {@code window} is null
+         */
         public Builder negativeWindow(NegativeWindow window) {
             negativeWindow = Objects.requireNonNull(window, "negativeWindow");
             return this;
         }
 
+        /**
+         * Sets how the prompts are read.
+         *
+         * @param syntax plain or AUTOMATIC1111's
+         * @return this builder
+         * @throws NullPointerException if {@code syntax} is null
+         */
         public Builder promptSyntax(PromptSyntax syntax) {
             promptSyntax = Objects.requireNonNull(syntax, "promptSyntax");
             return this;
         }
 
+        /**
+         * Sets tiled VAE decoding.
+         *
+         * @param tiling the tiling, or {@link VaeTiling#OFF}
+         * @return this builder
+         * @throws NullPointerException if {@code tiling} is null
+         */
         public Builder vaeTiling(VaeTiling tiling) {
             vaeTiling = Objects.requireNonNull(tiling, "vaeTiling");
             return this;
         }
 
-        /** Latents to start from instead of the seed's noise; null = the seed's noise. */
+        /**
+         * Sets latents to start from instead of the seed's noise.
+         *
+         * @param latents of shape (batch, channels, height / scale, width / scale); null for the seed's noise
+         * @return this builder
+         */
         public Builder initialLatents(Latents latents) {
             initialLatents = latents;
             return this;
         }
 
+        /**
+         * Makes the immutable request. Its values are checked against the model when a generation starts.
+         *
+         * @return the request
+         */
         public GenerationRequest build() {
             return new GenerationRequest(this);
         }

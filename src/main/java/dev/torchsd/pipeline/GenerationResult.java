@@ -22,17 +22,35 @@ import java.util.List;
 public record GenerationResult(GenerationRequest request, String modelName, String sampler,
                                List<BufferedImage> images, Latents latents, List<String> warnings) {
 
+    /**
+     * Copies the lists: the result does not change when the caller's do.
+     *
+     * @param request   the request with the model's defaults filled in
+     * @param modelName the manifest's model name
+     * @param sampler   the sampler's name
+     * @param images    one image per batch entry
+     * @param latents   the final latents
+     * @param warnings  things the user should know
+     */
     public GenerationResult {
         images = List.copyOf(images);
         warnings = List.copyOf(warnings);
     }
 
-    /** The first (for a batch of one: the) image. */
+    /**
+     * The first (for a batch of one: the) image.
+     *
+     * @return the image of batch entry 0
+     */
     public BufferedImage image() {
         return images.get(0);
     }
 
-    /** AUTOMATIC1111's "parameters" text for these images. */
+    /**
+     * AUTOMATIC1111's "parameters" text for these images.
+     *
+     * @return the text, as written into every PNG (see {@link Infotext})
+     */
     public String infotext() {
         return Infotext.format(request, sampler, modelName);
     }
@@ -40,6 +58,11 @@ public record GenerationResult(GenerationRequest request, String modelName, Stri
     /**
      * Writes the image of a batch of one as a PNG with the infotext; the file appears whole or not at
      * all. A batch of more refuses (use {@link #saveAll(Path)}), rather than writing only one of them.
+     *
+     * @param file the PNG file to write; an existing file is replaced
+     * @return {@code file}
+     * @throws RequestException if the result holds more than one image
+     * @throws dev.torchsd.error.TorchsdException naming the file if it cannot be written
      */
     public Path save(Path file) {
         if (images.size() != 1) {
@@ -52,7 +75,11 @@ public record GenerationResult(GenerationRequest request, String modelName, Stri
 
     /**
      * Writes every image: a batch of one to {@code file}, a larger batch to {@code name-1.png},
-     * {@code name-2.png}, ... beside it. Returns the files written.
+     * {@code name-2.png}, ... beside it. Each file appears whole or not at all.
+     *
+     * @param file the PNG file for a batch of one, the name to number for a larger batch
+     * @return the files written, in batch order
+     * @throws dev.torchsd.error.TorchsdException naming the file if one cannot be written
      */
     public List<Path> saveAll(Path file) {
         if (images.size() == 1) {
@@ -67,7 +94,14 @@ public record GenerationResult(GenerationRequest request, String modelName, Stri
         return written;
     }
 
-    /** Writes image {@code index} (0-based) as a PNG with the infotext to {@code out}, which stays open. */
+    /**
+     * Writes image {@code index} as a PNG with the infotext to {@code out}, which stays open.
+     *
+     * @param index the batch entry, from 0
+     * @param out where the PNG's bytes go
+     * @throws IOException if {@code out} fails
+     * @throws IndexOutOfBoundsException if there is no image {@code index}
+     */
     public void writePng(int index, OutputStream out) throws IOException {
         PngWriter.write(images.get(index), infotext(), out);
     }

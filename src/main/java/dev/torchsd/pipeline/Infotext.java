@@ -23,7 +23,15 @@ public final class Infotext {
     private Infotext() {
     }
 
-    /** The infotext of a resolved request (its size present). */
+    /**
+     * The infotext of a resolved request (its size present).
+     *
+     * @param r a request as {@code StableDiffusion.resolve} returns it
+     * @param sampler the sampler's name to write, e.g. {@code "Euler a"}
+     * @param modelName the model's name to write
+     * @return the prompt, the negative prompt's line if there is one, and the line of settings
+     * @throws java.util.NoSuchElementException if the request's width or height is unset
+     */
     public static String format(GenerationRequest r, String sampler, String modelName) {
         StringBuilder text = new StringBuilder(r.prompt());
         if (!r.negativePrompt().isEmpty()) {

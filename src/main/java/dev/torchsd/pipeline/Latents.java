@@ -21,7 +21,14 @@ public final class Latents {
     private final long[] shape;
     private final float[] values;
 
-    /** A copy of {@code values} in {@code shape} (four dimensions). */
+    /**
+     * A copy of {@code values} in {@code shape} (four dimensions).
+     *
+     * @param shape (batch, channels, height, width), each at least 1
+     * @param values the product of {@code shape} values, row-major
+     * @throws RequestException if {@code shape} does not have four positive dimensions or does not hold
+     *     exactly {@code values.length} values
+     */
     public Latents(long[] shape, float[] values) {
         if (shape.length != 4) {
             throw new RequestException("latents must have 4 dimensions (batch, channels, height, width), got "
@@ -42,15 +49,29 @@ public final class Latents {
         this.values = values.clone();
     }
 
+    /**
+     * The dimensions.
+     *
+     * @return a copy of (batch, channels, height, width)
+     */
     public long[] shape() {
         return shape.clone();
     }
 
+    /**
+     * The values.
+     *
+     * @return a copy of the values, row-major
+     */
     public float[] values() {
         return values.clone();
     }
 
-    /** The latents as a NumPy .npy file (version 1.0, little-endian float32, C order). */
+    /**
+     * The latents as a NumPy .npy file (version 1.0, little-endian float32, C order).
+     *
+     * @return the file's bytes
+     */
     public byte[] toNpy() {
         StringBuilder dims = new StringBuilder();
         for (long d : shape) {
@@ -68,7 +89,15 @@ public final class Latents {
         return out.array();
     }
 
-    /** Reads a .npy file of little-endian float32 in C order with four dimensions, as {@link #toNpy()} writes. */
+    /**
+     * Reads a .npy file of little-endian float32 in C order with four dimensions, as {@link #toNpy()} writes.
+     *
+     * @param npy the file's bytes
+     * @param source where they came from (e.g. the file name), for error messages
+     * @return the latents
+     * @throws RequestException naming {@code source} if the bytes are not such a file or their shape is not
+     *     four positive dimensions
+     */
     public static Latents fromNpy(byte[] npy, String source) {
         ByteBuffer in = ByteBuffer.wrap(npy).order(ByteOrder.LITTLE_ENDIAN);
         if (npy.length < 10 || !Arrays.equals(Arrays.copyOf(npy, 6), NPY_MAGIC)) {

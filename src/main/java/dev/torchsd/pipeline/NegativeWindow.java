@@ -9,11 +9,21 @@ package dev.torchsd.pipeline;
  * <p>A U-Net call's position is {@code call * steps / calls}: the step index itself for samplers
  * with one call per step, proportional for those with more (PNDM's extra first call, Heun's two).
  * So start 0 means every call, start = steps means none.
+ *
+ * @param start the first step position with the negative prompt
+ * @param end   the step position from which the empty prompt is used again
  */
 public record NegativeWindow(StepPoint start, StepPoint end) {
+    /** The negative prompt at every call (the default). */
     public static final NegativeWindow ALWAYS = new NegativeWindow(StepPoint.step(0), StepPoint.fraction(1.0));
 
-    /** The window in step positions for a request of {@code steps} steps; checks the bounds and their order. */
+    /**
+     * The window in step positions for a request of {@code steps} steps; checks the bounds and their order.
+     *
+     * @param steps the request's steps
+     * @return the window in step positions
+     * @throws RequestException if a bound is outside 0..steps (or 0..1 for a fraction) or start is after end
+     */
     public Resolved resolve(int steps) {
         double from = start.resolve(steps, "negative start");
         double to = end.resolve(steps, "negative end");
@@ -23,18 +33,40 @@ public record NegativeWindow(StepPoint start, StepPoint end) {
         return new Resolved(from, to, steps);
     }
 
-    /** A window in step positions. */
+    /**
+     * A window in step positions.
+     *
+     * @param from  the first position with the negative prompt, in steps
+     * @param to    the first position after it, in steps
+     * @param steps the request's steps
+     */
     public record Resolved(double from, double to, int steps) {
-        /** Whether U-Net call {@code call} of {@code calls} uses the negative prompt. */
+        /**
+         * Whether U-Net call {@code call} of {@code calls} uses the negative prompt.
+         *
+         * @param call the U-Net call, from 0
+         * @param calls the U-Net calls of the request
+         * @return whether the call's position ({@code call * steps / calls}) is in the window
+         */
         public boolean activeAt(int call, int calls) {
             double position = (double) call * steps / calls;
             return position >= from && position < to;
         }
 
+        /**
+         * Whether every call uses the negative prompt.
+         *
+         * @return true when the window covers 0..steps
+         */
         public boolean always() {
             return from <= 0 && to >= steps;
         }
 
+        /**
+         * Whether no call uses the negative prompt.
+         *
+         * @return true when the window is empty
+         */
         public boolean never() {
             return from >= to;
         }

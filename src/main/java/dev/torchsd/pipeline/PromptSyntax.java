@@ -16,9 +16,19 @@ public record PromptSyntax(boolean a1111, Emphasis emphasis, int commaBacktrack)
     public static final int CHUNK_TOKENS = 75;
     /** AUTOMATIC1111's "comma padding backtrack" default. */
     public static final int DEFAULT_COMMA_BACKTRACK = 20;
+    /** Prompts read as diffusers does (the default). */
     public static final PromptSyntax PLAIN = new PromptSyntax(false, Emphasis.ORIGINAL, DEFAULT_COMMA_BACKTRACK);
+    /** AUTOMATIC1111's syntax with its default emphasis and comma backtrack. */
     public static final PromptSyntax A1111 = new PromptSyntax(true, Emphasis.ORIGINAL, DEFAULT_COMMA_BACKTRACK);
 
+    /**
+     * Checks the values.
+     *
+     * @param a1111          whether AUTOMATIC1111's syntax is used
+     * @param emphasis       how weights act
+     * @param commaBacktrack how far back a comma may move words to the next chunk, 0..75 (0 = off)
+     * @throws RequestException if {@code emphasis} is null or {@code commaBacktrack} is outside 0..75
+     */
     public PromptSyntax {
         if (emphasis == null) {
             throw new RequestException("emphasis mode must not be null");
@@ -28,7 +38,13 @@ public record PromptSyntax(boolean a1111, Emphasis emphasis, int commaBacktrack)
         }
     }
 
-    /** "plain" or "a1111". */
+    /**
+     * Reads a syntax's name.
+     *
+     * @param name "plain" (or "diffusers") or "a1111" (or "automatic1111"), in any case
+     * @return {@link #PLAIN} or {@link #A1111}
+     * @throws RequestException naming the text if it is none of them
+     */
     public static PromptSyntax parse(String name) {
         switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "plain":
@@ -42,10 +58,24 @@ public record PromptSyntax(boolean a1111, Emphasis emphasis, int commaBacktrack)
         }
     }
 
+    /**
+     * This syntax with another emphasis mode.
+     *
+     * @param e how weights act
+     * @return a new value; this one is unchanged
+     * @throws RequestException if {@code e} is null
+     */
     public PromptSyntax withEmphasis(Emphasis e) {
         return new PromptSyntax(a1111, e, commaBacktrack);
     }
 
+    /**
+     * This syntax with another comma backtrack.
+     *
+     * @param tokens how many tokens back a comma may move words to the next chunk, 0..75 (0 = off)
+     * @return a new value; this one is unchanged
+     * @throws RequestException if {@code tokens} is outside 0..75
+     */
     public PromptSyntax withCommaBacktrack(int tokens) {
         return new PromptSyntax(a1111, emphasis, tokens);
     }

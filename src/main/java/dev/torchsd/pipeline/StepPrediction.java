@@ -22,7 +22,12 @@ import org.bytedeco.pytorch.Tensor;
 public record StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
                              Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
                              boolean negativeActive, double guidanceScale) {
-    /** This prediction with another guided prediction (what a listener replaced it with). */
+    /**
+     * This prediction with another guided prediction (what a listener replaced it with).
+     *
+     * @param replacement a tensor of the guided prediction's shape
+     * @return a new value; this one is unchanged
+     */
     public StepPrediction withGuided(Tensor replacement) {
         return new StepPrediction(call, calls, steps, timestep, sigma, alphaBar, modelInput, epsNegative, epsPositive,
                 replacement, negativeActive, guidanceScale);

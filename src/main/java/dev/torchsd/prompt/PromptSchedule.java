@@ -118,7 +118,7 @@ public final class PromptSchedule {
         return (int) edit.when();
     }
 
-    private static void collectEnds(List<PromptNode> nodes, Source prompt, int steps, TreeSet<Integer> ends) {
+    private static void collectEnds(List<PromptNode> nodes, Source prompt, int steps, java.util.SortedSet<Integer> ends) {
         for (PromptNode node : nodes) {
             if (node instanceof Emphasis e) {
                 collectEnds(e.body(), prompt, steps, ends);

@@ -6,6 +6,8 @@ package dev.torchsd.prompt;
  * character, e.g. {@code ')' closes nothing at position 6 of the prompt: "a cat>>>) on a mat"}.
  */
 public final class PromptSyntaxException extends PromptException {
+    private static final long serialVersionUID = 1L;
+
     private final int index;
 
     PromptSyntaxException(String prompt, String label, int index, String problem) {

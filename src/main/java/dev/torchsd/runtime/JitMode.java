@@ -15,7 +15,14 @@ public enum JitMode {
     /** {@code optimize_for_inference(freeze(m))}: also folds and converts convolutions to oneDNN's layout. */
     OPTIMIZE;
 
-    /** "none", "freeze" or "optimize" (any case); {@code source} names where the text came from, for the error. */
+    /**
+     * Reads a mode's name.
+     *
+     * @param text "none", "freeze" or "optimize", in any case
+     * @param source where the text came from (e.g. a system property), for the error message
+     * @return the mode
+     * @throws DeviceException naming {@code source} and the text if it is none of these
+     */
     public static JitMode parse(String text, String source) {
         try {
             return valueOf(text.strip().toUpperCase(Locale.ROOT));

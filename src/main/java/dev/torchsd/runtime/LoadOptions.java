@@ -19,19 +19,45 @@ public record LoadOptions(Device device, JitMode jit, boolean channelsLast) {
     /** On the CPU, networks as exported. */
     public static final LoadOptions DEFAULT = new LoadOptions(Device.CPU, JitMode.NONE, false);
 
+    /**
+     * Checks the values.
+     *
+     * @param device       where the networks and tensors live
+     * @param jit          TorchScript passes applied to the U-Net and VAE at load
+     * @param channelsLast whether the U-Net and VAE use the channels-last memory layout
+     * @throws NullPointerException if {@code device} or {@code jit} is null
+     */
     public LoadOptions {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(jit, "jit");
     }
 
+    /**
+     * These options on another device.
+     *
+     * @param d where the networks and tensors live
+     * @return a new value; this one is unchanged
+     */
     public LoadOptions withDevice(Device d) {
         return new LoadOptions(d, jit, channelsLast);
     }
 
+    /**
+     * These options with other TorchScript passes.
+     *
+     * @param mode what is done to the U-Net and VAE at load
+     * @return a new value; this one is unchanged
+     */
     public LoadOptions withJit(JitMode mode) {
         return new LoadOptions(device, mode, channelsLast);
     }
 
+    /**
+     * These options with or without the channels-last memory layout.
+     *
+     * @param enabled whether the U-Net and VAE use channels-last
+     * @return a new value; this one is unchanged
+     */
     public LoadOptions withChannelsLast(boolean enabled) {
         return new LoadOptions(device, jit, enabled);
     }
@@ -39,6 +65,9 @@ public record LoadOptions(Device device, JitMode jit, boolean channelsLast) {
     /**
      * The defaults with {@code -Dtorchsd.jit} and {@code -Dtorchsd.channels_last} applied where set: what the
      * command line uses. Library callers pass their options as a value instead.
+     *
+     * @return the options
+     * @throws DeviceException naming the property if its value is not one it accepts
      */
     public static LoadOptions fromSystemProperties() {
         LoadOptions options = DEFAULT;

@@ -50,7 +50,7 @@ final class LmsDiscreteScheduler extends SigmaScheduler {
                 double coefficient = coefficient(order, index, k);
                 previous = TensorMath.plus(previous, coefficient, derivatives.get(derivatives.size() - 1 - k));
             }
-            return previous == sample ? sample.alias() : previous;
+            return terms == 0 ? sample.alias() : previous;
         });
     }
 

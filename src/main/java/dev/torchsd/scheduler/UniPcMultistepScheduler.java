@@ -69,7 +69,7 @@ final class UniPcMultistepScheduler extends SolverScheduler {
             boolean useCorrector = index > 0 && !disabledCorrector.contains(index - 1) && lastSample != null;
             Tensor converted = predictX0 ? dataPrediction(modelOutput, sample, index)
                     : noisePrediction(modelOutput, sample, index, thresholding.thresholding());
-            Tensor current = useCorrector ? corrector(converted, index, sample) : sample;
+            Tensor current = useCorrector ? corrector(converted, index) : sample;
             Tensors.drop(modelOutputs[0]);
             System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
             modelOutputs[solverOrder - 1] = Tensors.keep(converted);
@@ -140,7 +140,7 @@ final class UniPcMultistepScheduler extends SolverScheduler {
     }
 
     /** UniC: corrects the last prediction (at sigmas[index]) from lastSample (at sigmas[index - 1]). */
-    private Tensor corrector(Tensor modelT, int index, Tensor thisSample) {
+    private Tensor corrector(Tensor modelT, int index) {
         int order = usableOrder(thisOrder, index - 1, index);
         double t = sigmas[index];
         double s0 = sigmas[index - 1];

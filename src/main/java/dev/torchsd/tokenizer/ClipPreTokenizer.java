@@ -39,9 +39,9 @@ final class ClipPreTokenizer {
                 i += Character.charCount(c);
                 continue;
             }
-            if (c == '<' && ((end = matchIgnoringCase(text, i, START_OF_TEXT)) > 0
-                    || (end = matchIgnoringCase(text, i, END_OF_TEXT)) > 0)
-                    || c == '\'' && (end = contractionEnd(text, i + 1)) > 0) {
+            if ((c == '<' && ((end = matchIgnoringCase(text, i, START_OF_TEXT)) > 0
+                    || (end = matchIgnoringCase(text, i, END_OF_TEXT)) > 0))
+                    || (c == '\'' && (end = contractionEnd(text, i + 1)) > 0)) {
                 words.add(text.substring(i, end));
                 i = end;
                 continue;

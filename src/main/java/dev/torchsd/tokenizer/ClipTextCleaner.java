@@ -42,6 +42,7 @@ import java.util.Locale;
  * <p>Unicode tables are those of the running JVM (Unicode 13 on Java 17); Python's may be newer, which
  * matters only for characters assigned since.
  */
+@SuppressWarnings("EscapedEntity") // the docs quote HTML character references: they are meant literally
 final class ClipTextCleaner {
     private ClipTextCleaner() {
     }

@@ -22,6 +22,7 @@ import java.util.Map;
  * code points (most C0/C1 controls, non-characters) give nothing. The tables come from Python's standard
  * library through {@code scripts/tokenizer/make_html_entities.py} into {@code html5_entities.txt}.
  */
+@SuppressWarnings("EscapedEntity") // the docs quote HTML character references: they are meant literally
 final class HtmlUnescaper {
     private static final int MAX_NAME_CODE_POINTS = 32;
     private static final Tables TABLES = Tables.load();

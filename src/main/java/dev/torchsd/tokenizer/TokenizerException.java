@@ -8,6 +8,8 @@ import dev.torchsd.error.TorchsdException;
  * outside the vocabulary.
  */
 public class TokenizerException extends TorchsdException {
+    private static final long serialVersionUID = 1L;
+
     public TokenizerException(String message) {
         super(message);
     }

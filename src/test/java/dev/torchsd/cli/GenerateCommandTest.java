@@ -100,7 +100,7 @@ class GenerateCommandTest {
             Run r = run(args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), String.join(" ", extra) + ": " + r.err());
             assertThat(r.err()).as(String.join(" ", extra)).startsWith("error: ").doesNotContain("\tat ");
-            assertThat(r.err().toLowerCase()).as(String.join(" ", extra)).contains(extra[0].replace("--", "").split("-")[0]);
+            assertThat(r.err().toLowerCase(java.util.Locale.ROOT)).as(String.join(" ", extra)).contains(extra[0].replace("--", "").split("-")[0]);
         }
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(0, left.count(), "no output may be left behind");

@@ -52,7 +52,6 @@ class GuidanceTest {
 
     @Test
     void conditioningIsNegativeRowsThenPositiveRows() {
-        Pipeline pipeline = new Pipeline(model);
         GenerationRequest r = Internals.resolve(GenerationRequest.of("a red circle").withNegativePrompt("blue")
                 .withBatchSize(2), model.manifest());
         try (PointerScope scope = new PointerScope()) {
@@ -69,7 +68,6 @@ class GuidanceTest {
 
     @Test
     void withoutGuidanceThereIsNoNegativeBatch() {
-        Pipeline pipeline = new Pipeline(model);
         GenerationRequest r = Internals.resolve(GenerationRequest.of("a red circle").withNegativePrompt("blue")
                 .withGuidanceScale(1.0).withBatchSize(3), model.manifest());
         try (PointerScope scope = new PointerScope()) {
