@@ -1,5 +1,6 @@
 package dev.torchsd.pipeline;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,6 +47,7 @@ public final class GenerationRequest {
     private final PromptSyntax promptSyntax;
     private final VaeTiling vaeTiling;
     private final Latents initialLatents;
+    private final ExtraNetworks extraNetworks;
 
     private GenerationRequest(Builder b) {
         prompt = Objects.requireNonNull(b.prompt, "prompt");
@@ -65,6 +67,7 @@ public final class GenerationRequest {
         promptSyntax = Objects.requireNonNull(b.promptSyntax, "promptSyntax");
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
         initialLatents = b.initialLatents;
+        extraNetworks = Objects.requireNonNull(b.extraNetworks, "extraNetworks");
     }
 
     /** A builder with torchsd's defaults: 20 steps, guidance 7.5, seed 0, batch 1, the model's size and scheduler. */
@@ -177,6 +180,11 @@ public final class GenerationRequest {
         return Optional.ofNullable(initialLatents);
     }
 
+    /** LoRA files to merge for this request and the folder of the prompt's {@code <lora:…>} tags (docs/lora.md). */
+    public ExtraNetworks extraNetworks() {
+        return extraNetworks;
+    }
+
     /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
     public boolean usesGuidance() {
         return guidanceScale > 1.0;
@@ -258,6 +266,11 @@ public final class GenerationRequest {
         return toBuilder().initialLatents(latents).build();
     }
 
+    /** This request with one more LoRA file. */
+    public GenerationRequest withLora(LoraWeight lora) {
+        return toBuilder().lora(lora).build();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationRequest r && seed == r.seed && steps == r.steps
@@ -268,14 +281,14 @@ public final class GenerationRequest {
                 && Objects.equals(scheduler, r.scheduler) && schedulerOverrides.equals(r.schedulerOverrides)
                 && Objects.equals(negativeClipSkip, r.negativeClipSkip) && negativeWindow.equals(r.negativeWindow)
                 && promptSyntax.equals(r.promptSyntax) && vaeTiling.equals(r.vaeTiling)
-                && Objects.equals(initialLatents, r.initialLatents);
+                && Objects.equals(initialLatents, r.initialLatents) && extraNetworks.equals(r.extraNetworks);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height,
                 batchSize, scheduler, schedulerOverrides, clipSkip, negativeClipSkip, negativeWindow, promptSyntax,
-                vaeTiling, initialLatents);
+                vaeTiling, initialLatents, extraNetworks);
     }
 
     @Override
@@ -285,7 +298,7 @@ public final class GenerationRequest {
                 + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
-                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + "]";
+                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", extraNetworks=" + extraNetworks + "]";
     }
 
     /** A mutable set of request values; {@link #build()} makes the immutable request. */
@@ -307,6 +320,7 @@ public final class GenerationRequest {
         private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
         private VaeTiling vaeTiling = VaeTiling.OFF;
         private Latents initialLatents;
+        private ExtraNetworks extraNetworks = ExtraNetworks.NONE;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -330,6 +344,7 @@ public final class GenerationRequest {
             promptSyntax = r.promptSyntax;
             vaeTiling = r.vaeTiling;
             initialLatents = r.initialLatents;
+            extraNetworks = r.extraNetworks;
         }
 
         public Builder prompt(String p) {
@@ -444,6 +459,23 @@ public final class GenerationRequest {
         /** Latents to start from instead of the seed's noise; null = the seed's noise. */
         public Builder initialLatents(Latents latents) {
             initialLatents = latents;
+            return this;
+        }
+
+        /** Adds a LoRA file (applied after the earlier ones and before the prompt's tags). */
+        public Builder lora(LoraWeight lora) {
+            extraNetworks = extraNetworks.withLora(lora);
+            return this;
+        }
+
+        /** The folder where the prompt's {@code <lora:name:…>} tags are looked up (AUTOMATIC1111 syntax). */
+        public Builder loraFolder(Path folder) {
+            extraNetworks = extraNetworks.withLoraFolder(folder);
+            return this;
+        }
+
+        public Builder extraNetworks(ExtraNetworks networks) {
+            extraNetworks = Objects.requireNonNull(networks, "extraNetworks");
             return this;
         }
 
