@@ -283,6 +283,13 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /** How many parameters' originals are kept now (0 when no LoRA is merged): the memory LoRA costs. */
+    public int keptOriginals() {
+        synchronized (lifecycle) {
+            return networks == null ? 0 : networks.keptOriginals();
+        }
+    }
+
     private synchronized KeyMap keyMap() {
         if (keyMap == null) {
             keyMap = KeyMap.read(folder);
