@@ -92,6 +92,9 @@ final class GenerationOptions {
     @Mixin
     VaeTilingOption vaeTiling;
 
+    @Mixin
+    LoraOptions loras;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: cpu)")
     String device;
 
@@ -114,6 +117,7 @@ final class GenerationOptions {
                 .schedulerOverrides(schedulerOverrides)
                 .negativeWindow(new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
                 .promptSyntax(promptSyntax()).vaeTiling(vaeTiling.tiling);
+        loras.addTo(request);
         if (negativeClipSkip != null) {
             request.negativeClipSkip(negativeClipSkip);
         }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 ScheduleCommand.class,
                 EmbeddingCommand.class,
+                LoraCommand.class,
         })
 public final class Main {
 
