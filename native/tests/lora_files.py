@@ -43,7 +43,8 @@ def read_safetensors(path):
 
 
 def load_modules(model_dir):
-    manifest = json.load(open(os.path.join(model_dir, "model.json")))
+    with open(os.path.join(model_dir, "model.json")) as f:
+        manifest = json.load(f)
     unet = torch.jit.load(os.path.join(model_dir, manifest["unet"]["file"]))
     text = torch.jit.load(os.path.join(model_dir, manifest["text_encoder"]["file"]))
     return manifest, unet, text
@@ -51,7 +52,8 @@ def load_modules(model_dir):
 
 def diffusers_paths(model_dir):
     """(part, diffusers module path, export param, shape) of the layers LoRA trainers target."""
-    keymap = json.load(open(os.path.join(model_dir, "keymap.json")))
+    with open(os.path.join(model_dir, "keymap.json")) as f:
+        keymap = json.load(f)
     _, unet, text = load_modules(model_dir)
     shapes = {("unet", n): tuple(p.shape) for n, p in unet.named_parameters()}
     shapes.update({("te", n): tuple(p.shape) for n, p in text.named_parameters()})
@@ -70,8 +72,8 @@ def make(fmt, model_dir, out, rank, seed):
     def rnd(*shape, scale=0.2):
         return torch.randn(*shape, generator=g) * scale
 
-    attention = re.compile(r"(attn[12]\.to_(q|k|v|out\.0)|ff\.net\.(0\.proj|2)|proj_in|proj_out|self_attn\.(q|k|v|out)_proj"
-                           r"|mlp\.fc[12])$")
+    attention = re.compile(r"(attn[12]\.to_(q|k|v|out\.0)|ff\.net\.(0\.proj|2)|proj_in|proj_out"
+                           r"|self_attn\.(q|k|v|out)_proj|mlp\.fc[12])$")
     convs = re.compile(r"resnets\.\d+\.(conv1|conv2|conv_shortcut)$|downsamplers\.0\.conv$|upsamplers\.0\.conv$")
     tensors = {}
     rows = diffusers_paths(model_dir)

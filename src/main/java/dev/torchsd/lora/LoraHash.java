@@ -1,5 +1,6 @@
 package dev.torchsd.lora;
 
+import dev.torchsd.embedding.EmbeddingException;
 import dev.torchsd.embedding.SafetensorsFile;
 
 import java.io.IOException;
@@ -68,6 +69,8 @@ public final class LoraHash {
                 }
             }
             return HexFormat.of().formatHex(sha.digest());
+        } catch (EmbeddingException e) {
+            throw new LoraException(e.getMessage(), e);
         } catch (IOException e) {
             throw new LoraException(file + ": cannot read for its hash: " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {

@@ -128,7 +128,7 @@ final class MergePlan {
     /** ΔW is computed once here, so a shape that does not fit is refused before any weight changes. */
     static void checkFits(LoraFile lora, LoraModule m, Target target, long[] expected) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor delta = DeltaWeight.compute(m);
+            Tensor delta = DeltaWeight.compute(m, Arrays.stream(expected).reduce(1, Math::multiplyExact));
             long[] found = Tensors.shape(delta);
             if (found[0] != expected[0] || delta.numel() != Arrays.stream(expected).reduce(1, Math::multiplyExact)) {
                 throw new LoraException(lora.file() + ": module '" + m.key() + "' makes a ΔW of shape " + Arrays.toString(found)

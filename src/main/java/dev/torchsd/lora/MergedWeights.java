@@ -154,7 +154,7 @@ public final class MergedWeights {
             Tensor value = original.clone();
             long[] shape = Tensors.shape(live);
             for (MergePlan.Contribution c : contributions) {
-                Tensor delta = DeltaWeight.compute(c.module()).reshape(shape).to(live.device(), live.scalar_type());
+                Tensor delta = DeltaWeight.compute(c.module(), live.numel()).reshape(shape).to(live.device(), live.scalar_type());
                 value.add_(delta.mul(Tensors.scalar(c.factor())));
             }
             live.copy_(value);
