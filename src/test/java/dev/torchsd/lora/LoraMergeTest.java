@@ -101,6 +101,17 @@ class LoraMergeTest {
         assertThat(maxAbs(difference(teOnly.latents().values(), both.latents().values()))).isGreaterThan(0);
     }
 
+    @Test
+    void aTorchFileIsReadLikeItsSafetensors() throws Exception {
+        Path safetensors = LoraFiles.make(dir, "locon", "pickled", 4);
+        Path pt = dir.resolve("pickled.pt");
+        TestPython.run(TestPython.python(), "-c", "import sys, torch, lora_files; torch.save(lora_files.read_safetensors(sys.argv[1]),"
+                + " sys.argv[2])", safetensors.toString(), pt.toString());
+        float[] fromSafetensors = sd.generate(request().withLora(LoraWeight.of(safetensors, 0.9))).latents().values();
+        float[] fromPt = sd.generate(request().withLora(LoraWeight.of(pt, 0.9))).latents().values();
+        assertThat(fromPt).isEqualTo(fromSafetensors);
+    }
+
     static float[] difference(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         float[] d = new float[a.length];
