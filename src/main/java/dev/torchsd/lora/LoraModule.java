@@ -12,7 +12,9 @@ import java.util.Optional;
  *
  * @param key     the module's name in the file ({@code lora_unet_down_blocks_0_…}, {@code unet.down_blocks.0.…})
  * @param part    the network it changes
- * @param path    the module path with {@code _} for {@code .} and the prefix removed, as {@link KeyMap} looks it up
+ * @param path    the module path with {@code _} for {@code .} and the prefix removed, as {@link KeyMap} looks it up;
+ *                SDXL's second-encoder prefixes stay in front ({@code lora_te1:…}, {@code text_encoder_2:…}),
+ *                which no SD 1.x/2.x key map has
  * @param kind    the decomposition
  * @param tensors the tensors by suffix ({@code lora_down.weight}, {@code hada_w1_a}, {@code lokr_w2}, {@code alpha}, …)
  */
