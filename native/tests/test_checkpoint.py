@@ -217,8 +217,8 @@ class DiffusersFolderTest(Workspace):
         self.assertEqual(m["scheduler"]["_class_name"], "DDIMScheduler")
         self.assertEqual(m["scheduler"]["prediction_type"], "v_prediction")
         self.assertEqual(m["text_encoder"]["pad_token_id"], 0)
-        self.assertEqual(sorted(os.listdir(out)), ["model.json", "text_encoder.pt", "tokenizer", "unet.pt",
-                                                   "vae_decoder.pt", "vae_encoder.pt"])
+        self.assertEqual(sorted(os.listdir(out)), ["keymap.json", "model.json", "text_encoder.pt", "tokenizer",
+                                                   "unet.pt", "vae_decoder.pt", "vae_encoder.pt"])
 
 
 class SeparateVaeTest(Workspace):

@@ -1,7 +1,7 @@
 """Writes a torchsd model folder: the three components scripted with TorchScript, the tokenizer and
 model.json (the manifest, see docs/model-format.md):
 
-    model.json  text_encoder.pt  unet.pt  vae_decoder.pt  vae_encoder.pt  tokenizer/{vocab.json,merges.txt}
+    model.json  text_encoder.pt  unet.pt  vae_decoder.pt  vae_encoder.pt  keymap.json  tokenizer/{vocab.json,merges.txt}
 """
 import json
 import os
@@ -10,6 +10,7 @@ import torch
 
 from . import config as configs
 from .attention import HAS_SDPA
+from .lora_keymap import write_keymap
 from .tokenizer import copy_tokenizer
 from .vae import VAEDecode, VAEEncode
 
@@ -77,6 +78,7 @@ def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=
         save_scripted(parts.unet, os.path.join(out_dir, "unet.pt"))
         save_scripted(VAEDecode(parts.vae), os.path.join(out_dir, "vae_decoder.pt"))
         save_scripted(VAEEncode(parts.vae), os.path.join(out_dir, "vae_encoder.pt"))
+    write_keymap(out_dir, parts.unet, parts.text, parts.cfg.unet.num_res_blocks)  # for LoRA files
     copy_tokenizer(tokenizer_dir, os.path.join(out_dir, "tokenizer"))
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
         json.dump(manifest(parts.cfg, name, seed, scheduler, source, weights), f, indent=2)

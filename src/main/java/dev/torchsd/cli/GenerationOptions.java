@@ -70,6 +70,9 @@ final class GenerationOptions {
     @Mixin
     VaeTilingOption vaeTiling;
 
+    @Mixin
+    LoraOptions loras;
+
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
@@ -87,6 +90,7 @@ final class GenerationOptions {
                 .seed(actualSeed).guidanceRescale(guidanceRescale).batchSize(batch).clipSkip(clipSkip)
                 .negativeWindow(new NegativeWindow(StepPoint.parse(negativeStart), StepPoint.parse(negativeEnd)))
                 .promptSyntax(promptSyntax()).vaeTiling(vaeTiling.tiling);
+        loras.addTo(request);
         if (negativeClipSkip != null) {
             request.negativeClipSkip(negativeClipSkip);
         }

@@ -30,6 +30,7 @@ import java.util.List;
                 TokenizeCommand.class,
                 ScheduleCommand.class,
                 EmbeddingCommand.class,
+                LoraCommand.class,
         })
 public final class Main {
 

@@ -310,11 +310,11 @@ public final class SafetensorsFile {
     }
 
     /** Whether {@code file} starts like a safetensors file (used to recognise formats by content). */
-    static boolean looksLikeSafetensors(byte[] firstBytes) {
+    public static boolean looksLikeSafetensors(byte[] firstBytes) {
         return firstBytes.length >= 9 && firstBytes[8] == '{' && firstBytes[6] == 0 && firstBytes[7] == 0;
     }
 
-    static byte[] firstBytes(Path file, int count) throws IOException {
+    public static byte[] firstBytes(Path file, int count) throws IOException {
         try (var in = Files.newInputStream(file)) {
             return in.readNBytes(count);
         }

@@ -56,12 +56,17 @@ public final class Pipeline {
     private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use) {
         GenerationRequest r = resolve(request);
         MemoryEstimate.check(model.manifest(), r);
+        List<String> warnings = new ArrayList<>();
+        return model.withNetworks(RequestNetworks.of(r), warnings::add, () -> generate(r, listener, use, warnings));
+    }
+
+    /** The generation of a resolved request, with its LoRA set merged. */
+    private GenerationResult generate(GenerationRequest r, GenerationListener listener, Model.Use use, List<String> warnings) {
         SchedulerConfig config = schedulerConfig(r);
         NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
-        List<String> warnings = new ArrayList<>();
         try (Scheduler scheduler = Schedulers.create(r.scheduler().orElse(null), config, r.steps());
              PointerScope requestScope = new PointerScope()) {
-            Conditioning conditioning = Conditioning.encode(model, r, window, warnings);
+            Conditioning conditioning = Conditioning.encode(model, RequestNetworks.forEncoding(r, warnings), window, warnings);
             if (conditioning.maxContextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
                 MemoryEstimate.check(model.manifest(), r, conditioning.maxContextTokens());  // long AUTOMATIC1111 prompts
             }

@@ -49,7 +49,9 @@ public final class RequestResolver {
             PromptSchedule.of(r.prompt(), r.steps(), "prompt");
             PromptSchedule.of(r.negativePrompt(), r.steps(), "negative prompt");
         }
-        GenerationRequest resolved = r.toBuilder().size(w, h).negativeClipSkip(negativeClipSkip).build();
+        var networks = RequestNetworks.of(r);  // files and <lora:…> names exist, weights are numbers
+        GenerationRequest resolved = r.toBuilder().size(w, h).negativeClipSkip(negativeClipSkip)
+                .extraNetworks(r.extraNetworks().withHashes(RequestNetworks.hashes(networks))).build();
         long[] shape = latentShape(resolved, manifest, latentChannels);
         r.initialLatents().ifPresent(latents -> {
             if (!Arrays.equals(latents.shape(), shape)) {

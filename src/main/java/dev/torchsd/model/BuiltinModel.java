@@ -23,7 +23,7 @@ import java.util.List;
 public final class BuiltinModel {
     static final String RESOURCE_ROOT = "/dev/torchsd/builtin/shapes/";
     static final List<String> FILES = List.of("model.json", "text_encoder.pt", "unet.pt", "vae_decoder.pt",
-            "vae_encoder.pt", "tokenizer/vocab.json", "tokenizer/merges.txt");
+            "vae_encoder.pt", "keymap.json", "tokenizer/vocab.json", "tokenizer/merges.txt");
 
     private BuiltinModel() {
     }

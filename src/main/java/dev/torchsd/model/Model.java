@@ -2,6 +2,12 @@ package dev.torchsd.model;
 
 import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.embedding.TokenExpansion;
+import dev.torchsd.lora.KeyMap;
+import dev.torchsd.lora.LoraException;
+import dev.torchsd.lora.MergedWeights;
+import dev.torchsd.lora.NetworkUse;
+import dev.torchsd.lora.Part;
+import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tokenizer.ClipTokenizer;
@@ -9,7 +15,10 @@ import dev.torchsd.tokenizer.Encoding;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -37,6 +46,8 @@ public final class Model implements AutoCloseable {
     private State state = State.OPEN;
     private int uses;
     private VaeEncoder vaeEncoder;
+    private MergedWeights networks;
+    private KeyMap keyMap;
 
     private Model(Path folder, Manifest manifest, LoadOptions options, ClipTokenizer tokenizer, TextEncoder textEncoder,
                   UNet unet, VaeDecoder vaeDecoder) {
@@ -245,6 +256,48 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Runs {@code work} with exactly the LoRA {@code set} merged into the weights (the empty list: the
+     * base model), waiting while generations on another set run; see {@link MergedWeights} for the
+     * policy. Call inside a {@link Use}. A bad file or one that does not fit throws before any weight changes.
+     */
+    public <T> T withNetworks(List<NetworkUse> set, Consumer<String> warnings, Supplier<T> work) {
+        if (options.jit() != JitMode.NONE && set.stream().anyMatch(use -> use.unetWeight() != 0)) {
+            throw new LoraException("LoRA needs the U-Net's parameters, which jit mode " + options.jit()
+                    + " turns into constants: load model '" + manifest.name() + "' with jit mode none");
+        }
+        return networks().with(set, warnings, work);
+    }
+
+    private MergedWeights networks() {
+        synchronized (lifecycle) {
+            checkOpen();
+            if (networks == null) {
+                Map<Part, Map<String, org.bytedeco.pytorch.Tensor>> parameters = new EnumMap<>(Part.class);
+                parameters.put(Part.UNET, ModuleTensors.namedParameters(unet.module().jit()));
+                Map<String, org.bytedeco.pytorch.Tensor> text = ModuleTensors.namedParameters(textEncoder.module().jit());
+                text.remove(manifest.textEncoder().tokenEmbedding()).close();  // the token table is the text encoder's own
+                parameters.put(Part.TEXT_ENCODER, text);
+                networks = new MergedWeights(parameters, this::keyMap, manifest.family());
+            }
+            return networks;
+        }
+    }
+
+    /** How many parameters' originals are kept now (0 when no LoRA is merged): the memory LoRA costs. */
+    public int keptOriginals() {
+        synchronized (lifecycle) {
+            return networks == null ? 0 : networks.keptOriginals();
+        }
+    }
+
+    private synchronized KeyMap keyMap() {
+        if (keyMap == null) {
+            keyMap = KeyMap.read(folder);
+        }
+        return keyMap;
+    }
+
+    /**
      * Refuses new work, stops running generations at their next step, waits for them to end, then
      * frees the networks. Closing twice is harmless.
      */
@@ -266,6 +319,9 @@ public final class Model implements AutoCloseable {
             state = State.CLOSED;
             if (vaeEncoder != null) {
                 vaeEncoder.close();
+            }
+            if (networks != null) {
+                networks.close();
             }
         }
         vaeDecoder.close();

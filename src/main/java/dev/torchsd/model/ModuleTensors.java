@@ -8,6 +8,13 @@ import org.bytedeco.pytorch.buffer_list;
 import org.bytedeco.pytorch.parameter_iterator;
 import org.bytedeco.pytorch.parameter_list;
 
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.pytorch.NamedTensor;
+import org.bytedeco.pytorch.named_parameter_iterator;
+import org.bytedeco.pytorch.named_parameter_list;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** Walks a loaded module's tensors (its submodules' included), for load-time conversions in place. */
@@ -34,5 +41,21 @@ final class ModuleTensors {
                 action.accept(it.access());
             }
         }
+    }
+
+    /**
+     * The module's parameters by name (submodules' included), as kept handles on the module's own
+     * tensors: changing one in place changes the module. The caller closes them.
+     */
+    static Map<String, Tensor> namedParameters(JitModule module) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (PointerScope scope = new PointerScope()) {
+            named_parameter_list list = module.named_parameters(true);
+            for (named_parameter_iterator it = list.begin(); it.notEquals(list.end()); it = it.increment()) {
+                NamedTensor named = it.access();
+                out.put(named.name().getString(), Tensors.keep(named.value().detach()));  // a new handle, same storage
+            }
+        }
+        return out;
     }
 }

@@ -149,6 +149,11 @@ public final class TextEncoder implements AutoCloseable {
         return module.time();
     }
 
+    /** The loaded module (its parameters are what LoRA changes). */
+    TorchScriptModule module() {
+        return module;
+    }
+
     @Override
     public synchronized void close() {
         tokenTable.close();

@@ -60,6 +60,11 @@ public final class UNet implements AutoCloseable {
         return module.time();
     }
 
+    /** The loaded module (its parameters are what LoRA changes). */
+    TorchScriptModule module() {
+        return module;
+    }
+
     @Override
     public void close() {
         module.close();

@@ -1,5 +1,6 @@
 package dev.torchsd.pipeline;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,6 +49,7 @@ public final class GenerationRequest {
     private final PromptSyntax promptSyntax;
     private final VaeTiling vaeTiling;
     private final Latents initialLatents;
+    private final ExtraNetworks extraNetworks;
 
     private GenerationRequest(Builder b) {
         prompt = Objects.requireNonNull(b.prompt, "prompt");
@@ -67,6 +69,7 @@ public final class GenerationRequest {
         promptSyntax = Objects.requireNonNull(b.promptSyntax, "promptSyntax");
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
         initialLatents = b.initialLatents;
+        extraNetworks = Objects.requireNonNull(b.extraNetworks, "extraNetworks");
     }
 
     /**
@@ -255,6 +258,15 @@ public final class GenerationRequest {
      */
     public Optional<Latents> initialLatents() {
         return Optional.ofNullable(initialLatents);
+    }
+
+    /**
+     * LoRA files to merge for this request and the folder of the prompt's {@code <lora:…>} tags (docs/lora.md).
+     *
+     * @return the request's extra networks; {@link ExtraNetworks#NONE} when it has none
+     */
+    public ExtraNetworks extraNetworks() {
+        return extraNetworks;
     }
 
     /**
@@ -452,6 +464,11 @@ public final class GenerationRequest {
         return toBuilder().initialLatents(latents).build();
     }
 
+    /** This request with one more LoRA file. */
+    public GenerationRequest withLora(LoraWeight lora) {
+        return toBuilder().lora(lora).build();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationRequest r && seed == r.seed && steps == r.steps
@@ -462,14 +479,14 @@ public final class GenerationRequest {
                 && Objects.equals(scheduler, r.scheduler) && schedulerOverrides.equals(r.schedulerOverrides)
                 && Objects.equals(negativeClipSkip, r.negativeClipSkip) && negativeWindow.equals(r.negativeWindow)
                 && promptSyntax.equals(r.promptSyntax) && vaeTiling.equals(r.vaeTiling)
-                && Objects.equals(initialLatents, r.initialLatents);
+                && Objects.equals(initialLatents, r.initialLatents) && extraNetworks.equals(r.extraNetworks);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height,
                 batchSize, scheduler, schedulerOverrides, clipSkip, negativeClipSkip, negativeWindow, promptSyntax,
-                vaeTiling, initialLatents);
+                vaeTiling, initialLatents, extraNetworks);
     }
 
     @Override
@@ -479,7 +496,7 @@ public final class GenerationRequest {
                 + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
-                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + "]";
+                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", extraNetworks=" + extraNetworks + "]";
     }
 
     /** A mutable set of request values; {@link #build()} makes the immutable request. */
@@ -501,6 +518,7 @@ public final class GenerationRequest {
         private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
         private VaeTiling vaeTiling = VaeTiling.OFF;
         private Latents initialLatents;
+        private ExtraNetworks extraNetworks = ExtraNetworks.NONE;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -524,6 +542,7 @@ public final class GenerationRequest {
             promptSyntax = r.promptSyntax;
             vaeTiling = r.vaeTiling;
             initialLatents = r.initialLatents;
+            extraNetworks = r.extraNetworks;
         }
 
         /**
@@ -761,6 +780,39 @@ public final class GenerationRequest {
          */
         public Builder initialLatents(Latents latents) {
             initialLatents = latents;
+            return this;
+        }
+
+        /**
+         * Adds a LoRA file, applied after the ones added before and before the prompt's tags.
+         *
+         * @param lora the file and its text-encoder and U-Net weights
+         * @return this builder
+         */
+        public Builder lora(LoraWeight lora) {
+            extraNetworks = extraNetworks.withLora(lora);
+            return this;
+        }
+
+        /**
+         * The folder where the prompt's {@code <lora:name:…>} tags are looked up (AUTOMATIC1111 syntax).
+         *
+         * @param folder a folder of LoRA files
+         * @return this builder
+         */
+        public Builder loraFolder(Path folder) {
+            extraNetworks = extraNetworks.withLoraFolder(folder);
+            return this;
+        }
+
+        /**
+         * All extra networks at once, replacing those set before.
+         *
+         * @param networks the LoRA files and folder
+         * @return this builder
+         */
+        public Builder extraNetworks(ExtraNetworks networks) {
+            extraNetworks = Objects.requireNonNull(networks, "extraNetworks");
             return this;
         }
 

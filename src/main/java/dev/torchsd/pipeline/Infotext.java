@@ -75,6 +75,10 @@ public final class Infotext {
             fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
         }
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
+        if (!r.extraNetworks().hashes().isEmpty()) {  // AUTOMATIC1111's: the prompt keeps its <lora:…> tags
+            fields.put("Lora hashes", r.extraNetworks().hashes().entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")));
+        }
         fields.put("Version", Version.withName());
         text.append('\n').append(fields.entrySet().stream()
                 .map(e -> e.getKey() + ": " + quote(e.getValue()))

@@ -3,16 +3,13 @@ package dev.torchsd.cli;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonArray;
+import dev.torchsd.TestSafetensors;
 import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Model;
 import dev.torchsd.tensor.Tensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -144,20 +141,14 @@ class EmbeddingInspectCommandTest {
         return dot / Math.sqrt(na * nb);
     }
 
-    /** A float32 safetensors file with one [n, d] tensor: header length, JSON header, little-endian data. */
+    /** A float32 safetensors file with one [n, d] tensor. */
     static void writeSafetensors(Path file, String name, float[][] rows) throws Exception {
-        int n = rows.length;
-        int d = rows[0].length;
-        String header = "{\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + n + "," + d + "],\"data_offsets\":[0," + (n * d * 4) + "]}}";
-        byte[] json = header.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buffer = ByteBuffer.allocate(8 + json.length + n * d * 4).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(json.length).put(json);
-        for (float[] row : rows) {
-            for (float v : row) {
-                buffer.putFloat(v);
-            }
+        float[] values = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, values, i * rows[0].length, rows[0].length);
         }
-        Files.write(file, buffer.array());
+        TestSafetensors.write(file, java.util.Map.of(name, new TestSafetensors.Values(new long[] {rows.length, rows[0].length},
+                values)), java.util.Map.of());
     }
 
     @Test

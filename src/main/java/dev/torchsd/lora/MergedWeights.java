@@ -1,0 +1,186 @@
+package dev.torchsd.lora;
+
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The LoRA set merged into one loaded model's weights, and who may run on it.
+ *
+ * <p>Merging: {@code W = W₀ + Σ multiplier · alpha/rank · ΔW}, in place in the loaded modules'
+ * parameters. The first time a parameter is touched a copy of its original W₀ is kept; every
+ * later merge starts again from that copy, and a parameter no longer touched is copied back from it
+ * (then the copy is freed): the base weights come back bit for bit, never by subtracting. A switch
+ * re-merges only the parameters whose contributions changed.
+ *
+ * <p>Policy: generations that want the set now merged run together; one that wants another set
+ * waits until they have all ended, then switches the weights (nobody runs during a switch) and runs.
+ * While a generation waits for another set, newcomers for the current set wait too, so no set
+ * starves. Requests without LoRA are the empty set and follow the same rule.
+ */
+public final class MergedWeights {
+    private final Map<Part, Map<String, Tensor>> parameters;
+    private final Map<Part, Map<String, long[]>> shapes = new HashMap<>();
+    private final Supplier<KeyMap> keyMap;
+    private final String family;
+    private final Object lock = new Object();
+    private final Map<MergePlan.Target, Tensor> originals = new HashMap<>();
+    private Map<MergePlan.Target, List<String>> merged = Map.of();
+    private List<NetworkUse> current = List.of();
+    private List<String> currentWarnings = List.of();
+    private int active;
+    private int waitingForOther;
+
+    /**
+     * @param parameters the live parameters LoRA may change, per network (the modules' own tensors)
+     * @param keyMap     read when a LoRA is first applied
+     */
+    public MergedWeights(Map<Part, Map<String, Tensor>> parameters, Supplier<KeyMap> keyMap, String family) {
+        this.parameters = parameters;
+        this.keyMap = keyMap;
+        this.family = family;
+        parameters.forEach((part, byName) -> {
+            Map<String, long[]> s = new HashMap<>();
+            byName.forEach((name, t) -> s.put(name, Tensors.shape(t)));
+            shapes.put(part, s);
+        });
+    }
+
+    /**
+     * Runs {@code work} with exactly {@code set} merged (the empty list: the base weights), after
+     * waiting for generations on another set to end. A bad file throws before any weight changes.
+     * Warnings of the set (partial matches) go to {@code warnings}.
+     */
+    public <T> T with(List<NetworkUse> set, Consumer<String> warnings, Supplier<T> work) {
+        enter(set);
+        try {
+            currentWarnings.forEach(warnings);
+            return work.get();
+        } finally {
+            synchronized (lock) {
+                active--;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** The set now merged (for tests and inspection). */
+    public List<NetworkUse> current() {
+        synchronized (lock) {
+            return current;
+        }
+    }
+
+    /** Parameters whose originals are kept now. */
+    public int keptOriginals() {
+        synchronized (lock) {
+            return originals.size();
+        }
+    }
+
+    private void enter(List<NetworkUse> set) {
+        synchronized (lock) {
+            boolean counted = false;
+            try {
+                while (!(active == 0 || (set.equals(current) && waitingForOther == 0))) {
+                    if (!counted && !set.equals(current)) {
+                        waitingForOther++;
+                        counted = true;
+                    }
+                    lock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("interrupted while waiting for the generations of another LoRA set to end");
+            } finally {
+                if (counted) {
+                    waitingForOther--;
+                }
+            }
+            if (!set.equals(current)) {
+                switchTo(set);
+            }
+            active++;
+        }
+    }
+
+    /** Called with nobody running: builds and checks the plan, then changes only what differs. */
+    private void switchTo(List<NetworkUse> set) {
+        MergePlan plan = MergePlan.build(set, keyMap, shapes, family);
+        Set<MergePlan.Target> touched = new LinkedHashSet<>(merged.keySet());
+        touched.addAll(plan.contributions().keySet());
+        Map<MergePlan.Target, List<String>> next = new HashMap<>();
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (MergePlan.Target target : touched) {
+                List<String> signature = plan.signature(target);
+                if (!signature.isEmpty()) {
+                    next.put(target, signature);
+                }
+                if (!signature.equals(merged.getOrDefault(target, List.of()))) {
+                    apply(target, plan.contributions().getOrDefault(target, List.of()));
+                }
+            }
+        } catch (RuntimeException e) {
+            restoreAll();
+            throw e;
+        }
+        merged = next;
+        current = List.copyOf(set);
+        currentWarnings = plan.warnings();
+    }
+
+    private void apply(MergePlan.Target target, List<MergePlan.Contribution> contributions) {
+        Tensor live = parameters.get(target.part()).get(target.parameter());
+        if (contributions.isEmpty()) {
+            Tensor original = originals.remove(target);
+            if (original != null) {
+                live.copy_(original);
+                original.close();
+            }
+            return;
+        }
+        Tensor original = originals.computeIfAbsent(target, t -> Tensors.keep(Tensors.scoped(live::clone)));
+        try (PointerScope scope = new PointerScope()) {
+            Tensor value = original.clone();
+            long[] shape = Tensors.shape(live);
+            for (MergePlan.Contribution c : contributions) {
+                Tensor delta = DeltaWeight.compute(c.module(), live.numel()).reshape(shape).to(live.device(), live.scalar_type());
+                value.add_(delta.mul(Tensors.scalar(c.factor())));
+            }
+            live.copy_(value);
+        }
+    }
+
+    /** After a failure half-way through a switch: every parameter back to its original, the empty set current. */
+    private void restoreAll() {
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            originals.forEach((target, original) -> {
+                parameters.get(target.part()).get(target.parameter()).copy_(original);
+                original.close();
+            });
+        }
+        originals.clear();
+        merged = Map.of();
+        current = List.of();
+        currentWarnings = List.of();
+    }
+
+    /** Frees the kept originals and the handles on the parameters (the model is being closed). */
+    public void close() {
+        synchronized (lock) {
+            originals.values().forEach(Tensor::close);
+            originals.clear();
+            parameters.values().forEach(byName -> byName.values().forEach(Tensor::close));
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.torchsd.lora;
+
+/** The network a LoRA module changes; each has its own multiplier. */
+public enum Part {
+    TEXT_ENCODER("text encoder"),
+    UNET("U-Net");
+
+    private final String label;
+
+    Part(String label) {
+        this.label = label;
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}
