@@ -27,31 +27,61 @@ public final class ExtraNetworks {
         this.hashes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hashes));
     }
 
-    /** LoRA files given directly, in order. */
+    /**
+     * LoRA files given directly, in order.
+     *
+     * @return the files and their weights, unmodifiable
+     */
     public List<LoraWeight> loras() {
         return loras;
     }
 
-    /** The folder of {@code <lora:name:…>} tags' files, if set. */
+    /**
+     * The folder of {@code <lora:name:…>} tags' files, if set.
+     *
+     * @return the folder, or empty when tags cannot be looked up
+     */
     public Optional<Path> loraFolder() {
         return Optional.ofNullable(loraFolder);
     }
 
-    /** LoRA name → AUTOMATIC1111's short hash, filled in when the request is resolved. */
+    /**
+     * LoRA name → AUTOMATIC1111's short hash, filled in when the request is resolved.
+     *
+     * @return the hashes by name, unmodifiable; empty before the request is resolved
+     */
     public Map<String, String> hashes() {
         return hashes;
     }
 
+    /**
+     * These networks with one more LoRA file, applied after the others.
+     *
+     * @param lora the file and its weights
+     * @return a new value; this one is unchanged
+     */
     public ExtraNetworks withLora(LoraWeight lora) {
         List<LoraWeight> more = new ArrayList<>(loras);
         more.add(Objects.requireNonNull(lora, "lora"));
         return new ExtraNetworks(more, loraFolder, hashes);
     }
 
+    /**
+     * These networks with another folder for the prompt's {@code <lora:name:…>} tags.
+     *
+     * @param folder a folder of LoRA files, or null for none
+     * @return a new value; this one is unchanged
+     */
     public ExtraNetworks withLoraFolder(Path folder) {
         return new ExtraNetworks(loras, folder, hashes);
     }
 
+    /**
+     * These networks with the short hashes of the LoRA files used (set when a request is resolved).
+     *
+     * @param nameToHash AUTOMATIC1111's short hash of each LoRA, by name
+     * @return a new value; this one is unchanged
+     */
     public ExtraNetworks withHashes(Map<String, String> nameToHash) {
         return new ExtraNetworks(loras, loraFolder, nameToHash);
     }

@@ -464,7 +464,12 @@ public final class GenerationRequest {
         return toBuilder().initialLatents(latents).build();
     }
 
-    /** This request with one more LoRA file. */
+    /**
+     * This request with one more LoRA file.
+     *
+     * @param lora the file and its text-encoder and U-Net weights
+     * @return a new request; this one is unchanged
+     */
     public GenerationRequest withLora(LoraWeight lora) {
         return toBuilder().lora(lora).build();
     }
