@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 ScheduleCommand.class,
                 EmbeddingCommand.class,
+                ServeCommand.class,
         })
 public final class Main {
 
