@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 ScheduleCommand.class,
                 EmbeddingCommand.class,
                 ServeCommand.class,
+                ServeLoadCommand.class,
         })
 public final class Main {
 
