@@ -90,6 +90,9 @@ public final class ServeCommand implements Callable<Integer> {
             if (server == null) {
                 return Main.USER_ERROR;
             }
+            // kill (SIGTERM) too: stop the generations at their next step before the JVM exits under them
+            Thread stop = new Thread(server::close, "torchsd-serve-stop");
+            Runtime.getRuntime().addShutdownHook(stop);
             spec.commandLine().getOut().println("serving " + String.join(", ", server.models()) + " on http://"
                     + host + ":" + server.port() + "/ (Ctrl-C stops)");
             spec.commandLine().getOut().flush();
@@ -97,6 +100,7 @@ public final class ServeCommand implements Callable<Integer> {
                 Thread.sleep(200);
             }
             err.println("stopping: running generations end at their next step");
+            Runtime.getRuntime().removeShutdownHook(stop);
         }
         return 0;
     }

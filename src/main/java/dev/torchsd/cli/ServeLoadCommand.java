@@ -157,7 +157,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
     }
 
     private void memory(String base, PrintWriter out, List<String> failures) throws Exception {
-        int warmup = Math.min(50, memoryRequests / 5);
+        int warmup = Math.min(100, memoryRequests / 5);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         run(pool, base, warmup);
         System.gc();

@@ -1,6 +1,6 @@
 package dev.torchsd.server;
 
-import jakarta.servlet.http.HttpServletRequest;
+import io.javalin.http.Context;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.BufferUtil;
@@ -13,19 +13,21 @@ import java.nio.ByteBuffer;
  * Notices a client that closes its connection while its request waits or generates. Jetty reads
  * nothing from a connection while a request is being handled, so a closed one goes unseen; this
  * asks the connection's end point to tell when it becomes readable, and a read of end-of-stream
- * then means the client is gone. (Clients of this API send nothing more before the answer; when
- * the answer is written first, Jetty fails the pending read and nothing happens.)
+ * then means the client is gone. The answer closes the connection ({@code Connection: close}): a
+ * client that got it could otherwise send its next request on the same connection before Jetty has
+ * dropped the pending read, which would take that request's first byte.
  */
 final class ClientWatch {
     private ClientWatch() {
     }
 
-    /** Calls {@code onGone} once if the client of {@code request} closes its connection. */
-    static void onDisconnect(HttpServletRequest request, Runnable onGone) {
-        ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
+    /** Calls {@code onGone} once if the client of {@code ctx} closes its connection; the answer closes it. */
+    static void onDisconnect(Context ctx, Runnable onGone) {
+        ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(ctx.req());
         if (jetty == null) {
             return;
         }
+        ctx.header("Connection", "close");
         EndPoint endPoint = jetty.getConnectionMetaData().getConnection().getEndPoint();
         endPoint.tryFillInterested(Callback.from(() -> {
             try {

@@ -42,7 +42,7 @@ final class SdApi {
         Txt2Img spec = Txt2Img.parse(JsonBody.parse(ctx.body()), models, options, settings.limits());
         StableDiffusion sd = models.get(spec.model(), "override_settings." + Options.CHECKPOINT);
         Job job = queue.admit(spec);
-        ClientWatch.onDisconnect(ctx.req(), job::cancel);
+        ClientWatch.onDisconnect(ctx, job::cancel);
         List<Job.Batch> batches;
         try {
             batches = queue.run(job, sd);

@@ -197,6 +197,7 @@ class ServerSafetyTest {
     static void assertServes() {
         ApiClient.Reply ok = client.post("/sdapi/v1/txt2img", "{\"prompt\": \"a white square\", \"steps\": 2}");
         assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.header("Connection")).isEqualTo("close");  // see ClientWatch
     }
 
     static JsonObject stats() {
