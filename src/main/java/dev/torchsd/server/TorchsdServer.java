@@ -10,6 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinGson;
 import io.javalin.security.BasicAuthCredentials;
+import io.javalin.util.JavalinBindException;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -54,7 +55,12 @@ public final class TorchsdServer implements AutoCloseable {
         ServedModels models = ServedModels.load(settings.models(), settings.embeddingDir());
         try {
             TorchsdServer server = new TorchsdServer(settings, models);
-            server.app.start();
+            try {
+                server.app.start();
+            } catch (JavalinBindException e) {
+                throw new IllegalArgumentException("cannot listen on " + settings.host() + ":" + settings.port()
+                        + ": the port is in use (another server?) or the address is not this machine's; choose --port");
+            }
             for (Connector c : server.app.jettyServer().server().getConnectors()) {
                 if (c instanceof ServerConnector connector) {
                     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
