@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -80,7 +81,7 @@ public final class TorchsdServer implements AutoCloseable {
     }
 
     /** The titles of the served models. */
-    public java.util.List<String> models() {
+    public List<String> models() {
         return models.titles();
     }
 

@@ -4,14 +4,18 @@ import com.google.gson.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -165,6 +169,23 @@ class ServerSafetyTest {
             assertThat(new ApiClient(locked.port(), "ann:secret").get("/sdapi/v1/options").status()).isEqualTo(200);
             assertThat(new ApiClient(locked.port()).get("/").status()).isEqualTo(401);
         }
+    }
+
+    @Test
+    void savesOnlyIntoTheOutputFolderUnderItsOwnNames(@TempDir Path out) throws Exception {
+        try (TorchsdServer saving = TorchsdServer.start(ServerSettings.defaults().withPort(0).withOutputDir(out))) {
+            ApiClient.Reply r = new ApiClient(saving.port()).post("/sdapi/v1/txt2img",
+                    "{\"prompt\": \"../../x\", \"seed\": 77, \"steps\": 2, \"batch_size\": 2, \"save_images\": true}");
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            long job = ApiClient.json(r.object().get("info").getAsString()).get("torchsd_job").getAsLong();
+            try (Stream<Path> files = Files.list(out)) {
+                assertThat(files.map(f -> f.getFileName().toString()).sorted())
+                        .containsExactly("txt2img-" + job + "-77-1.png", "txt2img-" + job + "-77-2.png");
+            }
+        }
+        ApiClient.Reply unsaved = client.post("/sdapi/v1/txt2img", "{\"prompt\": \"x\", \"steps\": 2, \"save_images\": true}");
+        assertThat(ApiClient.json(unsaved.object().get("info").getAsString()).getAsJsonArray("warnings").toString())
+                .contains("no output folder");
     }
 
     @Test
