@@ -1,5 +1,6 @@
 package dev.torchsd.server;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationCancelledException;
@@ -113,7 +114,10 @@ final class GenerationQueue {
         jobs().stream().filter(Job::running).forEach(Job::skip);
     }
 
-    /** Counts since start, for operators and the load command: every admitted job ends in exactly one of them. */
+    /**
+     * Counts since start, for operators and the load command (every admitted job ends in exactly one
+     * of completed, cancelled, failed), and where each job in line is.
+     */
     synchronized JsonObject stats() {
         JsonObject s = new JsonObject();
         long running = jobs.stream().filter(Job::running).count();
@@ -126,6 +130,19 @@ final class GenerationQueue {
         s.addProperty("waiting", jobs.size() - running);
         s.addProperty("waiting_limit", waitingLimit);
         s.addProperty("per_model", perModel);
+        JsonArray list = new JsonArray();
+        for (Job j : jobs) {
+            JsonObject job = new JsonObject();
+            job.addProperty("id", j.id);
+            job.addProperty("model", j.spec.model());
+            job.addProperty("running", j.running());
+            job.addProperty("batch", j.batchIndex() + 1);
+            job.addProperty("n_iter", j.spec.iterations());
+            job.addProperty("step", j.step());
+            job.addProperty("steps", j.totalSteps());
+            list.add(job);
+        }
+        s.add("jobs", list);
         return s;
     }
 }

@@ -105,6 +105,11 @@ class ServerSafetyTest {
         CompletableFuture<ApiClient.Reply> waiting = CompletableFuture.supplyAsync(() -> client.post("/sdapi/v1/txt2img",
                 "{\"prompt\": \"a red square\", \"steps\": 3, \"seed\": 5}"));
         waitFor(p -> p.getAsJsonObject("queue").get("waiting").getAsInt() == 1);
+        var line = stats().getAsJsonArray("jobs");
+        assertThat(line).hasSize(2);
+        assertThat(line.get(0).getAsJsonObject().get("running").getAsBoolean()).isTrue();
+        assertThat(line.get(0).getAsJsonObject().get("n_iter").getAsInt()).isEqualTo(16);
+        assertThat(line.get(1).getAsJsonObject().get("running").getAsBoolean()).isFalse();
         ApiClient.Reply full = client.post("/sdapi/v1/txt2img", "{\"prompt\": \"one too many\", \"steps\": 3}");
         assertThat(full.status()).isEqualTo(503);
         assertThat(Integer.parseInt(full.header("Retry-After"))).isPositive();
