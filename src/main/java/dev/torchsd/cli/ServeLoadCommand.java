@@ -100,24 +100,27 @@ public final class ServeLoadCommand implements Callable<Integer> {
             throws Exception {
         JsonObject before = get(base + "/torchsd/v1/stats");
         ExecutorService pool = Executors.newFixedThreadPool(clients);
-        List<Future<List<Answer>>> futures = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int c = 0; c < clients; c++) {
-            int client = c;
-            futures.add(pool.submit(() -> {
-                List<Answer> answers = new ArrayList<>();
-                for (int k = 0; k < requests; k++) {
-                    answers.add(txt2img(base, (client + k) % SEEDS));
-                }
-                return answers;
-            }));
-        }
         List<Answer> answers = new ArrayList<>();
-        for (Future<List<Answer>> f : futures) {
-            answers.addAll(f.get());
+        long start = System.nanoTime();
+        try {
+            List<Future<List<Answer>>> futures = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                futures.add(pool.submit(() -> {
+                    List<Answer> mine = new ArrayList<>();
+                    for (int k = 0; k < requests; k++) {
+                        mine.add(txt2img(base, (client + k) % SEEDS));
+                    }
+                    return mine;
+                }));
+            }
+            for (Future<List<Answer>> f : futures) {
+                answers.addAll(f.get());
+            }
+        } finally {
+            pool.shutdownNow();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
         JsonObject after = get(base + "/torchsd/v1/stats");
         List<Long> latencies = new ArrayList<>();
         Set<Long> jobs = new HashSet<>();
@@ -159,13 +162,18 @@ public final class ServeLoadCommand implements Callable<Integer> {
     private void memory(String base, PrintWriter out, List<String> failures) throws Exception {
         int warmup = Math.min(100, memoryRequests / 5);
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        run(pool, base, warmup);
-        System.gc();
-        ProcessMemory first = ProcessMemory.now();
-        run(pool, base, memoryRequests - warmup);
-        System.gc();
-        ProcessMemory last = ProcessMemory.now();
-        pool.shutdown();
+        ProcessMemory first;
+        ProcessMemory last;
+        try {
+            run(pool, base, warmup);
+            System.gc();
+            first = ProcessMemory.now();
+            run(pool, base, memoryRequests - warmup);
+            System.gc();
+            last = ProcessMemory.now();
+        } finally {
+            pool.shutdownNow();
+        }
         double growth = 100.0 * (last.residentBytes() - first.residentBytes()) / first.residentBytes();
         out.printf("memory: %d requests (%d warm-up): resident %.1f MB -> %.1f MB (%+.2f %%); JavaCPP pointers %d -> %d%n",
                 memoryRequests, warmup, first.residentBytes() / 1e6, last.residentBytes() / 1e6, growth,
