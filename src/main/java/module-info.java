@@ -10,6 +10,8 @@ module dev.torchsd {
     requires transitive org.bytedeco.pytorch;
     requires static info.picocli;
     requires static me.tongfei.progressbar;
+    requires static io.javalin;
+    requires static org.slf4j;
 
     exports dev.torchsd;
     exports dev.torchsd.pipeline;

@@ -12,6 +12,7 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.scheduler.SchedulerConfig;
+import dev.torchsd.scheduler.Schedulers;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
 import org.bytedeco.javacpp.PointerScope;
@@ -165,6 +166,16 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public List<Embedding> textualInversions() {
         return model.textualInversions().stream().map(StableDiffusion::view).toList();
+    }
+
+    /**
+     * The sampler names a request may give: diffusers' class names, then AUTOMATIC1111's ("Euler a", "DPM++ 2M
+     * Karras", ...).
+     *
+     * @return the names, in that order
+     */
+    public static List<String> samplers() {
+        return Schedulers.names();
     }
 
     /**

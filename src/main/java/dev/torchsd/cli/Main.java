@@ -31,6 +31,8 @@ import java.util.List;
                 ScheduleCommand.class,
                 EmbeddingCommand.class,
                 LoraCommand.class,
+                ServeCommand.class,
+                ServeLoadCommand.class,
         })
 public final class Main {
 

@@ -4,6 +4,7 @@ import dev.torchsd.model.Manifest;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.prompt.PromptSchedule;
+import dev.torchsd.scheduler.Schedulers;
 
 import java.util.Arrays;
 
@@ -43,6 +44,7 @@ public final class RequestResolver {
         checkClipSkip("clip skip", r.clipSkip(), layers);
         int negativeClipSkip = r.negativeClipSkip().orElse(r.promptSyntax().a1111() ? r.clipSkip() : 1);
         checkClipSkip("negative clip skip", negativeClipSkip, layers);
+        r.scheduler().ifPresent(Schedulers::className);  // an unknown sampler name before any work
         r.negativeWindow().resolve(r.steps());
         r.vaeTiling().check(multiple);
         if (r.promptSyntax().a1111()) {  // syntax errors before any work, with their position

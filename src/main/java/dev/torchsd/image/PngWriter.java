@@ -11,9 +11,11 @@ import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -88,7 +90,17 @@ public final class PngWriter {
 
     /** Reads the "parameters" text of a PNG, or null when it has none. */
     public static String readParameters(Path file) throws IOException {
-        try (var in = ImageIO.createImageInputStream(file.toFile())) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return readParameters(in);
+        }
+    }
+
+    /** Reads the "parameters" text of a PNG from {@code png} (left open), or null when it has none. */
+    public static String readParameters(InputStream png) throws IOException {
+        try (var in = ImageIO.createImageInputStream(png)) {
+            if (in == null) {
+                throw new IOException("cannot read the PNG stream");
+            }
             var reader = ImageIO.getImageReadersByFormatName("png").next();
             try {
                 reader.setInput(in);

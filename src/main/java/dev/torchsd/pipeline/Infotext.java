@@ -2,10 +2,14 @@ package dev.torchsd.pipeline;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.torchsd.image.PngWriter;
 import dev.torchsd.runtime.Version;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -84,6 +88,11 @@ public final class Infotext {
                 .map(e -> e.getKey() + ": " + quote(e.getValue()))
                 .collect(Collectors.joining(", ")));
         return text.toString();
+    }
+
+    /** The infotext a PNG carries (its "parameters" text), empty when it has none; {@code png} stays open. */
+    public static Optional<String> read(InputStream png) throws IOException {
+        return Optional.ofNullable(PngWriter.readParameters(png));
     }
 
     static String number(double value) {

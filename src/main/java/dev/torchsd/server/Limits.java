@@ -1,0 +1,42 @@
+package dev.torchsd.server;
+
+/**
+ * What one request may ask for, checked before it is queued (the model's own limits are checked by
+ * {@code StableDiffusion.resolve} after these).
+ *
+ * @param maxPixels the largest width x height of one image
+ * @param maxSteps  the most sampling steps
+ * @param maxBatch  the most images per batch (batch_size)
+ * @param maxIter   the most batches per request (n_iter)
+ */
+public record Limits(long maxPixels, int maxSteps, int maxBatch, int maxIter) {
+    public static final Limits DEFAULT = new Limits(1024L * 1024, 150, 8, 16);
+
+    public Limits {
+        if (maxPixels < 1 || maxSteps < 1 || maxBatch < 1 || maxIter < 1) {
+            throw new IllegalArgumentException("limits must be at least 1: " + maxPixels + " pixels, " + maxSteps
+                    + " steps, batch " + maxBatch + ", n_iter " + maxIter);
+        }
+    }
+
+    /** Throws a 422 naming the first field over its limit. */
+    void check(Txt2Img t) {
+        var r = t.request();
+        long pixels = (long) r.width().getAsInt() * r.height().getAsInt();
+        if (pixels > maxPixels) {
+            throw new FieldException("width", "width x height is " + pixels + " pixels; this server allows at most "
+                    + maxPixels);
+        }
+        if (r.steps() > maxSteps) {
+            throw new FieldException("steps", "steps must be at most " + maxSteps + " on this server, got " + r.steps());
+        }
+        if (r.batchSize() > maxBatch) {
+            throw new FieldException("batch_size", "batch_size must be at most " + maxBatch + " on this server, got "
+                    + r.batchSize());
+        }
+        if (t.iterations() > maxIter) {
+            throw new FieldException("n_iter", "n_iter must be at most " + maxIter + " on this server, got "
+                    + t.iterations());
+        }
+    }
+}

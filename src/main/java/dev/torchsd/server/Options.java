@@ -1,0 +1,66 @@
+package dev.torchsd.server;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+
+import java.util.Map;
+
+/**
+ * AUTOMATIC1111's settings as {@code /sdapi/v1/options} shows and sets them. Those torchsd uses
+ * are checked ({@code sd_model_checkpoint} selects a served model, {@code CLIP_stop_at_last_layers}
+ * is the default clip skip, {@code samples_format} is png); the others are kept as given, so a
+ * client that posts back what it read (Open WebUI) succeeds.
+ */
+final class Options {
+    static final String CHECKPOINT = "sd_model_checkpoint";
+    static final String CLIP_SKIP = "CLIP_stop_at_last_layers";
+
+    private final ServedModels models;
+    private final JsonObject values = new JsonObject();
+
+    Options(ServedModels models) {
+        this.models = models;
+        values.addProperty(CLIP_SKIP, 1);
+        values.addProperty("samples_format", "png");
+        values.addProperty("sd_vae", "Automatic");
+        values.addProperty("sd_checkpoint_hash", "");
+        values.addProperty("live_previews_enable", true);
+        values.addProperty("show_progress_every_n_steps", 1);
+    }
+
+    synchronized JsonObject get() {
+        JsonObject copy = values.deepCopy();
+        copy.addProperty(CHECKPOINT, models.current());
+        return copy;
+    }
+
+    /** Applies every value of {@code body}, or none when one is refused (a 422 naming it). */
+    synchronized void set(JsonBody body) {
+        String checkpoint = body.optionalString(CHECKPOINT).orElse(null);
+        if (checkpoint != null) {
+            models.get(checkpoint, CHECKPOINT);
+        }
+        int clipSkip = body.smallInteger(CLIP_SKIP, clipSkip());
+        if (clipSkip < 1) {
+            throw new FieldException(CLIP_SKIP, CLIP_SKIP + " must be at least 1, got " + clipSkip);
+        }
+        String format = body.string("samples_format", "png");
+        if (!format.equalsIgnoreCase("png")) {
+            throw new FieldException("samples_format", "samples_format must be png (torchsd writes PNG), got " + format);
+        }
+        for (Map.Entry<String, JsonElement> e : body.object().entrySet()) {
+            if (!e.getKey().equals(CHECKPOINT)) {
+                values.add(e.getKey(), e.getValue());
+            }
+        }
+        values.add(CLIP_SKIP, new JsonPrimitive(clipSkip));
+        if (checkpoint != null) {
+            models.select(checkpoint, CHECKPOINT);
+        }
+    }
+
+    synchronized int clipSkip() {
+        return values.get(CLIP_SKIP).getAsInt();
+    }
+}
