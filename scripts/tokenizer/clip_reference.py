@@ -15,6 +15,7 @@ prompts.json is a JSON list of strings; the output is a JSON list of {"prompt", 
 import gzip
 import html
 import json
+import os
 import sys
 import unicodedata
 
@@ -41,16 +42,37 @@ def byte_alphabet():
 
 
 class Reference:
-    def __init__(self, gz_path):
-        with gzip.open(gz_path, "rt", encoding="utf-8") as f:
-            lines = f.read().split("\n")
-        merges = [tuple(line.split()) for line in lines[1:1 + 48894]]
+    """CLIP's BPE over a merge list: ids are the 256 byte characters, the same with </w>, the merges, BOS, EOS."""
+
+    def __init__(self, merges):
         order, chars = byte_alphabet()
         self.byte_char = dict(zip(order, chars))
         tokens = chars + [c + "</w>" for c in chars] + ["".join(m) for m in merges] \
             + ["<|startoftext|>", "<|endoftext|>"]
         self.ids = {t: i for i, t in enumerate(tokens)}
         self.rank = {m: i for i, m in enumerate(merges)}
+
+    @classmethod
+    def from_openai(cls, gz_path):
+        """OpenAI's bpe_simple_vocab_16e6.txt.gz: a header line, then the 48894 merges CLIP uses."""
+        with gzip.open(gz_path, "rt", encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        return cls([tuple(line.split()) for line in lines[1:1 + 48894]])
+
+    @classmethod
+    def from_folder(cls, folder):
+        """A Hugging Face tokenizer folder (merges.txt after a "#version" line, vocab.json token -> id); the
+        vocabulary must be the one the merges define, in CLIP's order."""
+        with open(os.path.join(folder, "merges.txt"), encoding="utf-8") as f:
+            lines = [line for line in f.read().split("\n") if line and not line.startswith("#version")]
+        reference = cls([tuple(line.split()) for line in lines])
+        vocab_file = os.path.join(folder, "vocab.json")
+        with open(vocab_file, encoding="utf-8") as f:
+            vocab = json.load(f)
+        if vocab != reference.ids:
+            raise ValueError(f"{vocab_file}: not CLIP's layout for {len(lines)} merges (expected {len(reference.ids)}"
+                             f" tokens in byte, byte</w>, merge, special order; found {len(vocab)})")
+        return reference
 
     def bpe(self, word):
         symbols = list(word[:-1]) + [word[-1] + "</w>"]
@@ -91,7 +113,7 @@ class Reference:
 
 
 def main():
-    reference = Reference(sys.argv[1])
+    reference = Reference.from_openai(sys.argv[1])
     prompts = json.load(sys.stdin)
     cases = [{"prompt": p, "ids": reference.encode(p)} for p in prompts]
     json.dump(cases, sys.stdout, ensure_ascii=False, indent=1)
