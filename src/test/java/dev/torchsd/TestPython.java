@@ -25,8 +25,7 @@ public final class TestPython {
 
     /** Skips the calling test (or test class, from a {@code @BeforeAll}) unless python3 has torch, saying what was not done. */
     public static void assumeTorch(String notDone) throws InterruptedException {
-        Assumptions.assumeTrue(hasTorch(), "python3 with torch not found (Debian: apt-get install python3-torch); "
-                + notDone);
+        assumeModules(notDone, "torch");
     }
 
     /** The tiny models' tokenizer (native/make_vocab.py on native/vocab_corpus.txt), written to {@code dir/tok}. */
@@ -36,9 +35,24 @@ public final class TestPython {
         return tokenizer;
     }
 
+    /**
+     * Skips the calling test unless python3 can import every one of {@code modules} (Debian packages
+     * python3-MODULE), naming the first one missing and what was not done.
+     */
+    public static void assumeModules(String notDone, String... modules) throws InterruptedException {
+        for (String module : modules) {
+            Assumptions.assumeTrue(canImport(module), "python3 module '" + module + "' not found (Debian: apt-get install"
+                    + " python3-" + module + "); " + notDone);
+        }
+    }
+
     public static boolean hasTorch() throws InterruptedException {
+        return canImport("torch");
+    }
+
+    private static boolean canImport(String module) throws InterruptedException {
         try {
-            Process p = new ProcessBuilder(python(), "-c", "import torch").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(python(), "-c", "import " + module).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
