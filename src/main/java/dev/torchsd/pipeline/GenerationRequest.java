@@ -46,6 +46,7 @@ public final class GenerationRequest {
     private final PromptSyntax promptSyntax;
     private final VaeTiling vaeTiling;
     private final Latents initialLatents;
+    private final ImageInput image;
 
     private GenerationRequest(Builder b) {
         prompt = Objects.requireNonNull(b.prompt, "prompt");
@@ -65,6 +66,7 @@ public final class GenerationRequest {
         promptSyntax = Objects.requireNonNull(b.promptSyntax, "promptSyntax");
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
         initialLatents = b.initialLatents;
+        image = b.image;
     }
 
     /** A builder with torchsd's defaults: 20 steps, guidance 7.5, seed 0, batch 1, the model's size and scheduler. */
@@ -177,6 +179,11 @@ public final class GenerationRequest {
         return Optional.ofNullable(initialLatents);
     }
 
+    /** The image to start from (image-to-image, inpainting); empty = text-to-image. */
+    public Optional<ImageInput> image() {
+        return Optional.ofNullable(image);
+    }
+
     /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
     public boolean usesGuidance() {
         return guidanceScale > 1.0;
@@ -258,6 +265,11 @@ public final class GenerationRequest {
         return toBuilder().initialLatents(latents).build();
     }
 
+    /** Starts from {@code input}'s image (and mask); null = text-to-image. */
+    public GenerationRequest withImage(ImageInput input) {
+        return toBuilder().image(input).build();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationRequest r && seed == r.seed && steps == r.steps
@@ -268,14 +280,14 @@ public final class GenerationRequest {
                 && Objects.equals(scheduler, r.scheduler) && schedulerOverrides.equals(r.schedulerOverrides)
                 && Objects.equals(negativeClipSkip, r.negativeClipSkip) && negativeWindow.equals(r.negativeWindow)
                 && promptSyntax.equals(r.promptSyntax) && vaeTiling.equals(r.vaeTiling)
-                && Objects.equals(initialLatents, r.initialLatents);
+                && Objects.equals(initialLatents, r.initialLatents) && Objects.equals(image, r.image);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height,
                 batchSize, scheduler, schedulerOverrides, clipSkip, negativeClipSkip, negativeWindow, promptSyntax,
-                vaeTiling, initialLatents);
+                vaeTiling, initialLatents, image);
     }
 
     @Override
@@ -285,7 +297,7 @@ public final class GenerationRequest {
                 + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
-                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + "]";
+                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", image=" + image + "]";
     }
 
     /** A mutable set of request values; {@link #build()} makes the immutable request. */
@@ -307,6 +319,7 @@ public final class GenerationRequest {
         private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
         private VaeTiling vaeTiling = VaeTiling.OFF;
         private Latents initialLatents;
+        private ImageInput image;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -330,6 +343,7 @@ public final class GenerationRequest {
             promptSyntax = r.promptSyntax;
             vaeTiling = r.vaeTiling;
             initialLatents = r.initialLatents;
+            image = r.image;
         }
 
         public Builder prompt(String p) {
@@ -444,6 +458,12 @@ public final class GenerationRequest {
         /** Latents to start from instead of the seed's noise; null = the seed's noise. */
         public Builder initialLatents(Latents latents) {
             initialLatents = latents;
+            return this;
+        }
+
+        /** The image to start from; null = text-to-image. */
+        public Builder image(ImageInput input) {
+            image = input;
             return this;
         }
 
