@@ -66,12 +66,27 @@ public final class Infotext {
             fields.put("VAE tile size", Integer.toString(r.vaeTiling().tileSize()));
             fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
         }
+        r.image().ifPresent(image -> imageFields(image, fields));
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
         fields.put("Version", Version.withName());
         text.append('\n').append(fields.entrySet().stream()
                 .map(e -> e.getKey() + ": " + quote(e.getValue()))
                 .collect(Collectors.joining(", ")));
         return text.toString();
+    }
+
+    /** AUTOMATIC1111's img2img and inpainting fields. */
+    private static void imageFields(ImageInput image, Map<String, String> fields) {
+        fields.put("Denoising strength", number(image.strengthOrDefault()));
+        if (image.mask().isPresent()) {
+            if (image.maskBlur() > 0) {
+                fields.put("Mask blur", Integer.toString(image.maskBlur()));
+            }
+            if (image.inpaintArea() == ImageInput.InpaintArea.MASKED) {
+                fields.put("Inpaint area", "Only masked");
+                fields.put("Masked area padding", Integer.toString(image.maskedPadding()));
+            }
+        }
     }
 
     static String number(double value) {
