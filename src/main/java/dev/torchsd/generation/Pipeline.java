@@ -55,6 +55,9 @@ public final class Pipeline {
 
     private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use) {
         GenerationRequest r = resolve(request);
+        if (MaskedArea.applies(r)) {
+            return MaskedArea.generate(r, inner -> generate(inner, listener, use));
+        }
         MemoryEstimate.check(model.manifest(), r);
         SchedulerConfig config = schedulerConfig(r);
         NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
