@@ -10,6 +10,7 @@ import dev.torchsd.TestPython;
 import dev.torchsd.scheduler.Schedulers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -88,6 +89,7 @@ class ImageToImageReferenceTest {
         }
     }
 
+    @TempDir
     static Path work;
     static Path start;
     static Path mask;
@@ -109,7 +111,6 @@ class ImageToImageReferenceTest {
     static void runReference() throws IOException, InterruptedException {
         TestPython.assumeModules("the comparison with diffusers' img2img and inpaint pipelines was not run",
                 "torch", "numpy", "regex", "PIL");
-        work = Files.createTempDirectory("img2img-reference");
         sd = StableDiffusion.builtin();
         start = work.resolve("start.png");
         ImageIO.write(sd.generate(GenerationRequest.of("a red circle on the left").withSeed(3)).images().get(0),
