@@ -13,7 +13,7 @@ import random
 import sys
 
 sys.path.insert(0, "scripts/tokenizer")
-from clip_reference import Reference, SPLIT  # noqa: E402
+from clip_reference import Reference, SPLIT  # noqa: E402 (importable only after the sys.path line)
 
 OUT = "src/test/resources/dev/torchsd/tokenizer/reference_cases.json"
 
@@ -43,17 +43,20 @@ HAND_PICKED = [
     "'''s''t",
 ]
 
-POOL = (list("abcdefgz ABCZ0123456789 .,!?'-_:;()[]<>|&#;") + ["&amp;", "&lt;", "&#65;", "&#x1F600;", "&ampx",
-        "'s", "'ll", "'ſ", "ſ", "e\u0301", "\u0301", "\u0308", "Σ", "ς", "İ", "ß", "ﬁ", "Ａ", "１", "　", "“", "”",
-        "\x00", "\x0b", "\x1c", "\x85", "\u2028", "\ufeff", "\ud800", "\udfff", "😊", "🐱", "ป", "ี", "寿", "猫",
-        "²", "Ⅻ", "٣", "½", "<|endoftext|>", "<|startoftext|>", "\t", "\n", "é", "ö", "ñ", "Ω", "Я", "я"])
+POOL = (list("abcdefgz ABCZ0123456789 .,!?'-_:;()[]<>|&#;") + [
+    "&amp;", "&lt;", "&#65;", "&#x1F600;", "&ampx",
+    "'s", "'ll", "'ſ", "ſ", "e\u0301", "\u0301", "\u0308", "Σ", "ς", "İ", "ß", "ﬁ", "Ａ", "１", "　", "“", "”",
+    "\x00", "\x0b", "\x1c", "\x85", "\u2028", "\ufeff", "\ud800", "\udfff", "😊", "🐱", "ป", "ี", "寿", "猫",
+    "²", "Ⅻ", "٣", "½", "<|endoftext|>", "<|startoftext|>", "\t", "\n", "é", "ö", "ñ", "Ω", "Я", "я"])
 
 
-SIGMA_POOL = ["Σ", "Σ", "Σ", "a", "A", "1", "½", "'", ".", ":", "\u0301", "\u00ad", " ", "ˆ", "ǅ", "ª", "ʰ", "·", "’", "-"]
+SIGMA_POOL = ["Σ", "Σ", "Σ", "a", "A", "1", "½", "'", ".", ":", "\u0301", "\u00ad", " ", "ˆ", "ǅ", "ª", "ʰ", "·", "’",
+              "-"]
 
 
 def main():
-    reference = Reference.from_openai(sys.argv[1] if len(sys.argv) > 1 else "../shared/clip/bpe_simple_vocab_16e6.txt.gz")
+    vocabulary = sys.argv[1] if len(sys.argv) > 1 else "../shared/clip/bpe_simple_vocab_16e6.txt.gz"
+    reference = Reference.from_openai(vocabulary)
     rng = random.Random(20260525)
     prompts = list(HAND_PICKED)
     for _ in range(300):

@@ -1,14 +1,14 @@
 """Writes src/test/resources/dev/torchsd/scheduler/formula_cases.json.
 
 An independent numpy/torch re-derivation of diffusers' scheduler formulas (set_timesteps, Karras
-sigmas, single v-prediction steps) for Stable Diffusion 1.5's config, written from the formulas in
+sigmas, the two-call samplers' interleaved tables, single v-prediction steps) for Stable Diffusion
+1.5's config, written from the formulas in
 diffusers' scheduling_*.py and the papers, not from torchsd's Java code. The Java tests compare against
 it. Run with Debian's python3 (numpy, torch):
 
     /usr/bin/python3 src/test/python/scheduler_formulas.py
 """
 import json
-import math
 import os
 
 import numpy as np
@@ -73,6 +73,48 @@ def euler_sigmas(spacing, n, use_karras, offset=1):
     return t, sigmas, init
 
 
+def init_noise_sigma(spacing, sigmas):
+    """The k-diffusion samplers' init_noise_sigma: the largest sigma, for leading spacing sqrt(max^2 + 1)."""
+    top = float(sigmas.max())
+    return top if spacing != "leading" else float((top ** 2 + 1) ** 0.5)
+
+
+def heun(spacing, n, use_karras):
+    """HeunDiscreteScheduler: each sigma but the first and the last twice, each timestep but the first twice."""
+    t = float_timesteps(spacing, n, 1)
+    sigmas = np.interp(t, np.arange(0, T), SIGMA_TABLE)
+    if use_karras:
+        sigmas = karras(sigmas[-1], sigmas[0], n)
+        t = np.array([sigma_to_t(s) for s in sigmas]).ravel()
+    sigmas = torch.from_numpy(np.concatenate([sigmas, [0.0]]).astype(np.float32))
+    sigmas = torch.cat([sigmas[:1], sigmas[1:-1].repeat_interleave(2), sigmas[-1:]])
+    t = torch.from_numpy(np.asarray(t, dtype=np.float32))
+    t = torch.cat([t[:1], t[1:].repeat_interleave(2)])
+    return t, sigmas, init_noise_sigma(spacing, sigmas)
+
+
+def kdpm2(spacing, n, use_karras):
+    """KDPM2DiscreteScheduler: sigmas and their log-midpoints (sigmas_interpol), each padded as diffusers
+    holds them; the timesteps interleave the midpoints' with the levels' (Karras ones rounded)."""
+    t = float_timesteps(spacing, n, 1)
+    sigmas = np.interp(t, np.arange(0, T), SIGMA_TABLE)
+    if use_karras:
+        sigmas = karras(sigmas[-1], sigmas[0], n)
+        t = np.array([sigma_to_t(s) for s in sigmas]).ravel().round()
+    sigmas = torch.from_numpy(np.concatenate([sigmas, [0.0]]).astype(np.float32))
+    interpol = sigmas.log().lerp(sigmas.roll(1).log(), 0.5).exp()   # interpol[0] is NaN (lerp with log 0)
+
+    def padded(x):
+        return torch.cat([x[:1], x[1:].repeat_interleave(2), x[-1:]])
+
+    t_interpol = np.array([sigma_to_t(s) for s in interpol[1:-1].numpy()]).ravel()
+    timesteps = [float(t[0])]
+    for mid, level in zip(t_interpol, t[1:]):
+        timesteps += [float(np.float32(mid)), float(level)]
+    padded_sigmas = padded(sigmas)
+    return timesteps, padded_sigmas, padded(interpol), init_noise_sigma(spacing, padded_sigmas)
+
+
 def dpm_karras(n):
     sigmas = karras(SIGMA_TABLE[0], SIGMA_TABLE[-1], n)
     t = np.array([sigma_to_t(s) for s in sigmas]).ravel().round().astype(np.int64)
@@ -111,7 +153,8 @@ def stats(t):
 
 
 def main():
-    cases = {"config": "sd15", "timesteps": [], "euler": [], "dpm_karras": [], "v_steps": {}}
+    cases = {"config": "sd15", "timesteps": [], "euler": [], "dpm_karras": [], "heun": [], "kdpm2": [],
+             "v_steps": {}}
     for spacing in ["leading", "linspace", "trailing"]:
         for n in [1, 7, 25, 50]:
             cases["timesteps"].append({
@@ -125,6 +168,15 @@ def main():
                 cases["euler"].append({"spacing": spacing, "steps": n, "karras": use_karras,
                                        "timesteps": [float(x) for x in t],
                                        "sigmas": [float(x) for x in sigmas], "init_noise_sigma": init})
+        for n in [1, 2, 7, 25]:
+            for use_karras in [False, True]:
+                t, sigmas, init = heun(spacing, n, use_karras)
+                cases["heun"].append({"spacing": spacing, "steps": n, "karras": use_karras,
+                                      "timesteps": t.tolist(), "sigmas": sigmas.tolist(), "init_noise_sigma": init})
+                t, sigmas, interpol, init = kdpm2(spacing, n, use_karras)
+                cases["kdpm2"].append({"spacing": spacing, "steps": n, "karras": use_karras, "timesteps": t,
+                                       "sigmas": sigmas.tolist(), "sigmas_interpol": interpol.tolist(),
+                                       "init_noise_sigma": init})
     for n in [10, 20, 25]:
         t, sigmas = dpm_karras(n)
         cases["dpm_karras"].append({"steps": n, "timesteps": t.tolist(), "sigmas": [float(x) for x in sigmas]})

@@ -271,7 +271,8 @@ class Heun(SigmaScheduler):
 
     def step(self, model_output, i, sample, generator):
         first_order = self.first is None
-        sigma, sigma_next = (self.sigmas[i], self.sigmas[i + 1]) if first_order else (self.sigmas[i - 1], self.sigmas[i])
+        sigma, sigma_next = ((self.sigmas[i], self.sigmas[i + 1]) if first_order
+                             else (self.sigmas[i - 1], self.sigmas[i]))
         sigma_hat = sigma * (0 + 1)
         x0 = sample - (sigma_hat if first_order else sigma_next) * model_output
         if first_order:
