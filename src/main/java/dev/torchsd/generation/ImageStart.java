@@ -4,6 +4,7 @@ import dev.torchsd.image.Pixels;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.ImageInput;
+import dev.torchsd.pipeline.Latents;
 import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
@@ -57,8 +58,12 @@ final class ImageStart {
         this.concatenated = concatenated;
     }
 
-    /** The start of resolved request {@code r} (its image present), drawing from {@code generator}. */
-    static ImageStart prepare(Model model, GenerationRequest r, Scheduler scheduler, Generator generator) {
+    /**
+     * The start of resolved request {@code r} (its image present), drawing from {@code generator};
+     * {@code given} latents (already scaled, as diffusers takes a 4-channel image) replace the encoded image.
+     */
+    static ImageStart prepare(Model model, GenerationRequest r, Scheduler scheduler, Generator generator,
+                              Latents given) {
         ImageInput input = r.image().orElseThrow();
         int width = r.width().getAsInt();
         int height = r.height().getAsInt();
@@ -75,7 +80,9 @@ final class ImageStart {
         Tensor image = ImagePreparation.toTensor(encoded, width, height).to(device, torch.ScalarType.Float);
         long[] shape = RequestResolver.latentShape(r, model.manifest(), model.latentChannels());
         Tensor imageLatents = null;
-        if (mask == null || !concatenated || !pureNoise) {
+        if (given != null) {
+            imageLatents = Tensors.fromFloats(given.values(), given.shape()).to(device, torch.ScalarType.Float);
+        } else if (mask == null || !concatenated || !pureNoise) {
             imageLatents = batch(encode(model, image, input.sampling(), generator), r.batchSize());
             imageLatents = filledLatents(imageLatents, latentMask, input.fill(), generator, shape, device);
         }

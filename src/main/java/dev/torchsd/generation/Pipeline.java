@@ -54,7 +54,17 @@ public final class Pipeline {
     }
 
     private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use) {
+        return generate(request, listener, use, null);
+    }
+
+    /** One request; {@code imageLatents} (hires fix's upscaled latents) replace the encoded image when given. */
+    private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use,
+                                      Latents imageLatents) {
         GenerationRequest r = resolve(request);
+        if (r.hiresFix().isPresent()) {
+            return HiresPass.generate(r, model.manifest().vae().scaleFactor(),
+                    (pass, latents) -> generate(pass, listener, use, latents));
+        }
         if (MaskedArea.applies(r)) {
             return MaskedArea.generate(r, inner -> generate(inner, listener, use));
         }
@@ -70,7 +80,8 @@ public final class Pipeline {
             }
             TrainingSchedule training = TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
-            ImageStart start = r.image().isPresent() ? ImageStart.prepare(model, r, scheduler, generator) : null;
+            ImageStart start = r.image().isPresent() ? ImageStart.prepare(model, r, scheduler, generator,
+                    imageLatents) : null;
             Tensor latents = start != null ? start.latents
                     : prepareLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;

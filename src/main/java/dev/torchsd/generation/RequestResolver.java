@@ -2,6 +2,7 @@ package dev.torchsd.generation;
 
 import dev.torchsd.model.Manifest;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.HiresFix;
 import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.prompt.PromptSchedule;
@@ -57,6 +58,7 @@ public final class RequestResolver {
             PromptSchedule.of(r.negativePrompt(), r.steps(), "negative prompt");
         }
         checkImage(r, manifest, latentChannels);
+        checkHiresFix(r, w, h, multiple);
         GenerationRequest resolved = r.toBuilder().size(w, h).negativeClipSkip(negativeClipSkip).build();
         long[] shape = latentShape(resolved, manifest, latentChannels);
         r.initialLatents().ifPresent(latents -> {
@@ -106,6 +108,33 @@ public final class RequestResolver {
                 || input.fill() != ImageInput.Fill.ORIGINAL || input.maskBlur() != 0 || input.invertMask())) {
             throw new RequestException("mask options (blur, invert, inpaint area, fill) need a mask");
         }
+    }
+
+    /** The hires fix's values and its final size. */
+    private static void checkHiresFix(GenerationRequest r, int w, int h, int multiple) {
+        if (r.hiresFix().isEmpty()) {
+            return;
+        }
+        HiresFix fix = r.hiresFix().get();
+        if (r.image().isPresent() || r.initialLatents().isPresent()) {
+            throw new RequestException("hires fix applies to text-to-image; this request starts from an image or latents");
+        }
+        if (r.batchSize() != 1) {
+            throw new RequestException("hires fix runs with batch size 1, got " + r.batchSize());
+        }
+        if (!(fix.scale() >= 1 && fix.scale() <= 4)) {
+            throw new RequestException("hires scale must be in 1..4, got " + fix.scale());
+        }
+        if (!(fix.strength() > 0 && fix.strength() <= 1)) {
+            throw new RequestException("hires strength must be in (0, 1], got " + fix.strength());
+        }
+        int steps = fix.steps() > 0 ? fix.steps() : r.steps();
+        if (fix.steps() < 0 || Math.min((int) (steps * fix.strength()), steps) < 1) {
+            throw new RequestException("hires steps must be 0 (the request's) or more, and run at least one step at"
+                    + " strength " + fix.strength() + "; got " + fix.steps() + " (" + steps + " steps)");
+        }
+        checkSize("hires width (" + w + " x " + fix.scale() + ")", HiresPass.targetSize(w, fix), multiple);
+        checkSize("hires height (" + h + " x " + fix.scale() + ")", HiresPass.targetSize(h, fix), multiple);
     }
 
     /** The latents' shape of a resolved request. */

@@ -47,6 +47,7 @@ public final class GenerationRequest {
     private final VaeTiling vaeTiling;
     private final Latents initialLatents;
     private final ImageInput image;
+    private final HiresFix hiresFix;
 
     private GenerationRequest(Builder b) {
         prompt = Objects.requireNonNull(b.prompt, "prompt");
@@ -67,6 +68,7 @@ public final class GenerationRequest {
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
         initialLatents = b.initialLatents;
         image = b.image;
+        hiresFix = b.hiresFix;
     }
 
     /** A builder with torchsd's defaults: 20 steps, guidance 7.5, seed 0, batch 1, the model's size and scheduler. */
@@ -184,6 +186,11 @@ public final class GenerationRequest {
         return Optional.ofNullable(image);
     }
 
+    /** AUTOMATIC1111's hires fix: a second pass at a larger size; empty = one pass. */
+    public Optional<HiresFix> hiresFix() {
+        return Optional.ofNullable(hiresFix);
+    }
+
     /** Whether the U-Net runs on the [negative; positive] batch (diffusers: guidance_scale > 1). */
     public boolean usesGuidance() {
         return guidanceScale > 1.0;
@@ -265,6 +272,11 @@ public final class GenerationRequest {
         return toBuilder().initialLatents(latents).build();
     }
 
+    /** Adds a hires-fix pass; null = none. */
+    public GenerationRequest withHiresFix(HiresFix fix) {
+        return toBuilder().hiresFix(fix).build();
+    }
+
     /** Starts from {@code input}'s image (and mask); null = text-to-image. */
     public GenerationRequest withImage(ImageInput input) {
         return toBuilder().image(input).build();
@@ -280,14 +292,15 @@ public final class GenerationRequest {
                 && Objects.equals(scheduler, r.scheduler) && schedulerOverrides.equals(r.schedulerOverrides)
                 && Objects.equals(negativeClipSkip, r.negativeClipSkip) && negativeWindow.equals(r.negativeWindow)
                 && promptSyntax.equals(r.promptSyntax) && vaeTiling.equals(r.vaeTiling)
-                && Objects.equals(initialLatents, r.initialLatents) && Objects.equals(image, r.image);
+                && Objects.equals(initialLatents, r.initialLatents) && Objects.equals(image, r.image)
+                && Objects.equals(hiresFix, r.hiresFix);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height,
                 batchSize, scheduler, schedulerOverrides, clipSkip, negativeClipSkip, negativeWindow, promptSyntax,
-                vaeTiling, initialLatents, image);
+                vaeTiling, initialLatents, image, hiresFix);
     }
 
     @Override
@@ -297,7 +310,7 @@ public final class GenerationRequest {
                 + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
-                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", image=" + image + "]";
+                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", image=" + image + ", hiresFix=" + hiresFix + "]";
     }
 
     /** A mutable set of request values; {@link #build()} makes the immutable request. */
@@ -320,6 +333,7 @@ public final class GenerationRequest {
         private VaeTiling vaeTiling = VaeTiling.OFF;
         private Latents initialLatents;
         private ImageInput image;
+        private HiresFix hiresFix;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -344,6 +358,7 @@ public final class GenerationRequest {
             vaeTiling = r.vaeTiling;
             initialLatents = r.initialLatents;
             image = r.image;
+            hiresFix = r.hiresFix;
         }
 
         public Builder prompt(String p) {
@@ -464,6 +479,12 @@ public final class GenerationRequest {
         /** The image to start from; null = text-to-image. */
         public Builder image(ImageInput input) {
             image = input;
+            return this;
+        }
+
+        /** A hires-fix pass; null = none. */
+        public Builder hiresFix(HiresFix fix) {
+            hiresFix = fix;
             return this;
         }
 

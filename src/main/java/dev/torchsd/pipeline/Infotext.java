@@ -67,6 +67,14 @@ public final class Infotext {
             fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
         }
         r.image().ifPresent(image -> imageFields(image, fields));
+        r.hiresFix().ifPresent(fix -> {
+            fields.put("Denoising strength", number(fix.strength()));
+            fields.put("Hires upscale", number(fix.scale()));
+            if (fix.steps() > 0) {
+                fields.put("Hires steps", Integer.toString(fix.steps()));
+            }
+            fields.put("Hires upscaler", fix.upscaler().label());
+        });
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
         fields.put("Version", Version.withName());
         text.append('\n').append(fields.entrySet().stream()

@@ -104,6 +104,17 @@ class ImageOptionsTest {
     }
 
     @Test
+    void hiresFixWritesTheLargerImage() throws IOException {
+        Path out = tmp.resolve("hires.png");
+        GenerateCommandTest.Run r = run("generate", "-p", "a large blue circle", "-s", "1", "--steps", "3", "-q",
+                "--hires-scale", "2", "--hires-steps", "2", "--hires-upscaler", "lanczos", "-o", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(ImageIO.read(out.toFile()).getWidth()).isEqualTo(128);
+        assertRefused("hires scale must be in 1..4, got 8.0", tmp.resolve("no.png"), "generate", "-p", "x", "-q",
+                "--hires-scale", "8", "-o", tmp.resolve("no.png").toString());
+    }
+
+    @Test
     void enumNamesAreDashedLowerCase() {
         assertThat(ImageOptions.choice(ImageInput.Fill.class, "latent-nothing", "--fill"))
                 .isEqualTo(ImageInput.Fill.LATENT_NOTHING);

@@ -1,0 +1,63 @@
+package dev.torchsd.pipeline;
+
+import java.util.Objects;
+
+/**
+ * AUTOMATIC1111's "hires fix" (enable_hr): the image is generated at the request size, upscaled by
+ * {@code scale}, and denoised again there as image-to-image at {@code strength} with {@code steps}
+ * steps (0 = the request's), from a generator seeded again with the request's seed.
+ * <pre>
+ * request.withHiresFix(HiresFix.of(2.0).withStrength(0.5).withUpscaler(HiresFix.Upscaler.LANCZOS))
+ * </pre>
+ *
+ * @param scale    the factor from the request size to the final size, 1..4
+ * @param strength the second pass's denoising strength, 0..1 (AUTOMATIC1111's denoising_strength)
+ * @param steps    the second pass's steps; 0 = the request's (AUTOMATIC1111's hr_second_pass_steps)
+ * @param upscaler how the first image is upscaled
+ */
+public record HiresFix(double scale, double strength, int steps, Upscaler upscaler) {
+    /** AUTOMATIC1111's default denoising strength for hires fix. */
+    public static final double DEFAULT_STRENGTH = 0.7;
+
+    /** How the first pass is upscaled. */
+    public enum Upscaler {
+        /** The latents, bilinear (AUTOMATIC1111's "Latent"). */
+        LATENT("Latent"),
+        /** The latents, nearest neighbour (AUTOMATIC1111's "Latent (nearest)"). */
+        LATENT_NEAREST("Latent (nearest)"),
+        /** The decoded image, PIL's Lanczos (AUTOMATIC1111's "Lanczos"); the second pass encodes it again. */
+        LANCZOS("Lanczos");
+
+        private final String label;
+
+        Upscaler(String label) {
+            this.label = label;
+        }
+
+        /** The name AUTOMATIC1111's infotext uses. */
+        public String label() {
+            return label;
+        }
+    }
+
+    public HiresFix {
+        Objects.requireNonNull(upscaler, "upscaler");
+    }
+
+    /** Upscale by {@code scale} with the latent upscaler, strength 0.7, the request's steps. */
+    public static HiresFix of(double scale) {
+        return new HiresFix(scale, DEFAULT_STRENGTH, 0, Upscaler.LATENT);
+    }
+
+    public HiresFix withStrength(double s) {
+        return new HiresFix(scale, s, steps, upscaler);
+    }
+
+    public HiresFix withSteps(int n) {
+        return new HiresFix(scale, strength, n, upscaler);
+    }
+
+    public HiresFix withUpscaler(Upscaler u) {
+        return new HiresFix(scale, strength, steps, u);
+    }
+}
