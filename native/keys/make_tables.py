@@ -37,6 +37,7 @@ class Arch:
     vae_mult: Tuple[int, ...] = (1, 2, 4, 4)
     vae_res: int = 2
     z: int = 4
+    unet_in: int = 4  # 9 for inpainting U-Nets: latents, mask, masked-image latents
 
 
 SD15 = Arch()
@@ -88,7 +89,7 @@ def ldm_unet(a: Arch) -> List[Row]:
     for i, (ours, theirs) in enumerate((("time_embed.0", "time_embedding.linear_1"),
                                         ("time_embed.2", "time_embedding.linear_2"))):
         add(linear(ours, mc if i == 0 else emb, emb), theirs, ours, lambda r: r)
-    add(conv("input_blocks.0.0", 4, mc, 3), "conv_in", "input_blocks.0.0", lambda r: r)
+    add(conv("input_blocks.0.0", a.unet_in, mc, 3), "conv_in", "input_blocks.0.0", lambda r: r)
     ch, skips, n = mc, [mc], 1
     for level, m in enumerate(a.mult):
         for j in range(a.res):

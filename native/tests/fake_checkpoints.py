@@ -17,6 +17,8 @@ SD1_SMALL = replace(tables.SD15, text_width=64, text_layers=2, text_mlp=128, voc
                     res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
 SD2_SMALL = replace(tables.SD21, text_width=64, text_layers=3, text_mlp=128, vocab=VOCAB_TOKENS, mc=64, mult=(1, 2),
                     res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
+SD1_SMALL_INPAINT = replace(SD1_SMALL, unet_in=9)
+SD15_INPAINT = replace(tables.SD15, unet_in=9)
 # What community files carry besides the weights: ldm's noise schedule buffers, the EMA bookkeeping,
 # the CLIP position_ids buffer, a training loss module.
 JUNK = {"alphas_cumprod": (1000,), "betas": (1000,), "model_ema.decay": (), "model_ema.num_updates": (),
@@ -117,7 +119,8 @@ def _json(path, obj):
         json.dump(obj, f)
 
 
-ARCHS = {"sd1-small": SD1_SMALL, "sd2-small": SD2_SMALL, "sd15": tables.SD15, "sd21": tables.SD21}
+ARCHS = {"sd1-small": SD1_SMALL, "sd2-small": SD2_SMALL, "sd15": tables.SD15, "sd21": tables.SD21,
+         "sd1-small-inpaint": SD1_SMALL_INPAINT, "sd15-inpaint": SD15_INPAINT}
 
 if __name__ == "__main__":
     # fake_checkpoints.py single ARCH OUT.safetensors [fp16] [scaled]

@@ -45,9 +45,11 @@ def export_checkpoint(checkpoint: str, out: str, tokenizer: Optional[str] = None
     vocab = read_vocab(tokenizer)
     cfg = build_config(source, path, config, pad_id(source, vocab))
     check_vocab_size(tokenizer, vocab, cfg.text.vocab_size, "the text encoder's table")
-    if cfg.unet.in_channels != cfg.vae.z_channels:
+    inpainting = 2 * cfg.vae.z_channels + 1  # latents, mask, masked-image latents (SD 1.5/2 inpainting)
+    if cfg.unet.in_channels not in (cfg.vae.z_channels, inpainting):
         raise CheckpointError(f"{path}: the U-Net takes {cfg.unet.in_channels} input channels, the VAE gives "
-                              f"{cfg.vae.z_channels} (inpainting/instruct models are not supported)")
+                              f"{cfg.vae.z_channels}: neither a text-to-image model ({cfg.vae.z_channels}) nor an "
+                              f"inpainting model ({inpainting}); instruct-pix2pix-like models are not supported")
     parts = build_components(source, cfg, path)
     provenance = {"file": os.path.basename(path), "vae": os.path.basename(vae) if vae else None,
                   "notes": source.notes}

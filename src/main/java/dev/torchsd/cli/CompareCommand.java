@@ -34,6 +34,12 @@ public final class CompareCommand implements Callable<Integer> {
     @Mixin
     GenerationOptions options;
 
+    @Mixin
+    ImageOptions image;
+
+    @Mixin
+    HiresOptions hires;
+
     @Option(names = "--starts", split = ",", defaultValue = "none,0,0.2,0.4", paramLabel = "S",
             description = "negative-prompt starts to compare: 'none' (no negative prompt), a step index or a fraction"
                     + " (default: none,0,0.2,0.4)")
@@ -50,7 +56,7 @@ public final class CompareCommand implements Callable<Integer> {
         }
         long seed = options.resolveSeed();
         try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
-            GenerationRequest base = sd.resolve(options.request(seed, 1));
+            GenerationRequest base = sd.resolve(hires.apply(image.apply(options.request(seed, 1))));
             List<GenerationRequest> requests = new ArrayList<>();
             List<String> labels = new ArrayList<>();
             for (String start : starts) {

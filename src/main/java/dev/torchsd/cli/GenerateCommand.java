@@ -30,6 +30,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     GenerationOptions options;
 
+    @Mixin
+    ImageOptions image;
+
+    @Mixin
+    HiresOptions hires;
+
     @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "images from one noise tensor (default: 1)")
     int batch;
 
@@ -59,7 +65,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         long seed = options.resolveSeed();
         try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
-            GenerationRequest request = sd.resolve(options.request(seed, batch));
+            GenerationRequest request = sd.resolve(hires.apply(image.apply(options.request(seed, batch))));
             TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode);
             GenerationResult result = sd.generate(request, GenerationListener.all(Interrupts.stopOnInterrupt(),
                     options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()),

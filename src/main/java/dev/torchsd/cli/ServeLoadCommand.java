@@ -199,7 +199,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
                 .getBytes(StandardCharsets.UTF_8);
         List<Socket> sockets = new ArrayList<>();
         for (int i = 0; i < disconnects; i++) {
-            Socket s = new Socket("127.0.0.1", port);
+            Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port);
             OutputStream o = s.getOutputStream();
             o.write(("POST /sdapi/v1/txt2img HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

@@ -54,14 +54,29 @@ public final class Pipeline {
     }
 
     private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use) {
-        GenerationRequest r = resolve(request);
-        MemoryEstimate.check(model.manifest(), r);
-        List<String> warnings = new ArrayList<>();
-        return model.withNetworks(RequestNetworks.of(r), warnings::add, () -> generate(r, listener, use, warnings));
+        return generate(request, listener, use, (Latents) null);
     }
 
-    /** The generation of a resolved request, with its LoRA set merged. */
-    private GenerationResult generate(GenerationRequest r, GenerationListener listener, Model.Use use, List<String> warnings) {
+    /** One request; {@code imageLatents} (hires fix's upscaled latents) replace the encoded image when given. */
+    private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use,
+                                      Latents imageLatents) {
+        GenerationRequest r = resolve(request);
+        if (r.hiresFix().isPresent()) {
+            return HiresPass.generate(r, model.manifest().vae().scaleFactor(),
+                    (pass, latents) -> generate(pass, listener, use, latents));
+        }
+        if (MaskedArea.applies(r)) {
+            return MaskedArea.generate(r, inner -> generate(inner, listener, use));
+        }
+        MemoryEstimate.check(model.manifest(), r);
+        List<String> warnings = new ArrayList<>();
+        return model.withNetworks(RequestNetworks.of(r), warnings::add,
+                () -> denoise(r, listener, use, imageLatents, warnings));
+    }
+
+    /** The denoising loop of a resolved request, with its LoRA set merged. */
+    private GenerationResult denoise(GenerationRequest r, GenerationListener listener, Model.Use use,
+                                     Latents imageLatents, List<String> warnings) {
         SchedulerConfig config = schedulerConfig(r);
         NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
         try (Scheduler scheduler = Schedulers.create(r.scheduler().orElse(null), config, r.steps());
@@ -72,19 +87,24 @@ public final class Pipeline {
             }
             TrainingSchedule training = TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
-            Tensor latents = prepareLatents(r, generator, scheduler.initNoiseSigma());
+            ImageStart start = r.image().isPresent() ? ImageStart.prepare(model, r, scheduler, generator,
+                    imageLatents) : null;
+            Tensor latents = start != null ? start.latents
+                    : prepareLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
             Latents finalLatents;
             try {
                 int calls = scheduler.timesteps().length;
-                for (int i = 0; i < calls; i++) {
+                int first = start != null ? start.first : 0;
+                for (int i = first; i < calls; i++) {
                     boolean negativeActive = window.activeAt(i, calls);
                     Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive),
-                            negativeActive, r, generator, listener, training);
+                            negativeActive, r, generator, listener, training, start);
                     latents.close();
                     latents = next;
-                    if (!listener.onStep(new StepProgress(i + 1, calls, scheduler.timesteps()[i], latents))) {
-                        throw new GenerationCancelledException(i + 1, calls);
+                    if (!listener.onStep(new StepProgress(i - first + 1, calls - first, scheduler.timesteps()[i],
+                            latents))) {
+                        throw new GenerationCancelledException(i - first + 1, calls - first);
                     }
                     if (use.closing()) {
                         throw new GenerationCancelledException("generation cancelled after step " + (i + 1) + " of "
@@ -95,6 +115,7 @@ public final class Pipeline {
                 finalLatents = new Latents(Tensors.shape(latents), Tensors.toFloats(latents));
                 try (PointerScope decodeScope = new PointerScope()) {
                     images = ImageConversion.toImages(decode(latents, r.vaeTiling()));
+                    images = start != null ? start.finish(images) : images;
                 }
             } finally {
                 latents.close();
@@ -140,12 +161,13 @@ public final class Pipeline {
 
     private Tensor denoiseStep(Scheduler scheduler, int i, Tensor latents, Tensor context, boolean negativeActive,
                                GenerationRequest r, Generator generator, GenerationListener listener,
-                               TrainingSchedule training) {
+                               TrainingSchedule training, ImageStart start) {
         try (PointerScope step = new PointerScope()) {
             double t = scheduler.timesteps()[i];
             Tensor input = r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
-            Tensor prediction = model.unet().predict(UNetInput.of(scaled, t, context));
+            Tensor sample = start != null ? start.unetSample(scaled) : scaled;
+            Tensor prediction = model.unet().predict(UNetInput.of(sample, t, context));
             Tensor negative = null;
             Tensor positive = prediction;
             Tensor guided = prediction;
@@ -166,7 +188,8 @@ public final class Pipeline {
             if (replacement != null) {
                 guided = replacement;
             }
-            return Tensors.keep(scheduler.step(guided, i, latents, generator));
+            Tensor stepped = scheduler.step(guided, i, latents, generator);
+            return Tensors.keep(start != null ? start.afterStep(stepped, scheduler, i) : stepped);
         }
     }
 

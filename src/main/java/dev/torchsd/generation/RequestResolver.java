@@ -2,6 +2,8 @@ package dev.torchsd.generation;
 
 import dev.torchsd.model.Manifest;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.HiresFix;
+import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.prompt.PromptSchedule;
 import dev.torchsd.scheduler.Schedulers;
@@ -14,15 +16,21 @@ import java.util.Arrays;
  * prompt's clip skip by the prompt syntax's convention, and the ranges of the rest.
  */
 public final class RequestResolver {
+    private static final int MAX_MASK_BLUR = 64;
+    private static final int MAX_STEPS_HINT = 1000;
+
     private RequestResolver() {
     }
 
     /** {@code r} with the model's defaults filled in, checked; a RequestException names the field, value and range. */
     public static GenerationRequest resolve(GenerationRequest r, Manifest manifest, int latentChannels) {
-        int w = r.width().orElse(manifest.defaultWidth());
-        int h = r.height().orElse(manifest.defaultHeight());
         // 8 even for a VAE that scales by less (the built-in model's 4), as users know sizes from SD
         int multiple = Math.max(8, manifest.vae().scaleFactor());
+        // an image's size rounded down to the multiple, as diffusers' get_default_height_width
+        int w = r.width().orElse(r.image().map(i -> i.image().getWidth() / multiple * multiple)
+                .orElse(manifest.defaultWidth()));
+        int h = r.height().orElse(r.image().map(i -> i.image().getHeight() / multiple * multiple)
+                .orElse(manifest.defaultHeight()));
         checkSize("width", w, multiple);
         checkSize("height", h, multiple);
         if (r.steps() < 1) {
@@ -51,6 +59,8 @@ public final class RequestResolver {
             PromptSchedule.of(r.prompt(), r.steps(), "prompt");
             PromptSchedule.of(r.negativePrompt(), r.steps(), "negative prompt");
         }
+        checkImage(r, manifest, latentChannels);
+        checkHiresFix(r, w, h, multiple);
         var networks = RequestNetworks.of(r);  // files and <lora:…> names exist, weights are numbers
         GenerationRequest resolved = r.toBuilder().size(w, h).negativeClipSkip(negativeClipSkip)
                 .extraNetworks(r.extraNetworks().withHashes(RequestNetworks.hashes(networks))).build();
@@ -64,6 +74,71 @@ public final class RequestResolver {
             }
         });
         return resolved;
+    }
+
+    /** The image input's values, and that the model can run it (a 9-channel inpainting U-Net needs a mask). */
+    private static void checkImage(GenerationRequest r, Manifest manifest, int latentChannels) {
+        boolean concatenated = manifest.unet().inChannels() != latentChannels;
+        if (r.image().flatMap(ImageInput::mask).isEmpty() && concatenated) {
+            throw new RequestException("model '" + manifest.name() + "' is an inpainting model (its U-Net takes "
+                    + manifest.unet().inChannels() + " channels, the latents have " + latentChannels
+                    + "): it needs an image and a mask");
+        }
+        if (r.image().isEmpty()) {
+            return;
+        }
+        ImageInput input = r.image().get();
+        if (r.initialLatents().isPresent()) {
+            throw new RequestException("initial latents and an image to start from exclude each other; give one");
+        }
+        double strength = input.strengthOrDefault();
+        if (!(strength >= 0 && strength <= 1)) {
+            throw new RequestException("strength must be in 0..1, got " + strength);
+        }
+        if (Strength.stepsRun(input, strength, r.steps()) < 1) {
+            int fewest = Strength.fewestSteps(strength, MAX_STEPS_HINT);
+            throw new RequestException("strength " + strength + " with " + r.steps() + " steps runs no step (int("
+                    + r.steps() + " * " + strength + ") = 0); " + (fewest > 0 ? "use at least " + fewest + " steps or "
+                    : "use ") + "a strength of at least " + 1.0 / r.steps());
+        }
+        if (input.maskBlur() < 0 || input.maskBlur() > MAX_MASK_BLUR) {
+            throw new RequestException("mask blur must be in 0.." + MAX_MASK_BLUR + " pixels, got " + input.maskBlur());
+        }
+        if (input.maskedPadding() < 0 || input.maskedPadding() > GenerationRequest.MAX_SIZE) {
+            throw new RequestException("masked padding must be in 0.." + GenerationRequest.MAX_SIZE + " pixels, got "
+                    + input.maskedPadding());
+        }
+        if (input.mask().isEmpty() && (input.inpaintArea() != ImageInput.InpaintArea.WHOLE
+                || input.fill() != ImageInput.Fill.ORIGINAL || input.maskBlur() != 0 || input.invertMask())) {
+            throw new RequestException("mask options (blur, invert, inpaint area, fill) need a mask");
+        }
+    }
+
+    /** The hires fix's values and its final size. */
+    private static void checkHiresFix(GenerationRequest r, int w, int h, int multiple) {
+        if (r.hiresFix().isEmpty()) {
+            return;
+        }
+        HiresFix fix = r.hiresFix().get();
+        if (r.image().isPresent() || r.initialLatents().isPresent()) {
+            throw new RequestException("hires fix applies to text-to-image; this request starts from an image or latents");
+        }
+        if (r.batchSize() != 1) {
+            throw new RequestException("hires fix runs with batch size 1, got " + r.batchSize());
+        }
+        if (!(fix.scale() >= 1 && fix.scale() <= 4)) {
+            throw new RequestException("hires scale must be in 1..4, got " + fix.scale());
+        }
+        if (!(fix.strength() > 0 && fix.strength() <= 1)) {
+            throw new RequestException("hires strength must be in (0, 1], got " + fix.strength());
+        }
+        int steps = fix.steps() > 0 ? fix.steps() : r.steps();
+        if (fix.steps() < 0 || Math.min((int) (steps * fix.strength()), steps) < 1) {
+            throw new RequestException("hires steps must be 0 (the request's) or more, and run at least one step at"
+                    + " strength " + fix.strength() + "; got " + fix.steps() + " (" + steps + " steps)");
+        }
+        checkSize("hires width (" + w + " x " + fix.scale() + ")", HiresPass.targetSize(w, fix), multiple);
+        checkSize("hires height (" + h + " x " + fix.scale() + ")", HiresPass.targetSize(h, fix), multiple);
     }
 
     /** The latents' shape of a resolved request. */

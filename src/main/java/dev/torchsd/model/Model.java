@@ -10,6 +10,7 @@ import dev.torchsd.lora.Part;
 import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.LoadOptions;
+import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
 
@@ -193,8 +194,11 @@ public final class Model implements AutoCloseable {
                     throw new ModelException(folder + ": this model has no VAE encoder (" + manifest.vae().encoder()
                             + " not found); image-to-image and inpainting need it");
                 }
-                vaeEncoder = new VaeEncoder(TorchScriptModule.load(file, options.device(), manifest.weightsDtype(),
-                        options.jit(), options.channelsLast()));
+                TorchScriptModule module = TorchScriptModule.load(file, options.device(), manifest.weightsDtype(),
+                        options.jit(), options.channelsLast());
+                // loaded on first use, often inside a generation's PointerScope: kept past it, closed with the model
+                Tensors.keep(module.jit());
+                vaeEncoder = new VaeEncoder(module);
             }
             return vaeEncoder;
         }

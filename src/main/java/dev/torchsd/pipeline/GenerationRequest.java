@@ -50,6 +50,8 @@ public final class GenerationRequest {
     private final VaeTiling vaeTiling;
     private final Latents initialLatents;
     private final ExtraNetworks extraNetworks;
+    private final ImageInput image;
+    private final HiresFix hiresFix;
 
     private GenerationRequest(Builder b) {
         prompt = Objects.requireNonNull(b.prompt, "prompt");
@@ -70,6 +72,8 @@ public final class GenerationRequest {
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
         initialLatents = b.initialLatents;
         extraNetworks = Objects.requireNonNull(b.extraNetworks, "extraNetworks");
+        image = b.image;
+        hiresFix = b.hiresFix;
     }
 
     /**
@@ -267,6 +271,24 @@ public final class GenerationRequest {
      */
     public ExtraNetworks extraNetworks() {
         return extraNetworks;
+    }
+
+    /**
+     * The image to start from (image-to-image, inpainting).
+     *
+     * @return the image input; empty = text-to-image
+     */
+    public Optional<ImageInput> image() {
+        return Optional.ofNullable(image);
+    }
+
+    /**
+     * AUTOMATIC1111's hires fix: a second pass at a larger size.
+     *
+     * @return the hires-fix settings; empty = one pass
+     */
+    public Optional<HiresFix> hiresFix() {
+        return Optional.ofNullable(hiresFix);
     }
 
     /**
@@ -474,6 +496,26 @@ public final class GenerationRequest {
         return toBuilder().lora(lora).build();
     }
 
+    /**
+     * This request with a hires-fix pass.
+     *
+     * @param fix the second pass's settings; null = none
+     * @return a new request; this one is unchanged
+     */
+    public GenerationRequest withHiresFix(HiresFix fix) {
+        return toBuilder().hiresFix(fix).build();
+    }
+
+    /**
+     * This request starting from an image (and mask).
+     *
+     * @param input the image input; null = text-to-image
+     * @return a new request; this one is unchanged
+     */
+    public GenerationRequest withImage(ImageInput input) {
+        return toBuilder().image(input).build();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationRequest r && seed == r.seed && steps == r.steps
@@ -484,14 +526,15 @@ public final class GenerationRequest {
                 && Objects.equals(scheduler, r.scheduler) && schedulerOverrides.equals(r.schedulerOverrides)
                 && Objects.equals(negativeClipSkip, r.negativeClipSkip) && negativeWindow.equals(r.negativeWindow)
                 && promptSyntax.equals(r.promptSyntax) && vaeTiling.equals(r.vaeTiling)
-                && Objects.equals(initialLatents, r.initialLatents) && extraNetworks.equals(r.extraNetworks);
+                && Objects.equals(initialLatents, r.initialLatents) && extraNetworks.equals(r.extraNetworks)
+                && Objects.equals(image, r.image) && Objects.equals(hiresFix, r.hiresFix);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height,
                 batchSize, scheduler, schedulerOverrides, clipSkip, negativeClipSkip, negativeWindow, promptSyntax,
-                vaeTiling, initialLatents, extraNetworks);
+                vaeTiling, initialLatents, extraNetworks, image, hiresFix);
     }
 
     @Override
@@ -501,7 +544,8 @@ public final class GenerationRequest {
                 + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
-                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", extraNetworks=" + extraNetworks + "]";
+                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", extraNetworks="
+                + extraNetworks + ", image=" + image + ", hiresFix=" + hiresFix + "]";
     }
 
     /** A mutable set of request values; {@link #build()} makes the immutable request. */
@@ -524,6 +568,8 @@ public final class GenerationRequest {
         private VaeTiling vaeTiling = VaeTiling.OFF;
         private Latents initialLatents;
         private ExtraNetworks extraNetworks = ExtraNetworks.NONE;
+        private ImageInput image;
+        private HiresFix hiresFix;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -548,6 +594,8 @@ public final class GenerationRequest {
             vaeTiling = r.vaeTiling;
             initialLatents = r.initialLatents;
             extraNetworks = r.extraNetworks;
+            image = r.image;
+            hiresFix = r.hiresFix;
         }
 
         /**
@@ -818,6 +866,28 @@ public final class GenerationRequest {
          */
         public Builder extraNetworks(ExtraNetworks networks) {
             extraNetworks = Objects.requireNonNull(networks, "extraNetworks");
+            return this;
+        }
+
+        /**
+         * The image to start from.
+         *
+         * @param input the image input; null = text-to-image
+         * @return this builder
+         */
+        public Builder image(ImageInput input) {
+            image = input;
+            return this;
+        }
+
+        /**
+         * A hires-fix pass.
+         *
+         * @param fix the second pass's settings; null = none
+         * @return this builder
+         */
+        public Builder hiresFix(HiresFix fix) {
+            hiresFix = fix;
             return this;
         }
 

@@ -78,6 +78,15 @@ public final class Infotext {
             fields.put("VAE tile size", Integer.toString(r.vaeTiling().tileSize()));
             fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
         }
+        r.image().ifPresent(image -> imageFields(image, fields));
+        r.hiresFix().ifPresent(fix -> {
+            fields.put("Denoising strength", number(fix.strength()));
+            fields.put("Hires upscale", number(fix.scale()));
+            if (fix.steps() > 0) {
+                fields.put("Hires steps", Integer.toString(fix.steps()));
+            }
+            fields.put("Hires upscaler", fix.upscaler().label());
+        });
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
         if (!r.extraNetworks().hashes().isEmpty()) {  // AUTOMATIC1111's: the prompt keeps its <lora:…> tags
             fields.put("Lora hashes", r.extraNetworks().hashes().entrySet().stream()
@@ -90,9 +99,29 @@ public final class Infotext {
         return text.toString();
     }
 
-    /** The infotext a PNG carries (its "parameters" text), empty when it has none; {@code png} stays open. */
+    /**
+     * The infotext a PNG carries (its "parameters" text).
+     *
+     * @param png the PNG's bytes; the stream stays open
+     * @return the text, or empty when the PNG has none
+     * @throws IOException when the stream cannot be read or is not a PNG
+     */
     public static Optional<String> read(InputStream png) throws IOException {
         return Optional.ofNullable(PngWriter.readParameters(png));
+    }
+
+    /** AUTOMATIC1111's img2img and inpainting fields. */
+    private static void imageFields(ImageInput image, Map<String, String> fields) {
+        fields.put("Denoising strength", number(image.strengthOrDefault()));
+        if (image.mask().isPresent()) {
+            if (image.maskBlur() > 0) {
+                fields.put("Mask blur", Integer.toString(image.maskBlur()));
+            }
+            if (image.inpaintArea() == ImageInput.InpaintArea.MASKED) {
+                fields.put("Inpaint area", "Only masked");
+                fields.put("Masked area padding", Integer.toString(image.maskedPadding()));
+            }
+        }
     }
 
     static String number(double value) {

@@ -4,6 +4,8 @@ import java.util.Map;
 
 /** A request the server refuses, with the HTTP status and the reason a client is shown. */
 class ApiException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final int status;
     private final Map<String, String> headers;
 

@@ -7,6 +7,8 @@ import java.util.Locale;
 
 /** A request field with a value the server cannot use: HTTP 422, naming the field as FastAPI does. */
 final class FieldException extends ApiException {
+    private static final long serialVersionUID = 1L;
+
     /** torchsd's wording of a RequestException's subject, and the AUTOMATIC1111 field it is about (longest first). */
     private static final List<String[]> SUBJECTS = List.of(
             new String[] {"negative clip skip", "override_settings.CLIP_stop_at_last_layers"},

@@ -83,7 +83,7 @@ final class Txt2ImgResponse {
         info.addProperty("index_of_first_image", 0);
         info.add("infotexts", infotexts);
         info.add("styles", new JsonArray());
-        info.addProperty("job_timestamp", LocalDateTime.now().format(TIMESTAMP));
+        info.addProperty("job_timestamp", LocalDateTime.now(java.time.ZoneId.systemDefault()).format(TIMESTAMP));
         info.addProperty("clip_skip", r.clipSkip());
         info.addProperty("is_using_inpainting_conditioning", false);
         info.addProperty("version", Version.withName());

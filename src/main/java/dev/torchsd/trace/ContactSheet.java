@@ -1,6 +1,7 @@
 package dev.torchsd.trace;
 
 import dev.torchsd.pipeline.GenerationResult;
+import dev.torchsd.pipeline.ImageInput;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -32,7 +33,9 @@ public final class ContactSheet {
         int width = COLUMNS * CELL + 2 * CELL + 40;
         int top = 50;
         int previewsHeight = rows * (CELL + 14);
-        int height = top + Math.max(previewsHeight, 2 * CELL + 14) + 2 * (PLOT_HEIGHT + 30) + 20;
+        BufferedImage start = result.request().image().map(ImageInput::image).orElse(null);
+        int imagesHeight = start == null ? 2 * CELL + 14 : 4 * CELL + 28;  // the final image, and the start image
+        int height = top + Math.max(previewsHeight, imagesHeight) + 2 * (PLOT_HEIGHT + 30) + 20;
         BufferedImage sheet = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = sheet.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -53,13 +56,19 @@ public final class ContactSheet {
             }
             g.drawImage(previews.get(i), x, y, CELL - 4, CELL - 4, null);
             g.setColor(Color.DARK_GRAY);
-            g.drawString(Integer.toString(i), x, y + CELL + 8);
+            g.drawString(Integer.toString(records.get(i).call()), x, y + CELL + 8);  // the scheduler's call index
         }
         int finalX = 20 + COLUMNS * CELL;
         g.drawImage(result.image(), finalX, top, 2 * CELL - 4, 2 * CELL - 4, null);
         g.setColor(Color.BLACK);
         g.drawString("final image", finalX, top + 2 * CELL + 10);
-        int plotTop = top + Math.max(previewsHeight, 2 * CELL + 14) + 10;
+        if (start != null) {
+            int startY = top + 2 * CELL + 14;
+            g.drawImage(start, finalX, startY, 2 * CELL - 4, 2 * CELL - 4, null);
+            g.drawString("start image, loop from call " + (records.isEmpty() ? "-" : records.get(0).call()), finalX,
+                    startY + 2 * CELL + 10);
+        }
+        int plotTop = top + Math.max(previewsHeight, imagesHeight) + 10;
         int plotWidth = width - 80;
         plot(g, records, 50, plotTop, plotWidth, "norms over the U-Net calls",
                 new Series("|eps(negative)|", new Color(40, 90, 200), StepRecord::normNegative),

@@ -145,7 +145,7 @@ class ServerSafetyTest {
     void aClientThatGoesAwayHasItsJobCancelled() throws Exception {
         long cancelledBefore = stats().get("cancelled").getAsLong();
         byte[] body = LONG.getBytes(StandardCharsets.UTF_8);
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+        try (Socket socket = new Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /sdapi/v1/txt2img HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

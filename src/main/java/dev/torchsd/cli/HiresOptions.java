@@ -1,0 +1,38 @@
+package dev.torchsd.cli;
+
+import dev.torchsd.error.TorchsdException;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.HiresFix;
+import picocli.CommandLine.Option;
+
+/** AUTOMATIC1111's hires fix on the generating commands: {@code --hires-scale} turns it on (docs/image-to-image.md). */
+final class HiresOptions {
+
+    @Option(names = "--hires-scale", paramLabel = "X", description = "hires fix: generate at the size, upscale by X"
+            + " (1..4), then denoise again there (AUTOMATIC1111's hr_scale; default: off)")
+    Double scale;
+
+    @Option(names = "--hires-strength", defaultValue = "" + HiresFix.DEFAULT_STRENGTH, paramLabel = "S",
+            description = "hires fix's denoising strength (default: ${DEFAULT-VALUE})")
+    double strength;
+
+    @Option(names = "--hires-steps", defaultValue = "0", paramLabel = "N",
+            description = "hires fix's steps (default: 0 = --steps)")
+    int steps;
+
+    @Option(names = "--hires-upscaler", defaultValue = "latent", paramLabel = "NAME",
+            description = "latent (bilinear; default), latent-nearest or lanczos (the image)")
+    String upscaler;
+
+    /** {@code request} with the hires fix, or unchanged without {@code --hires-scale}. */
+    GenerationRequest apply(GenerationRequest request) {
+        if (scale == null) {
+            if (steps != 0) {
+                throw new TorchsdException("--hires-steps needs --hires-scale");
+            }
+            return request;
+        }
+        return request.withHiresFix(new HiresFix(scale, strength, steps,
+                ImageOptions.choice(HiresFix.Upscaler.class, upscaler, "--hires-upscaler")));
+    }
+}
