@@ -10,11 +10,13 @@ module dev.torchsd {
     requires transitive org.bytedeco.pytorch;
     requires static info.picocli;
     requires static me.tongfei.progressbar;
+    requires static org.jfree.jfreechart;
 
     exports dev.torchsd;
     exports dev.torchsd.pipeline;
     exports dev.torchsd.runtime;
     exports dev.torchsd.error;
+    exports dev.torchsd.study;
 
     opens dev.torchsd.cli to info.picocli;
 }

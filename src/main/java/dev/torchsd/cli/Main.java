@@ -30,6 +30,7 @@ import java.util.List;
                 TokenizeCommand.class,
                 ScheduleCommand.class,
                 EmbeddingCommand.class,
+                StudyCommand.class,
         })
 public final class Main {
 

@@ -10,6 +10,7 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.Latents;
 import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.pipeline.StepPrediction;
 import dev.torchsd.pipeline.StepProgress;
 import dev.torchsd.pipeline.VaeTiling;
@@ -70,12 +71,15 @@ public final class Pipeline {
             Tensor latents = prepareLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
             Latents finalLatents;
+            AutoNegativeStart auto = window.autoStart()
+                    ? new AutoNegativeStart(model.manifest().predictionType().equals("v_prediction")) : null;
+            GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             try {
                 int calls = scheduler.timesteps().length;
                 for (int i = 0; i < calls; i++) {
-                    boolean negativeActive = window.activeAt(i, calls);
+                    boolean negativeActive = window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
                     Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive),
-                            negativeActive, r, generator, listener, training);
+                            negativeActive, r, generator, observers, training);
                     latents.close();
                     latents = next;
                     if (!listener.onStep(new StepProgress(i + 1, calls, scheduler.timesteps()[i], latents))) {
@@ -95,8 +99,11 @@ public final class Pipeline {
                 latents.close();
             }
             String sampler = r.scheduler().orElse(scheduler.name());
-            return new GenerationResult(r.toBuilder().scheduler(sampler).build(), model.manifest().name(), sampler,
-                    images, finalLatents, warnings);
+            GenerationRequest.Builder done = r.toBuilder().scheduler(sampler);
+            if (auto != null) {  // the step it picked: the result's request reproduces the image
+                done.negativeWindow(new NegativeWindow(StepPoint.autoChosen(auto.start(r.steps())), r.negativeWindow().end()));
+            }
+            return new GenerationResult(done.build(), model.manifest().name(), sampler, images, finalLatents, warnings);
         }
     }
 

@@ -20,11 +20,16 @@ public record NegativeWindow(StepPoint start, StepPoint end) {
         if (from > to) {
             throw new RequestException("negative start (" + start + ") is after negative end (" + end + ")");
         }
-        return new Resolved(from, to, steps);
+        return new Resolved(from, to, steps, start.pending());
     }
 
-    /** A window in step positions. */
-    public record Resolved(double from, double to, int steps) {
+    /**
+     * A window in step positions.
+     *
+     * @param autoStart whether the start is {@link StepPoint#AUTO}: the generation moves {@code from} later
+     *                  (the window may then use the negative prompt at no call)
+     */
+    public record Resolved(double from, double to, int steps, boolean autoStart) {
         /** Whether U-Net call {@code call} of {@code calls} uses the negative prompt. */
         public boolean activeAt(int call, int calls) {
             double position = (double) call * steps / calls;
@@ -32,7 +37,7 @@ public record NegativeWindow(StepPoint start, StepPoint end) {
         }
 
         public boolean always() {
-            return from <= 0 && to >= steps;
+            return from <= 0 && to >= steps && !autoStart;
         }
 
         public boolean never() {

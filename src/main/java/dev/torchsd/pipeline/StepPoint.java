@@ -2,9 +2,25 @@ package dev.torchsd.pipeline;
 
 /**
  * A point in the denoising schedule, given either as a step index ("10") or as a fraction of the
- * steps ("0.4", "40%"). Resolved against the request's step count.
+ * steps ("0.4", "40%"), or, as a negative start only, "auto": the step the generation picks itself
+ * (docs/negative-prompts.md, "Automatic start"). Resolved against the request's step count.
+ *
+ * @param auto whether the generation picks the step; {@link #AUTO} before it has, {@link #autoChosen}
+ *             after (a result's request: the step it picked, which reproduces the generation)
  */
-public record StepPoint(double value, boolean fraction) {
+public record StepPoint(double value, boolean fraction, boolean auto) {
+
+    /** The negative start the generation picks: the first step after the positive prediction has settled. */
+    public static final StepPoint AUTO = new StepPoint(Double.NaN, false, true);
+
+    public StepPoint(double value, boolean fraction) {
+        this(value, fraction, false);
+    }
+
+    /** The step an automatic start picked. */
+    public static StepPoint autoChosen(int step) {
+        return new StepPoint(step, false, true);
+    }
 
     public static StepPoint step(int index) {
         return new StepPoint(index, false);
@@ -14,9 +30,12 @@ public record StepPoint(double value, boolean fraction) {
         return new StepPoint(f, true);
     }
 
-    /** "10" is step 10; "0.4", "0.0", "1.0" and "40%" are fractions of the steps. */
+    /** "10" is step 10; "0.4", "0.0", "1.0" and "40%" are fractions of the steps; "auto" is {@link #AUTO}. */
     public static StepPoint parse(String text) {
         String s = text.trim();
+        if (s.equalsIgnoreCase("auto")) {
+            return AUTO;
+        }
         try {
             if (s.endsWith("%")) {
                 return fraction(Double.parseDouble(s.substring(0, s.length() - 1).trim()) / 100.0);
@@ -26,13 +45,21 @@ public record StepPoint(double value, boolean fraction) {
             }
             return step(Integer.parseInt(s));
         } catch (NumberFormatException e) {
-            throw new RequestException("'" + text + "' is neither a step index (e.g. 10) nor a fraction of the steps"
-                    + " (e.g. 0.4 or 40%)");
+            throw new RequestException("'" + text + "' is neither a step index (e.g. 10), a fraction of the steps"
+                    + " (e.g. 0.4 or 40%) nor auto");
         }
     }
 
-    /** The position in steps (0..steps) this point stands for; checks the range. */
+    /** Whether the generation still has to pick this point ({@link #AUTO}). */
+    public boolean pending() {
+        return auto && Double.isNaN(value);
+    }
+
+    /** The position in steps (0..steps) this point stands for ({@link #AUTO}: 0, the earliest it can pick); checks the range. */
     public double resolve(int steps, String what) {
+        if (pending()) {
+            return 0;
+        }
         if (fraction) {
             if (!(value >= 0 && value <= 1)) {
                 throw new RequestException(what + " must be a fraction in 0..1, got " + value);
@@ -47,6 +74,9 @@ public record StepPoint(double value, boolean fraction) {
 
     @Override
     public String toString() {
+        if (auto) {
+            return pending() ? "auto" : "auto (step " + (long) value + ")";
+        }
         return fraction ? Double.toString(value) : Long.toString((long) value);
     }
 }

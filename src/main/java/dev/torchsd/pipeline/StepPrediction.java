@@ -1,5 +1,6 @@
 package dev.torchsd.pipeline;
 
+import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -22,6 +23,20 @@ import org.bytedeco.pytorch.Tensor;
 public record StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
                              Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
                              boolean negativeActive, double guidanceScale) {
+    /**
+     * The clean latents x0 that {@code prediction} (this call's guided, positive or negative prediction)
+     * implies, by the training schedule's alphas_cumprod a at this timestep: {@code (x - sqrt(1-a) eps) / sqrt(a)},
+     * or {@code sqrt(a) x - sqrt(1-a) v} for v-prediction, with x the model input. A tensor of the current scope.
+     */
+    public Tensor predictedOriginal(Tensor prediction, boolean vPrediction) {
+        double a = alphaBar;
+        Tensor scaledPrediction = prediction.mul(Tensors.scalar(Math.sqrt(1 - a)));
+        if (vPrediction) {
+            return modelInput.mul(Tensors.scalar(Math.sqrt(a))).sub(scaledPrediction);
+        }
+        return modelInput.sub(scaledPrediction).div(Tensors.scalar(Math.sqrt(a)));
+    }
+
     /** This prediction with another guided prediction (what a listener replaced it with). */
     public StepPrediction withGuided(Tensor replacement) {
         return new StepPrediction(call, calls, steps, timestep, sigma, alphaBar, modelInput, epsNegative, epsPositive,

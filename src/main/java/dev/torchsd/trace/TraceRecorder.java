@@ -4,7 +4,6 @@ import dev.torchsd.image.ImageConversion;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.StepPrediction;
-import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 import java.awt.image.BufferedImage;
@@ -46,20 +45,10 @@ public final class TraceRecorder implements GenerationListener {
                     normDifference, dot / (normNegative * normPositive), Math.abs(p.guidanceScale()) * normDifference);
         }
         records.add(record);
-        Tensor x0 = predictedOriginal(p);
+        Tensor x0 = p.predictedOriginal(p.guided(), vPrediction);
         previews.add(realDecode ? sd.decodeLatents(x0.narrow(0, 0, 1)).get(0)
                 : LatentPreview.of(x0));
         return null;
-    }
-
-    /** x0 from the noisy input x_t and the prediction: (x - sqrt(1-a) eps) / sqrt(a), or sqrt(a) x - sqrt(1-a) v. */
-    private Tensor predictedOriginal(StepPrediction p) {
-        double a = p.alphaBar();
-        Tensor x = p.modelInput();
-        if (vPrediction) {
-            return x.mul(Tensors.scalar(Math.sqrt(a))).sub(p.guided().mul(Tensors.scalar(Math.sqrt(1 - a))));
-        }
-        return x.sub(p.guided().mul(Tensors.scalar(Math.sqrt(1 - a)))).div(Tensors.scalar(Math.sqrt(a)));
     }
 
     private static double norm(Tensor t) {

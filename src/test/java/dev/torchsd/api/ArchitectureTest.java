@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTest {
     static final Path MAIN = Path.of("src/main/java");
     static final Set<String> API = Set.of("dev.torchsd", "dev.torchsd.pipeline", "dev.torchsd.runtime",
-            "dev.torchsd.error");
+            "dev.torchsd.error", "dev.torchsd.study");
     private static final Pattern REFERENCE = Pattern.compile("\\b(dev\\.torchsd(?:\\.[a-z]+)*)\\.[A-Z]");
 
     /** Package → the project's packages its main sources name (imports and fully qualified names). */
