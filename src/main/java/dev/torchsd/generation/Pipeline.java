@@ -78,8 +78,10 @@ public final class Pipeline {
                 int calls = scheduler.timesteps().length;
                 for (int i = 0; i < calls; i++) {
                     boolean negativeActive = window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
-                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive),
-                            negativeActive, r, generator, observers, training);
+                    Tensor context = negativeActive && r.usesGuidance() && observers.wantsEmptyPrediction()
+                            ? conditioning.withEmpty(i, calls) : conditioning.at(i, calls, negativeActive);
+                    Tensor next = denoiseStep(scheduler, i, latents, context, negativeActive, r, generator, observers,
+                            training);
                     latents.close();
                     latents = next;
                     if (!listener.onStep(new StepProgress(i + 1, calls, scheduler.timesteps()[i], latents))) {
@@ -145,9 +147,16 @@ public final class Pipeline {
                                TrainingSchedule training) {
         try (PointerScope step = new PointerScope()) {
             double t = scheduler.timesteps()[i];
-            Tensor input = r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
+            long branches = context.size(0) / r.batchSize();  // 3: [empty; negative; positive], a diagnostic
+            Tensor input = branches == 3 ? torch.cat(new TensorVector(latents, latents, latents), 0)
+                    : r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor prediction = model.unet().predict(UNetInput.of(scaled, t, context));
+            Tensor empty = null;
+            if (branches == 3) {
+                empty = prediction.narrow(0, 0, r.batchSize());
+                prediction = prediction.narrow(0, r.batchSize(), 2L * r.batchSize());
+            }
             Tensor negative = null;
             Tensor positive = prediction;
             Tensor guided = prediction;
@@ -164,7 +173,7 @@ public final class Pipeline {
             Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
             Tensor replacement = listener.onPrediction(new StepPrediction(i, scheduler.timesteps().length,
                     r.steps(), t, sigmas == null ? Double.NaN : sigmas[i], training.alphaBarAt(t), modelInput,
-                    negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale()));
+                    negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale(), empty));
             if (replacement != null) {
                 guided = replacement;
             }

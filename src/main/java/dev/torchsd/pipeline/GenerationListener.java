@@ -36,6 +36,15 @@ public interface GenerationListener {
      *
      * @return true to go on, false to cancel (the generation then throws {@link GenerationCancelledException})
      */
+    /**
+     * Whether this listener wants {@link StepPrediction#epsEmpty()}: a diagnostic, the U-Net then also
+     * runs on the empty prompt at the calls that use the negative prompt (batch {@code [empty; negative;
+     * positive]}); the guided prediction still comes from the negative and positive branches.
+     */
+    default boolean wantsEmptyPrediction() {
+        return false;
+    }
+
     default boolean onStep(StepProgress progress) {
         return true;
     }
@@ -67,6 +76,11 @@ public interface GenerationListener {
     static GenerationListener all(GenerationListener... listeners) {
         List<GenerationListener> list = List.of(listeners);
         return new GenerationListener() {
+            @Override
+            public boolean wantsEmptyPrediction() {
+                return list.stream().anyMatch(GenerationListener::wantsEmptyPrediction);
+            }
+
             @Override
             public Tensor onPrediction(StepPrediction prediction) {
                 Tensor replaced = null;

@@ -19,10 +19,20 @@ import org.bytedeco.pytorch.Tensor;
  * @param guided         the prediction passed to the scheduler (after guidance and guidance rescale)
  * @param negativeActive whether the unconditional branch used the negative prompt (false: the empty prompt)
  * @param guidanceScale  the guidance weight w
+ * @param epsEmpty       the empty prompt's prediction while the negative prompt is active, for a listener that
+ *                       {@linkplain GenerationListener#wantsEmptyPrediction() wants it}; else null
  */
 public record StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
                              Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
-                             boolean negativeActive, double guidanceScale) {
+                             boolean negativeActive, double guidanceScale, Tensor epsEmpty) {
+
+    public StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
+                          Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
+                          boolean negativeActive, double guidanceScale) {
+        this(call, calls, steps, timestep, sigma, alphaBar, modelInput, epsNegative, epsPositive, guided,
+                negativeActive, guidanceScale, null);
+    }
+
     /**
      * The clean latents x0 that {@code prediction} (this call's guided, positive or negative prediction)
      * implies, by the training schedule's alphas_cumprod a at this timestep: {@code (x - sqrt(1-a) eps) / sqrt(a)},
@@ -40,6 +50,6 @@ public record StepPrediction(int call, int calls, int steps, double timestep, do
     /** This prediction with another guided prediction (what a listener replaced it with). */
     public StepPrediction withGuided(Tensor replacement) {
         return new StepPrediction(call, calls, steps, timestep, sigma, alphaBar, modelInput, epsNegative, epsPositive,
-                replacement, negativeActive, guidanceScale);
+                replacement, negativeActive, guidanceScale, epsEmpty);
     }
 }
