@@ -49,6 +49,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--trace-decode", description = "trace previews through the real VAE instead of the cheap linear map")
     boolean traceDecode;
 
+    @Option(names = "--trace-three-way", description = "with --trace: also run the U-Net on the empty prompt while the"
+            + " negative prompt is active and record its own effect |eps(neg) - eps(empty)|, its alignment with"
+            + " eps(pos) - eps(empty) and every branch's x0 (trace/branches.png)")
+    boolean traceThreeWay;
+
     @Option(names = "--save-latents", paramLabel = "FILE", description = "also write the final latents (before the VAE's"
             + " scaling) as a NumPy .npy file, float32 (batch, channels, height/scale, width/scale)")
     Path saveLatents;
@@ -66,7 +71,7 @@ public final class GenerateCommand implements Callable<Integer> {
         long seed = options.resolveSeed();
         try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
             GenerationRequest request = sd.resolve(hires.apply(image.apply(options.request(seed, batch))));
-            TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode);
+            TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode, traceThreeWay);
             GenerationResult result = sd.generate(request, GenerationListener.all(Interrupts.stopOnInterrupt(),
                     options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()),
                     recorder == null ? GenerationListener.NONE : recorder));

@@ -40,7 +40,8 @@ final class GenerationOptions {
     double guidanceRescale;
 
     @Option(names = "--negative-start", defaultValue = "0", paramLabel = "S",
-            description = "use the negative prompt from step S (an index like 10, or a fraction like 0.4 or 40%%; default: 0)")
+            description = "use the negative prompt from step S (an index like 10, a fraction like 0.4 or 40%%, or auto: once the"
+                    + " positive prediction has settled, docs/negative-prompts.md; default: 0)")
     String negativeStart;
 
     @Option(names = "--negative-end", defaultValue = "1.0", paramLabel = "E",

@@ -33,6 +33,7 @@ import java.util.List;
                 LoraCommand.class,
                 ServeCommand.class,
                 ServeLoadCommand.class,
+                StudyCommand.class,
         })
 public final class Main {
 

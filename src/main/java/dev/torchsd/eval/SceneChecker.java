@@ -31,10 +31,6 @@ public final class SceneChecker {
     }
 
     public static Scene check(BufferedImage image) {
-        if (image.getWidth() % N != 0 || image.getHeight() % N != 0 || image.getWidth() != image.getHeight()) {
-            throw new EvalException("image must be square with a side that is a multiple of " + N + ", got "
-                    + image.getWidth() + "x" + image.getHeight());
-        }
         double[][][] cells = cells(image);
         String[][] names = new String[N][N];
         for (int y = 0; y < N; y++) {
@@ -92,8 +88,17 @@ public final class SceneChecker {
         return new Scene(color, bestShape, size, position);
     }
 
+    /** The background's palette color: the one nearest to the most border cells (with its texture shade). */
+    public static String background(BufferedImage image) {
+        return borderBackground(cells(image));
+    }
+
     /** [y][x][rgb] mean color of each cell. */
     private static double[][][] cells(BufferedImage image) {
+        if (image.getWidth() % N != 0 || image.getHeight() % N != 0 || image.getWidth() != image.getHeight()) {
+            throw new EvalException("image must be square with a side that is a multiple of " + N + ", got "
+                    + image.getWidth() + "x" + image.getHeight());
+        }
         int side = image.getWidth() / N;
         double[][][] out = new double[N][N][3];
         for (int y = 0; y < image.getHeight(); y++) {

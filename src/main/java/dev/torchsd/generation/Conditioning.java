@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,6 +54,8 @@ public final class Conditioning {
     private final int negativeClipSkip;
     private final Map<Key, Tensor> encoded = new HashMap<>();
     private final Map<List<List<Fragment>>, Tensor> contexts = new HashMap<>();
+    /** Three-way contexts by their two-way context (which names the negative and positive prompts). */
+    private final IdentityHashMap<Tensor, Tensor> threeWay = new IdentityHashMap<>();
 
     private Conditioning(PromptEncoder encoder, PromptSchedule positive, PromptSchedule negative, int steps, int batch,
                          boolean guidance, int clipSkip, int negativeClipSkip) {
@@ -124,6 +127,18 @@ public final class Conditioning {
             return torch.cat(new TensorVector(repeat(padded(u, length, negativeClipSkip)),
                     repeat(padded(p, length, clipSkip))), 0);
         }));
+    }
+
+    /** The context {@code [empty; negative; positive]} for call {@code call}, with the negative prompt active. */
+    public Tensor withEmpty(int call, int calls) {
+        Tensor twoWay = at(call, calls, true);
+        Tensor empty = at(call, calls, false);
+        if (twoWay.size(1) != empty.size(1)) {
+            throw new IllegalStateException("the empty prompt's context is " + empty.size(1) + " tokens, the negative"
+                    + " prompt's " + twoWay.size(1) + ": a three-way batch needs them equal");
+        }
+        return threeWay.computeIfAbsent(twoWay, k -> Tensors.scoped(() ->
+                torch.cat(new TensorVector(empty.narrow(0, 0, batch), twoWay), 0)));
     }
 
     private void encodeOnce(List<Fragment> fragments, int layer, String what, int maxLength, List<String> warnings) {

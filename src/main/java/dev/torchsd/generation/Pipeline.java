@@ -10,6 +10,7 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.Latents;
 import dev.torchsd.pipeline.NegativeWindow;
+import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.pipeline.StepPrediction;
 import dev.torchsd.pipeline.StepProgress;
 import dev.torchsd.pipeline.VaeTiling;
@@ -93,13 +94,18 @@ public final class Pipeline {
                     : prepareLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
             Latents finalLatents;
+            AutoNegativeStart auto = window.autoStart()
+                    ? new AutoNegativeStart(model.manifest().predictionType().equals("v_prediction")) : null;
+            GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             try {
                 int calls = scheduler.timesteps().length;
                 int first = start != null ? start.first : 0;
                 for (int i = first; i < calls; i++) {
-                    boolean negativeActive = window.activeAt(i, calls);
-                    Tensor next = denoiseStep(scheduler, i, latents, conditioning.at(i, calls, negativeActive),
-                            negativeActive, r, generator, listener, training, start);
+                    boolean negativeActive = window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
+                    Tensor context = negativeActive && r.usesGuidance() && observers.wantsEmptyPrediction()
+                            ? conditioning.withEmpty(i, calls) : conditioning.at(i, calls, negativeActive);
+                    Tensor next = denoiseStep(scheduler, i, latents, context, negativeActive, r, generator, observers,
+                            training, start);
                     latents.close();
                     latents = next;
                     if (!listener.onStep(new StepProgress(i - first + 1, calls - first, scheduler.timesteps()[i],
@@ -121,8 +127,11 @@ public final class Pipeline {
                 latents.close();
             }
             String sampler = r.scheduler().orElse(scheduler.name());
-            return new GenerationResult(r.toBuilder().scheduler(sampler).build(), model.manifest().name(), sampler,
-                    images, finalLatents, warnings);
+            GenerationRequest.Builder done = r.toBuilder().scheduler(sampler);
+            if (auto != null) {  // the step it picked: the result's request reproduces the image
+                done.negativeWindow(new NegativeWindow(StepPoint.autoChosen(auto.start(r.steps())), r.negativeWindow().end()));
+            }
+            return new GenerationResult(done.build(), model.manifest().name(), sampler, images, finalLatents, warnings);
         }
     }
 
@@ -164,10 +173,17 @@ public final class Pipeline {
                                TrainingSchedule training, ImageStart start) {
         try (PointerScope step = new PointerScope()) {
             double t = scheduler.timesteps()[i];
-            Tensor input = r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
+            long branches = context.size(0) / r.batchSize();  // 3: [empty; negative; positive], a diagnostic
+            Tensor input = branches == 3 ? torch.cat(new TensorVector(latents, latents, latents), 0)
+                    : r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor sample = start != null ? start.unetSample(scaled) : scaled;
             Tensor prediction = model.unet().predict(UNetInput.of(sample, t, context));
+            Tensor empty = null;
+            if (branches == 3) {
+                empty = prediction.narrow(0, 0, r.batchSize());
+                prediction = prediction.narrow(0, r.batchSize(), 2L * r.batchSize());
+            }
             Tensor negative = null;
             Tensor positive = prediction;
             Tensor guided = prediction;
@@ -184,7 +200,7 @@ public final class Pipeline {
             Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
             Tensor replacement = listener.onPrediction(new StepPrediction(i, scheduler.timesteps().length,
                     r.steps(), t, sigmas == null ? Double.NaN : sigmas[i], training.alphaBarAt(t), modelInput,
-                    negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale()));
+                    negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale(), empty));
             if (replacement != null) {
                 guided = replacement;
             }

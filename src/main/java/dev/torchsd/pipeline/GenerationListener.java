@@ -33,6 +33,17 @@ public interface GenerationListener {
     }
 
     /**
+     * Whether this listener wants {@link StepPrediction#epsEmpty()}: a diagnostic, the U-Net then also
+     * runs on the empty prompt at the calls that use the negative prompt (batch {@code [empty; negative;
+     * positive]}); the guided prediction still comes from the negative and positive branches.
+     *
+     * @return true to get the empty prompt's prediction too (default false)
+     */
+    default boolean wantsEmptyPrediction() {
+        return false;
+    }
+
+    /**
      * After every denoising step.
      *
      * @param progress the step just finished, of how many, and the latents after it
@@ -82,6 +93,11 @@ public interface GenerationListener {
     static GenerationListener all(GenerationListener... listeners) {
         List<GenerationListener> list = List.of(listeners);
         return new GenerationListener() {
+            @Override
+            public boolean wantsEmptyPrediction() {
+                return list.stream().anyMatch(GenerationListener::wantsEmptyPrediction);
+            }
+
             @Override
             public Tensor onPrediction(StepPrediction prediction) {
                 Tensor replaced = null;

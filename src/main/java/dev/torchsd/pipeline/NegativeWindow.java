@@ -30,17 +30,19 @@ public record NegativeWindow(StepPoint start, StepPoint end) {
         if (from > to) {
             throw new RequestException("negative start (" + start + ") is after negative end (" + end + ")");
         }
-        return new Resolved(from, to, steps);
+        return new Resolved(from, to, steps, start.pending());
     }
 
     /**
      * A window in step positions.
      *
-     * @param from  the first position with the negative prompt, in steps
-     * @param to    the first position after it, in steps
-     * @param steps the request's steps
+     * @param from      the first position with the negative prompt, in steps
+     * @param to        the first position after it, in steps
+     * @param steps     the request's steps
+     * @param autoStart whether the start is {@link StepPoint#AUTO}: the generation moves {@code from} later
+     *                  (the window may then use the negative prompt at no call)
      */
-    public record Resolved(double from, double to, int steps) {
+    public record Resolved(double from, double to, int steps, boolean autoStart) {
         /**
          * Whether U-Net call {@code call} of {@code calls} uses the negative prompt.
          *
@@ -59,7 +61,7 @@ public record NegativeWindow(StepPoint start, StepPoint end) {
          * @return true when the window covers 0..steps
          */
         public boolean always() {
-            return from <= 0 && to >= steps;
+            return from <= 0 && to >= steps && !autoStart;
         }
 
         /**

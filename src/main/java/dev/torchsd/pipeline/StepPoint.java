@@ -2,12 +2,38 @@ package dev.torchsd.pipeline;
 
 /**
  * A point in the denoising schedule, given either as a step index ("10") or as a fraction of the
- * steps ("0.4", "40%"). Resolved against the request's step count.
+ * steps ("0.4", "40%"), or, as a negative start only, "auto": the step the generation picks itself
+ * (docs/negative-prompts.md, "Automatic start"). Resolved against the request's step count.
  *
  * @param value    the step index, or the fraction of the steps
  * @param fraction whether {@code value} is a fraction (0..1) rather than a step index
+ * @param auto     whether the generation picks the step; {@link #AUTO} before it has, {@link #autoChosen}
+ *                 after (a result's request: the step it picked, which reproduces the generation)
  */
-public record StepPoint(double value, boolean fraction) {
+public record StepPoint(double value, boolean fraction, boolean auto) {
+
+    /** The negative start the generation picks: the first step after the positive prediction has settled. */
+    public static final StepPoint AUTO = new StepPoint(Double.NaN, false, true);
+
+    /**
+     * A fixed point (not automatic).
+     *
+     * @param value    the step index, or the fraction of the steps
+     * @param fraction whether {@code value} is a fraction (0..1) rather than a step index
+     */
+    public StepPoint(double value, boolean fraction) {
+        this(value, fraction, false);
+    }
+
+    /**
+     * The step an automatic start picked.
+     *
+     * @param step the step it picked
+     * @return the point, marked as chosen automatically
+     */
+    public static StepPoint autoChosen(int step) {
+        return new StepPoint(step, false, true);
+    }
 
     /**
      * A step index.
@@ -30,14 +56,18 @@ public record StepPoint(double value, boolean fraction) {
     }
 
     /**
-     * Reads a point: "10" is step 10; "0.4", "0.0", "1.0" and "40%" are fractions of the steps.
+     * Reads a point: "10" is step 10; "0.4", "0.0", "1.0" and "40%" are fractions of the steps; "auto" is
+     * {@link #AUTO}.
      *
-     * @param text a whole number, a decimal number, or a percentage
+     * @param text a whole number, a decimal number, a percentage or "auto"
      * @return the point; its range is checked when it is resolved
      * @throws RequestException naming the text if it is not a number
      */
     public static StepPoint parse(String text) {
         String s = text.trim();
+        if (s.equalsIgnoreCase("auto")) {
+            return AUTO;
+        }
         try {
             if (s.endsWith("%")) {
                 return fraction(Double.parseDouble(s.substring(0, s.length() - 1).trim()) / 100.0);
@@ -47,13 +77,23 @@ public record StepPoint(double value, boolean fraction) {
             }
             return step(Integer.parseInt(s));
         } catch (NumberFormatException e) {
-            throw new RequestException("'" + text + "' is neither a step index (e.g. 10) nor a fraction of the steps"
-                    + " (e.g. 0.4 or 40%)");
+            throw new RequestException("'" + text + "' is neither a step index (e.g. 10), a fraction of the steps"
+                    + " (e.g. 0.4 or 40%) nor auto");
         }
     }
 
     /**
-     * The position in steps (0..steps) this point stands for; checks the range.
+     * Whether the generation still has to pick this point ({@link #AUTO}).
+     *
+     * @return true for {@link #AUTO} before a generation picked its step
+     */
+    public boolean pending() {
+        return auto && Double.isNaN(value);
+    }
+
+    /**
+     * The position in steps (0..steps) this point stands for ({@link #AUTO}: 0, the earliest it can pick); checks
+     * the range.
      *
      * @param steps the request's steps
      * @param what the setting's name, for the error message (e.g. "negative start")
@@ -61,6 +101,9 @@ public record StepPoint(double value, boolean fraction) {
      * @throws RequestException naming {@code what} if a step index is outside 0..steps or a fraction outside 0..1
      */
     public double resolve(int steps, String what) {
+        if (pending()) {
+            return 0;
+        }
         if (fraction) {
             if (!(value >= 0 && value <= 1)) {
                 throw new RequestException(what + " must be a fraction in 0..1, got " + value);
@@ -75,6 +118,9 @@ public record StepPoint(double value, boolean fraction) {
 
     @Override
     public String toString() {
+        if (auto) {
+            return pending() ? "auto" : "auto (step " + (long) value + ")";
+        }
         return fraction ? Double.toString(value) : Long.toString((long) value);
     }
 }

@@ -13,7 +13,10 @@ package dev.torchsd.trace;
  * @param normDifference  |eps(pos) - eps(neg)| (NaN without guidance)
  * @param cosine          cos(eps(neg), eps(pos)) (NaN without guidance)
  * @param normGuidance    |w * (eps(pos) - eps(neg))|, the guidance term (NaN without guidance)
+ * @param negativeEffect  three-way trace: |eps(neg) - eps(empty)|, the negative prompt's own effect (else NaN)
+ * @param alignment       three-way trace: cos(eps(neg) - eps(empty), eps(pos) - eps(empty)) (else NaN)
  */
 public record StepRecord(int call, double timestep, double sigma, boolean negativeActive, double normNegative,
-                         double normPositive, double normDifference, double cosine, double normGuidance) {
+                         double normPositive, double normDifference, double cosine, double normGuidance,
+                         double negativeEffect, double alignment) {
 }

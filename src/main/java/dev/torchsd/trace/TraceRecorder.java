@@ -4,7 +4,6 @@ import dev.torchsd.image.ImageConversion;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.StepPrediction;
-import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 import java.awt.image.BufferedImage;
@@ -21,12 +20,29 @@ public final class TraceRecorder implements GenerationListener {
     private final boolean realDecode;
     private final boolean vPrediction;
     private final List<StepRecord> records = new ArrayList<>();
+    private final boolean threeWay;
     private final List<BufferedImage> previews = new ArrayList<>();
+    private final List<BufferedImage> branchPreviews = new ArrayList<>();
+    private final List<String> branchLabels = new ArrayList<>();
 
     public TraceRecorder(StableDiffusion sd, boolean realDecode) {
+        this(sd, realDecode, false);
+    }
+
+    /**
+     * @param threeWay also run the empty prompt while the negative prompt is active and record the negative
+     *                 prompt's own effect, its alignment with the positive prompt's, and each branch's x0
+     */
+    public TraceRecorder(StableDiffusion sd, boolean realDecode, boolean threeWay) {
         this.sd = sd;
         this.realDecode = realDecode;
+        this.threeWay = threeWay;
         this.vPrediction = sd.info().predictionType().equals("v_prediction");
+    }
+
+    @Override
+    public boolean wantsEmptyPrediction() {
+        return threeWay;
     }
 
     @Override
@@ -36,30 +52,40 @@ public final class TraceRecorder implements GenerationListener {
         StepRecord record;
         if (p.epsNegative() == null) {
             record = new StepRecord(p.call(), p.timestep(), p.sigma(), false, Double.NaN, normPositive, Double.NaN,
-                    Double.NaN, Double.NaN);
+                    Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         } else {
             Tensor difference = p.epsPositive().sub(p.epsNegative());
             double normNegative = norm(p.epsNegative());
             double normDifference = norm(difference);
-            double dot = p.epsPositive().mul(p.epsNegative()).sum().item_double();
+            double negativeEffect = Double.NaN;
+            double alignment = Double.NaN;
+            if (p.epsEmpty() != null) {
+                Tensor own = p.epsNegative().sub(p.epsEmpty());
+                Tensor content = p.epsPositive().sub(p.epsEmpty());
+                negativeEffect = norm(own);
+                alignment = cosine(own, content);
+                for (String branch : List.of("empty", "negative", "positive")) {
+                    Tensor eps = branch.equals("empty") ? p.epsEmpty()
+                            : branch.equals("negative") ? p.epsNegative() : p.epsPositive();
+                    branchPreviews.add(preview(p.predictedOriginal(eps, vPrediction)));
+                    branchLabels.add("call " + p.call() + " " + branch);
+                }
+            }
             record = new StepRecord(p.call(), p.timestep(), p.sigma(), p.negativeActive(), normNegative, normPositive,
-                    normDifference, dot / (normNegative * normPositive), Math.abs(p.guidanceScale()) * normDifference);
+                    normDifference, cosine(p.epsNegative(), p.epsPositive()),
+                    Math.abs(p.guidanceScale()) * normDifference, negativeEffect, alignment);
         }
         records.add(record);
-        Tensor x0 = predictedOriginal(p);
-        previews.add(realDecode ? sd.decodeLatents(x0.narrow(0, 0, 1)).get(0)
-                : LatentPreview.of(x0));
+        previews.add(preview(p.predictedOriginal(p.guided(), vPrediction)));
         return null;
     }
 
-    /** x0 from the noisy input x_t and the prediction: (x - sqrt(1-a) eps) / sqrt(a), or sqrt(a) x - sqrt(1-a) v. */
-    private Tensor predictedOriginal(StepPrediction p) {
-        double a = p.alphaBar();
-        Tensor x = p.modelInput();
-        if (vPrediction) {
-            return x.mul(Tensors.scalar(Math.sqrt(a))).sub(p.guided().mul(Tensors.scalar(Math.sqrt(1 - a))));
-        }
-        return x.sub(p.guided().mul(Tensors.scalar(Math.sqrt(1 - a)))).div(Tensors.scalar(Math.sqrt(a)));
+    private BufferedImage preview(Tensor x0) {
+        return realDecode ? sd.decodeLatents(x0.narrow(0, 0, 1)).get(0) : LatentPreview.of(x0);
+    }
+
+    private static double cosine(Tensor a, Tensor b) {
+        return a.mul(b).sum().item_double() / (norm(a) * norm(b));
     }
 
     private static double norm(Tensor t) {
@@ -72,5 +98,15 @@ public final class TraceRecorder implements GenerationListener {
 
     public List<BufferedImage> previews() {
         return List.copyOf(previews);
+    }
+
+    /** Three-way trace: x0 previews of the empty, negative and positive branches of each call that has them. */
+    public List<BufferedImage> branchPreviews() {
+        return List.copyOf(branchPreviews);
+    }
+
+    /** The labels of {@link #branchPreviews()}, e.g. "call 3 negative". */
+    public List<String> branchLabels() {
+        return List.copyOf(branchLabels);
     }
 }

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.torchsd.error.TorchsdException;
+import dev.torchsd.image.ImageGrid;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationResult;
 
@@ -41,6 +42,10 @@ public final class TraceWriter {
             throw new TorchsdException("cannot write the trace to " + dir + ": " + e.getMessage(), e);
         }
         PngWriter.write(ContactSheet.render(records, trace.previews(), result), result.infotext(), dir.resolve("sheet.png"));
+        if (!trace.branchPreviews().isEmpty()) {
+            PngWriter.write(ImageGrid.render("x0 of the empty, negative and positive branches", trace.branchPreviews(),
+                    trace.branchLabels()), result.infotext(), dir.resolve("branches.png"));
+        }
     }
 
     static String json(List<StepRecord> records, GenerationResult result) {
@@ -58,6 +63,8 @@ public final class TraceWriter {
             number(o, "norm_difference", r.normDifference());
             number(o, "cosine", r.cosine());
             number(o, "norm_guidance", r.normGuidance());
+            number(o, "negative_effect", r.negativeEffect());
+            number(o, "alignment", r.alignment());
             steps.add(o);
         }
         root.add("steps", steps);
@@ -74,11 +81,13 @@ public final class TraceWriter {
 
     static String csv(List<StepRecord> records) {
         StringBuilder out = new StringBuilder(
-                "call,timestep,sigma,negative_active,norm_eps_negative,norm_eps_positive,norm_difference,cosine,norm_guidance\n");
+                "call,timestep,sigma,negative_active,norm_eps_negative,norm_eps_positive,norm_difference,cosine,norm_guidance,"
+                        + "negative_effect,alignment\n");
         for (StepRecord r : records) {
-            out.append(String.format(Locale.ROOT, "%d,%s,%s,%b,%s,%s,%s,%s,%s%n", r.call(), fmt(r.timestep()),
+            out.append(String.format(Locale.ROOT, "%d,%s,%s,%b,%s,%s,%s,%s,%s,%s,%s%n", r.call(), fmt(r.timestep()),
                     fmt(r.sigma()), r.negativeActive(), fmt(r.normNegative()), fmt(r.normPositive()),
-                    fmt(r.normDifference()), fmt(r.cosine()), fmt(r.normGuidance())));
+                    fmt(r.normDifference()), fmt(r.cosine()), fmt(r.normGuidance()), fmt(r.negativeEffect()),
+                    fmt(r.alignment())));
         }
         return out.toString();
     }
