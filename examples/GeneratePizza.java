@@ -1,7 +1,6 @@
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
-
 import java.nio.file.Path;
 
 /**
@@ -15,15 +14,17 @@ import java.nio.file.Path;
 public class GeneratePizza {
     public static void main(String[] args) {
         Path out = Path.of(args.length > 0 ? args[0] : "pizza.png");
-        try (StableDiffusion sd = args.length > 1 ? StableDiffusion.load(Path.of(args[1])) : StableDiffusion.builtin()) {
+        try (StableDiffusion sd =
+                args.length > 1 ? StableDiffusion.load(Path.of(args[1])) : StableDiffusion.builtin()) {
             GenerationRequest request = GenerationRequest.of("girl eating pizza")
                     .withNegativePrompt("blurry, lowres")
                     .withSeed(42)
                     .withSteps(20);
             sd.generate(request, GenerationListener.onEachStep(progress -> {
-                System.out.printf("step %d/%d%n", progress.step(), progress.totalSteps());
-                return true;
-            })).save(out);
+                        System.out.printf("step %d/%d%n", progress.step(), progress.totalSteps());
+                        return true;
+                    }))
+                    .save(out);
             System.out.println("wrote " + out);
         }
     }

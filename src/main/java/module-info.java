@@ -20,5 +20,6 @@ module dev.torchsd {
     exports dev.torchsd.runtime;
     exports dev.torchsd.error;
 
-    opens dev.torchsd.cli to info.picocli;
+    opens dev.torchsd.cli to
+            info.picocli;
 }

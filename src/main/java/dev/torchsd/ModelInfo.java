@@ -17,7 +17,15 @@ import java.nio.file.Path;
  * @param defaultScheduler   the scheduler class of the model's config
  * @param folder             the model folder
  */
-public record ModelInfo(String name, String family, String predictionType, int defaultWidth, int defaultHeight,
-                        int latentChannels, int vaeScaleFactor, int textEncoderLayers, int hiddenSize,
-                        String defaultScheduler, Path folder) {
-}
+public record ModelInfo(
+        String name,
+        String family,
+        String predictionType,
+        int defaultWidth,
+        int defaultHeight,
+        int latentChannels,
+        int vaeScaleFactor,
+        int textEncoderLayers,
+        int hiddenSize,
+        String defaultScheduler,
+        Path folder) {}

@@ -15,13 +15,11 @@ import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-
 import java.awt.image.BufferedImage;
-
 import java.nio.file.Path;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * torchsd's front door: load a model once, generate many times, close.
@@ -185,10 +183,21 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public ModelInfo info() {
         Manifest m = model.manifest();
-        String scheduler = SchedulerConfig.fromJson(m.scheduler(), "model.json scheduler").className().orElse("");
-        return new ModelInfo(m.name(), m.family(), m.predictionType(), m.defaultWidth(), m.defaultHeight(),
-                model.latentChannels(), m.vae().scaleFactor(), m.textEncoder().numLayers(),
-                m.textEncoder().hiddenSize(), scheduler, model.folder());
+        String scheduler = SchedulerConfig.fromJson(m.scheduler(), "model.json scheduler")
+                .className()
+                .orElse("");
+        return new ModelInfo(
+                m.name(),
+                m.family(),
+                m.predictionType(),
+                m.defaultWidth(),
+                m.defaultHeight(),
+                model.latentChannels(),
+                m.vae().scaleFactor(),
+                m.textEncoder().numLayers(),
+                m.textEncoder().hiddenSize(),
+                scheduler,
+                model.folder());
     }
 
     /**
@@ -256,7 +265,8 @@ public final class StableDiffusion implements AutoCloseable {
      * @throws IllegalStateException if the model is closed
      */
     public List<BufferedImage> decodeLatents(Tensor latents) {
-        try (Model.Use use = model.use(); PointerScope scope = new PointerScope()) {
+        try (Model.Use use = model.use();
+                PointerScope scope = new PointerScope()) {
             return ImageConversion.toImages(model.vaeDecoder().decode(latents));
         }
     }
@@ -274,11 +284,14 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public List<TokenMatch> nearestTokens(float[] vector, int k) {
         int vocabulary = model.manifest().textEncoder().vocabSize();
-        try (Model.Use use = model.use(); NearestTokens table = NearestTokens.of(model)) {
+        try (Model.Use use = model.use();
+                NearestTokens table = NearestTokens.of(model)) {
             int added = table.vocabularySize() - vocabulary;
             return table.nearest(new float[][] {vector}, k + added).get(0).stream()
-                    .filter(n -> n.id() < vocabulary).limit(k)
-                    .map(n -> new TokenMatch(n.id(), n.token(), n.cosine())).toList();
+                    .filter(n -> n.id() < vocabulary)
+                    .limit(k)
+                    .map(n -> new TokenMatch(n.id(), n.token(), n.cosine()))
+                    .toList();
         }
     }
 
@@ -288,8 +301,8 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     private static Embedding view(LoadedEmbedding e) {
-        return new Embedding(e.source().file(), e.source().format().toString(), e.token(), e.tokens(), e.ids(),
-                e.warnings());
+        return new Embedding(
+                e.source().file(), e.source().format().toString(), e.token(), e.tokens(), e.ids(), e.warnings());
     }
 
     /**

@@ -7,5 +7,4 @@ package dev.torchsd;
  * @param token  its vocabulary entry
  * @param cosine the cosine similarity of its vector to the vector asked about, in -1..1
  */
-public record TokenMatch(int id, String token, double cosine) {
-}
+public record TokenMatch(int id, String token, double cosine) {}

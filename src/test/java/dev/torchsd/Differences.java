@@ -1,16 +1,14 @@
 package dev.torchsd;
 
-import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
-
-import java.awt.image.BufferedImage;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.torchsd.tensor.Tensors;
+import java.awt.image.BufferedImage;
+import org.bytedeco.pytorch.Tensor;
 
 /** How far two results are apart: tensors element by element, images channel by channel (0..255). */
 public final class Differences {
-    private Differences() {
-    }
+    private Differences() {}
 
     /** The largest absolute difference of two equally sized tensors. */
     public static double maxAbsDifference(Tensor a, Tensor b) {
@@ -51,6 +49,6 @@ public final class Differences {
                 }
             }
         }
-        return new double[]{max, sum / (3.0 * a.getWidth() * a.getHeight())};
+        return new double[] {max, sum / (3.0 * a.getWidth() * a.getHeight())};
     }
 }

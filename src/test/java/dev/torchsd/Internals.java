@@ -8,8 +8,7 @@ import dev.torchsd.pipeline.GenerationRequest;
 /** What tests look at behind the public API. */
 @SuppressWarnings("exports") // names internal types on purpose: tests only, not part of the exported API
 public final class Internals {
-    private Internals() {
-    }
+    private Internals() {}
 
     /** The model a {@link StableDiffusion} holds. */
     public static Model model(StableDiffusion sd) {
@@ -18,8 +17,9 @@ public final class Internals {
 
     /** The text context of a resolved request's calls while its negative prompt is active. */
     public static org.bytedeco.pytorch.Tensor encodePrompts(Model model, GenerationRequest r) {
-        return dev.torchsd.generation.Conditioning.encode(model, r, r.negativeWindow().resolve(r.steps()),
-                new java.util.ArrayList<>()).at(0, 1, true);
+        return dev.torchsd.generation.Conditioning.encode(
+                        model, r, r.negativeWindow().resolve(r.steps()), new java.util.ArrayList<>())
+                .at(0, 1, true);
     }
 
     /** {@code r} resolved against {@code manifest}, as a generation starts. */

@@ -1,7 +1,6 @@
 package dev.torchsd;
 
 import dev.torchsd.model.BuiltinModel;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,8 +9,7 @@ import java.util.stream.Stream;
 
 /** The built-in tiny model, and writable copies of it for tests that damage a model folder. */
 public final class TestModels {
-    private TestModels() {
-    }
+    private TestModels() {}
 
     public static Path builtinFolder() {
         return BuiltinModel.folder();

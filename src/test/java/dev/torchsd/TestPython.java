@@ -1,22 +1,20 @@
 package dev.torchsd;
 
-import org.junit.jupiter.api.Assumptions;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Running the Python side (native/: the exporter, fake checkpoints) from tests. Tests that need it
  * call {@link #assumeTorch} and are skipped, saying why, where no python3 with torch is installed.
  */
 public final class TestPython {
-    private TestPython() {
-    }
+    private TestPython() {}
 
     /** Debian's python3 (which has python3-torch) when present, else whatever python3 is on the PATH. */
     public static String python() {
@@ -41,8 +39,10 @@ public final class TestPython {
      */
     public static void assumeModules(String notDone, String... modules) throws InterruptedException {
         for (String module : modules) {
-            Assumptions.assumeTrue(canImport(module), "python3 module '" + module + "' not found (Debian: apt-get install"
-                    + " python3-" + module + "); " + notDone);
+            Assumptions.assumeTrue(
+                    canImport(module),
+                    "python3 module '" + module + "' not found (Debian: apt-get install" + " python3-" + module + "); "
+                            + notDone);
         }
     }
 
@@ -52,7 +52,9 @@ public final class TestPython {
 
     private static boolean canImport(String module) throws InterruptedException {
         try {
-            Process p = new ProcessBuilder(python(), "-c", "import " + module).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(python(), "-c", "import " + module)
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
@@ -66,7 +68,9 @@ public final class TestPython {
         pb.environment().put("PYTHONPATH", "native:native/tests");
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("timed out: %s", String.join(" ", command)).isTrue();
+        assertThat(p.waitFor(10, TimeUnit.MINUTES))
+                .as("timed out: %s", String.join(" ", command))
+                .isTrue();
         assertThat(p.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
     }
 }

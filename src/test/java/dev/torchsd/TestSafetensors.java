@@ -2,7 +2,6 @@ package dev.torchsd;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,11 +13,9 @@ import java.util.Map;
 /** Float32 safetensors files written by tests: header length, JSON header, little-endian data. */
 public final class TestSafetensors {
     /** A tensor to write: its shape and values in row-major order. */
-    public record Values(long[] shape, float[] values) {
-    }
+    public record Values(long[] shape, float[] values) {}
 
-    private TestSafetensors() {
-    }
+    private TestSafetensors() {}
 
     public static void write(Path file, Map<String, Values> tensors, Map<String, String> metadata) throws IOException {
         JsonObject header = new JsonObject();
@@ -44,7 +41,8 @@ public final class TestSafetensors {
             header.add(e.getKey(), entry);
         }
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(8 + json.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(Math.toIntExact(8 + json.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(json.length).put(json);
         for (Values v : tensors.values()) {
             for (float f : v.values()) {

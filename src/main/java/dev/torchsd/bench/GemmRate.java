@@ -16,8 +16,7 @@ public final class GemmRate {
         LibTorch.ensureLoaded();
     }
 
-    private GemmRate() {
-    }
+    private GemmRate() {}
 
     /** Operations per second of the fastest of {@code repeats} products of size n (after one warm-up). */
     public static double measure(int n, int repeats) {

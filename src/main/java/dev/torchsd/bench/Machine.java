@@ -7,13 +7,17 @@ import java.util.Locale;
 
 /** What a benchmark ran on: CPU model, cores, OS and how busy the machine was (Linux's load average). */
 public final class Machine {
-    private Machine() {
-    }
+    private Machine() {}
 
     public static String describe() {
-        return String.format(Locale.ROOT, "%s, %d cores, %s %s, Java %s", cpuModel(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.version"), System.getProperty("java.version"));
+        return String.format(
+                Locale.ROOT,
+                "%s, %d cores, %s %s, Java %s",
+                cpuModel(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.version"),
+                System.getProperty("java.version"));
     }
 
     static String cpuModel() {

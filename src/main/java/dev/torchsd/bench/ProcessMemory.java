@@ -1,10 +1,9 @@
 package dev.torchsd.bench;
 
-import org.bytedeco.javacpp.Pointer;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * The process's memory as the kernel and JavaCPP see it: resident set now and at its peak

@@ -3,7 +3,6 @@ package dev.torchsd.bench;
 import dev.torchsd.model.UNet;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.StepProgress;
-
 import java.util.ArrayList;
 import java.util.List;
 

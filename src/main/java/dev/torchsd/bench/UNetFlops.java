@@ -5,7 +5,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.ModelException;
-
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -58,10 +57,13 @@ public final class UNetFlops {
                     + " the U-Net's operations cannot be counted (re-export with ./cppbuild.sh)");
         }
         try {
-            return new UNetFlops(config.getAsJsonObject("unet"), manifest.textEncoder().maxLength());
+            return new UNetFlops(
+                    config.getAsJsonObject("unet"), manifest.textEncoder().maxLength());
         } catch (RuntimeException e) {
-            throw new ModelException(manifest.name() + ": exporter.config.unet is not the record this torchsd"
-                    + " understands (" + e.getMessage() + ")", e);
+            throw new ModelException(
+                    manifest.name() + ": exporter.config.unet is not the record this torchsd" + " understands ("
+                            + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -72,7 +74,7 @@ public final class UNetFlops {
         long h = height;
         long w = width;
         total += conv(inChannels, modelChannels, 3, h, w);
-        Deque<long[]> skips = new ArrayDeque<>();  // {channels, height, width}
+        Deque<long[]> skips = new ArrayDeque<>(); // {channels, height, width}
         skips.push(new long[] {modelChannels, h, w});
         int ch = modelChannels;
         for (int level = 0; level < channelMult.length; level++) {
@@ -86,7 +88,7 @@ public final class UNetFlops {
                 skips.push(new long[] {ch, h, w});
             }
             if (level != channelMult.length - 1) {
-                h = (h + 1) / 2;  // stride-2 3x3 convolution with padding 1
+                h = (h + 1) / 2; // stride-2 3x3 convolution with padding 1
                 w = (w + 1) / 2;
                 total += conv(ch, ch, 3, h, w);
                 skips.push(new long[] {ch, h, w});
@@ -103,7 +105,7 @@ public final class UNetFlops {
                     total += transformer(ch, h * w);
                 }
                 if (level > 0 && i == resBlocks) {
-                    h = skips.peek()[1];  // the upsampler reaches the next skip connection's size
+                    h = skips.peek()[1]; // the upsampler reaches the next skip connection's size
                     w = skips.peek()[2];
                     total += conv(ch, ch, 3, h, w);
                 }
@@ -129,10 +131,11 @@ public final class UNetFlops {
     /** A spatial transformer on {@code c} channels over {@code n} pixels (its inner width is c). */
     private double transformer(int c, long n) {
         double block = 0;
-        block += 4 * linear(n, c, c) + 2 * 2.0 * n * n * c;                       // self-attention
-        block += 2 * linear(n, c, c) + 2 * linear(contextTokens, contextDim, c)
-                + 2 * 2.0 * n * contextTokens * c;                                 // cross-attention
-        block += linear(n, c, 8L * c) + linear(n, 4L * c, c);                       // GEGLU feed-forward
-        return 2 * conv(c, c, 1, n, 1) + depth * block;                            // proj_in, proj_out
+        block += 4 * linear(n, c, c) + 2 * 2.0 * n * n * c; // self-attention
+        block += 2 * linear(n, c, c)
+                + 2 * linear(contextTokens, contextDim, c)
+                + 2 * 2.0 * n * contextTokens * c; // cross-attention
+        block += linear(n, c, 8L * c) + linear(n, 4L * c, c); // GEGLU feed-forward
+        return 2 * conv(c, c, 1, n, 1) + depth * block; // proj_in, proj_out
     }
 }

@@ -1,30 +1,29 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.generation.Pipeline;
-import dev.torchsd.error.TorchsdException;
 import dev.torchsd.bench.GemmRate;
 import dev.torchsd.bench.Machine;
 import dev.torchsd.bench.ProcessCpu;
 import dev.torchsd.bench.ProcessMemory;
 import dev.torchsd.bench.StepClock;
 import dev.torchsd.bench.UNetFlops;
+import dev.torchsd.error.TorchsdException;
+import dev.torchsd.generation.Pipeline;
 import dev.torchsd.model.Model;
 import dev.torchsd.model.NetworkTime;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.LibTorch;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-
-import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /**
  * {@code torchsd bench}: how fast and how lean generation runs on this machine. Loads the model
@@ -33,10 +32,15 @@ import java.util.concurrent.Callable;
  * side's overhead), memory after every generation, and the U-Net's distance from the floor
  * (its operations over this machine's matrix-multiply rate). The method is in docs/performance.md.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure generation speed and memory on this machine (docs/performance.md).",
-                "A full-size SD 1.5 with random weights for --model:",
-                "  ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR"})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Measure generation speed and memory on this machine (docs/performance.md).",
+            "A full-size SD 1.5 with random weights for --model:",
+            "  ./cppbuild.sh sd15 DIR CLIP_DIR && ./cppbuild.sh fuse-attention DIR"
+        })
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -57,17 +61,26 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     VaeTilingOption vaeTiling;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "generations before measuring (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup",
+            defaultValue = "1",
+            description = "generations before measuring (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--runs", defaultValue = "3", description = "measured generations (default: ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--threads", defaultValue = "0", description = "libtorch intra-op threads (default: libtorch's choice)")
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description = "libtorch intra-op threads (default: libtorch's choice)")
     int threads;
 
-    @Option(names = "--gemm-size", defaultValue = "2048",
-            description = "n of the n x n matrix multiply that measures the floor; 0 skips the floor (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--gemm-size",
+            defaultValue = "2048",
+            description =
+                    "n of the n x n matrix multiply that measures the floor; 0 skips the floor (default: ${DEFAULT-VALUE})")
     int gemmSize;
 
     @Override
@@ -87,21 +100,38 @@ public final class BenchCommand implements Callable<Integer> {
         try (Model m = model.openModel(spec.commandLine().getErr())) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             Pipeline pipeline = new Pipeline(m);
-            GenerationRequest request = pipeline.resolve(size.applyTo(guidance.applyTo(sampling.applyTo(
-                    GenerationRequest.builder("a photograph of an astronaut riding a horse")))).vaeTiling(vaeTiling.tiling).build());
-            out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads,"
-                            + " VAE tiling %s%n", m.manifest().name(), model.label(),
-                    request.width().getAsInt(), request.height().getAsInt(), steps, request.guidanceScale(),
-                    request.usesGuidance() ? 2 : 1, request.scheduler().orElse("the model's sampler"),
+            GenerationRequest request = pipeline.resolve(size.applyTo(guidance.applyTo(
+                            sampling.applyTo(GenerationRequest.builder("a photograph of an astronaut riding a horse"))))
+                    .vaeTiling(vaeTiling.tiling)
+                    .build());
+            out.printf(
+                    Locale.ROOT,
+                    "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d), %s, %d threads,"
+                            + " VAE tiling %s%n",
+                    m.manifest().name(),
+                    model.label(),
+                    request.width().getAsInt(),
+                    request.height().getAsInt(),
+                    steps,
+                    request.guidanceScale(),
+                    request.usesGuidance() ? 2 : 1,
+                    request.scheduler().orElse("the model's sampler"),
                     torch.get_num_threads(),
                     request.vaeTiling());
             out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
-            out.printf(Locale.ROOT, "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s"
+            out.printf(
+                    Locale.ROOT,
+                    "OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s THP_MEM_ALLOC_ENABLE=%s %s=%s"
                             + " torchsd.channels_last=%s; attention %s; warm-up %d, measured %d generations%n",
-                    System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_WAIT_POLICY"),
-                    System.getenv("THP_MEM_ALLOC_ENABLE"), LoadOptions.JIT_PROPERTY,
-                    options.jit().name().toLowerCase(Locale.ROOT), options.channelsLast(),
-                    m.manifest().fusedAttention() ? "fused (scaled_dot_product_attention)" : "formula", warmup, runs);
+                    System.getenv("OPENBLAS_NUM_THREADS"),
+                    System.getenv("OMP_WAIT_POLICY"),
+                    System.getenv("THP_MEM_ALLOC_ENABLE"),
+                    LoadOptions.JIT_PROPERTY,
+                    options.jit().name().toLowerCase(Locale.ROOT),
+                    options.channelsLast(),
+                    m.manifest().fusedAttention() ? "fused (scaled_dot_product_attention)" : "formula",
+                    warmup,
+                    runs);
             if (!m.manifest().fusedAttention()) {
                 out.println("note: this export spells attention out (every score matrix is materialised);"
                         + " ./cppbuild.sh fuse-attention DIR makes it faster and leaner (docs/performance.md)");
@@ -144,32 +174,63 @@ public final class BenchCommand implements Callable<Integer> {
                 stepWall += wallOutside[0];
                 stepOutside += wallOutside[1];
                 memory.add(ProcessMemory.now());
-                out.printf(Locale.ROOT, "  generation %d: %.2f s, RSS %.2f GB, live JavaCPP pointers %d%n", i + 1,
-                        totals.get(i), gb(memory.get(i).residentBytes()), memory.get(i).javacppPointers());
+                out.printf(
+                        Locale.ROOT,
+                        "  generation %d: %.2f s, RSS %.2f GB, live JavaCPP pointers %d%n",
+                        i + 1,
+                        totals.get(i),
+                        gb(memory.get(i).residentBytes()),
+                        memory.get(i).javacppPointers());
                 out.flush();
             }
             ProcessCpu cpu = ProcessCpu.now().minus(cpuStart);
             double total = totals.stream().mapToDouble(Double::doubleValue).sum();
             double inside = text.seconds() + unet.seconds() + vae.seconds();
             double unetCall = unet.seconds() / unet.calls();
-            out.printf(Locale.ROOT, "load: %.2f s; first step done %.2f s after the load began%n", loadSeconds, firstStep);
-            out.printf(Locale.ROOT, "step: %.3f s (median of %d steps); U-Net call %.3f s (mean of %d)%n",
-                    BenchTraceCommand.median(stepTimes), stepTimes.size(), unetCall, unet.calls());
-            out.printf(Locale.ROOT, "generation: %.2f s (median); per generation: text encoder %.3f s, U-Net %.2f s,"
-                            + " VAE decoder %.2f s, outside the networks %.3f s%n", BenchTraceCommand.median(totals),
-                    text.seconds() / runs, unet.seconds() / runs, vae.seconds() / runs, (total - inside) / runs);
-            out.printf(Locale.ROOT, "CPU per generation: %.1f s user + %.1f s kernel (%.0f %% in the kernel);"
-                            + " %.2f cores busy on average%n", cpu.userSeconds() / runs, cpu.systemSeconds() / runs,
+            out.printf(
+                    Locale.ROOT, "load: %.2f s; first step done %.2f s after the load began%n", loadSeconds, firstStep);
+            out.printf(
+                    Locale.ROOT,
+                    "step: %.3f s (median of %d steps); U-Net call %.3f s (mean of %d)%n",
+                    BenchTraceCommand.median(stepTimes),
+                    stepTimes.size(),
+                    unetCall,
+                    unet.calls());
+            out.printf(
+                    Locale.ROOT,
+                    "generation: %.2f s (median); per generation: text encoder %.3f s, U-Net %.2f s,"
+                            + " VAE decoder %.2f s, outside the networks %.3f s%n",
+                    BenchTraceCommand.median(totals),
+                    text.seconds() / runs,
+                    unet.seconds() / runs,
+                    vae.seconds() / runs,
+                    (total - inside) / runs);
+            out.printf(
+                    Locale.ROOT,
+                    "CPU per generation: %.1f s user + %.1f s kernel (%.0f %% in the kernel);"
+                            + " %.2f cores busy on average%n",
+                    cpu.userSeconds() / runs,
+                    cpu.systemSeconds() / runs,
                     100 * cpu.systemSeconds() / (cpu.userSeconds() + cpu.systemSeconds()),
                     (cpu.userSeconds() + cpu.systemSeconds()) / total);
-            out.printf(Locale.ROOT, "Java overhead: %.3f %% of a generation, %.3f %% of a step%n",
-                    100 * (total - inside) / total, 100 * stepOutside / stepWall);
+            out.printf(
+                    Locale.ROOT,
+                    "Java overhead: %.3f %% of a generation, %.3f %% of a step%n",
+                    100 * (total - inside) / total,
+                    100 * stepOutside / stepWall);
             ProcessMemory first = memory.get(0);
             ProcessMemory last = memory.get(memory.size() - 1);
-            out.printf(Locale.ROOT, "memory: peak RSS %.2f GB; after generation 1 -> %d: RSS %.3f -> %.3f GB (%+.2f %%),"
-                            + " live JavaCPP pointers %d -> %d%n", gb(last.peakResidentBytes()), runs,
-                    gb(first.residentBytes()), gb(last.residentBytes()), growth(first.residentBytes(), last.residentBytes()),
-                    first.javacppPointers(), last.javacppPointers());
+            out.printf(
+                    Locale.ROOT,
+                    "memory: peak RSS %.2f GB; after generation 1 -> %d: RSS %.3f -> %.3f GB (%+.2f %%),"
+                            + " live JavaCPP pointers %d -> %d%n",
+                    gb(last.peakResidentBytes()),
+                    runs,
+                    gb(first.residentBytes()),
+                    gb(last.residentBytes()),
+                    growth(first.residentBytes(), last.residentBytes()),
+                    first.javacppPointers(),
+                    last.javacppPointers());
             if (gemmSize > 0) {
                 printFloor(out, m, request, unetCall);
             }
@@ -181,12 +242,23 @@ public final class BenchCommand implements Callable<Integer> {
     private void printFloor(PrintWriter out, Model m, GenerationRequest request, double unetCall) {
         int scale = m.manifest().vae().scaleFactor();
         int batch = request.usesGuidance() ? 2 : 1;
-        double flops = UNetFlops.of(m.manifest()).perCall(batch, request.height().getAsInt() / scale,
-                request.width().getAsInt() / scale);
+        double flops = UNetFlops.of(m.manifest())
+                .perCall(
+                        batch,
+                        request.height().getAsInt() / scale,
+                        request.width().getAsInt() / scale);
         double rate = GemmRate.measure(gemmSize, 5);
-        out.printf(Locale.ROOT, "floor: U-Net %.1f GFLOP per call (batch %d); matrix multiply %d^2 %.1f GFLOP/s"
+        out.printf(
+                Locale.ROOT,
+                "floor: U-Net %.1f GFLOP per call (batch %d); matrix multiply %d^2 %.1f GFLOP/s"
                         + " -> %.2f s per call at best; measured %.2f s = %.0f %% of the machine's rate (%.1f GFLOP/s)%n",
-                flops / 1e9, batch, gemmSize, rate / 1e9, flops / rate, unetCall, 100 * flops / rate / unetCall,
+                flops / 1e9,
+                batch,
+                gemmSize,
+                rate / 1e9,
+                flops / rate,
+                unetCall,
+                100 * flops / rate / unetCall,
                 flops / unetCall / 1e9);
     }
 

@@ -3,24 +3,26 @@ package dev.torchsd.cli;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.trace.TraceRecorder;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code torchsd bench-trace}: what recording a trace costs. Runs the same request with and without
  * the trace recorder, alternating, after a warm-up, in one JVM, and prints the median seconds of each
  * and the overhead.
  */
-@Command(name = "bench-trace", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "bench-trace",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Measure the trace recorder's cost: median time with and without it, alternating runs.")
 public final class BenchTraceCommand implements Callable<Integer> {
 
@@ -51,10 +53,20 @@ public final class BenchTraceCommand implements Callable<Integer> {
             }
             double p = median(plain);
             double t = median(traced);
-            spec.commandLine().getOut().printf(Locale.ROOT,
-                    "%s, %dx%d, %d steps, %d runs each: without trace %.3f s, with trace%s %.3f s (median); overhead %+.2f %%%n",
-                    sd.info().name(), request.width().getAsInt(), request.height().getAsInt(), request.steps(), runs, p,
-                    decode ? " (VAE previews)" : " (cheap previews)", t, 100 * (t - p) / p);
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            Locale.ROOT,
+                            "%s, %dx%d, %d steps, %d runs each: without trace %.3f s, with trace%s %.3f s (median); overhead %+.2f %%%n",
+                            sd.info().name(),
+                            request.width().getAsInt(),
+                            request.height().getAsInt(),
+                            request.steps(),
+                            runs,
+                            p,
+                            decode ? " (VAE previews)" : " (cheap previews)",
+                            t,
+                            100 * (t - p) / p);
         }
         return 0;
     }

@@ -8,23 +8,25 @@ import dev.torchsd.image.WholeFile;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.StepPoint;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 /**
  * {@code torchsd compare}: the same seed under several negative-prompt settings, side by side in
  * one labelled grid — the experiment "when should the negative prompt start?" in one command.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Render one seed with the negative prompt starting at several steps, into one labelled grid PNG.")
 public final class CompareCommand implements Callable<Integer> {
 
@@ -40,12 +42,19 @@ public final class CompareCommand implements Callable<Integer> {
     @Mixin
     HiresOptions hires;
 
-    @Option(names = "--starts", split = ",", defaultValue = "none,0,0.2,0.4", paramLabel = "S",
+    @Option(
+            names = "--starts",
+            split = ",",
+            defaultValue = "none,0,0.2,0.4",
+            paramLabel = "S",
             description = "negative-prompt starts to compare: 'none' (no negative prompt), a step index or a fraction"
                     + " (default: none,0,0.2,0.4)")
     List<String> starts;
 
-    @Option(names = {"-o", "--out"}, defaultValue = "compare.png", description = "grid PNG to write (default: compare.png)")
+    @Option(
+            names = {"-o", "--out"},
+            defaultValue = "compare.png",
+            description = "grid PNG to write (default: compare.png)")
     Path out;
 
     @Override
@@ -68,8 +77,8 @@ public final class CompareCommand implements Callable<Integer> {
                     GenerationRequest r = base.withNegativeStart(point);
                     sd.resolve(r);
                     requests.add(r);
-                    labels.add("negative from " + (point.fraction() ? Math.round(point.value() * 100) + "%"
-                            : "step " + start.trim()));
+                    labels.add("negative from "
+                            + (point.fraction() ? Math.round(point.value() * 100) + "%" : "step " + start.trim()));
                 }
             }
             List<BufferedImage> images = new ArrayList<>();

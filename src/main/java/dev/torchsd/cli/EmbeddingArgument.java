@@ -1,11 +1,10 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.error.TorchsdException;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The value of {@code --embedding FILE[:TOKEN]}: a textual-inversion file and, optionally, the token

@@ -6,7 +6,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code torchsd embedding ...}: tools for textual-inversion files. */
-@Command(name = "embedding",
+@Command(
+        name = "embedding",
         mixinStandardHelpOptions = true,
         description = "Textual-inversion embeddings (.safetensors, .pt, .bin).",
         subcommands = {EmbeddingInspectCommand.class})

@@ -5,13 +5,6 @@ import dev.torchsd.embedding.TextualInversion;
 import dev.torchsd.embedding.TextualInversionReader;
 import dev.torchsd.embedding.VectorSet;
 import dev.torchsd.model.NearestTokens;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,16 +13,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code torchsd embedding inspect FILE}: what a textual-inversion file holds — format, token(s),
  * vector count, hidden size, dtype and each vector's norm — read with the same code that loads it;
  * with a model, the vocabulary tokens nearest to each vector ({@link NearestTokens}).
  */
-@Command(name = "inspect",
+@Command(
+        name = "inspect",
         mixinStandardHelpOptions = true,
-        description = {"Show what a textual-inversion file holds: format, tokens, vectors, hidden size, dtype, norms.",
-                "With --model and --nearest K: the K vocabulary tokens nearest to each vector."})
+        description = {
+            "Show what a textual-inversion file holds: format, tokens, vectors, hidden size, dtype, norms.",
+            "With --model and --nearest K: the K vocabulary tokens nearest to each vector."
+        })
 public final class EmbeddingInspectCommand implements Callable<Integer> {
 
     @Spec
@@ -38,20 +40,30 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "The embedding: .safetensors, .pt or .bin.")
     Path file;
 
-    @Option(names = "--token", paramLabel = "TOKEN", description = "The token to show the expansion for (default: the file's own, see docs/embeddings.md).")
+    @Option(
+            names = "--token",
+            paramLabel = "TOKEN",
+            description = "The token to show the expansion for (default: the file's own, see docs/embeddings.md).")
     String token;
 
     @Option(names = "--json", description = "Print JSON for scripts.")
     boolean json;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
-            description = "A torchsd model folder: check the vectors' width against its text encoder and, with --nearest,"
-                    + " search its token-embedding table.")
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "DIR",
+            description =
+                    "A torchsd model folder: check the vectors' width against its text encoder and, with --nearest,"
+                            + " search its token-embedding table.")
     Path model;
 
-    @Option(names = "--nearest", paramLabel = "K", defaultValue = "0",
-            description = "For each vector, the K vocabulary tokens most similar to it (cosine similarity in the model's"
-                    + " token-embedding table); needs --model.")
+    @Option(
+            names = "--nearest",
+            paramLabel = "K",
+            defaultValue = "0",
+            description =
+                    "For each vector, the K vocabulary tokens most similar to it (cosine similarity in the model's"
+                            + " token-embedding table); needs --model.")
     int nearest;
 
     @Override
@@ -82,8 +94,12 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
             if (nearest > 0) {
                 report.put("nearest", neighbours);
             }
-            out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().disableHtmlEscaping()
-                    .create().toJson(report));
+            out.println(new GsonBuilder()
+                    .setPrettyPrinting()
+                    .serializeSpecialFloatingPointValues()
+                    .disableHtmlEscaping()
+                    .create()
+                    .toJson(report));
         } else {
             printText(out, ti, shownToken);
             if (nearest > 0) {
@@ -120,7 +136,8 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
         return report;
     }
 
-    private static void printNearest(PrintWriter out, List<String> tokens, List<List<NearestTokens.Neighbour>> neighbours) {
+    private static void printNearest(
+            PrintWriter out, List<String> tokens, List<List<NearestTokens.Neighbour>> neighbours) {
         out.println("nearest vocabulary tokens (cosine similarity):");
         for (int i = 0; i < neighbours.size(); i++) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-24s", tokens.get(i)));
@@ -137,8 +154,12 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
         out.printf("format:      %s%n", ti.format().description());
         out.printf("token:       %s%n", token);
         if (tokens.size() > 1) {
-            out.printf("expands to:  %s%n", tokens.size() <= 4 ? String.join(" ", tokens)
-                    : tokens.get(0) + " " + tokens.get(1) + " ... " + tokens.get(tokens.size() - 1) + " (" + tokens.size() + " tokens)");
+            out.printf(
+                    "expands to:  %s%n",
+                    tokens.size() <= 4
+                            ? String.join(" ", tokens)
+                            : tokens.get(0) + " " + tokens.get(1) + " ... " + tokens.get(tokens.size() - 1) + " ("
+                                    + tokens.size() + " tokens)");
         }
         if (ti.storedName() != null && !ti.storedName().equals(token)) {
             out.printf("stored name: %s%n", ti.storedName());

@@ -2,25 +2,26 @@ package dev.torchsd.cli;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.image.WholeFile;
+import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
-import dev.torchsd.pipeline.GenerationListener;
-import dev.torchsd.pipeline.Latents;
 import dev.torchsd.trace.TraceRecorder;
 import dev.torchsd.trace.TraceWriter;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 /** {@code torchsd generate}: a prompt to a PNG. */
-@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Generate images from a prompt and write them as PNG files with their parameters.")
 public final class GenerateCommand implements Callable<Integer> {
 
@@ -36,26 +37,42 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     HiresOptions hires;
 
-    @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "images from one noise tensor (default: 1)")
+    @Option(
+            names = {"-b", "--batch"},
+            defaultValue = "1",
+            description = "images from one noise tensor (default: 1)")
     int batch;
 
-    @Option(names = {"-o", "--out"}, defaultValue = "output.png", description = "PNG to write; a batch writes NAME-1.png, NAME-2.png, ... (default: output.png)")
+    @Option(
+            names = {"-o", "--out"},
+            defaultValue = "output.png",
+            description = "PNG to write; a batch writes NAME-1.png, NAME-2.png, ... (default: output.png)")
     Path out;
 
-    @Option(names = "--trace", paramLabel = "DIR", description = "record every step into DIR: trace.json, trace.csv and"
-            + " sheet.png (previews of the predicted image, norms and cosine of eps(neg)/eps(pos))")
+    @Option(
+            names = "--trace",
+            paramLabel = "DIR",
+            description = "record every step into DIR: trace.json, trace.csv and"
+                    + " sheet.png (previews of the predicted image, norms and cosine of eps(neg)/eps(pos))")
     Path trace;
 
-    @Option(names = "--trace-decode", description = "trace previews through the real VAE instead of the cheap linear map")
+    @Option(
+            names = "--trace-decode",
+            description = "trace previews through the real VAE instead of the cheap linear map")
     boolean traceDecode;
 
-    @Option(names = "--trace-three-way", description = "with --trace: also run the U-Net on the empty prompt while the"
-            + " negative prompt is active and record its own effect |eps(neg) - eps(empty)|, its alignment with"
-            + " eps(pos) - eps(empty) and every branch's x0 (trace/branches.png)")
+    @Option(
+            names = "--trace-three-way",
+            description = "with --trace: also run the U-Net on the empty prompt while the"
+                    + " negative prompt is active and record its own effect |eps(neg) - eps(empty)|, its alignment with"
+                    + " eps(pos) - eps(empty) and every branch's x0 (trace/branches.png)")
     boolean traceThreeWay;
 
-    @Option(names = "--save-latents", paramLabel = "FILE", description = "also write the final latents (before the VAE's"
-            + " scaling) as a NumPy .npy file, float32 (batch, channels, height/scale, width/scale)")
+    @Option(
+            names = "--save-latents",
+            paramLabel = "FILE",
+            description = "also write the final latents (before the VAE's"
+                    + " scaling) as a NumPy .npy file, float32 (batch, channels, height/scale, width/scale)")
     Path saveLatents;
 
     @Override
@@ -72,9 +89,12 @@ public final class GenerateCommand implements Callable<Integer> {
         try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
             GenerationRequest request = sd.resolve(hires.apply(image.apply(options.request(seed, batch))));
             TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode, traceThreeWay);
-            GenerationResult result = sd.generate(request, GenerationListener.all(Interrupts.stopOnInterrupt(),
-                    options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()),
-                    recorder == null ? GenerationListener.NONE : recorder));
+            GenerationResult result = sd.generate(
+                    request,
+                    GenerationListener.all(
+                            Interrupts.stopOnInterrupt(),
+                            options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()),
+                            recorder == null ? GenerationListener.NONE : recorder));
             result.warnings().forEach(w -> err.println("warning: " + w));
             List<Path> files = result.saveAll(out);
             files.forEach(spec.commandLine().getOut()::println);

@@ -8,19 +8,31 @@ import picocli.CommandLine.Option;
 /** AUTOMATIC1111's hires fix on the generating commands: {@code --hires-scale} turns it on (docs/image-to-image.md). */
 final class HiresOptions {
 
-    @Option(names = "--hires-scale", paramLabel = "X", description = "hires fix: generate at the size, upscale by X"
-            + " (1..4), then denoise again there (AUTOMATIC1111's hr_scale; default: off)")
+    @Option(
+            names = "--hires-scale",
+            paramLabel = "X",
+            description = "hires fix: generate at the size, upscale by X"
+                    + " (1..4), then denoise again there (AUTOMATIC1111's hr_scale; default: off)")
     Double scale;
 
-    @Option(names = "--hires-strength", defaultValue = "" + HiresFix.DEFAULT_STRENGTH, paramLabel = "S",
+    @Option(
+            names = "--hires-strength",
+            defaultValue = "" + HiresFix.DEFAULT_STRENGTH,
+            paramLabel = "S",
             description = "hires fix's denoising strength (default: ${DEFAULT-VALUE})")
     double strength;
 
-    @Option(names = "--hires-steps", defaultValue = "0", paramLabel = "N",
+    @Option(
+            names = "--hires-steps",
+            defaultValue = "0",
+            paramLabel = "N",
             description = "hires fix's steps (default: 0 = --steps)")
     int steps;
 
-    @Option(names = "--hires-upscaler", defaultValue = "latent", paramLabel = "NAME",
+    @Option(
+            names = "--hires-upscaler",
+            defaultValue = "latent",
+            paramLabel = "NAME",
             description = "latent (bilinear; default), latent-nearest or lanczos (the image)")
     String upscaler;
 
@@ -32,7 +44,7 @@ final class HiresOptions {
             }
             return request;
         }
-        return request.withHiresFix(new HiresFix(scale, strength, steps,
-                ImageOptions.choice(HiresFix.Upscaler.class, upscaler, "--hires-upscaler")));
+        return request.withHiresFix(new HiresFix(
+                scale, strength, steps, ImageOptions.choice(HiresFix.Upscaler.class, upscaler, "--hires-upscaler")));
     }
 }

@@ -1,7 +1,6 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.pipeline.GenerationListener;
-
 import java.io.PrintStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
@@ -15,8 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Interrupts {
     private static final AtomicBoolean REQUESTED = new AtomicBoolean();
 
-    private Interrupts() {
-    }
+    private Interrupts() {}
 
     /**
      * Replaces the JVM's default SIGINT handling; only the real command line calls this. Java has no
@@ -37,8 +35,8 @@ final class Interrupts {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            Object handlerProxy = Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType},
-                    handler);
+            Object handlerProxy =
+                    Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType}, handler);
             signal.getMethod("handle", signal, handlerType)
                     .invoke(null, signal.getConstructor(String.class).newInstance("INT"), handlerProxy);
         } catch (ReflectiveOperationException e) {

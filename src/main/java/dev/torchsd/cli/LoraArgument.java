@@ -2,11 +2,10 @@ package dev.torchsd.cli;
 
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.LoraWeight;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The value of {@code --lora FILE[:WEIGHT[:UNET_WEIGHT]]}: WEIGHT (default 1) for the text encoder and,
@@ -14,8 +13,7 @@ import java.nio.file.Path;
  * an existing file is taken whole, so a file name with a colon works without weights.
  */
 final class LoraArgument {
-    private LoraArgument() {
-    }
+    private LoraArgument() {}
 
     static LoraWeight parse(String value) {
         if (value.isEmpty() || Files.exists(Path.of(value))) {

@@ -6,7 +6,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code torchsd lora ...}: tools for LoRA and LyCORIS files. */
-@Command(name = "lora",
+@Command(
+        name = "lora",
         mixinStandardHelpOptions = true,
         description = "LoRA and LyCORIS files (.safetensors, .pt).",
         subcommands = {LoraInspectCommand.class})

@@ -1,39 +1,39 @@
 package dev.torchsd.cli;
 
 import dev.torchsd.error.TorchsdException;
-import dev.torchsd.runtime.Version;
 import dev.torchsd.pipeline.GenerationCancelledException;
+import dev.torchsd.runtime.Version;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-import java.util.List;
-
 /**
  * The {@code torchsd} command line. Each subcommand is one class in this package.
  * Exit codes: 0 success, 1 a bug (stack trace printed), 2 a user error (one line, no stack trace).
  */
-@Command(name = "torchsd",
+@Command(
+        name = "torchsd",
         scope = CommandLine.ScopeType.INHERIT, // every subcommand has --help and --version
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Stable Diffusion text-to-image on the JVM (libtorch through JavaCPP).",
         subcommands = {
-                GenerateCommand.class,
-                EvalCommand.class,
-                CompareCommand.class,
-                BenchTraceCommand.class,
-                BenchCommand.class,
-                SoakCommand.class,
-                TokenizeCommand.class,
-                ScheduleCommand.class,
-                EmbeddingCommand.class,
-                LoraCommand.class,
-                ServeCommand.class,
-                ServeLoadCommand.class,
-                StudyCommand.class,
+            GenerateCommand.class,
+            EvalCommand.class,
+            CompareCommand.class,
+            BenchTraceCommand.class,
+            BenchCommand.class,
+            SoakCommand.class,
+            TokenizeCommand.class,
+            ScheduleCommand.class,
+            EmbeddingCommand.class,
+            LoraCommand.class,
+            ServeCommand.class,
+            ServeLoadCommand.class,
+            StudyCommand.class,
         })
 public final class Main {
 
@@ -91,10 +91,12 @@ public final class Main {
      */
     static String describe(ParameterException exception) {
         CommandLine command = exception.getCommandLine();
-        if (!(exception instanceof UnmatchedArgumentException) && command.getUnmatchedArguments().isEmpty()) {
+        if (!(exception instanceof UnmatchedArgumentException)
+                && command.getUnmatchedArguments().isEmpty()) {
             return exception.getMessage();
         }
-        UnmatchedArgumentException unmatched = exception instanceof UnmatchedArgumentException u ? u
+        UnmatchedArgumentException unmatched = exception instanceof UnmatchedArgumentException u
+                ? u
                 : new UnmatchedArgumentException(command, command.getUnmatchedArguments());
         String first = unmatched.getUnmatched().get(0);
         String message;

@@ -5,13 +5,12 @@ import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Model;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.LoadOptions;
-import picocli.CommandLine.Option;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
+import picocli.CommandLine.Option;
 
 /**
  * {@code --model}, {@code --device} and {@code --embedding}: which model a command loads, where, and
@@ -20,15 +19,22 @@ import java.util.function.BiFunction;
  */
 final class ModelOptions {
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "torchsd model folder (default: the built-in model)")
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "DIR",
+            description = "torchsd model folder (default: the built-in model)")
     Path model;
 
     @Option(names = "--device", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
     String device = LoadOptions.DEFAULT.device().toString();
 
-    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
-            description = "load a textual-inversion embedding (.safetensors, .pt, .bin) under TOKEN (default: the file name"
-                    + " without extension); repeatable")
+    @Option(
+            names = "--embedding",
+            paramLabel = "FILE[:TOKEN]",
+            converter = EmbeddingArgument.Converter.class,
+            description =
+                    "load a textual-inversion embedding (.safetensors, .pt, .bin) under TOKEN (default: the file name"
+                            + " without extension); repeatable")
     List<EmbeddingArgument> embeddings = new ArrayList<>();
 
     /** The model folder: the given one or the built-in model's. */
@@ -48,18 +54,20 @@ final class ModelOptions {
     /** Loads the model and the embeddings, printing their warnings to {@code err}. */
     StableDiffusion open(PrintWriter err) {
         StableDiffusion sd = StableDiffusion.load(folder(), loadOptions());
-        return withEmbeddings(sd, (file, token) -> sd.loadTextualInversion(file, token).warnings(), err);
+        return withEmbeddings(
+                sd, (file, token) -> sd.loadTextualInversion(file, token).warnings(), err);
     }
 
     /** {@link #open} behind the public API, for commands that time the networks themselves ({@code bench}). */
     Model openModel(PrintWriter err) {
         Model m = Model.load(folder(), loadOptions());
-        return withEmbeddings(m, (file, token) -> m.loadTextualInversion(file, token).warnings(), err);
+        return withEmbeddings(
+                m, (file, token) -> m.loadTextualInversion(file, token).warnings(), err);
     }
 
     /** Loads every --embedding with {@code load} (which returns its warnings); closes {@code model} if one fails. */
-    private <T extends AutoCloseable> T withEmbeddings(T model, BiFunction<Path, String, List<String>> load,
-                                                       PrintWriter err) {
+    private <T extends AutoCloseable> T withEmbeddings(
+            T model, BiFunction<Path, String, List<String>> load, PrintWriter err) {
         try {
             for (EmbeddingArgument embedding : embeddings) {
                 load.apply(embedding.file(), embedding.token())

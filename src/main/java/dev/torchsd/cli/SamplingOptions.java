@@ -2,11 +2,10 @@ package dev.torchsd.cli;
 
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.scheduler.SchedulerConfig;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code --steps}, {@code --scheduler} and {@code --set}: the sampler, its step count and its config.
@@ -18,12 +17,19 @@ final class SamplingOptions {
     @Mixin
     StepsOption steps;
 
-    @Option(names = {"--scheduler", "--sampler"}, paramLabel = "NAME", description = "sampler: a diffusers class or"
-            + " AUTOMATIC1111 name, case-insensitive (default: the model's, its scheduler config's _class_name)")
+    @Option(
+            names = {"--scheduler", "--sampler"},
+            paramLabel = "NAME",
+            description =
+                    "sampler: a diffusers class or"
+                            + " AUTOMATIC1111 name, case-insensitive (default: the model's, its scheduler config's _class_name)")
     String scheduler;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "scheduler config value with diffusers' key and"
-            + " spelling, e.g. use_karras_sigmas=true; repeatable")
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description = "scheduler config value with diffusers' key and"
+                    + " spelling, e.g. use_karras_sigmas=true; repeatable")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     SamplingOptions() {
@@ -51,8 +57,8 @@ final class SamplingOptions {
     /** {@code config} with each {@code --set KEY=VALUE}; an error names the {@code --set KEY=VALUE} it comes from. */
     SchedulerConfig applyTo(SchedulerConfig config) {
         for (Map.Entry<String, String> override : overrides.entrySet()) {
-            config = config.with(override.getKey(), override.getValue(),
-                    "--set " + override.getKey() + "=" + override.getValue());
+            config = config.with(
+                    override.getKey(), override.getValue(), "--set " + override.getKey() + "=" + override.getValue());
         }
         return config;
     }

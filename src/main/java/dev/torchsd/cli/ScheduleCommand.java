@@ -10,13 +10,6 @@ import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.SchedulerException;
 import dev.torchsd.scheduler.Schedulers;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -25,14 +18,24 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code torchsd schedule}: prints a sampler's timesteps, sigmas, init_noise_sigma and order for a
  * step count, to compare with diffusers' {@code scheduler.set_timesteps(N); scheduler.timesteps}.
  */
-@Command(name = "schedule", mixinStandardHelpOptions = true,
-        description = {"Print the timesteps, sigmas, init_noise_sigma and order of a sampler.",
-                "Without --model or --config, Stable Diffusion 1.5's scheduler config is used."})
+@Command(
+        name = "schedule",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print the timesteps, sigmas, init_noise_sigma and order of a sampler.",
+            "Without --model or --config, Stable Diffusion 1.5's scheduler config is used."
+        })
 public final class ScheduleCommand implements Callable<Integer> {
 
     @Spec
@@ -48,15 +51,20 @@ public final class ScheduleCommand implements Callable<Integer> {
     Source source;
 
     static final class Source {
-        @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "a torchsd model folder: its model.json \"scheduler\"")
+        @Option(
+                names = {"-m", "--model"},
+                paramLabel = "DIR",
+                description = "a torchsd model folder: its model.json \"scheduler\"")
         Path model;
 
         @Option(names = "--config", paramLabel = "FILE", description = "a diffusers scheduler_config.json")
         Path config;
     }
 
-    @Option(names = "--json", description = "print one JSON object {scheduler, timesteps, sigmas, init_noise_sigma, order};"
-            + " sigmas as diffusers' scheduler.sigmas, plus KDPM2's sigmas_interpol")
+    @Option(
+            names = "--json",
+            description = "print one JSON object {scheduler, timesteps, sigmas, init_noise_sigma, order};"
+                    + " sigmas as diffusers' scheduler.sigmas, plus KDPM2's sigmas_interpol")
     boolean json;
 
     @Override
@@ -77,7 +85,11 @@ public final class ScheduleCommand implements Callable<Integer> {
         SchedulerConfig config = sampling.applyTo(loadConfig());
         try (Scheduler sampler = Schedulers.create(sampling.scheduler, config, sampling.steps())) {
             if (json) {
-                out.println(new GsonBuilder().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(toJson(sampler)));
+                out.println(new GsonBuilder()
+                        .serializeNulls()
+                        .serializeSpecialFloatingPointValues()
+                        .create()
+                        .toJson(toJson(sampler)));
             } else {
                 printText(out, sampler);
             }
@@ -94,7 +106,8 @@ public final class ScheduleCommand implements Callable<Integer> {
             if (manifest.scheduler() == null) {
                 throw new SchedulerException(source.model.resolve(Manifest.FILE_NAME) + ": no \"scheduler\" object");
             }
-            return SchedulerConfig.fromJson(manifest.scheduler(), source.model.resolve(Manifest.FILE_NAME) + " scheduler");
+            return SchedulerConfig.fromJson(
+                    manifest.scheduler(), source.model.resolve(Manifest.FILE_NAME) + " scheduler");
         }
         try {
             return SchedulerConfig.parse(Files.readString(source.config), source.config.toString());

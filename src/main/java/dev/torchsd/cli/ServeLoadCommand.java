@@ -8,12 +8,6 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.server.ServerSettings;
 import dev.torchsd.server.TorchsdServer;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -32,10 +26,15 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code torchsd serve-load}: a server on the built-in model, loaded from this machine's loopback
@@ -44,8 +43,12 @@ import java.util.concurrent.Callable;
  * equal to the library's for the same settings; latency and throughput), resident memory over many
  * requests, and clients that disconnect mid-job (none left running, no native objects left).
  */
-@Command(name = "serve-load", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Load a loopback torchsd server: concurrent txt2img clients, memory over many requests, disconnects.")
+@Command(
+        name = "serve-load",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Load a loopback torchsd server: concurrent txt2img clients, memory over many requests, disconnects.")
 public final class ServeLoadCommand implements Callable<Integer> {
     private static final String PROMPT = "a large yellow triangle on the left, blue background";
     private static final int SEEDS = 4;
@@ -56,23 +59,34 @@ public final class ServeLoadCommand implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "16", description = "concurrent clients (default: ${DEFAULT-VALUE})")
     int clients;
 
-    @Option(names = "--requests", defaultValue = "8", description = "txt2img requests per client (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--requests",
+            defaultValue = "8",
+            description = "txt2img requests per client (default: ${DEFAULT-VALUE})")
     int requests;
 
-    @Option(names = "--memory-requests", defaultValue = "500", description = "requests of the memory phase (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--memory-requests",
+            defaultValue = "500",
+            description = "requests of the memory phase (default: ${DEFAULT-VALUE})")
     int memoryRequests;
 
-    @Option(names = "--disconnects", defaultValue = "50", description = "clients that go away mid-job (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--disconnects",
+            defaultValue = "50",
+            description = "clients that go away mid-job (default: ${DEFAULT-VALUE})")
     int disconnects;
 
-    @Option(names = "--queue", defaultValue = "8", description = "the server's waiting line (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--queue",
+            defaultValue = "8",
+            description = "the server's waiting line (default: ${DEFAULT-VALUE})")
     int queue;
 
     @Option(names = "--steps", defaultValue = "10", description = "steps per request (default: ${DEFAULT-VALUE})")
     int steps;
 
-    private record Answer(int status, long nanos, String retryAfter, JsonObject body) {
-    }
+    private record Answer(int status, long nanos, String retryAfter, JsonObject body) {}
 
     @Override
     public Integer call() throws Exception {
@@ -80,12 +94,20 @@ public final class ServeLoadCommand implements Callable<Integer> {
         List<BufferedImage> expected = new ArrayList<>();
         try (StableDiffusion library = StableDiffusion.builtin()) {
             for (int seed = 0; seed < SEEDS; seed++) {
-                expected.add(library.generate(GenerationRequest.builder(PROMPT).seed(seed).steps(steps).guidanceScale(7)
-                        .scheduler("Euler").size(64, 64).promptSyntax(PromptSyntax.A1111).build()).image());
+                expected.add(library.generate(GenerationRequest.builder(PROMPT)
+                                .seed(seed)
+                                .steps(steps)
+                                .guidanceScale(7)
+                                .scheduler("Euler")
+                                .size(64, 64)
+                                .promptSyntax(PromptSyntax.A1111)
+                                .build())
+                        .image());
             }
         }
         List<String> failures = new ArrayList<>();
-        try (TorchsdServer server = TorchsdServer.start(ServerSettings.defaults().withPort(0).withQueueLength(queue))) {
+        try (TorchsdServer server =
+                TorchsdServer.start(ServerSettings.defaults().withPort(0).withQueueLength(queue))) {
             String base = "http://127.0.0.1:" + server.port();
             concurrent(base, expected, out, failures);
             memory(base, out, failures);
@@ -131,10 +153,12 @@ public final class ServeLoadCommand implements Callable<Integer> {
             if (a.status() == 200) {
                 ok++;
                 latencies.add(a.nanos());
-                JsonObject info = JsonParser.parseString(a.body().get("info").getAsString()).getAsJsonObject();
+                JsonObject info = JsonParser.parseString(a.body().get("info").getAsString())
+                        .getAsJsonObject();
                 jobs.add(info.get("torchsd_job").getAsLong());
                 int seed = (int) info.get("seed").getAsLong();
-                BufferedImage served = image(a.body().getAsJsonArray("images").get(0).getAsString());
+                BufferedImage served =
+                        image(a.body().getAsJsonArray("images").get(0).getAsString());
                 if (!Arrays.equals(rgb(served), rgb(expected.get(seed)))) {
                     wrongImages++;
                 }
@@ -145,16 +169,26 @@ public final class ServeLoadCommand implements Callable<Integer> {
             }
         }
         long completed = delta(after, before, "completed");
-        out.printf("concurrent: %d clients x %d requests: %d answered 200, %d answered 503 with Retry-After%n",
+        out.printf(
+                "concurrent: %d clients x %d requests: %d answered 200, %d answered 503 with Retry-After%n",
                 clients, requests, ok, busy);
-        out.printf("  latency of the 200s: p50 %.2f s, p99 %.2f s; throughput %.2f images/s over %.1f s%n",
+        out.printf(
+                "  latency of the 200s: p50 %.2f s, p99 %.2f s; throughput %.2f images/s over %.1f s%n",
                 percentile(latencies, 50), percentile(latencies, 99), ok / seconds, seconds);
-        out.printf("  server: %d admitted, %d completed, %d rejected, %d failed; %d distinct jobs; %d images differ%n",
-                delta(after, before, "admitted"), completed, delta(after, before, "rejected"),
-                delta(after, before, "failed"), jobs.size(), wrongImages);
+        out.printf(
+                "  server: %d admitted, %d completed, %d rejected, %d failed; %d distinct jobs; %d images differ%n",
+                delta(after, before, "admitted"),
+                completed,
+                delta(after, before, "rejected"),
+                delta(after, before, "failed"),
+                jobs.size(),
+                wrongImages);
         check(ok + busy == answers.size(), "every request answered 200 or 503 with Retry-After", failures);
-        check(jobs.size() == ok && completed == ok, "each 200 is one job, run once (" + jobs.size() + " jobs, "
-                + completed + " completed, " + ok + " answers)", failures);
+        check(
+                jobs.size() == ok && completed == ok,
+                "each 200 is one job, run once (" + jobs.size() + " jobs, " + completed + " completed, " + ok
+                        + " answers)",
+                failures);
         check(delta(after, before, "rejected") == busy, "each 503 is one rejection", failures);
         check(wrongImages == 0, "images equal to the library's for the same settings", failures);
     }
@@ -175,9 +209,15 @@ public final class ServeLoadCommand implements Callable<Integer> {
             pool.shutdownNow();
         }
         double growth = 100.0 * (last.residentBytes() - first.residentBytes()) / first.residentBytes();
-        out.printf("memory: %d requests (%d warm-up): resident %.1f MB -> %.1f MB (%+.2f %%); JavaCPP pointers %d -> %d%n",
-                memoryRequests, warmup, first.residentBytes() / 1e6, last.residentBytes() / 1e6, growth,
-                first.javacppPointers(), last.javacppPointers());
+        out.printf(
+                "memory: %d requests (%d warm-up): resident %.1f MB -> %.1f MB (%+.2f %%); JavaCPP pointers %d -> %d%n",
+                memoryRequests,
+                warmup,
+                first.residentBytes() / 1e6,
+                last.residentBytes() / 1e6,
+                growth,
+                first.javacppPointers(),
+                last.javacppPointers());
         check(growth < 2, "resident memory grows by less than 2 %", failures);
     }
 
@@ -202,7 +242,8 @@ public final class ServeLoadCommand implements Callable<Integer> {
             Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port);
             OutputStream o = s.getOutputStream();
             o.write(("POST /sdapi/v1/txt2img HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Content-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             o.write(body);
             o.flush();
             sockets.add(s);
@@ -222,12 +263,23 @@ public final class ServeLoadCommand implements Callable<Integer> {
         long admitted = delta(after, before, "admitted");
         long cancelled = delta(after, before, "cancelled");
         long left = ProcessMemory.now().javacppPointers() - pointers;
-        out.printf("disconnects: %d clients went away: %d admitted and cancelled %d, %d refused (503); running now %d;"
-                + " JavaCPP pointers %+d%n", disconnects, admitted, cancelled, delta(after, before, "rejected"),
-                after.get("running").getAsLong(), left);
-        check(after.get("running").getAsLong() == 0 && after.get("waiting").getAsLong() == 0,
-                "no job left running or waiting", failures);
-        check(cancelled == admitted && delta(after, before, "completed") == 0, "every admitted job was cancelled", failures);
+        out.printf(
+                "disconnects: %d clients went away: %d admitted and cancelled %d, %d refused (503); running now %d;"
+                        + " JavaCPP pointers %+d%n",
+                disconnects,
+                admitted,
+                cancelled,
+                delta(after, before, "rejected"),
+                after.get("running").getAsLong(),
+                left);
+        check(
+                after.get("running").getAsLong() == 0 && after.get("waiting").getAsLong() == 0,
+                "no job left running or waiting",
+                failures);
+        check(
+                cancelled == admitted && delta(after, before, "completed") == 0,
+                "every admitted job was cancelled",
+                failures);
         check(left <= 0, "no native objects left behind", failures);
     }
 
@@ -236,7 +288,8 @@ public final class ServeLoadCommand implements Callable<Integer> {
                 + ", \"cfg_scale\": 7, \"sampler_name\": \"Euler\", \"width\": 64, \"height\": 64}";
         long start = System.nanoTime();
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(base + "/sdapi/v1/txt2img").toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection)
+                    URI.create(base + "/sdapi/v1/txt2img").toURL().openConnection();
             c.setRequestMethod("POST");
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/json");
@@ -257,7 +310,8 @@ public final class ServeLoadCommand implements Callable<Integer> {
     private static JsonObject get(String url) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
         try (InputStream in = c.getInputStream()) {
-            return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+            return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         }
     }
 

@@ -1,31 +1,35 @@
 package dev.torchsd.cli;
 
-import dev.torchsd.StableDiffusion;
 import dev.torchsd.Embedding;
+import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.scheduler.Schedulers;
-import org.bytedeco.javacpp.Pointer;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.bytedeco.javacpp.Pointer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code torchsd soak}: many generations in one JVM with mixed sizes, batch sizes, schedulers and
  * negative-prompt windows, measuring after a warm-up that native memory, the Java heap and the
  * count of live JavaCPP pointers stay flat. Exits with 1 when any grows by more than the limit.
  */
-@Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run many mixed generations and check that memory stays flat after a warm-up.",
-                "The prompts use the tokens of the --embedding files in turn."})
+@Command(
+        name = "soak",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run many mixed generations and check that memory stays flat after a warm-up.",
+            "The prompts use the tokens of the --embedding files in turn."
+        })
 public final class SoakCommand implements Callable<Integer> {
 
     @Spec
@@ -37,7 +41,10 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--generations", defaultValue = "100", description = "measured generations (default: 100)")
     int generations;
 
-    @Option(names = "--warmup", defaultValue = "50", description = "generations before the first measurement (default: 50)")
+    @Option(
+            names = "--warmup",
+            defaultValue = "50",
+            description = "generations before the first measurement (default: 50)")
     int warmup;
 
     /** Few steps: the soak is about memory over many generations, not about the images. */
@@ -80,9 +87,17 @@ public final class SoakCommand implements Callable<Integer> {
             double heapGrowth = 100.0 * (late.heapBytes - early.heapBytes) / early.heapBytes;
             long pointerGrowth = checkpoints.get(checkpoints.size() - 1).pointers - checkpoints.get(0).pointers;
             boolean flat = nativeGrowth < limitPercent && heapGrowth < limitPercent && pointerGrowth <= 0;
-            out.printf(Locale.ROOT, "growth over %d generations (mean of the last %d checkpoints vs the first %d): native %+.2f %%,"
-                            + " heap %+.2f %%, JavaCPP pointers %+d: %s%n", generations, half, half, nativeGrowth,
-                    heapGrowth, pointerGrowth, flat ? "flat (limit " + limitPercent + " %)" : "GROWING (limit " + limitPercent + " %)");
+            out.printf(
+                    Locale.ROOT,
+                    "growth over %d generations (mean of the last %d checkpoints vs the first %d): native %+.2f %%,"
+                            + " heap %+.2f %%, JavaCPP pointers %+d: %s%n",
+                    generations,
+                    half,
+                    half,
+                    nativeGrowth,
+                    heapGrowth,
+                    pointerGrowth,
+                    flat ? "flat (limit " + limitPercent + " %)" : "GROWING (limit " + limitPercent + " %)");
             return flat ? 0 : 1;
         }
     }
@@ -92,8 +107,9 @@ public final class SoakCommand implements Callable<Integer> {
         int[][] sizes = {{base, base}, {base, base + base / 2}, {base * 2, base}, {base * 2, base * 2}};
         int[] size = sizes[i % sizes.length];
         String token = tokens.isEmpty() ? "" : tokens.get(i % tokens.size());
-        GenerationRequest r = GenerationRequest.of((i % 2 == 0 ? "a red circle on the left " : "a blue star, dotted ")
-                        + (i % 3 == 1 ? token : "")).withNegativePrompt(i % 3 == 0 ? "" : "green background " + token)
+        GenerationRequest r = GenerationRequest.of(
+                        (i % 2 == 0 ? "a red circle on the left " : "a blue star, dotted ") + (i % 3 == 1 ? token : ""))
+                .withNegativePrompt(i % 3 == 0 ? "" : "green background " + token)
                 .withSeed(i)
                 .withSteps(steps.steps)
                 .withSize(size[0], size[1])
@@ -113,15 +129,23 @@ public final class SoakCommand implements Callable<Integer> {
         }
 
         static Memory mean(List<Memory> list) {
-            return new Memory((long) list.stream().mapToLong(Memory::nativeBytes).average().orElse(0),
+            return new Memory(
+                    (long) list.stream()
+                            .mapToLong(Memory::nativeBytes)
+                            .average()
+                            .orElse(0),
                     (long) list.stream().mapToLong(Memory::heapBytes).average().orElse(0),
                     (long) list.stream().mapToLong(Memory::pointers).average().orElse(0));
         }
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "native %.1f MB, heap in use %.1f MB, %d JavaCPP pointers",
-                    nativeBytes / 1e6, heapBytes / 1e6, pointers);
+            return String.format(
+                    Locale.ROOT,
+                    "native %.1f MB, heap in use %.1f MB, %d JavaCPP pointers",
+                    nativeBytes / 1e6,
+                    heapBytes / 1e6,
+                    pointers);
         }
     }
 }

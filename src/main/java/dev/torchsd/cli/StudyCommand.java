@@ -6,6 +6,11 @@ import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.study.NegativeTimingStudy;
 import dev.torchsd.study.StudyChecker;
 import dev.torchsd.study.StudyReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,14 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.stream.LongStream;
-
 /** {@code torchsd study ...}: reproducible experiments over many seeds. */
-@Command(name = "study", mixinStandardHelpOptions = true,
+@Command(
+        name = "study",
+        mixinStandardHelpOptions = true,
         description = "Reproducible experiments over many seeds.",
         subcommands = {StudyCommand.NegativeTiming.class})
 public final class StudyCommand implements Runnable {
@@ -33,7 +34,10 @@ public final class StudyCommand implements Runnable {
     }
 
     /** {@code torchsd study negative-timing}: when does a negative prompt act (docs/negative-prompts.md)? */
-    @Command(name = "negative-timing", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(
+            name = "negative-timing",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
             description = "For each seed and negative-prompt start: does the negated attribute show, and how much of"
                     + " the image without a negative prompt is kept. Writes study.csv, study.json and charts.")
     static final class NegativeTiming implements Callable<Integer> {
@@ -43,19 +47,32 @@ public final class StudyCommand implements Runnable {
         @Mixin
         GenerationOptions options;
 
-        @Option(names = "--seeds", defaultValue = "20", paramLabel = "K",
+        @Option(
+                names = "--seeds",
+                defaultValue = "20",
+                paramLabel = "K",
                 description = "how many seeds: --seed, --seed + 1, ... (default: 20)")
         int seeds;
 
-        @Option(names = "--starts", split = ",", defaultValue = "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,auto",
-                paramLabel = "S", description = "negative starts: step indexes, fractions or auto (default: 0,0.1,...,1.0,auto)")
+        @Option(
+                names = "--starts",
+                split = ",",
+                defaultValue = "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,auto",
+                paramLabel = "S",
+                description = "negative starts: step indexes, fractions or auto (default: 0,0.1,...,1.0,auto)")
         List<String> starts;
 
-        @Option(names = "--checker", paramLabel = "CLASS", description = "a StudyChecker class (public, no-argument"
-                + " constructor) that reads the model's images (default: the built-in model's scene checker)")
+        @Option(
+                names = "--checker",
+                paramLabel = "CLASS",
+                description = "a StudyChecker class (public, no-argument"
+                        + " constructor) that reads the model's images (default: the built-in model's scene checker)")
         String checker;
 
-        @Option(names = {"-o", "--out"}, defaultValue = "study", paramLabel = "DIR",
+        @Option(
+                names = {"-o", "--out"},
+                defaultValue = "study",
+                paramLabel = "DIR",
                 description = "folder to write (default: study)")
         Path out;
 
@@ -78,8 +95,8 @@ public final class StudyCommand implements Runnable {
             try (StableDiffusion sd = options.model.open(err)) {
                 NegativeTimingStudy.Result result;
                 try {
-                    result = new NegativeTimingStudy(sd, studyChecker).run(options.request(first, 1), seedList, points,
-                            Interrupts.stopOnInterrupt(), what -> {
+                    result = new NegativeTimingStudy(sd, studyChecker)
+                            .run(options.request(first, 1), seedList, points, Interrupts.stopOnInterrupt(), what -> {
                                 if (!options.quiet) {
                                     err.println("[" + ++done[0] + "/" + total + "] " + what);
                                 }
@@ -105,7 +122,8 @@ public final class StudyCommand implements Runnable {
             try {
                 Class<?> type = Class.forName(checker);
                 if (!StudyChecker.class.isAssignableFrom(type)) {
-                    throw new TorchsdException("--checker " + checker + " does not implement " + StudyChecker.class.getName());
+                    throw new TorchsdException(
+                            "--checker " + checker + " does not implement " + StudyChecker.class.getName());
                 }
                 return (StudyChecker) type.getConstructor().newInstance();
             } catch (ReflectiveOperationException e) {

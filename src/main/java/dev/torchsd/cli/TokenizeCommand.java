@@ -2,22 +2,15 @@ package dev.torchsd.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.torchsd.error.TorchsdException;
 import dev.torchsd.embedding.EmbeddingTokens;
 import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.embedding.TextualInversion;
 import dev.torchsd.embedding.TextualInversionReader;
+import dev.torchsd.error.TorchsdException;
 import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +20,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code torchsd tokenize}: shows the CLIP token ids of texts, the way one inspects
  * {@code tokenizer.convert_ids_to_tokens} in Python, to compare with diffusers token by token.
  */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = {"Show the CLIP token ids and tokens of each TEXT (with start and end of text).",
-                "Without --model or --vocab the built-in model's vocabulary is used."})
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show the CLIP token ids and tokens of each TEXT (with start and end of text).",
+            "Without --model or --vocab the built-in model's vocabulary is used."
+        })
 public final class TokenizeCommand implements Callable<Integer> {
 
     /** A warning shows at most this many of the lost tokens: a 100,000-character prompt must not flood stderr. */
@@ -47,29 +50,43 @@ public final class TokenizeCommand implements Callable<Integer> {
     Source source;
 
     static final class Source {
-        @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+        @Option(
+                names = {"-m", "--model"},
+                paramLabel = "DIR",
                 description = "a torchsd model folder (model.json) or a diffusers folder with tokenizer/vocab.json")
         Path model;
 
-        @Option(names = "--vocab", paramLabel = "PATH",
+        @Option(
+                names = "--vocab",
+                paramLabel = "PATH",
                 description = "a folder with vocab.json and merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz")
         Path vocab;
     }
 
-    @Option(names = "--pad", description = "pad (or truncate, keeping the end of text) to 77 ids, as the text encoder gets them")
+    @Option(
+            names = "--pad",
+            description = "pad (or truncate, keeping the end of text) to 77 ids, as the text encoder gets them")
     boolean pad;
 
-    @Option(names = "--pad-id", paramLabel = "ID",
+    @Option(
+            names = "--pad-id",
+            paramLabel = "ID",
             description = "the id --pad fills with (default: the model's, or the pad_token of the folder's "
                     + "tokenizer_config.json, else <|endoftext|>)")
     Integer padId;
 
-    @Option(names = "--json", description = "one JSON object per TEXT: {\"text\", \"ids\", \"tokens\"[, \"truncated\"]}")
+    @Option(
+            names = "--json",
+            description = "one JSON object per TEXT: {\"text\", \"ids\", \"tokens\"[, \"truncated\"]}")
     boolean json;
 
-    @Option(names = "--embedding", paramLabel = "FILE[:TOKEN]", converter = EmbeddingArgument.Converter.class,
-            description = "add a textual-inversion embedding's tokens (TOKEN, TOKEN_1, ...) under TOKEN (default: the file"
-                    + " name without extension) and expand them as generation does; repeatable")
+    @Option(
+            names = "--embedding",
+            paramLabel = "FILE[:TOKEN]",
+            converter = EmbeddingArgument.Converter.class,
+            description =
+                    "add a textual-inversion embedding's tokens (TOKEN, TOKEN_1, ...) under TOKEN (default: the file"
+                            + " name without extension) and expand them as generation does; repeatable")
     List<EmbeddingArgument> embeddings = new ArrayList<>();
 
     @Parameters(arity = "1..*", paramLabel = "TEXT", description = "the texts to tokenize")
@@ -119,12 +136,19 @@ public final class TokenizeCommand implements Callable<Integer> {
         EmbeddingTokens added = EmbeddingTokens.NONE;
         for (EmbeddingArgument argument : embeddings) {
             TextualInversion embedding = TextualInversionReader.read(argument.file());
-            embedding.vectorsFor(hiddenSize != null ? hiddenSize : embedding.vectorSets().get(0).hiddenSize());
-            added = added.addTo(tokenizer, embedding, argument.token() != null ? argument.token() : embedding.defaultToken());
+            embedding.vectorsFor(
+                    hiddenSize != null
+                            ? hiddenSize
+                            : embedding.vectorSets().get(0).hiddenSize());
+            added = added.addTo(
+                    tokenizer, embedding, argument.token() != null ? argument.token() : embedding.defaultToken());
             LoadedEmbedding loaded = added.loaded().get(added.loaded().size() - 1);
             err.println("embedding " + argument.file() + ": " + loaded.tokens().size() + " token(s) " + loaded.token()
-                    + (loaded.tokens().size() > 1 ? " … " + loaded.tokens().get(loaded.tokens().size() - 1) : "")
-                    + ", ids " + loaded.ids()[0] + (loaded.ids().length > 1 ? ".." + loaded.ids()[loaded.ids().length - 1] : "")
+                    + (loaded.tokens().size() > 1
+                            ? " … " + loaded.tokens().get(loaded.tokens().size() - 1)
+                            : "")
+                    + ", ids " + loaded.ids()[0]
+                    + (loaded.ids().length > 1 ? ".." + loaded.ids()[loaded.ids().length - 1] : "")
                     + "; vocabulary " + tokenizer.vocabularySize());
             loaded.warnings().forEach(w -> err.println("warning: " + argument.file() + ": " + w));
         }
@@ -140,7 +164,8 @@ public final class TokenizeCommand implements Callable<Integer> {
         if (Files.isRegularFile(folder.resolve(Manifest.FILE_NAME))) {
             Manifest manifest = Manifest.read(folder);
             hiddenSize = manifest.textEncoder().hiddenSize();
-            return ClipTokenizer.load(folder.resolve(manifest.tokenizer()),
+            return ClipTokenizer.load(
+                    folder.resolve(manifest.tokenizer()),
                     padId != null ? padId : manifest.textEncoder().padTokenId());
         }
         Path tokenizerFolder = folder.resolve("tokenizer");
@@ -157,7 +182,9 @@ public final class TokenizeCommand implements Callable<Integer> {
         if (lost <= 0) {
             return;
         }
-        String dropped = tokenizer.decode(Arrays.copyOfRange(full, tokenizer.maxLength() - 1,
+        String dropped = tokenizer.decode(Arrays.copyOfRange(
+                full,
+                tokenizer.maxLength() - 1,
                 Math.min(full.length - 1, tokenizer.maxLength() - 1 + MAX_DROPPED_SHOWN)));
         if (lost > MAX_DROPPED_SHOWN) {
             dropped += " ... (" + (lost - MAX_DROPPED_SHOWN) + " more tokens)";
@@ -167,8 +194,8 @@ public final class TokenizeCommand implements Callable<Integer> {
         err.flush();
     }
 
-    private static void printTable(PrintWriter out, String quotedText, int[] ids, List<String> tokens, int unpadded,
-                                   int padId) {
+    private static void printTable(
+            PrintWriter out, String quotedText, int[] ids, List<String> tokens, int unpadded, int padId) {
         out.println(quotedText + ": " + Math.min(unpadded, ids.length) + " ids"
                 + (ids.length > unpadded ? " + " + (ids.length - unpadded) + " padding" : ""));
         out.println(String.format("%7s  %6s  %s", "pos", "id", "token"));
@@ -180,7 +207,8 @@ public final class TokenizeCommand implements Callable<Integer> {
             out.println(String.format("%7d  %6d  %s", i, ids[i], tokens.get(i)));
         }
         if (shown < ids.length) {
-            out.println(String.format("%7s  %6d  %s  (padding)", shown + ".." + (ids.length - 1), padId, tokens.get(shown)));
+            out.println(String.format(
+                    "%7s  %6d  %s  (padding)", shown + ".." + (ids.length - 1), padId, tokens.get(shown)));
         }
     }
 }

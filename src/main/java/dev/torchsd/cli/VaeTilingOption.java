@@ -13,7 +13,11 @@ import picocli.CommandLine.TypeConversionException;
  */
 final class VaeTilingOption {
 
-    @Option(names = "--vae-tiling", arity = "0..1", paramLabel = "TILE[:OVERLAP]", converter = Converter.class,
+    @Option(
+            names = "--vae-tiling",
+            arity = "0..1",
+            paramLabel = "TILE[:OVERLAP]",
+            converter = Converter.class,
             fallbackValue = "" + VaeTiling.DEFAULT_TILE_SIZE,
             description = "decode the image in tiles of TILE pixels (default: 512) that overlap by OVERLAP pixels"
                     + " (default: a quarter of the tile), blended linearly: less memory for large images, slightly"

@@ -69,7 +69,10 @@ public enum DType {
         switch (this) {
             case F32: {
                 int at = index * 4;
-                int bits = (data[at] & 0xff) | (data[at + 1] & 0xff) << 8 | (data[at + 2] & 0xff) << 16 | data[at + 3] << 24;
+                int bits = (data[at] & 0xff)
+                        | (data[at + 1] & 0xff) << 8
+                        | (data[at + 2] & 0xff) << 16
+                        | data[at + 3] << 24;
                 return Float.intBitsToFloat(bits);
             }
             case F16: {
@@ -81,7 +84,8 @@ public enum DType {
                 return Float.intBitsToFloat(((data[at] & 0xff) | (data[at + 1] & 0xff) << 8) << 16);
             }
             default:
-                throw new EmbeddingException("cannot read " + torchName + " values as floats: only float32, float16 and bfloat16 are supported");
+                throw new EmbeddingException("cannot read " + torchName
+                        + " values as floats: only float32, float16 and bfloat16 are supported");
         }
     }
 

@@ -3,7 +3,6 @@ package dev.torchsd.embedding;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
 import dev.torchsd.tokenizer.TokenizerException;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,24 +44,35 @@ public final class EmbeddingTokens {
             throw new EmbeddingException(source + ": the token is empty; name one (FILE:TOKEN on the command line)");
         }
         if (token.codePoints().anyMatch(Character::isWhitespace)) {
-            throw new EmbeddingException(source + ": token \"" + token + "\" contains whitespace, which a prompt cannot hold as"
-                    + " one token; name another (FILE:TOKEN on the command line)");
+            throw new EmbeddingException(
+                    source + ": token \"" + token + "\" contains whitespace, which a prompt cannot hold as"
+                            + " one token; name another (FILE:TOKEN on the command line)");
         }
         List<String> tokens = embedding.tokens(token);
         for (String candidate : tokens) {
             for (LoadedEmbedding earlier : loaded) {
                 if (earlier.tokens().contains(candidate)) {
-                    throw new EmbeddingException(source + ": token \"" + candidate + "\" is taken by the embedding loaded earlier from "
-                            + earlier.source().file() + " (token \"" + earlier.token() + "\"" + (earlier.tokens().size() > 1
-                            ? ", tokens " + earlier.token() + " … " + earlier.tokens().get(earlier.tokens().size() - 1) : "")
+                    throw new EmbeddingException(source + ": token \"" + candidate
+                            + "\" is taken by the embedding loaded earlier from "
+                            + earlier.source().file() + " (token \"" + earlier.token() + "\""
+                            + (earlier.tokens().size() > 1
+                                    ? ", tokens " + earlier.token() + " … "
+                                            + earlier.tokens()
+                                                    .get(earlier.tokens().size() - 1)
+                                    : "")
                             + "); choose another token");
                 }
             }
             int existing = idOf(tokenizer, candidate);
             if (existing >= 0) {
-                throw new EmbeddingException(source + ": token \"" + candidate + "\" is already in the vocabulary (id " + existing
-                        + ")" + (candidate.equals(token) ? "" : ", and an embedding of " + tokens.size() + " vectors under \""
-                        + token + "\" needs it") + "; choose another token");
+                throw new EmbeddingException(
+                        source + ": token \"" + candidate + "\" is already in the vocabulary (id " + existing
+                                + ")"
+                                + (candidate.equals(token)
+                                        ? ""
+                                        : ", and an embedding of " + tokens.size() + " vectors under \"" + token
+                                                + "\" needs it")
+                                + "; choose another token");
             }
         }
         return tokens;

@@ -27,19 +27,18 @@ final class LegacyTorchFile {
     private static final BigInteger MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final long PROTOCOL_VERSION = 1001;
 
-    private LegacyTorchFile() {
-    }
+    private LegacyTorchFile() {}
 
     /** Where one storage's bytes are in the file. */
-    private record StorageBlock(long elementCount, int dataOffset) {
-    }
+    private record StorageBlock(long elementCount, int dataOffset) {}
 
     static Object load(Path file) {
         byte[] data;
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
-                throw new EmbeddingException(file + ": a legacy torch file of " + size + " bytes; at most " + MAX_FILE_BYTES + " are read");
+                throw new EmbeddingException(
+                        file + ": a legacy torch file of " + size + " bytes; at most " + MAX_FILE_BYTES + " are read");
             }
             data = Files.readAllBytes(file);
         } catch (IOException e) {
@@ -52,11 +51,13 @@ final class LegacyTorchFile {
         }
         RestrictedUnpickler.Result protocol = RestrictedUnpickler.loadFrom(data, magic.end(), source, t -> t);
         if (!Long.valueOf(PROTOCOL_VERSION).equals(protocol.value())) {
-            throw new EmbeddingException(source + ": protocol version " + protocol.value() + ", expected " + PROTOCOL_VERSION);
+            throw new EmbeddingException(
+                    source + ": protocol version " + protocol.value() + ", expected " + PROTOCOL_VERSION);
         }
         RestrictedUnpickler.Result sysInfo = RestrictedUnpickler.loadFrom(data, protocol.end(), source, t -> t);
         if (sysInfo.value() instanceof Map<?, ?> info && Boolean.FALSE.equals(info.get("little_endian"))) {
-            throw new EmbeddingException(source + ": written on a big-endian machine; only little-endian files are read");
+            throw new EmbeddingException(
+                    source + ": written on a big-endian machine; only little-endian files are read");
         }
         int objectStart = sysInfo.end();
         Map<String, DType> dtypes = new HashMap<>();
@@ -66,21 +67,24 @@ final class LegacyTorchFile {
         });
         RestrictedUnpickler.Result keys = RestrictedUnpickler.loadFrom(data, firstPass.end(), source, t -> t);
         if (!(keys.value() instanceof List<?> keyList)) {
-            throw new EmbeddingException(source + ": expected the list of storage keys after the object, found " + keys.value());
+            throw new EmbeddingException(
+                    source + ": expected the list of storage keys after the object, found " + keys.value());
         }
         Map<String, StorageBlock> blocks = locateStorages(source, data, keys.end(), keyList, dtypes);
-        return RestrictedUnpickler.loadFrom(data, objectStart, source,
-                tensor -> readTensor(source, data, blocks, tensor)).value();
+        return RestrictedUnpickler.loadFrom(
+                        data, objectStart, source, tensor -> readTensor(source, data, blocks, tensor))
+                .value();
     }
 
-    private static Map<String, StorageBlock> locateStorages(String source, byte[] data, int start, List<?> keys,
-                                                            Map<String, DType> dtypes) {
+    private static Map<String, StorageBlock> locateStorages(
+            String source, byte[] data, int start, List<?> keys, Map<String, DType> dtypes) {
         Map<String, StorageBlock> blocks = new HashMap<>();
         long at = start;
         for (Object key : keys) {
             DType dtype = dtypes.get(String.valueOf(key));
             if (dtype == null) {
-                throw new EmbeddingException(source + ": storage '" + key + "' is used by no tensor; its size is unknown");
+                throw new EmbeddingException(
+                        source + ": storage '" + key + "' is used by no tensor; its size is unknown");
             }
             if (at + 8 > data.length) {
                 throw new EmbeddingException(source + ": truncated: storage '" + key + "' is missing at byte " + at);
@@ -104,7 +108,8 @@ final class LegacyTorchFile {
         return blocks;
     }
 
-    private static StoredTensor readTensor(String source, byte[] data, Map<String, StorageBlock> blocks, PickledTensor tensor) {
+    private static StoredTensor readTensor(
+            String source, byte[] data, Map<String, StorageBlock> blocks, PickledTensor tensor) {
         TorchStorageRef storage = tensor.storage();
         StorageBlock block = blocks.get(storage.key());
         String where = source + ": " + tensor;

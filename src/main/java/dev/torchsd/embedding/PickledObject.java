@@ -7,5 +7,4 @@ import java.util.Map;
  * kept as plain data: its class name and the state dictionary the pickle gave it. Nothing of the
  * class is ever run.
  */
-public record PickledObject(String className, Map<Object, Object> state) {
-}
+public record PickledObject(String className, Map<Object, Object> state) {}

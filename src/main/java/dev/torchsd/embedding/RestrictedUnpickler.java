@@ -1,10 +1,10 @@
 package dev.torchsd.embedding;
 
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -55,8 +55,7 @@ public final class RestrictedUnpickler {
             "torch.BFloat16Storage", DType.BF16);
 
     /** A reference to an allowed global, the only kind of callable on the stack. */
-    private record Global(String qualifiedName) {
-    }
+    private record Global(String qualifiedName) {}
 
     private final byte[] data;
     private final String source;
@@ -97,14 +96,14 @@ public final class RestrictedUnpickler {
     public static Object load(byte[] pickle, String source, TensorResolver resolver) {
         Result result = loadFrom(pickle, 0, source, resolver);
         if (result.end() != pickle.length) {
-            throw new EmbeddingException(source + ": corrupt: " + (pickle.length - result.end()) + " bytes after the pickle's STOP");
+            throw new EmbeddingException(
+                    source + ": corrupt: " + (pickle.length - result.end()) + " bytes after the pickle's STOP");
         }
         return result.value();
     }
 
     /** A value and the offset just after the STOP opcode that ended its pickle. */
-    public record Result(Object value, int end) {
-    }
+    public record Result(Object value, int end) {}
 
     /**
      * Reads the pickle that starts at {@code offset} of {@code data}, which may hold more after it
@@ -238,9 +237,10 @@ public final class RestrictedUnpickler {
                 case '0' -> pop(); // POP
                 case '1' -> popMark(); // POP_MARK
                 case '2' -> push(peek()); // DUP
-                default -> throw error(String.format(
-                        "refused pickle opcode 0x%02x at byte %d: embeddings are read with a restricted reader that only knows the opcodes torch.save writes for plain data",
-                        opcode, at));
+                default ->
+                    throw error(String.format(
+                            "refused pickle opcode 0x%02x at byte %d: embeddings are read with a restricted reader that only knows the opcodes torch.save writes for plain data",
+                            opcode, at));
             }
         }
     }
@@ -261,7 +261,8 @@ public final class RestrictedUnpickler {
 
     private Object call(Object callable, List<Object> args, int at) {
         if (!(callable instanceof Global global)) {
-            throw error("refused REDUCE at byte " + at + ": only allowed globals can be called, found " + describe(callable));
+            throw error("refused REDUCE at byte " + at + ": only allowed globals can be called, found "
+                    + describe(callable));
         }
         switch (global.qualifiedName()) {
             case "collections.OrderedDict":
@@ -291,23 +292,27 @@ public final class RestrictedUnpickler {
             case "torch._utils._rebuild_parameter":
             case "torch._utils._rebuild_parameter_with_state":
                 if (args.size() < 3 || !tensors.containsKey(args.get(0))) {
-                    throw error("corrupt: " + global.qualifiedName() + " at byte " + at + " expects (tensor, requires_grad, hooks...), found " + describe(args));
+                    throw error("corrupt: " + global.qualifiedName() + " at byte " + at
+                            + " expects (tensor, requires_grad, hooks...), found " + describe(args));
                 }
                 return args.get(0);
             default:
-                throw error("refused call of '" + global.qualifiedName() + "' at byte " + at + ": it is not a function");
+                throw error(
+                        "refused call of '" + global.qualifiedName() + "' at byte " + at + ": it is not a function");
         }
     }
 
     private Object rebuildTensor(List<Object> args, int at) {
         if (args.size() < 4 || !(args.get(0) instanceof TorchStorageRef storage)) {
-            throw error("corrupt: _rebuild_tensor at byte " + at + " expects (storage, offset, size, stride, ...), found " + describe(args));
+            throw error("corrupt: _rebuild_tensor at byte " + at
+                    + " expects (storage, offset, size, stride, ...), found " + describe(args));
         }
         long offset = nonNegative(args.get(1), "storage offset", at);
         long[] size = longs(args.get(2), "size", at);
         long[] stride = longs(args.get(3), "stride", at);
         if (size.length != stride.length) {
-            throw error("corrupt: tensor at byte " + at + " has " + size.length + " sizes but " + stride.length + " strides");
+            throw error("corrupt: tensor at byte " + at + " has " + size.length + " sizes but " + stride.length
+                    + " strides");
         }
         Object tensor = resolver.resolve(new PickledTensor(storage, offset, size, stride));
         tensors.put(tensor, Boolean.TRUE);
@@ -315,10 +320,13 @@ public final class RestrictedUnpickler {
     }
 
     private Object newObject(Object cls, List<Object> args, int at) {
-        if (cls instanceof Global global && global.qualifiedName().equals("torch.nn.modules.container.ParameterDict") && args.isEmpty()) {
+        if (cls instanceof Global global
+                && global.qualifiedName().equals("torch.nn.modules.container.ParameterDict")
+                && args.isEmpty()) {
             return new PickledObject(global.qualifiedName(), new LinkedHashMap<>());
         }
-        throw error("refused NEWOBJ at byte " + at + " of " + describe(cls) + ": only torch.nn.ParameterDict objects are read");
+        throw error("refused NEWOBJ at byte " + at + " of " + describe(cls)
+                + ": only torch.nn.ParameterDict objects are read");
     }
 
     private void build(Object target, Object state, int at) {
@@ -331,7 +339,8 @@ public final class RestrictedUnpickler {
 
     private TorchStorageRef persistentLoad(Object pid, int at) {
         if (!(pid instanceof List<?> parts) || parts.size() < 5 || !"storage".equals(parts.get(0))) {
-            throw error("corrupt: persistent id at byte " + at + " is not ('storage', type, key, location, numel): " + describe(pid));
+            throw error("corrupt: persistent id at byte " + at + " is not ('storage', type, key, location, numel): "
+                    + describe(pid));
         }
         if (!(parts.get(1) instanceof Global type) || !STORAGE_TYPES.containsKey(type.qualifiedName())) {
             throw error("corrupt: persistent id at byte " + at + " names storage type " + describe(parts.get(1)));
@@ -340,7 +349,8 @@ public final class RestrictedUnpickler {
             throw error("corrupt: persistent id at byte " + at + " needs a string key and location: " + describe(pid));
         }
         if (parts.size() > 5 && parts.get(5) != null) {
-            throw error("persistent id at byte " + at + " is a view of another storage (legacy torch format); not read");
+            throw error(
+                    "persistent id at byte " + at + " is a view of another storage (legacy torch format); not read");
         }
         long count = nonNegative(parts.get(4), "storage size", at);
         return new TorchStorageRef(STORAGE_TYPES.get(type.qualifiedName()), key, location, count);
@@ -403,7 +413,10 @@ public final class RestrictedUnpickler {
 
     private long u32() {
         require(4);
-        long value = (data[position] & 0xffL) | (data[position + 1] & 0xffL) << 8 | (data[position + 2] & 0xffL) << 16 | (data[position + 3] & 0xffL) << 24;
+        long value = (data[position] & 0xffL)
+                | (data[position + 1] & 0xffL) << 8
+                | (data[position + 2] & 0xffL) << 16
+                | (data[position + 3] & 0xffL) << 24;
         position += 4;
         return value;
     }
@@ -445,7 +458,8 @@ public final class RestrictedUnpickler {
 
     private int length(long length) {
         if (length < 0 || length > data.length - position) {
-            throw error("truncated or corrupt: a value of " + length + " bytes at byte " + position + " runs past the end of the pickle");
+            throw error("truncated or corrupt: a value of " + length + " bytes at byte " + position
+                    + " runs past the end of the pickle");
         }
         return (int) length;
     }
@@ -460,8 +474,12 @@ public final class RestrictedUnpickler {
     private String utf8(int count) {
         byte[] raw = bytes(count);
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw error("corrupt: invalid UTF-8 in a string before byte " + position);
         }
@@ -518,8 +536,12 @@ public final class RestrictedUnpickler {
      * exponential time (a "billion laughs" pickle), and one that contains itself never ends.
      */
     private Object scalarKey(Object key) {
-        if (key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
-                || key instanceof Double || key instanceof Boolean) {
+        if (key == null
+                || key instanceof String
+                || key instanceof Long
+                || key instanceof BigInteger
+                || key instanceof Double
+                || key instanceof Boolean) {
             return key;
         }
         throw error("refused a dict key or set item of type " + typeName(key) + " before byte " + position
@@ -562,12 +584,14 @@ public final class RestrictedUnpickler {
         if (value instanceof Long number && number >= 0) {
             return number;
         }
-        throw error("corrupt: " + what + " of the tensor at byte " + at + " must be a non-negative integer, found " + describe(value));
+        throw error("corrupt: " + what + " of the tensor at byte " + at + " must be a non-negative integer, found "
+                + describe(value));
     }
 
     private long[] longs(Object value, String what, int at) {
         if (!(value instanceof List<?> items)) {
-            throw error("corrupt: " + what + " of the tensor at byte " + at + " must be a tuple, found " + describe(value));
+            throw error(
+                    "corrupt: " + what + " of the tensor at byte " + at + " must be a tuple, found " + describe(value));
         }
         long[] result = new long[items.size()];
         for (int i = 0; i < result.length; i++) {
@@ -608,7 +632,10 @@ public final class RestrictedUnpickler {
             text.append("{set of ").append(collection.size()).append("}");
         } else if (value instanceof PickledObject object) {
             text.append(object.className());
-        } else if (value instanceof Long || value instanceof Double || value instanceof Boolean || value instanceof BigInteger) {
+        } else if (value instanceof Long
+                || value instanceof Double
+                || value instanceof Boolean
+                || value instanceof BigInteger) {
             text.append(value);
         } else {
             text.append(typeName(value));

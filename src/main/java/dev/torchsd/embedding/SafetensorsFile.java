@@ -8,7 +8,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -77,13 +76,20 @@ public final class SafetensorsFile {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long fileSize = channel.size();
             if (fileSize < 8) {
-                throw error(file, "truncated: the file has " + fileSize + " bytes, a safetensors file starts with an 8-byte header length");
+                throw error(
+                        file,
+                        "truncated: the file has " + fileSize
+                                + " bytes, a safetensors file starts with an 8-byte header length");
             }
-            long headerLength = readFully(channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            long headerLength =
+                    readFully(channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
             if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || headerLength > fileSize - 8) {
-                throw error(file, "header length " + Long.toUnsignedString(headerLength) + " is impossible: expected 2 to "
-                        + Math.min(MAX_HEADER_BYTES, fileSize - 8) + " bytes for a file of " + fileSize + " bytes"
-                        + " (truncated file, or not a safetensors file)");
+                throw error(
+                        file,
+                        "header length " + Long.toUnsignedString(headerLength) + " is impossible: expected 2 to "
+                                + Math.min(MAX_HEADER_BYTES, fileSize - 8) + " bytes for a file of " + fileSize
+                                + " bytes"
+                                + " (truncated file, or not a safetensors file)");
             }
             String json = decodeUtf8(file, readFully(channel, 8, (int) headerLength));
             long dataStart = 8 + headerLength;
@@ -128,7 +134,9 @@ public final class SafetensorsFile {
     public StoredTensor read(String name) {
         Entry entry = entry(name);
         if (entry.byteLength() > Integer.MAX_VALUE - 16) {
-            throw error(file, "tensor '" + name + "' has " + entry.byteLength() + " bytes, more than one Java array can hold");
+            throw error(
+                    file,
+                    "tensor '" + name + "' has " + entry.byteLength() + " bytes, more than one Java array can hold");
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             if (channel.size() < dataStart + entry.end()) {
@@ -171,9 +179,12 @@ public final class SafetensorsFile {
             return element.getAsJsonObject();
         } catch (IOException | JsonParseException | IllegalStateException e) {
             String detail = String.valueOf(e.getMessage());
-            java.util.regex.Matcher location = java.util.regex.Pattern.compile("line \\d+ column \\d+").matcher(detail);
-            throw error(file, "header is not valid JSON" + (location.find() ? " (at " + location.group() + ")" : "")
-                    + ": not a safetensors file, or a corrupt one");
+            java.util.regex.Matcher location =
+                    java.util.regex.Pattern.compile("line \\d+ column \\d+").matcher(detail);
+            throw error(
+                    file,
+                    "header is not valid JSON" + (location.find() ? " (at " + location.group() + ")" : "")
+                            + ": not a safetensors file, or a corrupt one");
         }
     }
 
@@ -185,7 +196,9 @@ public final class SafetensorsFile {
         for (Map.Entry<String, JsonElement> member : value.getAsJsonObject().entrySet()) {
             JsonElement v = member.getValue();
             if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                throw error(file, "header: " + METADATA_KEY + "." + member.getKey() + " must be a string, found " + describe(v));
+                throw error(
+                        file,
+                        "header: " + METADATA_KEY + "." + member.getKey() + " must be a string, found " + describe(v));
             }
             metadata.put(member.getKey(), v.getAsString());
         }
@@ -195,24 +208,32 @@ public final class SafetensorsFile {
     private static Entry parseEntry(Path file, String name, JsonElement value, long dataLength) {
         String where = "header: tensor '" + name + "'";
         if (!value.isJsonObject()) {
-            throw error(file, where + ": expected an object with dtype, shape and data_offsets, found " + describe(value));
+            throw error(
+                    file, where + ": expected an object with dtype, shape and data_offsets, found " + describe(value));
         }
         JsonObject object = value.getAsJsonObject();
         JsonElement dtypeValue = object.get("dtype");
-        if (dtypeValue == null || !dtypeValue.isJsonPrimitive() || !dtypeValue.getAsJsonPrimitive().isString()) {
+        if (dtypeValue == null
+                || !dtypeValue.isJsonPrimitive()
+                || !dtypeValue.getAsJsonPrimitive().isString()) {
             throw error(file, where + ": dtype must be a string, found " + describe(dtypeValue));
         }
         String dtypeName = dtypeValue.getAsString();
         DType dtype = DType.fromSafetensorsName(dtypeName)
                 .filter(d -> d.name().equals(dtypeName))
-                .orElseThrow(() -> error(file, where + ": unknown dtype '" + dtypeName + "', expected one of " + Arrays.toString(DType.values())));
+                .orElseThrow(() -> error(
+                        file,
+                        where + ": unknown dtype '" + dtypeName + "', expected one of "
+                                + Arrays.toString(DType.values())));
         long[] shape = nonNegativeLongs(file, where + ": shape", object.get("shape"), -1);
         long[] offsets = nonNegativeLongs(file, where + ": data_offsets", object.get("data_offsets"), 2);
         long begin = offsets[0];
         long end = offsets[1];
         if (begin > end || end > dataLength) {
-            throw error(file, where + ": data_offsets [" + begin + ", " + end + "] do not fit the data area of "
-                    + dataLength + " bytes (truncated file, or a header that lies)");
+            throw error(
+                    file,
+                    where + ": data_offsets [" + begin + ", " + end + "] do not fit the data area of " + dataLength
+                            + " bytes (truncated file, or a header that lies)");
         }
         long needed;
         try {
@@ -221,8 +242,10 @@ public final class SafetensorsFile {
             throw error(file, where + ": shape " + Arrays.toString(shape) + " is too large");
         }
         if (needed != end - begin) {
-            throw error(file, where + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs " + needed
-                    + " bytes, but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
+            throw error(
+                    file,
+                    where + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs " + needed
+                            + " bytes, but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -234,15 +257,20 @@ public final class SafetensorsFile {
         long expectedBegin = 0;
         for (Entry entry : sorted) {
             if (entry.begin() != expectedBegin) {
-                String problem = entry.begin() < expectedBegin ? "overlaps the previous tensor" : "leaves a gap before it";
-                throw error(file, "header: tensor '" + entry.name() + "' starts at " + entry.begin() + " and " + problem
-                        + " (expected it to start at " + expectedBegin + ")");
+                String problem =
+                        entry.begin() < expectedBegin ? "overlaps the previous tensor" : "leaves a gap before it";
+                throw error(
+                        file,
+                        "header: tensor '" + entry.name() + "' starts at " + entry.begin() + " and " + problem
+                                + " (expected it to start at " + expectedBegin + ")");
             }
             expectedBegin = entry.end();
         }
         if (expectedBegin != dataLength) {
-            throw error(file, "header: the tensors cover " + expectedBegin + " bytes of data, but the file has " + dataLength
-                    + " bytes after the header");
+            throw error(
+                    file,
+                    "header: the tensors cover " + expectedBegin + " bytes of data, but the file has " + dataLength
+                            + " bytes after the header");
         }
     }
 
@@ -276,10 +304,12 @@ public final class SafetensorsFile {
 
     private static String decodeUtf8(Path file, ByteBuffer bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes).toString();
+                    .decode(bytes)
+                    .toString();
         } catch (CharacterCodingException e) {
             throw error(file, "header is not valid UTF-8 (not a safetensors file?)");
         }

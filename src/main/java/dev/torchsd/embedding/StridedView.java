@@ -39,16 +39,21 @@ final class StridedView {
             throw new EmbeddingException(where + ": size " + Arrays.toString(tensor.size()) + " is impossibly large");
         }
         if (count > MAX_ELEMENTS) {
-            throw new EmbeddingException(where + ": " + count + " elements, more than the " + MAX_ELEMENTS + " an embedding may have");
+            throw new EmbeddingException(
+                    where + ": " + count + " elements, more than the " + MAX_ELEMENTS + " an embedding may have");
         }
         long storageCount = tensor.storage().elementCount();
         if (count > 0 && last >= storageCount) {
-            throw new EmbeddingException(where + ": the view (offset " + tensor.storageOffset() + ", size " + Arrays.toString(tensor.size())
-                    + ", stride " + Arrays.toString(tensor.stride()) + ") reaches element " + last + " of a storage of " + storageCount);
+            throw new EmbeddingException(where + ": the view (offset " + tensor.storageOffset() + ", size "
+                    + Arrays.toString(tensor.size()) + ", stride " + Arrays.toString(tensor.stride())
+                    + ") reaches element " + last + " of a storage of " + storageCount);
         }
-        long spanBytes = count == 0 ? 0 : (last - tensor.storageOffset() + 1) * tensor.storage().dtype().byteSize();
+        long spanBytes = count == 0
+                ? 0
+                : (last - tensor.storageOffset() + 1) * tensor.storage().dtype().byteSize();
         if (spanBytes > MAX_ELEMENTS * 4) {
-            throw new EmbeddingException(where + ": the view spans " + spanBytes + " bytes of its storage; too sparse to read");
+            throw new EmbeddingException(
+                    where + ": the view spans " + spanBytes + " bytes of its storage; too sparse to read");
         }
         return new StridedView(where, tensor, count, last);
     }
@@ -60,7 +65,9 @@ final class StridedView {
 
     /** Bytes of storage from the first to the last element of the view (0 for an empty view). */
     long spanBytes() {
-        return elementCount == 0 ? 0 : (lastIndex - firstIndex() + 1) * tensor.storage().dtype().byteSize();
+        return elementCount == 0
+                ? 0
+                : (lastIndex - firstIndex() + 1) * tensor.storage().dtype().byteSize();
     }
 
     /** Copies the view out of {@code span} (the storage bytes from {@link #firstIndex()} on, {@link #spanBytes()} long). */

@@ -17,8 +17,14 @@ import java.util.List;
  * @param vectorSets   one set for SD 1.x/2.x layouts, {@code clip_l} and {@code clip_g} for SDXL
  * @param warnings     problems that do not stop loading, e.g. NaN values
  */
-public record TextualInversion(Path file, EmbeddingFormat format, String defaultToken, String storedName, DType dtype,
-                               List<VectorSet> vectorSets, List<String> warnings) {
+public record TextualInversion(
+        Path file,
+        EmbeddingFormat format,
+        String defaultToken,
+        String storedName,
+        DType dtype,
+        List<VectorSet> vectorSets,
+        List<String> warnings) {
 
     public TextualInversion {
         vectorSets = List.copyOf(vectorSets);
@@ -54,14 +60,16 @@ public record TextualInversion(Path file, EmbeddingFormat format, String default
      */
     public float[][] vectorsFor(int hiddenSize) {
         if (isSdxl()) {
-            throw new EmbeddingException(file + ": an SDXL embedding (clip_l " + vectorSets.get(0).hiddenSize() + " + clip_g "
+            throw new EmbeddingException(file + ": an SDXL embedding (clip_l "
+                    + vectorSets.get(0).hiddenSize() + " + clip_g "
                     + vectorSets.get(1).hiddenSize() + " wide); this model is SD 1.x/2.x (hidden size " + hiddenSize
                     + ") and cannot use it: load it with an SDXL model, or pick an embedding trained for SD 1.x/2.x");
         }
         VectorSet set = vectorSets.get(0);
         if (set.hiddenSize() != hiddenSize) {
-            throw new EmbeddingException(file + ": vectors are " + set.hiddenSize() + " wide, but the model's text encoder expects "
-                    + hiddenSize + " (" + modelFamily(set.hiddenSize()) + " embedding on " + modelFamily(hiddenSize) + " model?)");
+            throw new EmbeddingException(file + ": vectors are " + set.hiddenSize()
+                    + " wide, but the model's text encoder expects " + hiddenSize + " (" + modelFamily(set.hiddenSize())
+                    + " embedding on " + modelFamily(hiddenSize) + " model?)");
         }
         return set.rows();
     }

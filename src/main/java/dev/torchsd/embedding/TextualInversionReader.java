@@ -2,7 +2,6 @@ package dev.torchsd.embedding;
 
 import dev.torchsd.embedding.EmbeddingFormat.Container;
 import dev.torchsd.embedding.EmbeddingFormat.Layout;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +24,7 @@ import java.util.Set;
  */
 public final class TextualInversionReader {
 
-    private TextualInversionReader() {
-    }
+    private TextualInversionReader() {}
 
     /** Reads {@code file}; see the class comment for what is accepted. */
     public static TextualInversion read(Path file) {
@@ -48,9 +46,11 @@ public final class TextualInversionReader {
         if (SafetensorsFile.looksLikeSafetensors(start) || file.toString().endsWith(".safetensors")) {
             return fromSafetensors(file, SafetensorsFile.open(file));
         }
-        throw new EmbeddingException(file + ": not a textual-inversion file: expected safetensors (8-byte length, then a JSON header)"
-                + " or a torch archive (a zip file starting with 'PK'), found " + (start.length == 0 ? "an empty file" : "bytes " + hex(start))
-                + " (PNG/WebP embeddings with an sd-ti-embedding chunk are not read)");
+        throw new EmbeddingException(
+                file + ": not a textual-inversion file: expected safetensors (8-byte length, then a JSON header)"
+                        + " or a torch archive (a zip file starting with 'PK'), found "
+                        + (start.length == 0 ? "an empty file" : "bytes " + hex(start))
+                        + " (PNG/WebP embeddings with an sd-ti-embedding chunk are not read)");
     }
 
     private static TextualInversion fromSafetensors(Path file, SafetensorsFile safetensors) {
@@ -70,20 +70,31 @@ public final class TextualInversionReader {
 
     private static TextualInversion fromTorchArchive(Path file, Object root) {
         if (root instanceof StoredTensor tensor) {
-            return build(file, new EmbeddingFormat(Container.TORCH_ARCHIVE, Layout.TENSOR), stem(file), null,
-                    List.of(vectorSet(file, "tensor", tensor)), tensor.dtype());
+            return build(
+                    file,
+                    new EmbeddingFormat(Container.TORCH_ARCHIVE, Layout.TENSOR),
+                    stem(file),
+                    null,
+                    List.of(vectorSet(file, "tensor", tensor)),
+                    tensor.dtype());
         }
         if (!(root instanceof Map<?, ?> dict)) {
-            throw new EmbeddingException(file + ": not a textual-inversion file: the archive holds " + kind(root) + ", expected a dict or a tensor");
+            throw new EmbeddingException(file + ": not a textual-inversion file: the archive holds " + kind(root)
+                    + ", expected a dict or a tensor");
         }
         if (dict.containsKey("string_to_param")) {
             return a1111(file, dict);
         }
-        if (dict.containsKey("clip_l") && dict.containsKey("clip_g") && dict.size() == 2
-                && dict.get("clip_l") instanceof StoredTensor clipL && dict.get("clip_g") instanceof StoredTensor clipG) {
+        if (dict.containsKey("clip_l")
+                && dict.containsKey("clip_g")
+                && dict.size() == 2
+                && dict.get("clip_l") instanceof StoredTensor clipL
+                && dict.get("clip_g") instanceof StoredTensor clipG) {
             return sdxl(file, Container.TORCH_ARCHIVE, clipL, clipG);
         }
-        if (dict.size() == 1 && dict.keySet().iterator().next() instanceof String key && dict.get(key) instanceof StoredTensor tensor) {
+        if (dict.size() == 1
+                && dict.keySet().iterator().next() instanceof String key
+                && dict.get(key) instanceof StoredTensor tensor) {
             return single(file, Container.TORCH_ARCHIVE, key, tensor);
         }
         throw notAnEmbedding(file, dict.keySet());
@@ -95,24 +106,38 @@ public final class TextualInversionReader {
             // old A1111 files: an nn.ParameterDict, whose entries live in its _parameters
             params = object.state().get("_parameters");
         }
-        if (!(params instanceof Map<?, ?> paramMap) || paramMap.size() != 1
+        if (!(params instanceof Map<?, ?> paramMap)
+                || paramMap.size() != 1
                 || !(paramMap.values().iterator().next() instanceof StoredTensor tensor)) {
-            throw new EmbeddingException(file + ": string_to_param must hold exactly one tensor (AUTOMATIC1111 saves {'*': tensor}), found "
-                    + (params instanceof Map<?, ?> m ? "keys " + m.keySet() : kind(params)));
+            throw new EmbeddingException(
+                    file + ": string_to_param must hold exactly one tensor (AUTOMATIC1111 saves {'*': tensor}), found "
+                            + (params instanceof Map<?, ?> m ? "keys " + m.keySet() : kind(params)));
         }
         String key = String.valueOf(paramMap.keySet().iterator().next());
         String name = dict.get("name") instanceof String s ? s : null;
-        return build(file, new EmbeddingFormat(Container.TORCH_ARCHIVE, Layout.A1111), stem(file), name,
-                List.of(vectorSet(file, key, tensor)), tensor.dtype());
+        return build(
+                file,
+                new EmbeddingFormat(Container.TORCH_ARCHIVE, Layout.A1111),
+                stem(file),
+                name,
+                List.of(vectorSet(file, key, tensor)),
+                tensor.dtype());
     }
 
     private static TextualInversion single(Path file, Container container, String key, StoredTensor tensor) {
         if (key.equals("clip_l") || key.equals("clip_g")) {
-            throw new EmbeddingException(file + ": holds only '" + key + "', one half of an SDXL embedding (clip_l + clip_g); nothing to load for SD 1.x/2.x");
+            throw new EmbeddingException(file + ": holds only '" + key
+                    + "', one half of an SDXL embedding (clip_l + clip_g); nothing to load for SD 1.x/2.x");
         }
         VectorSet set = vectorSet(file, key, tensor);
         if (key.equals("emb_params")) {
-            return build(file, new EmbeddingFormat(container, Layout.EMB_PARAMS), stem(file), null, List.of(set), tensor.dtype());
+            return build(
+                    file,
+                    new EmbeddingFormat(container, Layout.EMB_PARAMS),
+                    stem(file),
+                    null,
+                    List.of(set),
+                    tensor.dtype());
         }
         return build(file, new EmbeddingFormat(container, Layout.DIFFUSERS), key, key, List.of(set), tensor.dtype());
     }
@@ -121,16 +146,19 @@ public final class TextualInversionReader {
         VectorSet l = vectorSet(file, "clip_l", clipL);
         VectorSet g = vectorSet(file, "clip_g", clipG);
         if (l.vectorCount() != g.vectorCount()) {
-            throw new EmbeddingException(file + ": SDXL embedding with " + l.vectorCount() + " clip_l vectors but " + g.vectorCount() + " clip_g vectors");
+            throw new EmbeddingException(file + ": SDXL embedding with " + l.vectorCount() + " clip_l vectors but "
+                    + g.vectorCount() + " clip_g vectors");
         }
         if (clipL.dtype() != clipG.dtype()) {
-            throw new EmbeddingException(file + ": SDXL embedding with clip_l in " + clipL.dtype().torchName() + " but clip_g in " + clipG.dtype().torchName());
+            throw new EmbeddingException(
+                    file + ": SDXL embedding with clip_l in " + clipL.dtype().torchName() + " but clip_g in "
+                            + clipG.dtype().torchName());
         }
         return build(file, new EmbeddingFormat(container, Layout.SDXL), stem(file), null, List.of(l, g), clipL.dtype());
     }
 
-    private static TextualInversion build(Path file, EmbeddingFormat format, String token, String storedName,
-                                          List<VectorSet> sets, DType dtype) {
+    private static TextualInversion build(
+            Path file, EmbeddingFormat format, String token, String storedName, List<VectorSet> sets, DType dtype) {
         List<String> warnings = new ArrayList<>();
         for (VectorSet set : sets) {
             for (int i = 0; i < set.vectorCount(); i++) {
@@ -146,7 +174,8 @@ public final class TextualInversionReader {
                 if (nan + infinite > 0) {
                     warnings.add("vector " + i + " of '" + set.key() + "' holds " + (nan > 0 ? nan + " NaN" : "")
                             + (nan > 0 && infinite > 0 ? " and " : "") + (infinite > 0 ? infinite + " infinite" : "")
-                            + " values out of " + set.hiddenSize() + ": images using this token will likely be black or noise");
+                            + " values out of " + set.hiddenSize()
+                            + ": images using this token will likely be black or noise");
                 }
             }
         }
@@ -157,14 +186,17 @@ public final class TextualInversionReader {
     private static VectorSet vectorSet(Path file, String key, StoredTensor tensor) {
         String where = file + ": tensor '" + key + "'";
         if (!tensor.dtype().isDecodable()) {
-            throw new EmbeddingException(where + " is " + tensor.dtype().torchName() + "; embeddings are float32, float16 or bfloat16");
+            throw new EmbeddingException(
+                    where + " is " + tensor.dtype().torchName() + "; embeddings are float32, float16 or bfloat16");
         }
         long[] shape = tensor.shape();
         if (shape.length != 1 && shape.length != 2) {
-            throw new EmbeddingException(where + " has shape " + Arrays.toString(shape) + "; expected [hidden] or [vectors, hidden]");
+            throw new EmbeddingException(
+                    where + " has shape " + Arrays.toString(shape) + "; expected [hidden] or [vectors, hidden]");
         }
         if (tensor.elementCount() == 0) {
-            throw new EmbeddingException(where + " is empty (shape " + Arrays.toString(shape) + "): an embedding needs at least one vector");
+            throw new EmbeddingException(
+                    where + " is empty (shape " + Arrays.toString(shape) + "): an embedding needs at least one vector");
         }
         int count = shape.length == 1 ? 1 : Math.toIntExact(shape[0]);
         int hidden = Math.toIntExact(shape[shape.length - 1]);
@@ -184,8 +216,9 @@ public final class TextualInversionReader {
     }
 
     private static EmbeddingException notAnEmbedding(Path file, Set<?> keys) {
-        return new EmbeddingException(file + ": not a textual-inversion embedding: keys " + keys
-                + "; expected string_to_param (AUTOMATIC1111), emb_params, a single {token: tensor} (diffusers), or clip_l + clip_g (SDXL)");
+        return new EmbeddingException(
+                file + ": not a textual-inversion embedding: keys " + keys
+                        + "; expected string_to_param (AUTOMATIC1111), emb_params, a single {token: tensor} (diffusers), or clip_l + clip_g (SDXL)");
     }
 
     private static String kind(Object value) {

@@ -82,7 +82,8 @@ public final class TokenExpansion {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder("TokenExpansion{");
-        idsByFirstId.forEach((id, all) -> text.append(id).append("→").append(Arrays.toString(all)).append(' '));
+        idsByFirstId.forEach((id, all) ->
+                text.append(id).append("→").append(Arrays.toString(all)).append(' '));
         return text.append('}').toString();
     }
 }

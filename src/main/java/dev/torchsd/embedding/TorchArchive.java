@@ -31,10 +31,24 @@ public final class TorchArchive {
     public static final long MAX_PICKLE_BYTES = 64L * 1024 * 1024;
 
     /** PyTorch's pre-1.6 format starts with a pickled magic number (protocol 2, LONG1 of 10 bytes). */
-    private static final byte[] LEGACY_MAGIC = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+    private static final byte[] LEGACY_MAGIC = {
+        (byte) 0x80,
+        0x02,
+        (byte) 0x8a,
+        0x0a,
+        0x6c,
+        (byte) 0xfc,
+        (byte) 0x9c,
+        0x46,
+        (byte) 0xf9,
+        0x20,
+        0x6a,
+        (byte) 0xa8,
+        0x50,
+        0x19
+    };
 
-    private TorchArchive() {
-    }
+    private TorchArchive() {}
 
     /**
      * Reads the object saved in {@code file}, with tensors as {@link StoredTensor}s.
@@ -63,7 +77,8 @@ public final class TorchArchive {
         } catch (NoSuchFileException e) {
             throw new EmbeddingException(file + ": file not found");
         } catch (ZipException e) {
-            throw new EmbeddingException(file + ": not a torch archive (a zip file), or a truncated one: " + e.getMessage());
+            throw new EmbeddingException(
+                    file + ": not a torch archive (a zip file), or a truncated one: " + e.getMessage());
         } catch (IOException e) {
             throw new EmbeddingException(file + ": cannot read the archive: " + e.getMessage(), e);
         }
@@ -75,7 +90,8 @@ public final class TorchArchive {
         Enumeration<? extends ZipEntry> entries = zip.entries();
         while (entries.hasMoreElements()) {
             String name = entries.nextElement().getName();
-            if (name.equals("data.pkl") || (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length())) {
+            if (name.equals("data.pkl")
+                    || (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length())) {
                 pickles.add(name);
             }
         }
@@ -94,7 +110,8 @@ public final class TorchArchive {
         }
         String order = new String(readEntry(file, zip, entry, 16), StandardCharsets.US_ASCII).trim();
         if (!order.equals("little")) {
-            throw new EmbeddingException(file + ": " + entry.getName() + " says '" + order + "', only little-endian archives are read");
+            throw new EmbeddingException(
+                    file + ": " + entry.getName() + " says '" + order + "', only little-endian archives are read");
         }
     }
 
@@ -108,9 +125,11 @@ public final class TorchArchive {
         }
         StridedView view = StridedView.of(where, tensor);
         int elementSize = storage.dtype().byteSize();
-        if (storage.elementCount() > Long.MAX_VALUE / elementSize || entry.getSize() != storage.elementCount() * elementSize) {
-            throw new EmbeddingException(where + ": the storage entry has " + entry.getSize() + " bytes, the pickle says "
-                    + storage.elementCount() + " × " + elementSize + " (truncated or corrupt archive)");
+        if (storage.elementCount() > Long.MAX_VALUE / elementSize
+                || entry.getSize() != storage.elementCount() * elementSize) {
+            throw new EmbeddingException(
+                    where + ": the storage entry has " + entry.getSize() + " bytes, the pickle says "
+                            + storage.elementCount() + " × " + elementSize + " (truncated or corrupt archive)");
         }
         int spanBytes = Math.toIntExact(view.spanBytes());
         byte[] span;
@@ -118,7 +137,8 @@ public final class TorchArchive {
             in.skipNBytes(view.firstIndex() * elementSize);
             span = in.readNBytes(spanBytes);
         } catch (IOException e) {
-            throw new EmbeddingException(where + ": cannot read the storage (truncated archive?): " + e.getMessage(), e);
+            throw new EmbeddingException(
+                    where + ": cannot read the storage (truncated archive?): " + e.getMessage(), e);
         }
         if (span.length != spanBytes) {
             throw new EmbeddingException(where + ": the storage entry ends early (truncated archive)");
@@ -128,12 +148,14 @@ public final class TorchArchive {
 
     private static byte[] readEntry(Path file, ZipFile zip, ZipEntry entry, long limit) throws IOException {
         if (entry.getSize() > limit) {
-            throw new EmbeddingException(file + ": " + entry.getName() + " has " + entry.getSize() + " bytes, more than the " + limit + " expected");
+            throw new EmbeddingException(file + ": " + entry.getName() + " has " + entry.getSize()
+                    + " bytes, more than the " + limit + " expected");
         }
         try (InputStream in = zip.getInputStream(entry)) {
             byte[] bytes = in.readNBytes((int) limit);
             if (in.read() >= 0) {
-                throw new EmbeddingException(file + ": " + entry.getName() + " is larger than the " + limit + " bytes expected");
+                throw new EmbeddingException(
+                        file + ": " + entry.getName() + " is larger than the " + limit + " bytes expected");
             }
             return bytes;
         }

@@ -9,5 +9,4 @@ package dev.torchsd.embedding;
  * @param location     where torch kept it ({@code cpu}, {@code cuda:0}); informational
  * @param elementCount number of elements the storage holds
  */
-public record TorchStorageRef(DType dtype, String key, String location, long elementCount) {
-}
+public record TorchStorageRef(DType dtype, String key, String location, long elementCount) {}

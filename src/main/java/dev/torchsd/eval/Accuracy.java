@@ -7,7 +7,8 @@ public record Accuracy(int images, int color, int shape, int position, int size)
 
     /** This tally plus one image: what the caption asked for against what the checker saw. */
     public Accuracy plus(Scene asked, Scene seen) {
-        return new Accuracy(images + 1,
+        return new Accuracy(
+                images + 1,
                 color + (asked.color() != null && asked.color().equals(seen.color()) ? 1 : 0),
                 shape + (asked.shape() != null && asked.shape().equals(seen.shape()) ? 1 : 0),
                 position + (asked.position() != null && asked.position().equals(seen.position()) ? 1 : 0),
@@ -36,7 +37,13 @@ public record Accuracy(int images, int color, int shape, int position, int size)
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "color %5.1f %%  shape %5.1f %%  position %5.1f %%  size %5.1f %%  (%d images)",
-                100 * colorRate(), 100 * shapeRate(), 100 * positionRate(), 100 * sizeRate(), images);
+        return String.format(
+                java.util.Locale.ROOT,
+                "color %5.1f %%  shape %5.1f %%  position %5.1f %%  size %5.1f %%  (%d images)",
+                100 * colorRate(),
+                100 * shapeRate(),
+                100 * positionRate(),
+                100 * sizeRate(),
+                images);
     }
 }

@@ -2,8 +2,7 @@ package dev.torchsd.eval;
 
 /** What a caption asks for: the shape's color (the first palette word before the comma), shape, size and position. */
 public final class CaptionReader {
-    private CaptionReader() {
-    }
+    private CaptionReader() {}
 
     public static Scene read(String caption) {
         String subject = caption.toLowerCase(java.util.Locale.ROOT).split(",", 2)[0];
@@ -23,7 +22,8 @@ public final class CaptionReader {
             }
         }
         if (shape == null) {
-            throw new EvalException("caption '" + caption + "' names no shape; expected one of " + SceneVocabulary.SHAPES);
+            throw new EvalException(
+                    "caption '" + caption + "' names no shape; expected one of " + SceneVocabulary.SHAPES);
         }
         return new Scene(color, shape, size, position);
     }

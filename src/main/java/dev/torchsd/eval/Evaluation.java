@@ -16,10 +16,16 @@ import java.util.function.BiConsumer;
 public final class Evaluation {
     private final StableDiffusion sd;
     private final GenerationRequest settings;
-    private BiConsumer<String, BufferedImage> imageSink = (caption, image) -> { };
+    private BiConsumer<String, BufferedImage> imageSink = (caption, image) -> {};
 
     public Evaluation(StableDiffusion sd, int steps, double guidance, String scheduler) {
-        this(sd, GenerationRequest.builder("").steps(steps).guidanceScale(guidance).scheduler(scheduler).build());
+        this(
+                sd,
+                GenerationRequest.builder("")
+                        .steps(steps)
+                        .guidanceScale(guidance)
+                        .scheduler(scheduler)
+                        .build());
     }
 
     /** Draws with the steps, guidance and sampler (and its config) of {@code settings}; prompts and seeds vary. */
@@ -72,7 +78,8 @@ public final class Evaluation {
     public double colorRate(String prompt, String negative, String color, int count, long seed) {
         int hits = 0;
         for (int i = 0; i < count; i++) {
-            if (color.equals(SceneChecker.check(draw(prompt, negative, seed + i)).color())) {
+            if (color.equals(
+                    SceneChecker.check(draw(prompt, negative, seed + i)).color())) {
                 hits++;
             }
         }
@@ -81,7 +88,11 @@ public final class Evaluation {
 
     /** One image of a prompt. */
     public BufferedImage draw(String prompt, String negative, long seed) {
-        GenerationRequest request = settings.toBuilder().prompt(prompt).negativePrompt(negative).seed(seed).build();
+        GenerationRequest request = settings.toBuilder()
+                .prompt(prompt)
+                .negativePrompt(negative)
+                .seed(seed)
+                .build();
         BufferedImage image = sd.generate(request).image();
         imageSink.accept(prompt + (negative.isEmpty() ? "" : " [not " + negative + "]"), image);
         return image;

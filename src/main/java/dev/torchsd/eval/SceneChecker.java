@@ -25,10 +25,11 @@ import java.util.Map;
 public final class SceneChecker {
     private static final int N = SceneVocabulary.GRID;
     private static final List<String> COLORS = List.copyOf(SceneVocabulary.PALETTE.keySet());
-    private static final double[] RADII = {2.0, 2.25, 2.5, 2.75, 3.0, 3.25, 3.5, 3.75, 4.0, 4.25, 4.5, 4.75, 5.0, 5.5, 6.0};
+    private static final double[] RADII = {
+        2.0, 2.25, 2.5, 2.75, 3.0, 3.25, 3.5, 3.75, 4.0, 4.25, 4.5, 4.75, 5.0, 5.5, 6.0
+    };
 
-    private SceneChecker() {
-    }
+    private SceneChecker() {}
 
     public static Scene check(BufferedImage image) {
         double[][][] cells = cells(image);
@@ -55,7 +56,10 @@ public final class SceneChecker {
         if (count == 0) {
             return Scene.NOTHING;
         }
-        String color = votes.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        String color = votes.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .orElseThrow()
+                .getKey();
         double[][] alpha = coverageEstimate(cells, shape, drawn, SceneVocabulary.PALETTE.get(color));
         double cx = 0;
         double cy = 0;
@@ -84,7 +88,9 @@ public final class SceneChecker {
             }
         }
         String size = Math.abs(bestRadius - SceneVocabulary.SIZES.get("small"))
-                <= Math.abs(bestRadius - SceneVocabulary.SIZES.get("large")) ? "small" : "large";
+                        <= Math.abs(bestRadius - SceneVocabulary.SIZES.get("large"))
+                ? "small"
+                : "large";
         return new Scene(color, bestShape, size, position);
     }
 
@@ -134,7 +140,8 @@ public final class SceneChecker {
         }
         if (background != null) {
             double[] shade = SceneVocabulary.textureShade(SceneVocabulary.PALETTE.get(background));
-            double d = distance(c, new int[]{(int) Math.round(shade[0]), (int) Math.round(shade[1]), (int) Math.round(shade[2])});
+            double d = distance(
+                    c, new int[] {(int) Math.round(shade[0]), (int) Math.round(shade[1]), (int) Math.round(shade[2])});
             if (d < bestDistance) {
                 best = background;
             }
@@ -143,7 +150,7 @@ public final class SceneChecker {
     }
 
     private static double distance(double[] c, double[] p) {
-        return distance(c, new int[]{(int) Math.round(p[0]), (int) Math.round(p[1]), (int) Math.round(p[2])});
+        return distance(c, new int[] {(int) Math.round(p[0]), (int) Math.round(p[1]), (int) Math.round(p[2])});
     }
 
     private static double distance(double[] c, int[] p) {
@@ -209,8 +216,7 @@ public final class SceneChecker {
             int count = 0;
             for (int i = 0; i < N; i++) {
                 for (int j = 0; j < N; j++) {
-                    if (isBorder(i, j)
-                            && nearest(cells[i][j], candidate).equals(candidate)) {
+                    if (isBorder(i, j) && nearest(cells[i][j], candidate).equals(candidate)) {
                         count++;
                     }
                 }

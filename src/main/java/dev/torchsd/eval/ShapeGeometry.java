@@ -6,8 +6,7 @@ package dev.torchsd.eval;
  * The checker matches these templates against what a model drew.
  */
 public final class ShapeGeometry {
-    private ShapeGeometry() {
-    }
+    private ShapeGeometry() {}
 
     static final int SAMPLES = 4;
 
@@ -18,8 +17,9 @@ public final class ShapeGeometry {
             // upright, apex at v = -4/3, base at v = +2/3: the centroid is at 0
             case "triangle" -> v >= -4.0 / 3.0 && v <= 2.0 / 3.0 && Math.abs(u) <= (v + 4.0 / 3.0) / 2.0 * 1.15;
             case "cross" -> (Math.abs(u) <= 0.35 && Math.abs(v) <= 1.0) || (Math.abs(v) <= 0.35 && Math.abs(u) <= 1.0);
-            default -> throw new IllegalArgumentException("unknown shape '" + shape + "', expected one of "
-                    + SceneVocabulary.SHAPES);
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown shape '" + shape + "', expected one of " + SceneVocabulary.SHAPES);
         };
     }
 

@@ -8,14 +8,13 @@ import dev.torchsd.prompt.PromptChunker;
 import dev.torchsd.prompt.PromptEncoder;
 import dev.torchsd.prompt.PromptSchedule;
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
-
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The U-Net's text context for each call of a request, the one conditioning path of every prompt:
@@ -41,8 +40,7 @@ import java.util.Map;
  */
 public final class Conditioning {
     /** A prompt encoded from one text-encoder layer. */
-    private record Key(List<Fragment> fragments, int clipSkip) {
-    }
+    private record Key(List<Fragment> fragments, int clipSkip) {}
 
     private final PromptEncoder encoder;
     private final PromptSchedule positive;
@@ -57,8 +55,15 @@ public final class Conditioning {
     /** Three-way contexts by their two-way context (which names the negative and positive prompts). */
     private final IdentityHashMap<Tensor, Tensor> threeWay = new IdentityHashMap<>();
 
-    private Conditioning(PromptEncoder encoder, PromptSchedule positive, PromptSchedule negative, int steps, int batch,
-                         boolean guidance, int clipSkip, int negativeClipSkip) {
+    private Conditioning(
+            PromptEncoder encoder,
+            PromptSchedule positive,
+            PromptSchedule negative,
+            int steps,
+            int batch,
+            boolean guidance,
+            int clipSkip,
+            int negativeClipSkip) {
         this.encoder = encoder;
         this.positive = positive;
         this.negative = negative;
@@ -76,21 +81,23 @@ public final class Conditioning {
      * @param r        a resolved request (its negative clip skip present)
      * @param warnings where truncated prompts are reported
      */
-    public static Conditioning encode(Model model, GenerationRequest r, NegativeWindow.Resolved window,
-                                      List<String> warnings) {
+    public static Conditioning encode(
+            Model model, GenerationRequest r, NegativeWindow.Resolved window, List<String> warnings) {
         PromptEncoder encoder = PromptEncoder.forModel(model, r.promptSyntax());
         PromptSchedule positive = PromptSchedule.read(r.prompt(), r.steps(), r.promptSyntax(), "prompt");
         boolean guidance = r.usesGuidance();
         PromptSchedule negative = guidance && !window.never()
-                ? PromptSchedule.read(r.negativePrompt(), r.steps(), r.promptSyntax(), "negative prompt") : null;
+                ? PromptSchedule.read(r.negativePrompt(), r.steps(), r.promptSyntax(), "negative prompt")
+                : null;
         int negativeClipSkip = r.negativeClipSkip().orElseThrow();
-        Conditioning c = new Conditioning(encoder, positive, negative, r.steps(), r.batchSize(), guidance,
-                r.clipSkip(), negativeClipSkip);
+        Conditioning c = new Conditioning(
+                encoder, positive, negative, r.steps(), r.batchSize(), guidance, r.clipSkip(), negativeClipSkip);
         int maxLength = model.tokenizer().maxLength();
         positive.entries().forEach(e -> c.encodeOnce(e.fragments(), r.clipSkip(), "prompt", maxLength, warnings));
         if (negative != null) {
-            negative.entries().forEach(e -> c.encodeOnce(e.fragments(), negativeClipSkip, "negative prompt", maxLength,
-                    warnings));
+            negative.entries()
+                    .forEach(
+                            e -> c.encodeOnce(e.fragments(), negativeClipSkip, "negative prompt", maxLength, warnings));
         }
         if (guidance && !window.always()) {
             c.encodeOnce(List.of(), negativeClipSkip, "empty prompt", maxLength, warnings);
@@ -120,13 +127,17 @@ public final class Conditioning {
             return contexts.computeIfAbsent(List.of(pos), k -> repeat(encoded(pos, clipSkip)));
         }
         List<Fragment> unconditional = negativeActive ? negative.atStep(step).fragments() : List.of();
-        return contexts.computeIfAbsent(List.of(unconditional, pos), k -> Tensors.scoped(() -> {
-            Tensor u = encoded(unconditional, negativeClipSkip);
-            Tensor p = encoded(pos, clipSkip);
-            long length = Math.max(u.size(1), p.size(1));
-            return torch.cat(new TensorVector(repeat(padded(u, length, negativeClipSkip)),
-                    repeat(padded(p, length, clipSkip))), 0);
-        }));
+        return contexts.computeIfAbsent(
+                List.of(unconditional, pos),
+                k -> Tensors.scoped(() -> {
+                    Tensor u = encoded(unconditional, negativeClipSkip);
+                    Tensor p = encoded(pos, clipSkip);
+                    long length = Math.max(u.size(1), p.size(1));
+                    return torch.cat(
+                            new TensorVector(
+                                    repeat(padded(u, length, negativeClipSkip)), repeat(padded(p, length, clipSkip))),
+                            0);
+                }));
     }
 
     /** The context {@code [empty; negative; positive]} for call {@code call}, with the negative prompt active. */
@@ -137,8 +148,8 @@ public final class Conditioning {
             throw new IllegalStateException("the empty prompt's context is " + empty.size(1) + " tokens, the negative"
                     + " prompt's " + twoWay.size(1) + ": a three-way batch needs them equal");
         }
-        return threeWay.computeIfAbsent(twoWay, k -> Tensors.scoped(() ->
-                torch.cat(new TensorVector(empty.narrow(0, 0, batch), twoWay), 0)));
+        return threeWay.computeIfAbsent(
+                twoWay, k -> Tensors.scoped(() -> torch.cat(new TensorVector(empty.narrow(0, 0, batch), twoWay), 0)));
     }
 
     private void encodeOnce(List<Fragment> fragments, int layer, String what, int maxLength, List<String> warnings) {
@@ -155,7 +166,8 @@ public final class Conditioning {
     }
 
     private Tensor encoded(List<Fragment> fragments, int layer) {
-        return encoded.computeIfAbsent(new Key(fragments, layer),
+        return encoded.computeIfAbsent(
+                new Key(fragments, layer),
                 k -> encoder.encode(encoder.chunks(fragments).chunks(), layer));
     }
 

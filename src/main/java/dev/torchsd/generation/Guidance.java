@@ -9,8 +9,7 @@ import org.bytedeco.pytorch.TensorVector;
  * {@code [negative; positive]}; the prediction is {@code eps(neg) + w * (eps(pos) - eps(neg))}.
  */
 public final class Guidance {
-    private Guidance() {
-    }
+    private Guidance() {}
 
     /** The two halves of a guidance batch: rows 0..B-1 (negative) and B..2B-1 (positive). */
     public static TensorVector split(Tensor batchedPrediction) {

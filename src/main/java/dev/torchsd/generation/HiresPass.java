@@ -8,12 +8,11 @@ import dev.torchsd.pipeline.HiresFix;
 import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.Latents;
 import dev.torchsd.tensor.Tensors;
+import java.awt.image.BufferedImage;
+import java.util.function.BiFunction;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.awt.image.BufferedImage;
-import java.util.function.BiFunction;
 
 /**
  * AUTOMATIC1111's hires fix ({@link HiresFix}): the request generated at its size, the result
@@ -24,12 +23,11 @@ import java.util.function.BiFunction;
  * request from that image would.
  */
 final class HiresPass {
-    private HiresPass() {
-    }
+    private HiresPass() {}
 
     /** The two passes of resolved request {@code r}; {@code pass} runs one request, from given image latents or none. */
-    static GenerationResult generate(GenerationRequest r, int scaleFactor,
-                                     BiFunction<GenerationRequest, Latents, GenerationResult> pass) {
+    static GenerationResult generate(
+            GenerationRequest r, int scaleFactor, BiFunction<GenerationRequest, Latents, GenerationResult> pass) {
         HiresFix fix = r.hiresFix().orElseThrow();
         GenerationResult first = pass.apply(r.withHiresFix(null), null);
         int w = r.width().getAsInt();
@@ -38,14 +36,25 @@ final class HiresPass {
         int th = targetSize(h, fix);
         BufferedImage image = first.image();
         BufferedImage upscaled = Pixels.image(LanczosResize.rgb(Pixels.rgb(image), w, h, tw, th), tw, th);
-        GenerationRequest second = r.toBuilder().hiresFix(null).size(tw, th)
+        GenerationRequest second = r.toBuilder()
+                .hiresFix(null)
+                .size(tw, th)
                 .steps(fix.steps() > 0 ? fix.steps() : r.steps())
-                .image(ImageInput.of(upscaled).withStrength(fix.strength())).build();
-        Latents latents = fix.upscaler() == HiresFix.Upscaler.LANCZOS ? null
+                .image(ImageInput.of(upscaled).withStrength(fix.strength()))
+                .build();
+        Latents latents = fix.upscaler() == HiresFix.Upscaler.LANCZOS
+                ? null
                 : upscale(first.latents(), th / scaleFactor, tw / scaleFactor, fix.upscaler());
         GenerationResult result = pass.apply(second, latents);
-        return new GenerationResult(r.toBuilder().scheduler(result.request().scheduler().orElse(null)).build(),
-                result.modelName(), result.sampler(), result.images(), result.latents(), result.warnings());
+        return new GenerationResult(
+                r.toBuilder()
+                        .scheduler(result.request().scheduler().orElse(null))
+                        .build(),
+                result.modelName(),
+                result.sampler(),
+                result.images(),
+                result.latents(),
+                result.warnings());
     }
 
     /** AUTOMATIC1111's {@code int(size * hr_scale)}. */
@@ -57,7 +66,8 @@ final class HiresPass {
         try (PointerScope scope = new PointerScope()) {
             Tensor t = Tensors.fromFloats(latents.values(), latents.shape());
             long[] size = {height, width};
-            Tensor up = upscaler == HiresFix.Upscaler.LATENT ? torch.upsample_bilinear2d(t, size, false)
+            Tensor up = upscaler == HiresFix.Upscaler.LATENT
+                    ? torch.upsample_bilinear2d(t, size, false)
                     : torch.upsample_nearest2d(t, size);
             return new Latents(Tensors.shape(up), Tensors.toFloats(up));
         }

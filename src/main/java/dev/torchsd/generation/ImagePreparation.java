@@ -4,9 +4,8 @@ import dev.torchsd.image.LanczosResize;
 import dev.torchsd.image.Pixels;
 import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
-
 import java.awt.image.BufferedImage;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The start image as diffusers' image processor prepares it: RGB (PIL's {@code convert("RGB")}),
@@ -14,8 +13,7 @@ import java.awt.image.BufferedImage;
  * then {@code x / 255 * 2 - 1} in float32, as a (1, 3, height, width) tensor.
  */
 final class ImagePreparation {
-    private ImagePreparation() {
-    }
+    private ImagePreparation() {}
 
     /** The image's pixels (0xRRGGBB) at {@code width x height}. */
     static int[] fitted(BufferedImage image, ImageInput.Resize mode, int width, int height) {

@@ -7,15 +7,14 @@ import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.Latents;
 import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.tensor.Tensors;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
-
-import java.awt.image.BufferedImage;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The start of an image-guided loop, as diffusers' img2img and inpaint pipelines prepare it, and
@@ -45,8 +44,16 @@ final class ImageStart {
     private final int[] original;
     private final boolean concatenated;
 
-    private ImageStart(int first, Tensor latents, Tensor imageLatents, Tensor noise, Tensor latentMask,
-                       Tensor maskedImageLatents, MaskPreparation mask, int[] original, boolean concatenated) {
+    private ImageStart(
+            int first,
+            Tensor latents,
+            Tensor imageLatents,
+            Tensor noise,
+            Tensor latentMask,
+            Tensor maskedImageLatents,
+            MaskPreparation mask,
+            int[] original,
+            boolean concatenated) {
         this.first = first;
         this.latents = latents;
         this.imageLatents = imageLatents;
@@ -62,13 +69,15 @@ final class ImageStart {
      * The start of resolved request {@code r} (its image present), drawing from {@code generator};
      * {@code given} latents (already scaled, as diffusers takes a 4-channel image) replace the encoded image.
      */
-    static ImageStart prepare(Model model, GenerationRequest r, Scheduler scheduler, Generator generator,
-                              Latents given) {
+    static ImageStart prepare(
+            Model model, GenerationRequest r, Scheduler scheduler, Generator generator, Latents given) {
         ImageInput input = r.image().orElseThrow();
         int width = r.width().getAsInt();
         int height = r.height().getAsInt();
         int[] pixels = ImagePreparation.fitted(input.image(), input.resize(), width, height);
-        MaskPreparation mask = input.mask().map(m -> MaskPreparation.of(input, m, width, height)).orElse(null);
+        MaskPreparation mask = input.mask()
+                .map(m -> MaskPreparation.of(input, m, width, height))
+                .orElse(null);
         double strength = input.strengthOrDefault();
         int first = Strength.firstIndex(input, strength, r.steps(), scheduler.order());
         boolean concatenated = model.unet().inChannels() != model.latentChannels();
@@ -87,12 +96,22 @@ final class ImageStart {
             imageLatents = filledLatents(imageLatents, latentMask, input.fill(), generator, shape, device);
         }
         Tensor noise = InitialNoise.sample(generator, shape).to(device, torch.ScalarType.Float);
-        Tensor latents = pureNoise ? noise.mul(Tensors.scalar(scheduler.initNoiseSigma()))
+        Tensor latents = pureNoise
+                ? noise.mul(Tensors.scalar(scheduler.initNoiseSigma()))
                 : scheduler.addNoise(imageLatents, noise, first);
-        Tensor maskedImageLatents = mask == null ? null
+        Tensor maskedImageLatents = mask == null
+                ? null
                 : batch(encode(model, mask.maskedImage(image), input.sampling(), generator), r.batchSize());
-        return new ImageStart(first, latents, imageLatents, noise, latentMask, maskedImageLatents, mask,
-                mask == null ? null : pixels, concatenated);
+        return new ImageStart(
+                first,
+                latents,
+                imageLatents,
+                noise,
+                latentMask,
+                maskedImageLatents,
+                mask,
+                mask == null ? null : pixels,
+                concatenated);
     }
 
     /**
@@ -106,10 +125,11 @@ final class ImageStart {
             Tensor mean = moments.narrow(1, 0, channels);
             Tensor sample = mean;
             if (sampling == ImageInput.Sampling.SAMPLE) {
-                Tensor logvar = moments.narrow(1, channels, channels).clamp(new ScalarOptional(Tensors.scalar(-30.0)),
-                        new ScalarOptional(Tensors.scalar(20.0)));
+                Tensor logvar = moments.narrow(1, channels, channels)
+                        .clamp(new ScalarOptional(Tensors.scalar(-30.0)), new ScalarOptional(Tensors.scalar(20.0)));
                 Tensor std = torch.exp(logvar.mul(Tensors.scalar(0.5)));
-                Tensor draw = InitialNoise.sample(generator, Tensors.shape(mean)).to(mean.device(), mean.scalar_type());
+                Tensor draw =
+                        InitialNoise.sample(generator, Tensors.shape(mean)).to(mean.device(), mean.scalar_type());
                 sample = mean.add(std.mul(draw));
             }
             return sample.mul(Tensors.scalar(model.manifest().vae().scalingFactor()));
@@ -122,8 +142,13 @@ final class ImageStart {
     }
 
     /** AUTOMATIC1111's latent fills: the masked latents replaced by noise or zeros. */
-    private static Tensor filledLatents(Tensor latents, Tensor mask, ImageInput.Fill fill, Generator generator,
-                                        long[] shape, org.bytedeco.pytorch.Device device) {
+    private static Tensor filledLatents(
+            Tensor latents,
+            Tensor mask,
+            ImageInput.Fill fill,
+            Generator generator,
+            long[] shape,
+            org.bytedeco.pytorch.Device device) {
         if (mask == null || fill == ImageInput.Fill.ORIGINAL || fill == ImageInput.Fill.FILL) {
             return latents;
         }
@@ -131,7 +156,9 @@ final class ImageStart {
         if (fill == ImageInput.Fill.LATENT_NOTHING) {
             return keep;
         }
-        return keep.add(InitialNoise.sample(generator, shape).to(device, torch.ScalarType.Float).mul(mask));
+        return keep.add(InitialNoise.sample(generator, shape)
+                .to(device, torch.ScalarType.Float)
+                .mul(mask));
     }
 
     /** The U-Net's sample for the scaled latents (batch as the U-Net call): with the mask and masked-image latents for a 9-channel U-Net. */

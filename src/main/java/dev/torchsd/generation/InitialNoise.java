@@ -18,8 +18,7 @@ public final class InitialNoise {
         LibTorch.ensureLoaded();
     }
 
-    private InitialNoise() {
-    }
+    private InitialNoise() {}
 
     /** A new generator seeded like {@code torch.Generator().manual_seed(seed)}. */
     public static Generator generator(long seed) {
@@ -28,7 +27,7 @@ public final class InitialNoise {
 
     /** Standard normal float32 noise of the given shape, on the CPU, advancing the generator. */
     public static Tensor sample(Generator generator, long... shape) {
-        return Tensors.scoped(() -> torch.randn(shape, new GeneratorOptional(generator),
-                new TensorOptions(torch.ScalarType.Float)));
+        return Tensors.scoped(
+                () -> torch.randn(shape, new GeneratorOptional(generator), new TensorOptions(torch.ScalarType.Float)));
     }
 }

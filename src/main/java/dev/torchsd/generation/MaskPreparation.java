@@ -6,9 +6,8 @@ import dev.torchsd.image.Pixels;
 import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
-
 import java.awt.image.BufferedImage;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The inpainting mask at the request size, as diffusers' mask processor and AUTOMATIC1111 read it:

@@ -6,7 +6,6 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.RequestException;
-
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +31,12 @@ final class MaskedArea {
         }
     }
 
-    private MaskedArea() {
-    }
+    private MaskedArea() {}
 
     static boolean applies(GenerationRequest r) {
-        return r.image().filter(i -> i.mask().isPresent() && i.inpaintArea() == ImageInput.InpaintArea.MASKED).isPresent();
+        return r.image()
+                .filter(i -> i.mask().isPresent() && i.inpaintArea() == ImageInput.InpaintArea.MASKED)
+                .isPresent();
     }
 
     /** Inpaints the masked area of resolved request {@code r} with {@code generate} (the whole-image pipeline). */
@@ -53,8 +53,11 @@ final class MaskedArea {
         }
         int[] cropImage = LanczosResize.rgb(crop(original, w, region), region.width(), region.height(), w, h);
         int[] cropMask = LanczosResize.channel(crop(mask.soft(), w, region), region.width(), region.height(), w, h);
-        ImageInput inner = ImageInput.of(Pixels.image(cropImage, w, h)).withMask(gray(cropMask, w, h))
-                .withResize(input.resize()).withFill(input.fill()).withSampling(input.sampling())
+        ImageInput inner = ImageInput.of(Pixels.image(cropImage, w, h))
+                .withMask(gray(cropMask, w, h))
+                .withResize(input.resize())
+                .withFill(input.fill())
+                .withSampling(input.sampling())
                 .withStepCount(input.stepCount());
         if (input.strength().isPresent()) {
             inner = inner.withStrength(input.strength().getAsDouble());
@@ -69,8 +72,15 @@ final class MaskedArea {
             }
             images.add(Pixels.image(mask.overlay(pasted, original), w, h));
         }
-        return new GenerationResult(r.toBuilder().scheduler(result.request().scheduler().orElse(null)).build(),
-                result.modelName(), result.sampler(), images, result.latents(), result.warnings());
+        return new GenerationResult(
+                r.toBuilder()
+                        .scheduler(result.request().scheduler().orElse(null))
+                        .build(),
+                result.modelName(),
+                result.sampler(),
+                images,
+                result.latents(),
+                result.warnings());
     }
 
     /** The bounding box of the pixels with a mask value above 0, padded, inside the image. */
@@ -89,7 +99,10 @@ final class MaskedArea {
                 }
             }
         }
-        return new Region(Math.max(x1 - padding, 0), Math.max(y1 - padding, 0), Math.min(x2 + padding, w),
+        return new Region(
+                Math.max(x1 - padding, 0),
+                Math.max(y1 - padding, 0),
+                Math.min(x2 + padding, w),
                 Math.min(y2 + padding, h));
     }
 

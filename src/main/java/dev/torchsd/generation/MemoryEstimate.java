@@ -1,13 +1,12 @@
 package dev.torchsd.generation;
 
-import dev.torchsd.pipeline.GenerationRequest;
-import dev.torchsd.pipeline.RequestException;
-import dev.torchsd.pipeline.VaeTiling;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.torchsd.model.Manifest;
-
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.RequestException;
+import dev.torchsd.pipeline.VaeTiling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +25,7 @@ import java.util.Optional;
  * small factor): it guards against requests that cannot fit, it does not promise that one fits.
  */
 public final class MemoryEstimate {
-    private MemoryEstimate() {
-    }
+    private MemoryEstimate() {}
 
     /** Bytes the request is estimated to need, or empty when the manifest has no architecture record. */
     public static Optional<Long> bytesNeeded(Manifest manifest, GenerationRequest r) {
@@ -53,14 +51,14 @@ public final class MemoryEstimate {
             long h = r.height().getAsInt() / scale;
             long w = r.width().getAsInt() / scale;
             long unetBatch = (long) r.batchSize() * (r.usesGuidance() ? 2 : 1);
-            double unet = unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention(),
-                    contextTokens);
+            double unet =
+                    unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention(), contextTokens);
             long tile = r.vaeTiling().enabled() ? r.vaeTiling().latentTile(scale) : Long.MAX_VALUE;
-            double vae = vaePeak(config.getAsJsonObject("vae"), r.batchSize(), Math.min(h, tile), Math.min(w, tile),
-                    scale);
+            double vae =
+                    vaePeak(config.getAsJsonObject("vae"), r.batchSize(), Math.min(h, tile), Math.min(w, tile), scale);
             return Optional.of((long) Math.min(Long.MAX_VALUE, Math.max(unet, vae)));
         } catch (RuntimeException e) {
-            return Optional.empty();  // an architecture record we do not understand: no estimate
+            return Optional.empty(); // an architecture record we do not understand: no estimate
         }
     }
 
@@ -78,8 +76,9 @@ public final class MemoryEstimate {
             activations += 6.0 * batch * levelChannels * tokens * 4;
             if (contains(attention, level)) {
                 int heads = headChannels > 0 ? levelChannels / headChannels : numHeads;
-                double scores = fusedAttention ? 4.0 * batch * levelChannels * tokens : 2.0 * batch * heads * tokens
-                        * Math.max(tokens, (double) contextTokens);
+                double scores = fusedAttention
+                        ? 4.0 * batch * levelChannels * tokens
+                        : 2.0 * batch * heads * tokens * Math.max(tokens, (double) contextTokens);
                 attentionPeak = Math.max(attentionPeak, scores * 4);
             }
         }
@@ -88,7 +87,7 @@ public final class MemoryEstimate {
 
     static double vaePeak(JsonObject vae, long batch, long h, long w, int scale) {
         int channels = vae.get("ch").getAsInt();
-        if (channels == 0) {  // no convolutional decoder (the built-in model's fixed cell VAE): the image itself
+        if (channels == 0) { // no convolutional decoder (the built-in model's fixed cell VAE): the image itself
             return 3.0 * batch * (h * scale) * (w * scale) * 4;
         }
         JsonArray mult = vae.getAsJsonArray("ch_mult");
@@ -133,12 +132,17 @@ public final class MemoryEstimate {
         Optional<Long> needed = bytesNeeded(manifest, r, contextTokens);
         Optional<Long> available = availableBytes();
         if (needed.isPresent() && available.isPresent() && needed.get() > available.get()) {
-            throw new RequestException(String.format(java.util.Locale.ROOT,
+            throw new RequestException(String.format(
+                    java.util.Locale.ROOT,
                     "this request (%dx%d, batch %d%s%s) needs about %.1f GB of working memory; %.1f GB are available"
-                            + " (use a smaller size or batch%s)", r.width().getAsInt(), r.height().getAsInt(), r.batchSize(),
+                            + " (use a smaller size or batch%s)",
+                    r.width().getAsInt(),
+                    r.height().getAsInt(),
+                    r.batchSize(),
                     r.usesGuidance() ? " with guidance" : "",
                     contextTokens > PLAIN_CONTEXT_TOKENS ? ", a prompt context of " + contextTokens + " tokens" : "",
-                    needed.get() / 1e9, available.get() / 1e9,
+                    needed.get() / 1e9,
+                    available.get() / 1e9,
                     contextTokens > PLAIN_CONTEXT_TOKENS ? ", or a shorter prompt" : ""));
         }
     }

@@ -19,15 +19,14 @@ import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;
 import dev.torchsd.scheduler.TrainingSchedule;
 import dev.torchsd.tensor.Tensors;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
-
-import java.awt.image.BufferedImage;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Text-to-image, step for step as diffusers' StableDiffusionPipeline, in its small steps:
@@ -59,57 +58,65 @@ public final class Pipeline {
     }
 
     /** One request; {@code imageLatents} (hires fix's upscaled latents) replace the encoded image when given. */
-    private GenerationResult generate(GenerationRequest request, GenerationListener listener, Model.Use use,
-                                      Latents imageLatents) {
+    private GenerationResult generate(
+            GenerationRequest request, GenerationListener listener, Model.Use use, Latents imageLatents) {
         GenerationRequest r = resolve(request);
         if (r.hiresFix().isPresent()) {
-            return HiresPass.generate(r, model.manifest().vae().scaleFactor(),
-                    (pass, latents) -> generate(pass, listener, use, latents));
+            return HiresPass.generate(
+                    r, model.manifest().vae().scaleFactor(), (pass, latents) -> generate(pass, listener, use, latents));
         }
         if (MaskedArea.applies(r)) {
             return MaskedArea.generate(r, inner -> generate(inner, listener, use));
         }
         MemoryEstimate.check(model.manifest(), r);
         List<String> warnings = new ArrayList<>();
-        return model.withNetworks(RequestNetworks.of(r), warnings::add,
-                () -> denoise(r, listener, use, imageLatents, warnings));
+        return model.withNetworks(
+                RequestNetworks.of(r), warnings::add, () -> denoise(r, listener, use, imageLatents, warnings));
     }
 
     /** The denoising loop of a resolved request, with its LoRA set merged. */
-    private GenerationResult denoise(GenerationRequest r, GenerationListener listener, Model.Use use,
-                                     Latents imageLatents, List<String> warnings) {
+    private GenerationResult denoise(
+            GenerationRequest r,
+            GenerationListener listener,
+            Model.Use use,
+            Latents imageLatents,
+            List<String> warnings) {
         SchedulerConfig config = schedulerConfig(r);
         NegativeWindow.Resolved window = r.negativeWindow().resolve(r.steps());
         try (Scheduler scheduler = Schedulers.create(r.scheduler().orElse(null), config, r.steps());
-             PointerScope requestScope = new PointerScope()) {
-            Conditioning conditioning = Conditioning.encode(model, RequestNetworks.forEncoding(r, warnings), window, warnings);
+                PointerScope requestScope = new PointerScope()) {
+            Conditioning conditioning =
+                    Conditioning.encode(model, RequestNetworks.forEncoding(r, warnings), window, warnings);
             if (conditioning.maxContextTokens() > MemoryEstimate.PLAIN_CONTEXT_TOKENS) {
-                MemoryEstimate.check(model.manifest(), r, conditioning.maxContextTokens());  // long AUTOMATIC1111 prompts
+                MemoryEstimate.check(
+                        model.manifest(), r, conditioning.maxContextTokens()); // long AUTOMATIC1111 prompts
             }
             TrainingSchedule training = TrainingSchedule.fromConfig(config);
             Generator generator = InitialNoise.generator(r.seed());
-            ImageStart start = r.image().isPresent() ? ImageStart.prepare(model, r, scheduler, generator,
-                    imageLatents) : null;
-            Tensor latents = start != null ? start.latents
-                    : prepareLatents(r, generator, scheduler.initNoiseSigma());
+            ImageStart start =
+                    r.image().isPresent() ? ImageStart.prepare(model, r, scheduler, generator, imageLatents) : null;
+            Tensor latents = start != null ? start.latents : prepareLatents(r, generator, scheduler.initNoiseSigma());
             List<BufferedImage> images;
             Latents finalLatents;
             AutoNegativeStart auto = window.autoStart()
-                    ? new AutoNegativeStart(model.manifest().predictionType().equals("v_prediction")) : null;
+                    ? new AutoNegativeStart(model.manifest().predictionType().equals("v_prediction"))
+                    : null;
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             try {
                 int calls = scheduler.timesteps().length;
                 int first = start != null ? start.first : 0;
                 for (int i = first; i < calls; i++) {
-                    boolean negativeActive = window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
+                    boolean negativeActive =
+                            window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
                     Tensor context = negativeActive && r.usesGuidance() && observers.wantsEmptyPrediction()
-                            ? conditioning.withEmpty(i, calls) : conditioning.at(i, calls, negativeActive);
-                    Tensor next = denoiseStep(scheduler, i, latents, context, negativeActive, r, generator, observers,
-                            training, start);
+                            ? conditioning.withEmpty(i, calls)
+                            : conditioning.at(i, calls, negativeActive);
+                    Tensor next = denoiseStep(
+                            scheduler, i, latents, context, negativeActive, r, generator, observers, training, start);
                     latents.close();
                     latents = next;
-                    if (!listener.onStep(new StepProgress(i - first + 1, calls - first, scheduler.timesteps()[i],
-                            latents))) {
+                    if (!listener.onStep(new StepProgress(
+                            i - first + 1, calls - first, scheduler.timesteps()[i], latents))) {
                         throw new GenerationCancelledException(i - first + 1, calls - first);
                     }
                     if (use.closing()) {
@@ -128,8 +135,10 @@ public final class Pipeline {
             }
             String sampler = r.scheduler().orElse(scheduler.name());
             GenerationRequest.Builder done = r.toBuilder().scheduler(sampler);
-            if (auto != null) {  // the step it picked: the result's request reproduces the image
-                done.negativeWindow(new NegativeWindow(StepPoint.autoChosen(auto.start(r.steps())), r.negativeWindow().end()));
+            if (auto != null) { // the step it picked: the result's request reproduces the image
+                done.negativeWindow(new NegativeWindow(
+                        StepPoint.autoChosen(auto.start(r.steps())),
+                        r.negativeWindow().end()));
             }
             return new GenerationResult(done.build(), model.manifest().name(), sampler, images, finalLatents, warnings);
         }
@@ -144,8 +153,8 @@ public final class Pipeline {
     public SchedulerConfig schedulerConfig(GenerationRequest r) {
         // The manifest's prediction_type is what the U-Net predicts (v for SD 2.x 768-v models): it
         // drives the scheduler even when the scheduler object omits it; a request may still override it.
-        SchedulerConfig config = SchedulerConfig.fromJson(model.manifest().scheduler(),
-                model.folder().resolve(Manifest.FILE_NAME) + " scheduler")
+        SchedulerConfig config = SchedulerConfig.fromJson(
+                        model.manifest().scheduler(), model.folder().resolve(Manifest.FILE_NAME) + " scheduler")
                 .with("prediction_type", model.manifest().predictionType());
         for (var override : r.schedulerOverrides().entrySet()) {
             config = config.with(override.getKey(), override.getValue());
@@ -161,20 +170,29 @@ public final class Pipeline {
         return Tensors.scoped(() -> {
             Tensor start = r.initialLatents()
                     .map(given -> Tensors.fromFloats(given.values(), given.shape()))
-                    .orElseGet(() -> InitialNoise.sample(generator,
-                            RequestResolver.latentShape(r, model.manifest(), model.latentChannels())));
+                    .orElseGet(() -> InitialNoise.sample(
+                            generator, RequestResolver.latentShape(r, model.manifest(), model.latentChannels())));
             Tensor latents = start.mul(Tensors.scalar(initNoiseSigma));
             return latents.to(model.device().toTorch(), latents.scalar_type());
         });
     }
 
-    private Tensor denoiseStep(Scheduler scheduler, int i, Tensor latents, Tensor context, boolean negativeActive,
-                               GenerationRequest r, Generator generator, GenerationListener listener,
-                               TrainingSchedule training, ImageStart start) {
+    private Tensor denoiseStep(
+            Scheduler scheduler,
+            int i,
+            Tensor latents,
+            Tensor context,
+            boolean negativeActive,
+            GenerationRequest r,
+            Generator generator,
+            GenerationListener listener,
+            TrainingSchedule training,
+            ImageStart start) {
         try (PointerScope step = new PointerScope()) {
             double t = scheduler.timesteps()[i];
-            long branches = context.size(0) / r.batchSize();  // 3: [empty; negative; positive], a diagnostic
-            Tensor input = branches == 3 ? torch.cat(new TensorVector(latents, latents, latents), 0)
+            long branches = context.size(0) / r.batchSize(); // 3: [empty; negative; positive], a diagnostic
+            Tensor input = branches == 3
+                    ? torch.cat(new TensorVector(latents, latents, latents), 0)
                     : r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor sample = start != null ? start.unetSample(scaled) : scaled;
@@ -198,9 +216,20 @@ public final class Pipeline {
             }
             double[] sigmas = scheduler.sigmas();
             Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
-            Tensor replacement = listener.onPrediction(new StepPrediction(i, scheduler.timesteps().length,
-                    r.steps(), t, sigmas == null ? Double.NaN : sigmas[i], training.alphaBarAt(t), modelInput,
-                    negative, positive, guided, negativeActive && r.usesGuidance(), r.guidanceScale(), empty));
+            Tensor replacement = listener.onPrediction(new StepPrediction(
+                    i,
+                    scheduler.timesteps().length,
+                    r.steps(),
+                    t,
+                    sigmas == null ? Double.NaN : sigmas[i],
+                    training.alphaBarAt(t),
+                    modelInput,
+                    negative,
+                    positive,
+                    guided,
+                    negativeActive && r.usesGuidance(),
+                    r.guidanceScale(),
+                    empty));
             if (replacement != null) {
                 guided = replacement;
             }

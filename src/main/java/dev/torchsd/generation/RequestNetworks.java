@@ -7,7 +7,6 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.LoraWeight;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.prompt.ExtraNetworkTags;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,8 +19,7 @@ import java.util.Map;
  * encoder sees, without the tags.
  */
 final class RequestNetworks {
-    private RequestNetworks() {
-    }
+    private RequestNetworks() {}
 
     /** The set, in order; a RequestException names a missing file, an unknown name (with the folder's) or a bad weight. */
     static List<NetworkUse> of(GenerationRequest r) {
@@ -30,10 +28,14 @@ final class RequestNetworks {
             uses.add(use(lora.file(), lora.name(), lora.textEncoderWeight(), lora.unetWeight()));
         }
         if (r.promptSyntax().a1111()) {
-            for (ExtraNetworkTags.LoraTag tag : ExtraNetworkTags.parse(r.prompt()).loras()) {
-                Path folder = r.extraNetworks().loraFolder().orElseThrow(() -> new RequestException("the prompt's "
-                        + tag.text() + " needs a LoRA folder (--lora-dir, GenerationRequest.Builder.loraFolder)"));
-                uses.add(use(LoraFolder.find(folder, tag.name()), tag.name(), tag.textEncoderWeight(), tag.unetWeight()));
+            for (ExtraNetworkTags.LoraTag tag :
+                    ExtraNetworkTags.parse(r.prompt()).loras()) {
+                Path folder = r.extraNetworks()
+                        .loraFolder()
+                        .orElseThrow(() -> new RequestException("the prompt's " + tag.text()
+                                + " needs a LoRA folder (--lora-dir, GenerationRequest.Builder.loraFolder)"));
+                uses.add(use(
+                        LoraFolder.find(folder, tag.name()), tag.name(), tag.textEncoderWeight(), tag.unetWeight()));
             }
         }
         return List.copyOf(uses);
@@ -41,7 +43,8 @@ final class RequestNetworks {
 
     private static NetworkUse use(Path file, String name, double te, double unet) {
         if (!Double.isFinite(te) || !Double.isFinite(unet)) {
-            throw new RequestException("LoRA '" + name + "': weights must be finite numbers, got " + te + " and " + unet);
+            throw new RequestException(
+                    "LoRA '" + name + "': weights must be finite numbers, got " + te + " and " + unet);
         }
         return NetworkUse.of(file, name, te, unet);
     }
@@ -63,8 +66,10 @@ final class RequestNetworks {
             return r;
         }
         ExtraNetworkTags.Parsed parsed = ExtraNetworkTags.parse(r.prompt());
-        parsed.otherTypes().stream().distinct().forEach(type -> warnings.add("<" + type
-                + ":…> tags are not supported (only lora); removed from the prompt"));
+        parsed.otherTypes().stream()
+                .distinct()
+                .forEach(type ->
+                        warnings.add("<" + type + ":…> tags are not supported (only lora); removed from the prompt"));
         return r.withPrompt(parsed.text());
     }
 }

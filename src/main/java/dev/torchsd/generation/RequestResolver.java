@@ -7,7 +7,6 @@ import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.prompt.PromptSchedule;
 import dev.torchsd.scheduler.Schedulers;
-
 import java.util.Arrays;
 
 /**
@@ -19,25 +18,29 @@ public final class RequestResolver {
     private static final int MAX_MASK_BLUR = 64;
     private static final int MAX_STEPS_HINT = 1000;
 
-    private RequestResolver() {
-    }
+    private RequestResolver() {}
 
     /** {@code r} with the model's defaults filled in, checked; a RequestException names the field, value and range. */
     public static GenerationRequest resolve(GenerationRequest r, Manifest manifest, int latentChannels) {
         // 8 even for a VAE that scales by less (the built-in model's 4), as users know sizes from SD
         int multiple = Math.max(8, manifest.vae().scaleFactor());
         // an image's size rounded down to the multiple, as diffusers' get_default_height_width
-        int w = r.width().orElse(r.image().map(i -> i.image().getWidth() / multiple * multiple)
-                .orElse(manifest.defaultWidth()));
-        int h = r.height().orElse(r.image().map(i -> i.image().getHeight() / multiple * multiple)
-                .orElse(manifest.defaultHeight()));
+        int w = r.width()
+                .orElse(r.image()
+                        .map(i -> i.image().getWidth() / multiple * multiple)
+                        .orElse(manifest.defaultWidth()));
+        int h = r.height()
+                .orElse(r.image()
+                        .map(i -> i.image().getHeight() / multiple * multiple)
+                        .orElse(manifest.defaultHeight()));
         checkSize("width", w, multiple);
         checkSize("height", h, multiple);
         if (r.steps() < 1) {
             throw new RequestException("steps must be at least 1, got " + r.steps());
         }
         if (r.batchSize() < 1 || r.batchSize() > GenerationRequest.MAX_BATCH) {
-            throw new RequestException("batch size must be in 1.." + GenerationRequest.MAX_BATCH + ", got " + r.batchSize());
+            throw new RequestException(
+                    "batch size must be in 1.." + GenerationRequest.MAX_BATCH + ", got " + r.batchSize());
         }
         if (!Double.isFinite(r.guidanceScale()) || r.guidanceScale() < 0) {
             throw new RequestException("guidance scale must be a finite number >= 0, got " + r.guidanceScale());
@@ -52,18 +55,21 @@ public final class RequestResolver {
         checkClipSkip("clip skip", r.clipSkip(), layers);
         int negativeClipSkip = r.negativeClipSkip().orElse(r.promptSyntax().a1111() ? r.clipSkip() : 1);
         checkClipSkip("negative clip skip", negativeClipSkip, layers);
-        r.scheduler().ifPresent(Schedulers::className);  // an unknown sampler name before any work
+        r.scheduler().ifPresent(Schedulers::className); // an unknown sampler name before any work
         r.negativeWindow().resolve(r.steps());
         r.vaeTiling().check(multiple);
-        if (r.promptSyntax().a1111()) {  // syntax errors before any work, with their position
+        if (r.promptSyntax().a1111()) { // syntax errors before any work, with their position
             PromptSchedule.of(r.prompt(), r.steps(), "prompt");
             PromptSchedule.of(r.negativePrompt(), r.steps(), "negative prompt");
         }
         checkImage(r, manifest, latentChannels);
         checkHiresFix(r, w, h, multiple);
-        var networks = RequestNetworks.of(r);  // files and <lora:…> names exist, weights are numbers
-        GenerationRequest resolved = r.toBuilder().size(w, h).negativeClipSkip(negativeClipSkip)
-                .extraNetworks(r.extraNetworks().withHashes(RequestNetworks.hashes(networks))).build();
+        var networks = RequestNetworks.of(r); // files and <lora:…> names exist, weights are numbers
+        GenerationRequest resolved = r.toBuilder()
+                .size(w, h)
+                .negativeClipSkip(negativeClipSkip)
+                .extraNetworks(r.extraNetworks().withHashes(RequestNetworks.hashes(networks)))
+                .build();
         long[] shape = latentShape(resolved, manifest, latentChannels);
         r.initialLatents().ifPresent(latents -> {
             if (!Arrays.equals(latents.shape(), shape)) {
@@ -98,8 +104,9 @@ public final class RequestResolver {
         if (Strength.stepsRun(input, strength, r.steps()) < 1) {
             int fewest = Strength.fewestSteps(strength, MAX_STEPS_HINT);
             throw new RequestException("strength " + strength + " with " + r.steps() + " steps runs no step (int("
-                    + r.steps() + " * " + strength + ") = 0); " + (fewest > 0 ? "use at least " + fewest + " steps or "
-                    : "use ") + "a strength of at least " + 1.0 / r.steps());
+                    + r.steps() + " * " + strength + ") = 0); "
+                    + (fewest > 0 ? "use at least " + fewest + " steps or " : "use ") + "a strength of at least "
+                    + 1.0 / r.steps());
         }
         if (input.maskBlur() < 0 || input.maskBlur() > MAX_MASK_BLUR) {
             throw new RequestException("mask blur must be in 0.." + MAX_MASK_BLUR + " pixels, got " + input.maskBlur());
@@ -108,8 +115,11 @@ public final class RequestResolver {
             throw new RequestException("masked padding must be in 0.." + GenerationRequest.MAX_SIZE + " pixels, got "
                     + input.maskedPadding());
         }
-        if (input.mask().isEmpty() && (input.inpaintArea() != ImageInput.InpaintArea.WHOLE
-                || input.fill() != ImageInput.Fill.ORIGINAL || input.maskBlur() != 0 || input.invertMask())) {
+        if (input.mask().isEmpty()
+                && (input.inpaintArea() != ImageInput.InpaintArea.WHOLE
+                        || input.fill() != ImageInput.Fill.ORIGINAL
+                        || input.maskBlur() != 0
+                        || input.invertMask())) {
             throw new RequestException("mask options (blur, invert, inpaint area, fill) need a mask");
         }
     }
@@ -121,7 +131,8 @@ public final class RequestResolver {
         }
         HiresFix fix = r.hiresFix().get();
         if (r.image().isPresent() || r.initialLatents().isPresent()) {
-            throw new RequestException("hires fix applies to text-to-image; this request starts from an image or latents");
+            throw new RequestException(
+                    "hires fix applies to text-to-image; this request starts from an image or latents");
         }
         if (r.batchSize() != 1) {
             throw new RequestException("hires fix runs with batch size 1, got " + r.batchSize());
@@ -144,7 +155,12 @@ public final class RequestResolver {
     /** The latents' shape of a resolved request. */
     static long[] latentShape(GenerationRequest r, Manifest manifest, int latentChannels) {
         int scale = manifest.vae().scaleFactor();
-        return new long[] {r.batchSize(), latentChannels, r.height().getAsInt() / scale, r.width().getAsInt() / scale};
+        return new long[] {
+            r.batchSize(),
+            latentChannels,
+            r.height().getAsInt() / scale,
+            r.width().getAsInt() / scale
+        };
     }
 
     private static void checkClipSkip(String name, int value, int layers) {
@@ -155,8 +171,8 @@ public final class RequestResolver {
 
     private static void checkSize(String name, int value, int multiple) {
         if (value < GenerationRequest.MIN_SIZE || value > GenerationRequest.MAX_SIZE || value % multiple != 0) {
-            throw new RequestException(name + " must be a multiple of " + multiple + " from " + GenerationRequest.MIN_SIZE + " to "
-                    + GenerationRequest.MAX_SIZE + ", got " + value);
+            throw new RequestException(name + " must be a multiple of " + multiple + " from "
+                    + GenerationRequest.MIN_SIZE + " to " + GenerationRequest.MAX_SIZE + ", got " + value);
         }
     }
 }

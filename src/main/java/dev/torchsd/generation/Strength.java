@@ -12,8 +12,7 @@ import dev.torchsd.pipeline.ImageInput;
  * </ul>
  */
 final class Strength {
-    private Strength() {
-    }
+    private Strength() {}
 
     /** The inference steps that run (0 = none: the request is refused). */
     static int stepsRun(ImageInput input, double strength, int steps) {

@@ -2,10 +2,9 @@ package dev.torchsd.generation;
 
 import dev.torchsd.pipeline.VaeTiling;
 import dev.torchsd.tensor.Tensors;
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-
-import java.util.function.UnaryOperator;
 
 /**
  * Decodes latents tile by tile ({@link VaeTiling}), as diffusers' tiled_decode: tiles start every
@@ -23,8 +22,7 @@ final class TiledVaeDecoding {
     private static final int HEIGHT = 2;
     private static final int WIDTH = 3;
 
-    private TiledVaeDecoding() {
-    }
+    private TiledVaeDecoding() {}
 
     /**
      * The image of {@code latents} (batch, channels, h, w) decoded in tiles by {@code decoder}, which
@@ -43,11 +41,11 @@ final class TiledVaeDecoding {
         long width = latents.size(WIDTH);
         int blend = tiling.overlap();
         return Tensors.scoped(() -> {
-            PointerScope decodeScope = PointerScope.getInnerScope();  // the image and the overlap strips
+            PointerScope decodeScope = PointerScope.getInnerScope(); // the image and the overlap strips
             Tensor image = null;
-            Tensor[] above = new Tensor[cols.length];  // each column's bottom strip from the row above
+            Tensor[] above = new Tensor[cols.length]; // each column's bottom strip from the row above
             for (int r = 0; r < rows.length; r++) {
-                Tensor left = null;  // the right strip of the tile to the left
+                Tensor left = null; // the right strip of the tile to the left
                 for (int c = 0; c < cols.length; c++) {
                     try (PointerScope tileScope = new PointerScope()) {
                         Tensor decoded = decoder.apply(latents.narrow(HEIGHT, rows[r], Math.min(tile, height - rows[r]))
@@ -58,9 +56,9 @@ final class TiledVaeDecoding {
                         if (left != null) {
                             blendInto(decoded, left, WIDTH);
                         }
-                        if (image == null) {  // the first tile tells the image's channels, type and device
-                            image = decoded.new_empty(decoded.size(0), decoded.size(1), height * scaleFactor,
-                                    width * scaleFactor);
+                        if (image == null) { // the first tile tells the image's channels, type and device
+                            image = decoded.new_empty(
+                                    decoded.size(0), decoded.size(1), height * scaleFactor, width * scaleFactor);
                             decodeScope.attach(image);
                         }
                         long ownedHeight = owned(rows, r, height) * scaleFactor;

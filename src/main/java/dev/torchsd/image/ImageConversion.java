@@ -1,25 +1,24 @@
 package dev.torchsd.image;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
-
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Decoded tensors to 8-bit RGB images, exactly as diffusers' image processor does it:
  * {@code (x / 2 + 0.5).clamp(0, 1)}, times 255 in float32, rounded half to even (numpy's round).
  */
 public final class ImageConversion {
-    private ImageConversion() {
-    }
+    private ImageConversion() {}
 
     /** (batch, 3, height, width) values in [-1, 1] to one RGB image per batch entry. */
     public static List<BufferedImage> toImages(Tensor decoded) {
         long[] shape = Tensors.shape(decoded);
         if (shape.length != 4 || shape[1] != 3) {
-            throw new IllegalArgumentException("expected (batch, 3, height, width), got " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "expected (batch, 3, height, width), got " + java.util.Arrays.toString(shape));
         }
         float[] values = Tensors.toFloats(decoded);
         int batch = (int) shape[0];

@@ -11,12 +11,12 @@ import java.util.List;
 public final class ImageGrid {
     private static final int MIN_CELL = 256;
 
-    private ImageGrid() {
-    }
+    private ImageGrid() {}
 
     public static BufferedImage render(String title, List<BufferedImage> images, List<String> labels) {
         int cellW = Math.max(MIN_CELL, images.get(0).getWidth());
-        int cellH = (int) Math.round((double) cellW * images.get(0).getHeight() / images.get(0).getWidth());
+        int cellH = (int) Math.round(
+                (double) cellW * images.get(0).getHeight() / images.get(0).getWidth());
         int pad = 10;
         int top = 30;
         int labelHeight = 22;

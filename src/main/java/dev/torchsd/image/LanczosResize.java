@@ -10,8 +10,7 @@ public final class LanczosResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
     private static final double SUPPORT = 3.0;
 
-    private LanczosResize() {
-    }
+    private LanczosResize() {}
 
     /** Packed 0xRRGGBB pixels of a {@code width x height} image resized to {@code newWidth x newHeight}. */
     public static int[] rgb(int[] rgb, int width, int height, int newWidth, int newHeight) {

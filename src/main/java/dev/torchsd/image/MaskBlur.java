@@ -7,8 +7,7 @@ package dev.torchsd.image;
  * this sums in double, which can differ from it by one level at a few pixels.
  */
 public final class MaskBlur {
-    private MaskBlur() {
-    }
+    private MaskBlur() {}
 
     /** A 0..255 channel of a width x height image, blurred. */
     public static int[] blur(int[] values, int width, int height, double sigma) {

@@ -1,9 +1,9 @@
 package dev.torchsd.image;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.Raster;
-import java.awt.color.ColorSpace;
 
 /**
  * An image's 8-bit values as PIL reads them ({@code convert("RGB")}, {@code convert("L")}), whatever
@@ -12,8 +12,7 @@ import java.awt.color.ColorSpace;
  * values are scaled to 8 bits by {@code round(v * 255 / 65535)}; alpha is dropped from the colour.
  */
 public final class Pixels {
-    private Pixels() {
-    }
+    private Pixels() {}
 
     /** The image as one 0xRRGGBB value per pixel, row by row. */
     public static int[] rgb(BufferedImage image) {

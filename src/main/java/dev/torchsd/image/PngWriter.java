@@ -1,13 +1,5 @@
 package dev.torchsd.image;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageTypeSpecifier;
-import javax.imageio.ImageWriter;
-import javax.imageio.metadata.IIOInvalidTreeException;
-import javax.imageio.metadata.IIOMetadata;
-import javax.imageio.metadata.IIOMetadataNode;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,6 +9,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOInvalidTreeException;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageOutputStream;
 
 /**
  * PNG files with the generation parameters in a "parameters" text chunk (tEXt when the text is
@@ -27,8 +27,7 @@ public final class PngWriter {
     public static final String KEY = "parameters";
     private static final String FORMAT = "javax_imageio_png_1.0";
 
-    private PngWriter() {
-    }
+    private PngWriter() {}
 
     /** Writes the PNG to {@code file}: whole or not at all ({@link WholeFile}). */
     public static void write(BufferedImage image, String parameters, Path file) {
@@ -47,7 +46,7 @@ public final class PngWriter {
         try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
             encode(image, parameters, out);
         } catch (IOException e) {
-            throw new UncheckedIOException("PNG encoding failed", e);  // in memory: a bug, not bad input
+            throw new UncheckedIOException("PNG encoding failed", e); // in memory: a bug, not bad input
         }
         return bytes.toByteArray();
     }
@@ -56,7 +55,8 @@ public final class PngWriter {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
         try {
             writer.setOutput(out);
-            IIOMetadata metadata = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), null);
+            IIOMetadata metadata =
+                    writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), null);
             addText(metadata, parameters);
             writer.write(null, new IIOImage(image, null, metadata), null);
         } finally {
@@ -104,7 +104,8 @@ public final class PngWriter {
             var reader = ImageIO.getImageReadersByFormatName("png").next();
             try {
                 reader.setInput(in);
-                IIOMetadataNode root = (IIOMetadataNode) reader.getImageMetadata(0).getAsTree(FORMAT);
+                IIOMetadataNode root =
+                        (IIOMetadataNode) reader.getImageMetadata(0).getAsTree(FORMAT);
                 for (String chunk : new String[] {"tEXtEntry", "iTXtEntry"}) {
                     var entries = root.getElementsByTagName(chunk);
                     for (int i = 0; i < entries.getLength(); i++) {

@@ -1,7 +1,6 @@
 package dev.torchsd.image;
 
 import dev.torchsd.error.TorchsdException;
-
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -20,12 +19,12 @@ public final class WholeFile {
     private static final Set<Path> PARTIAL_FILES = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> PARTIAL_FILES.forEach(WholeFile::deleteQuietly),
-                "torchsd-partial-file-cleanup"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> PARTIAL_FILES.forEach(WholeFile::deleteQuietly), "torchsd-partial-file-cleanup"));
     }
 
-    private WholeFile() {
-    }
+    private WholeFile() {}
 
     /** Checks that a file can be written at {@code file}: its folder exists and is writable, and it is not a folder. */
     public static void checkWritable(Path file) {

@@ -2,10 +2,9 @@ package dev.torchsd.lora;
 
 import dev.torchsd.embedding.StoredTensor;
 import dev.torchsd.tensor.Tensors;
+import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.Arrays;
 
 /**
  * ΔW of one module, in float32 on the CPU, before scale and multiplier, as kohya and LyCORIS define
@@ -23,8 +22,7 @@ import java.util.Arrays;
  * small factors cannot make a huge ΔW.
  */
 final class DeltaWeight {
-    private DeltaWeight() {
-    }
+    private DeltaWeight() {}
 
     /**
      * ΔW in its natural shape; a LoraException names the module and shapes when they do not combine
@@ -67,7 +65,8 @@ final class DeltaWeight {
     }
 
     private static Tensor lokr(LoraModule m, long limit) {
-        Tensor w1 = m.has("lokr_w1") ? tensor(m, "lokr_w1") : mm(m, tensor(m, "lokr_w1_a"), tensor(m, "lokr_w1_b"), limit);
+        Tensor w1 =
+                m.has("lokr_w1") ? tensor(m, "lokr_w1") : mm(m, tensor(m, "lokr_w1_a"), tensor(m, "lokr_w1_b"), limit);
         Tensor w2;
         if (m.has("lokr_w2")) {
             w2 = tensor(m, "lokr_w2");
@@ -76,7 +75,7 @@ final class DeltaWeight {
         } else {
             w2 = mm(m, tensor(m, "lokr_w2_a"), tensor(m, "lokr_w2_b"), limit);
         }
-        checkSize(m, w1.numel() * w2.numel(), limit);  // sizes come from a checked file: no overflow
+        checkSize(m, w1.numel() * w2.numel(), limit); // sizes come from a checked file: no overflow
         if (w2.dim() == 4 && w1.dim() == 2) {
             w1 = w1.unsqueeze(2).unsqueeze(2);
         }
@@ -89,7 +88,10 @@ final class DeltaWeight {
             throw new IllegalArgumentException("a CP core has 4 dimensions, its factors 2");
         }
         checkSize(m, left.size(0) * right.size(1) * core.size(2) * core.size(3), limit);
-        return left.matmul(core.permute(2, 3, 0, 1)).matmul(right).permute(2, 3, 0, 1).contiguous();
+        return left.matmul(core.permute(2, 3, 0, 1))
+                .matmul(right)
+                .permute(2, 3, 0, 1)
+                .contiguous();
     }
 
     private static Tensor mm(LoraModule m, Tensor a, Tensor b, long limit) {
@@ -118,8 +120,11 @@ final class DeltaWeight {
 
     private static String shapes(LoraModule m) {
         StringBuilder text = new StringBuilder();
-        m.tensors().forEach((suffix, t) -> text.append(text.length() == 0 ? "" : ", ").append(suffix)
-                .append(' ').append(Arrays.toString(t.shape())));
+        m.tensors()
+                .forEach((suffix, t) -> text.append(text.length() == 0 ? "" : ", ")
+                        .append(suffix)
+                        .append(' ')
+                        .append(Arrays.toString(t.shape())));
         return text.toString();
     }
 }

@@ -5,14 +5,15 @@ import java.util.stream.Collectors;
 
 /** What a set of tensor names looks like, for a file that is not a LoRA. */
 final class Describe {
-    private Describe() {
-    }
+    private Describe() {}
 
     static String keys(Collection<String> keys) {
         String what;
         if (keys.stream().anyMatch(k -> k.startsWith("model.diffusion_model."))) {
             what = "it looks like a Stable Diffusion checkpoint (model.diffusion_model.… keys)";
-        } else if (keys.contains("emb_params") || keys.contains("string_to_param") || keys.contains("clip_l")
+        } else if (keys.contains("emb_params")
+                || keys.contains("string_to_param")
+                || keys.contains("clip_l")
                 || keys.size() == 1) {
             what = "it looks like a textual-inversion embedding (load it with --embedding)";
         } else if (keys.stream().anyMatch(k -> k.startsWith("down_blocks.") || k.startsWith("text_model."))) {

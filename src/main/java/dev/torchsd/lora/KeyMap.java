@@ -3,7 +3,6 @@ package dev.torchsd.lora;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +42,8 @@ public final class KeyMap {
         try {
             JsonObject root = JsonParser.parseString(text).getAsJsonObject();
             if (!"torchsd-keymap".equals(root.get("format").getAsString())) {
-                throw new LoraException(file + ": format is '" + root.get("format").getAsString() + "', expected 'torchsd-keymap'");
+                throw new LoraException(
+                        file + ": format is '" + root.get("format").getAsString() + "', expected 'torchsd-keymap'");
             }
             Map<Part, Map<String, String>> byPath = new HashMap<>();
             byPath.put(Part.UNET, entries(root.getAsJsonObject("unet")));
@@ -53,8 +53,10 @@ public final class KeyMap {
             if (e instanceof LoraException) {
                 throw e;
             }
-            throw new LoraException(file + ": not a key map (expected {\"format\": \"torchsd-keymap\", \"unet\": {…},"
-                    + " \"text_encoder\": {…}}): " + e.getMessage(), e);
+            throw new LoraException(
+                    file + ": not a key map (expected {\"format\": \"torchsd-keymap\", \"unet\": {…},"
+                            + " \"text_encoder\": {…}}): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -63,7 +65,8 @@ public final class KeyMap {
         for (Map.Entry<String, JsonElement> e : object.entrySet()) {
             String parameter = e.getValue().getAsString();
             out.put(e.getKey().replace('.', '_'), parameter);
-            String exportModule = parameter.endsWith(".weight") ? parameter.substring(0, parameter.length() - 7) : parameter;
+            String exportModule =
+                    parameter.endsWith(".weight") ? parameter.substring(0, parameter.length() - 7) : parameter;
             out.putIfAbsent(exportModule.replace('.', '_'), parameter);
         }
         return out;

@@ -23,16 +23,19 @@ public record LoraFile(Path file, String naming, List<LoraModule> modules, Map<S
     public String format() {
         Set<String> kinds = new LinkedHashSet<>();
         for (LoraModule m : modules) {
-            kinds.add(switch (m.kind()) {
-                case LORA -> isConv(m) ? "LoCon" : "LoRA";
-                case LOHA -> "LoHa";
-                case LOKR -> "LoKr";
-            });
+            kinds.add(
+                    switch (m.kind()) {
+                        case LORA -> isConv(m) ? "LoCon" : "LoRA";
+                        case LOHA -> "LoHa";
+                        case LOKR -> "LoKr";
+                    });
         }
         if (kinds.contains("LoCon")) {
             kinds.remove("LoRA");
         }
-        String prefix = naming.equals("PEFT") ? "PEFT " : kinds.contains("LoHa") || kinds.contains("LoKr") ? "LyCORIS " : "kohya ";
+        String prefix = naming.equals("PEFT")
+                ? "PEFT "
+                : kinds.contains("LoHa") || kinds.contains("LoKr") ? "LyCORIS " : "kohya ";
         return prefix + String.join(" + ", kinds);
     }
 

@@ -11,16 +11,21 @@ import java.util.stream.Stream;
 public final class LoraFolder {
     private static final List<String> EXTENSIONS = List.of(".safetensors", ".pt", ".ckpt");
 
-    private LoraFolder() {
-    }
+    private LoraFolder() {}
 
     /** The file called {@code name}; a LoraException lists the names the folder has. */
     public static Path find(Path folder, String name) {
         List<Path> files = files(folder);
-        return files.stream().filter(f -> LoraFile.stem(f).equals(name)).findFirst()
-                .or(() -> files.stream().filter(f -> LoraFile.stem(f).equalsIgnoreCase(name)).findFirst())
+        return files.stream()
+                .filter(f -> LoraFile.stem(f).equals(name))
+                .findFirst()
+                .or(() -> files.stream()
+                        .filter(f -> LoraFile.stem(f).equalsIgnoreCase(name))
+                        .findFirst())
                 .orElseThrow(() -> new LoraException("no LoRA named '" + name + "' in " + folder + "; it has "
-                        + (files.isEmpty() ? "no .safetensors, .pt or .ckpt file" : files.stream().map(LoraFile::stem).sorted().toList())));
+                        + (files.isEmpty()
+                                ? "no .safetensors, .pt or .ckpt file"
+                                : files.stream().map(LoraFile::stem).sorted().toList())));
     }
 
     /** The LoRA files under {@code folder}, sorted. */
@@ -30,8 +35,13 @@ public final class LoraFolder {
         }
         try (Stream<Path> walk = Files.walk(folder, 4)) {
             return walk.filter(Files::isRegularFile)
-                    .filter(f -> EXTENSIONS.stream().anyMatch(e -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(e)))
-                    .sorted().toList();
+                    .filter(f -> EXTENSIONS.stream()
+                            .anyMatch(e -> f.getFileName()
+                                    .toString()
+                                    .toLowerCase(Locale.ROOT)
+                                    .endsWith(e)))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new LoraException(folder + ": cannot list: " + e.getMessage(), e);
         }

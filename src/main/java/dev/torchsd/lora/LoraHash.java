@@ -2,7 +2,6 @@ package dev.torchsd.lora;
 
 import dev.torchsd.embedding.EmbeddingException;
 import dev.torchsd.embedding.SafetensorsFile;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -30,8 +29,7 @@ public final class LoraHash {
         }
     };
 
-    private LoraHash() {
-    }
+    private LoraHash() {}
 
     public static String shortHash(NetworkUse use) {
         String key = use.file() + "|" + use.size() + "|" + use.modified();
@@ -60,7 +58,9 @@ public final class LoraHash {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             try (InputStream in = Files.newInputStream(file)) {
                 if (safetensors) {
-                    long header = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                    long header = ByteBuffer.wrap(in.readNBytes(8))
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .getLong();
                     in.skipNBytes(header);
                 }
                 byte[] buffer = new byte[1 << 20];

@@ -1,7 +1,6 @@
 package dev.torchsd.lora;
 
 import dev.torchsd.embedding.StoredTensor;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,8 +63,10 @@ public record LoraModule(String key, Part part, String path, Kind kind, Map<Stri
         return switch (kind) {
             case LORA -> tensor("lora_down.weight").shape()[0];
             case LOHA -> tensor("hada_w1_b").shape()[0];
-            case LOKR -> has("lokr_w1_b") ? tensor("lokr_w1_b").shape()[0]
-                    : has("lokr_w2_b") ? tensor("lokr_w2_b").shape()[0] : 0;
+            case LOKR ->
+                has("lokr_w1_b")
+                        ? tensor("lokr_w1_b").shape()[0]
+                        : has("lokr_w2_b") ? tensor("lokr_w2_b").shape()[0] : 0;
         };
     }
 

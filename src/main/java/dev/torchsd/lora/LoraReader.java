@@ -4,7 +4,6 @@ import dev.torchsd.embedding.EmbeddingException;
 import dev.torchsd.embedding.SafetensorsFile;
 import dev.torchsd.embedding.StoredTensor;
 import dev.torchsd.embedding.TorchArchive;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +26,28 @@ import java.util.regex.Pattern;
  */
 public final class LoraReader {
     private static final Pattern KOHYA = Pattern.compile("(lora_unet|lora_te[12]?)_([^.]+)\\.(.+)");
-    private static final Pattern PEFT = Pattern.compile("(unet|text_encoder(?:_2)?)\\.(.+)\\.(lora_[AB]\\.weight|alpha)");
-    private static final Set<String> SUFFIXES = Set.of("lora_up.weight", "lora_down.weight", "lora_mid.weight", "alpha",
-            "hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1", "hada_t2",
-            "lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2");
+    private static final Pattern PEFT =
+            Pattern.compile("(unet|text_encoder(?:_2)?)\\.(.+)\\.(lora_[AB]\\.weight|alpha)");
+    private static final Set<String> SUFFIXES = Set.of(
+            "lora_up.weight",
+            "lora_down.weight",
+            "lora_mid.weight",
+            "alpha",
+            "hada_w1_a",
+            "hada_w1_b",
+            "hada_w2_a",
+            "hada_w2_b",
+            "hada_t1",
+            "hada_t2",
+            "lokr_w1",
+            "lokr_w1_a",
+            "lokr_w1_b",
+            "lokr_w2",
+            "lokr_w2_a",
+            "lokr_w2_b",
+            "lokr_t2");
 
-    private LoraReader() {
-    }
+    private LoraReader() {}
 
     public static LoraFile read(Path file) {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
@@ -42,7 +56,7 @@ public final class LoraReader {
             throw new LoraException(file + ": not a LoRA file: it holds no tensors");
         }
         Map<String, Map<String, StoredTensor>> grouped = new LinkedHashMap<>();
-        Map<String, String[]> where = new LinkedHashMap<>();  // module key -> {prefix, path}
+        Map<String, String[]> where = new LinkedHashMap<>(); // module key -> {prefix, path}
         String naming = null;
         List<String> unknown = new ArrayList<>();
         for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
@@ -53,8 +67,8 @@ public final class LoraReader {
             }
             String style = parsed[0].startsWith("lora_") ? "kohya" : "PEFT";
             if (naming != null && !naming.equals(style)) {
-                throw new LoraException(file + ": mixes kohya (lora_unet_…) and PEFT (unet.…) key names; found '"
-                        + e.getKey() + "'");
+                throw new LoraException(
+                        file + ": mixes kohya (lora_unet_…) and PEFT (unet.…) key names; found '" + e.getKey() + "'");
             }
             naming = style;
             String moduleKey = style.equals("kohya") ? parsed[0] + "_" + parsed[1] : parsed[0] + "." + parsed[1];
@@ -65,8 +79,9 @@ public final class LoraReader {
             throw new LoraException(file + ": not a LoRA file: " + Describe.keys(tensors.keySet()));
         }
         if (!unknown.isEmpty()) {
-            throw new LoraException(file + ": " + unknown.size() + " keys are neither kohya (lora_unet_…, lora_te_…) nor"
-                    + " PEFT (unet.…, text_encoder.…) LoRA keys, e.g. '" + unknown.get(0) + "'");
+            throw new LoraException(
+                    file + ": " + unknown.size() + " keys are neither kohya (lora_unet_…, lora_te_…) nor"
+                            + " PEFT (unet.…, text_encoder.…) LoRA keys, e.g. '" + unknown.get(0) + "'");
         }
         List<LoraModule> modules = new ArrayList<>();
         for (Map.Entry<String, Map<String, StoredTensor>> e : grouped.entrySet()) {
@@ -94,7 +109,8 @@ public final class LoraReader {
         return null;
     }
 
-    private static LoraModule module(Path file, String key, String prefix, String path, Map<String, StoredTensor> tensors) {
+    private static LoraModule module(
+            Path file, String key, String prefix, String path, Map<String, StoredTensor> tensors) {
         for (String suffix : tensors.keySet()) {
             if (!SUFFIXES.contains(suffix)) {
                 String what = suffix.startsWith("dora_") ? " (DoRA is not supported)" : "";
@@ -104,31 +120,39 @@ public final class LoraReader {
         }
         LoraModule.Kind kind = tensors.containsKey("lora_up.weight") || tensors.containsKey("lora_down.weight")
                 ? LoraModule.Kind.LORA
-                : tensors.containsKey("hada_w1_a") || tensors.containsKey("hada_w1_b") ? LoraModule.Kind.LOHA
-                : LoraModule.Kind.LOKR;
+                : tensors.containsKey("hada_w1_a") || tensors.containsKey("hada_w1_b")
+                        ? LoraModule.Kind.LOHA
+                        : LoraModule.Kind.LOKR;
         for (String required : kind.required()) {
             if (!tensors.containsKey(required)) {
-                throw new LoraException(file + ": module '" + key + "' has no '" + required + "'; it has " + tensors.keySet());
+                throw new LoraException(
+                        file + ": module '" + key + "' has no '" + required + "'; it has " + tensors.keySet());
             }
         }
-        if (kind == LoraModule.Kind.LOKR && (!(tensors.containsKey("lokr_w1") || tensors.containsKey("lokr_w1_a"))
-                || !(tensors.containsKey("lokr_w2") || tensors.containsKey("lokr_w2_a")))) {
-            throw new LoraException(file + ": module '" + key + "' is not a complete LoKr module (lokr_w1 or lokr_w1_a/b,"
-                    + " and lokr_w2 or lokr_w2_a/b); it has " + tensors.keySet());
+        if (kind == LoraModule.Kind.LOKR
+                && (!(tensors.containsKey("lokr_w1") || tensors.containsKey("lokr_w1_a"))
+                        || !(tensors.containsKey("lokr_w2") || tensors.containsKey("lokr_w2_a")))) {
+            throw new LoraException(
+                    file + ": module '" + key + "' is not a complete LoKr module (lokr_w1 or lokr_w1_a/b,"
+                            + " and lokr_w2 or lokr_w2_a/b); it has " + tensors.keySet());
         }
         if (tensors.containsKey("alpha") && tensors.get("alpha").elementCount() != 1) {
             throw new LoraException(file + ": " + key + ".alpha must be one number, found shape "
                     + java.util.Arrays.toString(tensors.get("alpha").shape()));
         }
         Part part = prefix.equals("lora_unet") || prefix.equals("unet") ? Part.UNET : Part.TEXT_ENCODER;
-        return new LoraModule(key, part, prefix.endsWith("1") || prefix.endsWith("2") ? prefix + ":" + path : path, kind,
+        return new LoraModule(
+                key,
+                part,
+                prefix.endsWith("1") || prefix.endsWith("2") ? prefix + ":" + path : path,
+                kind,
                 Map.copyOf(tensors));
     }
 
     private static StoredTensor checked(Path file, StoredTensor t) {
         if (!t.dtype().isDecodable()) {
-            throw new LoraException(file + ": tensor '" + t.name() + "' is " + t.dtype().torchName()
-                    + "; LoRA weights must be float32, float16 or bfloat16");
+            throw new LoraException(file + ": tensor '" + t.name() + "' is "
+                    + t.dtype().torchName() + "; LoRA weights must be float32, float16 or bfloat16");
         }
         for (float v : t.toFloats()) {
             if (!Float.isFinite(v)) {
@@ -145,7 +169,8 @@ public final class LoraReader {
         }
         try {
             byte[] start = SafetensorsFile.firstBytes(file, 16);
-            boolean torchFile = start.length >= 2 && ((start[0] == 'P' && start[1] == 'K') || (start[0] & 0xff) == 0x80);
+            boolean torchFile =
+                    start.length >= 2 && ((start[0] == 'P' && start[1] == 'K') || (start[0] & 0xff) == 0x80);
             if (!torchFile) {
                 SafetensorsFile safetensors = SafetensorsFile.open(file);
                 for (String name : safetensors.names()) {
@@ -159,7 +184,8 @@ public final class LoraReader {
             }
             if (!(root instanceof Map<?, ?> dict)) {
                 throw new LoraException(file + ": not a LoRA file: the torch file holds "
-                        + (root == null ? "nothing" : root.getClass().getSimpleName()) + ", expected a dict of tensors");
+                        + (root == null ? "nothing" : root.getClass().getSimpleName())
+                        + ", expected a dict of tensors");
             }
             for (Map.Entry<?, ?> e : dict.entrySet()) {
                 if (e.getKey() instanceof String name && e.getValue() instanceof StoredTensor t) {

@@ -1,9 +1,6 @@
 package dev.torchsd.lora;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -14,6 +11,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * What a set of LoRA files does to a model, worked out and checked before any weight changes: every
@@ -24,8 +23,7 @@ import java.util.stream.Collectors;
  */
 final class MergePlan {
     /** A parameter: the network and the export's name. */
-    record Target(Part part, String parameter) {
-    }
+    record Target(Part part, String parameter) {}
 
     /** One module's share of a parameter: ΔW times {@code factor} (multiplier × alpha / rank). */
     record Contribution(NetworkUse use, LoraModule module, double factor) {
@@ -52,7 +50,9 @@ final class MergePlan {
 
     /** The signature of what the plan adds to {@code target}: equal signatures, equal weights. */
     List<String> signature(Target target) {
-        return contributions.getOrDefault(target, List.of()).stream().map(Contribution::signature).toList();
+        return contributions.getOrDefault(target, List.of()).stream()
+                .map(Contribution::signature)
+                .toList();
     }
 
     /**
@@ -60,7 +60,8 @@ final class MergePlan {
      * @param shapes the model's LoRA-changeable parameters and their shapes, per network
      * @param family the manifest's family (sd1, sd2, sdxl)
      */
-    static MergePlan build(List<NetworkUse> uses, Supplier<KeyMap> keyMap, Map<Part, Map<String, long[]>> shapes, String family) {
+    static MergePlan build(
+            List<NetworkUse> uses, Supplier<KeyMap> keyMap, Map<Part, Map<String, long[]>> shapes, String family) {
         Map<Target, List<Contribution>> contributions = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -69,20 +70,28 @@ final class MergePlan {
                 throw new LoraException("LoRA '" + use.name() + "' is given twice in one request");
             }
             if (use.textEncoderWeight() == 0 && use.unetWeight() == 0) {
-                continue;  // weight 0: the file is not even read, the weights stay the base model's
+                continue; // weight 0: the file is not even read, the weights stay the base model's
             }
             add(LoraReader.read(use.file()), use, keyMap.get(), shapes, family, contributions, warnings::add);
         }
         return new MergePlan(contributions, List.copyOf(warnings));
     }
 
-    private static void add(LoraFile lora, NetworkUse use, KeyMap keyMap, Map<Part, Map<String, long[]>> shapes,
-                            String family, Map<Target, List<Contribution>> out, Consumer<String> warnings) {
+    private static void add(
+            LoraFile lora,
+            NetworkUse use,
+            KeyMap keyMap,
+            Map<Part, Map<String, long[]>> shapes,
+            String family,
+            Map<Target, List<Contribution>> out,
+            Consumer<String> warnings) {
         checkFamily(lora, family);
         List<String> unmatched = new ArrayList<>();
         Map<Target, LoraModule> mine = new LinkedHashMap<>();
         for (LoraModule m : lora.modules()) {
-            String parameter = keyMap.parameter(m).filter(p -> shapes.get(m.part()).containsKey(p)).orElse(null);
+            String parameter = keyMap.parameter(m)
+                    .filter(p -> shapes.get(m.part()).containsKey(p))
+                    .orElse(null);
             if (parameter == null) {
                 unmatched.add(m.key());
                 continue;
@@ -95,12 +104,14 @@ final class MergePlan {
             }
         }
         if (mine.isEmpty()) {
-            throw new LoraException(lora.file() + ": none of its " + lora.modules().size() + " modules matches this "
-                    + family + " model (a LoRA for another family?); first unmatched: " + first(unmatched));
+            throw new LoraException(
+                    lora.file() + ": none of its " + lora.modules().size() + " modules matches this " + family
+                            + " model (a LoRA for another family?); first unmatched: " + first(unmatched));
         }
         if (!unmatched.isEmpty()) {
-            warnings.accept("LoRA '" + use.name() + "': " + mine.size() + " of " + lora.modules().size()
-                    + " modules match this model and are applied; not applied: " + first(unmatched));
+            warnings.accept("LoRA '" + use.name() + "': " + mine.size() + " of "
+                    + lora.modules().size() + " modules match this model and are applied; not applied: "
+                    + first(unmatched));
         }
         for (Map.Entry<Target, LoraModule> e : mine.entrySet()) {
             Target target = e.getKey();
@@ -118,10 +129,19 @@ final class MergePlan {
         boolean sdxl = lora.modules().stream().anyMatch(m -> m.path().contains(":"))
                 || lora.metadata().getOrDefault("ss_base_model_version", "").startsWith("sdxl");
         if (sdxl && !family.equals("sdxl")) {
-            List<String> keys = lora.modules().stream().filter(m -> m.path().contains(":")).map(LoraModule::key).toList();
-            throw new LoraException(lora.file() + ": an SDXL LoRA (lora_te1_/lora_te2_ keys or ss_base_model_version sdxl),"
-                    + " this model is " + family + "; first unmatched: " + first(keys.isEmpty()
-                    ? lora.modules().stream().map(LoraModule::key).toList() : keys));
+            List<String> keys = lora.modules().stream()
+                    .filter(m -> m.path().contains(":"))
+                    .map(LoraModule::key)
+                    .toList();
+            throw new LoraException(
+                    lora.file() + ": an SDXL LoRA (lora_te1_/lora_te2_ keys or ss_base_model_version sdxl),"
+                            + " this model is " + family + "; first unmatched: "
+                            + first(
+                                    keys.isEmpty()
+                                            ? lora.modules().stream()
+                                                    .map(LoraModule::key)
+                                                    .toList()
+                                            : keys));
         }
     }
 
@@ -130,14 +150,17 @@ final class MergePlan {
         try (PointerScope scope = new PointerScope()) {
             Tensor delta = DeltaWeight.compute(m, Arrays.stream(expected).reduce(1, Math::multiplyExact));
             long[] found = Tensors.shape(delta);
-            if (found[0] != expected[0] || delta.numel() != Arrays.stream(expected).reduce(1, Math::multiplyExact)) {
-                throw new LoraException(lora.file() + ": module '" + m.key() + "' makes a ΔW of shape " + Arrays.toString(found)
-                        + ", " + target.part() + " parameter " + target.parameter() + " has shape " + Arrays.toString(expected));
+            if (found[0] != expected[0]
+                    || delta.numel() != Arrays.stream(expected).reduce(1, Math::multiplyExact)) {
+                throw new LoraException(lora.file() + ": module '" + m.key() + "' makes a ΔW of shape "
+                        + Arrays.toString(found) + ", " + target.part() + " parameter " + target.parameter()
+                        + " has shape " + Arrays.toString(expected));
             }
         }
     }
 
     private static String first(List<String> keys) {
-        return keys.stream().limit(5).collect(Collectors.joining(", ")) + (keys.size() > 5 ? ", … (" + keys.size() + " in all)" : "");
+        return keys.stream().limit(5).collect(Collectors.joining(", "))
+                + (keys.size() > 5 ? ", … (" + keys.size() + " in all)" : "");
     }
 }

@@ -1,10 +1,6 @@
 package dev.torchsd.lora;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +9,9 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The LoRA set merged into one loaded model's weights, and who may run on it.
@@ -101,7 +100,8 @@ public final class MergedWeights {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CancellationException("interrupted while waiting for the generations of another LoRA set to end");
+                throw new CancellationException(
+                        "interrupted while waiting for the generations of another LoRA set to end");
             } finally {
                 if (counted) {
                     waitingForOther--;
@@ -154,7 +154,9 @@ public final class MergedWeights {
             Tensor value = original.clone();
             long[] shape = Tensors.shape(live);
             for (MergePlan.Contribution c : contributions) {
-                Tensor delta = DeltaWeight.compute(c.module(), live.numel()).reshape(shape).to(live.device(), live.scalar_type());
+                Tensor delta = DeltaWeight.compute(c.module(), live.numel())
+                        .reshape(shape)
+                        .to(live.device(), live.scalar_type());
                 value.add_(delta.mul(Tensors.scalar(c.factor())));
             }
             live.copy_(value);

@@ -9,12 +9,18 @@ import java.nio.file.Path;
  * same file, unchanged (size and modification time), with the same multipliers: an equal set needs
  * no re-merge.
  */
-public record NetworkUse(Path file, String name, double textEncoderWeight, double unetWeight, long size, long modified) {
+public record NetworkUse(
+        Path file, String name, double textEncoderWeight, double unetWeight, long size, long modified) {
 
     /** A use of {@code file} as it is now on disk. */
     public static NetworkUse of(Path file, String name, double textEncoderWeight, double unetWeight) {
         try {
-            return new NetworkUse(file.toAbsolutePath().normalize(), name, textEncoderWeight, unetWeight, Files.size(file),
+            return new NetworkUse(
+                    file.toAbsolutePath().normalize(),
+                    name,
+                    textEncoderWeight,
+                    unetWeight,
+                    Files.size(file),
                     Files.getLastModifiedTime(file).toMillis());
         } catch (IOException e) {
             throw new LoraException(file + ": LoRA file not found or not readable (" + e.getMessage() + ")", e);

@@ -22,11 +22,17 @@ import java.util.List;
  */
 public final class BuiltinModel {
     static final String RESOURCE_ROOT = "/dev/torchsd/builtin/shapes/";
-    static final List<String> FILES = List.of("model.json", "text_encoder.pt", "unet.pt", "vae_decoder.pt",
-            "vae_encoder.pt", "keymap.json", "tokenizer/vocab.json", "tokenizer/merges.txt");
+    static final List<String> FILES = List.of(
+            "model.json",
+            "text_encoder.pt",
+            "unet.pt",
+            "vae_decoder.pt",
+            "vae_encoder.pt",
+            "keymap.json",
+            "tokenizer/vocab.json",
+            "tokenizer/merges.txt");
 
-    private BuiltinModel() {
-    }
+    private BuiltinModel() {}
 
     /** The folder of the built-in model, extracting it first when torchsd runs from a jar. */
     public static synchronized Path folder() {

@@ -12,8 +12,7 @@ import org.bytedeco.pytorch.global.torch;
  * are converted at each call. docs/performance.md has whether it pays.
  */
 final class ChannelsLast {
-    private ChannelsLast() {
-    }
+    private ChannelsLast() {}
 
     /** Re-lays every convolution kernel of the module out channels-last, in place. */
     static void convertParameters(JitModule module) {

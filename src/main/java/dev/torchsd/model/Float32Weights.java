@@ -14,8 +14,7 @@ import org.bytedeco.pytorch.global.torch;
  * because it would convert those too.
  */
 final class Float32Weights {
-    private Float32Weights() {
-    }
+    private Float32Weights() {}
 
     static void convert(JitModule module) {
         ModuleTensors.forEachParameterAndBuffer(module, Float32Weights::toFloat32);

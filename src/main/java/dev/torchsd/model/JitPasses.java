@@ -6,8 +6,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /** Applies a {@link JitMode}'s TorchScript passes to a loaded module. */
 final class JitPasses {
-    private JitPasses() {
-    }
+    private JitPasses() {}
 
     /** The transformed module; the original is closed when a new one replaces it, so its weights are held once. */
     static JitModule apply(JitMode mode, JitModule module) {

@@ -54,7 +54,8 @@ final class JsonFields {
 
     String string(String field) {
         JsonElement e = required(field);
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) || e.getAsString().isEmpty()) {
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())
+                || e.getAsString().isEmpty()) {
             throw wrongType(field, "a non-empty string", e);
         }
         return e.getAsString();
@@ -67,8 +68,8 @@ final class JsonFields {
                 return value;
             }
         }
-        throw new ModelException(file + ": field '" + name(field) + "': expected one of "
-                + String.join(", ", allowed) + ", found \"" + value + "\"");
+        throw new ModelException(file + ": field '" + name(field) + "': expected one of " + String.join(", ", allowed)
+                + ", found \"" + value + "\"");
     }
 
     int positiveInt(String field) {
@@ -112,7 +113,8 @@ final class JsonFields {
         }
         java.util.List<String> values = new java.util.ArrayList<>();
         for (JsonElement item : e.getAsJsonArray()) {
-            if (!(item.isJsonPrimitive() && item.getAsJsonPrimitive().isString()) || item.getAsString().isEmpty()) {
+            if (!(item.isJsonPrimitive() && item.getAsJsonPrimitive().isString())
+                    || item.getAsString().isEmpty()) {
                 throw wrongType(field, "an array of non-empty strings", e);
             }
             values.add(item.getAsString());

@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,9 +41,14 @@ public record Manifest(
     public static final int FORMAT_VERSION = 1;
 
     /** The text encoder export: its width, depth, vocabulary and padding. */
-    public record TextEncoderSpec(String file, int hiddenSize, int numLayers, int vocabSize, int maxLength,
-                                  int padTokenId, String tokenEmbedding) {
-    }
+    public record TextEncoderSpec(
+            String file,
+            int hiddenSize,
+            int numLayers,
+            int vocabSize,
+            int maxLength,
+            int padTokenId,
+            String tokenEmbedding) {}
 
     /**
      * The U-Net export.
@@ -60,8 +64,7 @@ public record Manifest(
     }
 
     /** The VAE exports; latents are divided by scalingFactor before decoding; one latent pixel is scaleFactor image pixels. */
-    public record VaeSpec(String decoder, String encoder, int latentChannels, double scalingFactor, int scaleFactor) {
-    }
+    public record VaeSpec(String decoder, String encoder, int latentChannels, double scalingFactor, int scaleFactor) {}
 
     /** Reads and validates {@code folder/model.json}. */
     public static Manifest read(Path folder) {
@@ -87,8 +90,11 @@ public record Manifest(
     private static void checkSchedulerPrediction(String fileName, JsonObject root) {
         if (root.has("scheduler") && root.get("scheduler").isJsonObject() && root.has("prediction_type")) {
             var inScheduler = root.getAsJsonObject("scheduler").get("prediction_type");
-            if (inScheduler != null && inScheduler.isJsonPrimitive()
-                    && !inScheduler.getAsString().equals(root.get("prediction_type").getAsString())) {
+            if (inScheduler != null
+                    && inScheduler.isJsonPrimitive()
+                    && !inScheduler
+                            .getAsString()
+                            .equals(root.get("prediction_type").getAsString())) {
                 throw new ModelException(fileName + ": field 'scheduler.prediction_type': expected the model's"
                         + " prediction_type \"" + root.get("prediction_type").getAsString() + "\", found \""
                         + inScheduler.getAsString() + "\"");
@@ -111,7 +117,10 @@ public record Manifest(
         JsonElement exporter = root.get("exporter");
         if (exporter != null && exporter.isJsonObject()) {
             JsonElement flag = exporter.getAsJsonObject().get(name);
-            return flag != null && flag.isJsonPrimitive() && flag.getAsJsonPrimitive().isBoolean() && flag.getAsBoolean();
+            return flag != null
+                    && flag.isJsonPrimitive()
+                    && flag.getAsJsonPrimitive().isBoolean()
+                    && flag.getAsBoolean();
         }
         return false;
     }
@@ -134,13 +143,25 @@ public record Manifest(
                 m.oneOf("prediction_type", "epsilon", "v_prediction"),
                 m.positiveInt("default_width"),
                 m.positiveInt("default_height"),
-                new TextEncoderSpec(text.string("file"), text.positiveInt("hidden_size"), text.positiveInt("num_layers"),
-                        text.positiveInt("vocab_size"), text.positiveInt("max_length"), text.integer("pad_token_id"),
+                new TextEncoderSpec(
+                        text.string("file"),
+                        text.positiveInt("hidden_size"),
+                        text.positiveInt("num_layers"),
+                        text.positiveInt("vocab_size"),
+                        text.positiveInt("max_length"),
+                        text.integer("pad_token_id"),
                         text.string("token_embedding")),
-                new UNetSpec(unet.string("file"), unet.positiveInt("in_channels"), unet.positiveInt("context_dim"),
+                new UNetSpec(
+                        unet.string("file"),
+                        unet.positiveInt("in_channels"),
+                        unet.positiveInt("context_dim"),
                         unet.optionalStrings("extra_inputs")),
-                new VaeSpec(vae.string("decoder"), vae.string("encoder"), vae.positiveInt("latent_channels"),
-                        vae.positiveNumber("scaling_factor"), vae.positiveInt("scale_factor")),
+                new VaeSpec(
+                        vae.string("decoder"),
+                        vae.string("encoder"),
+                        vae.positiveInt("latent_channels"),
+                        vae.positiveNumber("scaling_factor"),
+                        vae.positiveInt("scale_factor")),
                 m.string("tokenizer"),
                 m.rawObject("scheduler"),
                 architecture(root),

@@ -7,13 +7,12 @@ import dev.torchsd.lora.LoraException;
 import dev.torchsd.lora.MergedWeights;
 import dev.torchsd.lora.NetworkUse;
 import dev.torchsd.lora.Part;
-import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.Device;
+import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -33,7 +32,11 @@ import java.util.function.Supplier;
  * naming the model.
  */
 public final class Model implements AutoCloseable {
-    private enum State { OPEN, CLOSING, CLOSED }
+    private enum State {
+        OPEN,
+        CLOSING,
+        CLOSED
+    }
 
     private final Path folder;
     private final Manifest manifest;
@@ -50,8 +53,14 @@ public final class Model implements AutoCloseable {
     private MergedWeights networks;
     private KeyMap keyMap;
 
-    private Model(Path folder, Manifest manifest, LoadOptions options, ClipTokenizer tokenizer, TextEncoder textEncoder,
-                  UNet unet, VaeDecoder vaeDecoder) {
+    private Model(
+            Path folder,
+            Manifest manifest,
+            LoadOptions options,
+            ClipTokenizer tokenizer,
+            TextEncoder textEncoder,
+            UNet unet,
+            VaeDecoder vaeDecoder) {
         this.folder = folder;
         this.manifest = manifest;
         this.options = options;
@@ -73,8 +82,8 @@ public final class Model implements AutoCloseable {
         }
         options.device().checkAvailable();
         Manifest manifest = Manifest.read(folder);
-        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(folder.resolve(manifest.tokenizer()),
-                manifest.textEncoder().padTokenId());
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(
+                folder.resolve(manifest.tokenizer()), manifest.textEncoder().padTokenId());
         if (tokenizer.vocabularySize() != manifest.textEncoder().vocabSize()) {
             throw new ModelException(folder.resolve(manifest.tokenizer()) + ": the tokenizer has "
                     + tokenizer.vocabularySize() + " tokens, the manifest's text_encoder.vocab_size is "
@@ -85,12 +94,25 @@ public final class Model implements AutoCloseable {
         TextEncoder text = null;
         UNet unet = null;
         try {
-            text = new TextEncoder(TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device,
-                    stored), manifest.textEncoder());
-            unet = new UNet(TorchScriptModule.load(folder.resolve(manifest.unet().file()), device, stored,
-                    options.jit(), options.channelsLast()), manifest.unet());
-            VaeDecoder vae = new VaeDecoder(TorchScriptModule.load(folder.resolve(manifest.vae().decoder()), device,
-                    stored, options.jit(), options.channelsLast()), manifest.vae());
+            text = new TextEncoder(
+                    TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device, stored),
+                    manifest.textEncoder());
+            unet = new UNet(
+                    TorchScriptModule.load(
+                            folder.resolve(manifest.unet().file()),
+                            device,
+                            stored,
+                            options.jit(),
+                            options.channelsLast()),
+                    manifest.unet());
+            VaeDecoder vae = new VaeDecoder(
+                    TorchScriptModule.load(
+                            folder.resolve(manifest.vae().decoder()),
+                            device,
+                            stored,
+                            options.jit(),
+                            options.channelsLast()),
+                    manifest.vae());
             return new Model(folder, manifest, options, tokenizer, text, unet, vae);
         } catch (RuntimeException e) {
             if (unet != null) {
@@ -107,8 +129,7 @@ public final class Model implements AutoCloseable {
     public final class Use implements AutoCloseable {
         private boolean ended;
 
-        private Use() {
-        }
+        private Use() {}
 
         /** Whether the model is being closed: long work should stop at its next safe point. */
         public boolean closing() {
@@ -191,11 +212,11 @@ public final class Model implements AutoCloseable {
             if (vaeEncoder == null) {
                 Path file = folder.resolve(manifest.vae().encoder());
                 if (!Files.isRegularFile(file)) {
-                    throw new ModelException(folder + ": this model has no VAE encoder (" + manifest.vae().encoder()
-                            + " not found); image-to-image and inpainting need it");
+                    throw new ModelException(folder + ": this model has no VAE encoder ("
+                            + manifest.vae().encoder() + " not found); image-to-image and inpainting need it");
                 }
-                TorchScriptModule module = TorchScriptModule.load(file, options.device(), manifest.weightsDtype(),
-                        options.jit(), options.channelsLast());
+                TorchScriptModule module = TorchScriptModule.load(
+                        file, options.device(), manifest.weightsDtype(), options.jit(), options.channelsLast());
                 // loaded on first use, often inside a generation's PointerScope: kept past it, closed with the model
                 Tensors.keep(module.jit());
                 vaeEncoder = new VaeEncoder(module);
@@ -277,9 +298,12 @@ public final class Model implements AutoCloseable {
             checkOpen();
             if (networks == null) {
                 Map<Part, Map<String, org.bytedeco.pytorch.Tensor>> parameters = new EnumMap<>(Part.class);
-                parameters.put(Part.UNET, ModuleTensors.namedParameters(unet.module().jit()));
-                Map<String, org.bytedeco.pytorch.Tensor> text = ModuleTensors.namedParameters(textEncoder.module().jit());
-                text.remove(manifest.textEncoder().tokenEmbedding()).close();  // the token table is the text encoder's own
+                parameters.put(
+                        Part.UNET, ModuleTensors.namedParameters(unet.module().jit()));
+                Map<String, org.bytedeco.pytorch.Tensor> text =
+                        ModuleTensors.namedParameters(textEncoder.module().jit());
+                text.remove(manifest.textEncoder().tokenEmbedding())
+                        .close(); // the token table is the text encoder's own
                 parameters.put(Part.TEXT_ENCODER, text);
                 networks = new MergedWeights(parameters, this::keyMap, manifest.family());
             }
@@ -317,7 +341,7 @@ public final class Model implements AutoCloseable {
                 try {
                     lifecycle.wait();
                 } catch (InterruptedException e) {
-                    interrupted = true;  // freeing under a running forward could crash the JVM: keep waiting
+                    interrupted = true; // freeing under a running forward could crash the JVM: keep waiting
                 }
             }
             state = State.CLOSED;

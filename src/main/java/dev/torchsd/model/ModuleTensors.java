@@ -1,26 +1,23 @@
 package dev.torchsd.model;
 
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.buffer_iterator;
-import org.bytedeco.pytorch.buffer_list;
-import org.bytedeco.pytorch.parameter_iterator;
-import org.bytedeco.pytorch.parameter_list;
-
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.NamedTensor;
-import org.bytedeco.pytorch.named_parameter_iterator;
-import org.bytedeco.pytorch.named_parameter_list;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.NamedTensor;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.buffer_iterator;
+import org.bytedeco.pytorch.buffer_list;
+import org.bytedeco.pytorch.named_parameter_iterator;
+import org.bytedeco.pytorch.named_parameter_list;
+import org.bytedeco.pytorch.parameter_iterator;
+import org.bytedeco.pytorch.parameter_list;
 
 /** Walks a loaded module's tensors (its submodules' included), for load-time conversions in place. */
 final class ModuleTensors {
-    private ModuleTensors() {
-    }
+    private ModuleTensors() {}
 
     /** Calls {@code action} on every parameter of the module and its submodules. */
     static void forEachParameter(JitModule module, Consumer<Tensor> action) {
@@ -53,7 +50,7 @@ final class ModuleTensors {
             named_parameter_list list = module.named_parameters(true);
             for (named_parameter_iterator it = list.begin(); it.notEquals(list.end()); it = it.increment()) {
                 NamedTensor named = it.access();
-                out.put(named.name().getString(), Tensors.keep(named.value().detach()));  // a new handle, same storage
+                out.put(named.name().getString(), Tensors.keep(named.value().detach())); // a new handle, same storage
             }
         }
         return out;

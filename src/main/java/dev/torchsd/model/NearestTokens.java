@@ -1,19 +1,17 @@
 package dev.torchsd.model;
 
+import dev.torchsd.runtime.Device;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.ScalarTypeOptional;
-import org.bytedeco.pytorch.Tensor;
-
-import dev.torchsd.runtime.Device;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The vocabulary tokens whose rows in a model's token-embedding table point the same way as a
@@ -26,8 +24,7 @@ import java.util.PriorityQueue;
 public final class NearestTokens implements AutoCloseable {
 
     /** One vocabulary token and its cosine similarity to the vector asked about. */
-    public record Neighbour(int id, String token, double cosine) {
-    }
+    public record Neighbour(int id, String token, double cosine) {}
 
     private final ClipTokenizer tokenizer;
     private final TextEncoder textEncoder;
@@ -41,7 +38,9 @@ public final class NearestTokens implements AutoCloseable {
         this.ownsTextEncoder = ownsTextEncoder;
         try (PointerScope scope = new PointerScope()) {
             Tensor table = textEncoder.tokenTable();
-            this.rowNorms = Tensors.toFloats(table.mul(table).sum(new long[]{1}, false, new ScalarTypeOptional()).sqrt());
+            this.rowNorms = Tensors.toFloats(table.mul(table)
+                    .sum(new long[] {1}, false, new ScalarTypeOptional())
+                    .sqrt());
         }
     }
 
@@ -51,10 +50,13 @@ public final class NearestTokens implements AutoCloseable {
             throw new ModelException("model folder not found: " + modelFolder);
         }
         Manifest manifest = Manifest.read(modelFolder);
-        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(modelFolder.resolve(manifest.tokenizer()),
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(
+                modelFolder.resolve(manifest.tokenizer()),
                 manifest.textEncoder().padTokenId());
-        TextEncoder text = new TextEncoder(TorchScriptModule.load(modelFolder.resolve(manifest.textEncoder().file()),
-                Device.CPU, manifest.weightsDtype()), manifest.textEncoder());
+        TextEncoder text = new TextEncoder(
+                TorchScriptModule.load(
+                        modelFolder.resolve(manifest.textEncoder().file()), Device.CPU, manifest.weightsDtype()),
+                manifest.textEncoder());
         return new NearestTokens(tokenizer, text, true);
     }
 
@@ -84,7 +86,8 @@ public final class NearestTokens implements AutoCloseable {
         float[] flat = new float[vectors.length * hidden];
         for (int i = 0; i < vectors.length; i++) {
             if (vectors[i].length != hidden) {
-                throw new ModelException("vector " + i + " is " + vectors[i].length + " wide, the token table " + hidden);
+                throw new ModelException(
+                        "vector " + i + " is " + vectors[i].length + " wide, the token table " + hidden);
             }
             System.arraycopy(vectors[i], 0, flat, i * hidden, hidden);
         }
@@ -113,7 +116,8 @@ public final class NearestTokens implements AutoCloseable {
             ranked.sort(Comparator.comparingDouble(Neighbour::cosine).reversed());
             List<Neighbour> named = new ArrayList<>(ranked.size());
             for (Neighbour n : ranked) {
-                named.add(new Neighbour(n.id(), tokenizer.idsToTokens(new int[]{n.id()}).get(0), n.cosine()));
+                named.add(new Neighbour(
+                        n.id(), tokenizer.idsToTokens(new int[] {n.id()}).get(0), n.cosine()));
             }
             result.add(named);
         }

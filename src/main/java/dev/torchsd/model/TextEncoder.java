@@ -5,9 +5,9 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NamedTensor;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.named_parameter_iterator;
 import org.bytedeco.pytorch.named_parameter_list;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The CLIP text encoder. The export takes token embeddings, not ids: this class owns the
@@ -115,7 +115,8 @@ public final class TextEncoder implements AutoCloseable {
             for (int t = 0; t < tokens; t++) {
                 int id = ids[b][t];
                 if (id < 0 || id >= tokenTable.size(0)) {
-                    throw new IllegalArgumentException("token id " + id + " outside the table of " + tokenTable.size(0));
+                    throw new IllegalArgumentException(
+                            "token id " + id + " outside the table of " + tokenTable.size(0));
                 }
                 flat[b * tokens + t] = id;
             }

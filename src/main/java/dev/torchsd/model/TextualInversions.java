@@ -8,10 +8,9 @@ import dev.torchsd.embedding.TokenExpansion;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
-import org.bytedeco.pytorch.Tensor;
-
 import java.nio.file.Path;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The textual-inversion embeddings loaded into one model, as diffusers' {@code load_textual_inversion}
@@ -47,9 +46,10 @@ final class TextualInversions {
         EmbeddingTokens current = tokens;
         List<String> names = current.check(tokenizer, embedding, name);
         if (tokenizer.vocabularySize() != textEncoder.tokenCount()) {
-            throw new ModelException("the tokenizer has " + tokenizer.vocabularySize() + " tokens but the token-embedding table "
-                    + textEncoder.tokenCount() + " rows; tokens were added to the tokenizer without rows (use"
-                    + " Model.loadTextualInversion rather than the tokenizer's addTokens)");
+            throw new ModelException(
+                    "the tokenizer has " + tokenizer.vocabularySize() + " tokens but the token-embedding table "
+                            + textEncoder.tokenCount() + " rows; tokens were added to the tokenizer without rows (use"
+                            + " Model.loadTextualInversion rather than the tokenizer's addTokens)");
         }
         int hidden = textEncoder.hiddenSize();
         float[] flat = new float[vectors.length * hidden];
@@ -92,5 +92,4 @@ final class TextualInversions {
     synchronized Encoding encodePrompt(String text) {
         return tokens.encodePadded(tokenizer, text);
     }
-
 }

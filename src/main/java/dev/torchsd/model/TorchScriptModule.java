@@ -4,6 +4,9 @@ import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.JitMode;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.LongAdder;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
@@ -11,10 +14,6 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One exported TorchScript network, loaded once onto a device, called from any thread.
@@ -42,8 +41,7 @@ final class TorchScriptModule implements AutoCloseable {
      * Loads, converts stored float16 weights to float32 and applies load-time TorchScript passes
      * (freeze, optimize_for_inference) to the module.
      */
-    static TorchScriptModule load(Path file, Device device, WeightsDtype stored, JitMode jit,
-                                  boolean channelsLast) {
+    static TorchScriptModule load(Path file, Device device, WeightsDtype stored, JitMode jit, boolean channelsLast) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
         }
@@ -53,7 +51,8 @@ final class TorchScriptModule implements AutoCloseable {
         LibTorch.ensureLoaded();
         try {
             JitModule module;
-            try (org.bytedeco.pytorch.Device target = device.toTorch(); DeviceOptional on = new DeviceOptional(target)) {
+            try (org.bytedeco.pytorch.Device target = device.toTorch();
+                    DeviceOptional on = new DeviceOptional(target)) {
                 module = torch.load(file.toString(), on, false);
             }
             module.eval();
@@ -65,8 +64,8 @@ final class TorchScriptModule implements AutoCloseable {
             }
             return new TorchScriptModule(file, JitPasses.apply(jit, module), channelsLast);
         } catch (RuntimeException e) {
-            throw new ModelException(file + ": not a TorchScript file this libtorch can load ("
-                    + firstLine(e.getMessage()) + ")", e);
+            throw new ModelException(
+                    file + ": not a TorchScript file this libtorch can load (" + firstLine(e.getMessage()) + ")", e);
         }
     }
 
@@ -97,7 +96,8 @@ final class TorchScriptModule implements AutoCloseable {
             try {
                 out = module.forward(inputs);
             } catch (RuntimeException e) {
-                throw new ModelException(file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
+                throw new ModelException(
+                        file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
             }
             nanosInside.add(System.nanoTime() - start);
             calls.increment();

@@ -1,10 +1,9 @@
 package dev.torchsd.model;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The noise-prediction U-Net: {@link UNetInput} (sample, timestep, text context and the manifest's
@@ -35,12 +34,12 @@ public final class UNet implements AutoCloseable {
      */
     public Tensor predict(UNetInput input) {
         if (input.sample().size(1) != spec.inChannels()) {
-            throw new ModelException(module.file().getFileName() + ": the sample has " + input.sample().size(1)
-                    + " channels, the U-Net takes " + spec.inChannels());
+            throw new ModelException(module.file().getFileName() + ": the sample has "
+                    + input.sample().size(1) + " channels, the U-Net takes " + spec.inChannels());
         }
         if (!input.extras().keySet().equals(new java.util.HashSet<>(spec.extraInputs()))) {
-            throw new ModelException(module.file().getFileName() + ": extra inputs " + input.extras().keySet()
-                    + " given, the manifest's unet.extra_inputs are " + spec.extraInputs());
+            throw new ModelException(module.file().getFileName() + ": extra inputs "
+                    + input.extras().keySet() + " given, the manifest's unet.extra_inputs are " + spec.extraInputs());
         }
         return Tensors.scoped(() -> {
             Tensor t = Tensors.fromFloats(new float[] {(float) input.timestep()}, 1);

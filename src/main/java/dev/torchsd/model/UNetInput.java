@@ -1,10 +1,9 @@
 package dev.torchsd.model;
 
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * One U-Net call's inputs: the (scaled) sample, the timestep and the text context, plus the extra

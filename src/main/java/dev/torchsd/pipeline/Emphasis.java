@@ -1,6 +1,5 @@
 package dev.torchsd.pipeline;
 
-
 import java.util.Locale;
 
 /**

@@ -88,7 +88,9 @@ public final class ExtraNetworks {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ExtraNetworks e && loras.equals(e.loras) && Objects.equals(loraFolder, e.loraFolder)
+        return o instanceof ExtraNetworks e
+                && loras.equals(e.loras)
+                && Objects.equals(loraFolder, e.loraFolder)
                 && hashes.equals(e.hashes);
     }
 

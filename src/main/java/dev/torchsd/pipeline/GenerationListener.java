@@ -1,9 +1,8 @@
 package dev.torchsd.pipeline;
 
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.List;
 import java.util.function.Function;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Follows one generation: told about every U-Net call's predictions (and may replace the guided
@@ -18,8 +17,7 @@ import java.util.function.Function;
  */
 public interface GenerationListener {
     /** Follows nothing. */
-    GenerationListener NONE = new GenerationListener() {
-    };
+    GenerationListener NONE = new GenerationListener() {};
 
     /**
      * After U-Net call {@code prediction.call()}'s guidance, before the scheduler's step.

@@ -518,23 +518,52 @@ public final class GenerationRequest {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GenerationRequest r && seed == r.seed && steps == r.steps
+        return o instanceof GenerationRequest r
+                && seed == r.seed
+                && steps == r.steps
                 && Double.compare(guidanceScale, r.guidanceScale) == 0
-                && Double.compare(guidanceRescale, r.guidanceRescale) == 0 && batchSize == r.batchSize
-                && clipSkip == r.clipSkip && prompt.equals(r.prompt) && negativePrompt.equals(r.negativePrompt)
-                && Objects.equals(width, r.width) && Objects.equals(height, r.height)
-                && Objects.equals(scheduler, r.scheduler) && schedulerOverrides.equals(r.schedulerOverrides)
-                && Objects.equals(negativeClipSkip, r.negativeClipSkip) && negativeWindow.equals(r.negativeWindow)
-                && promptSyntax.equals(r.promptSyntax) && vaeTiling.equals(r.vaeTiling)
-                && Objects.equals(initialLatents, r.initialLatents) && extraNetworks.equals(r.extraNetworks)
-                && Objects.equals(image, r.image) && Objects.equals(hiresFix, r.hiresFix);
+                && Double.compare(guidanceRescale, r.guidanceRescale) == 0
+                && batchSize == r.batchSize
+                && clipSkip == r.clipSkip
+                && prompt.equals(r.prompt)
+                && negativePrompt.equals(r.negativePrompt)
+                && Objects.equals(width, r.width)
+                && Objects.equals(height, r.height)
+                && Objects.equals(scheduler, r.scheduler)
+                && schedulerOverrides.equals(r.schedulerOverrides)
+                && Objects.equals(negativeClipSkip, r.negativeClipSkip)
+                && negativeWindow.equals(r.negativeWindow)
+                && promptSyntax.equals(r.promptSyntax)
+                && vaeTiling.equals(r.vaeTiling)
+                && Objects.equals(initialLatents, r.initialLatents)
+                && extraNetworks.equals(r.extraNetworks)
+                && Objects.equals(image, r.image)
+                && Objects.equals(hiresFix, r.hiresFix);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(prompt, negativePrompt, seed, steps, guidanceScale, guidanceRescale, width, height,
-                batchSize, scheduler, schedulerOverrides, clipSkip, negativeClipSkip, negativeWindow, promptSyntax,
-                vaeTiling, initialLatents, extraNetworks, image, hiresFix);
+        return Objects.hash(
+                prompt,
+                negativePrompt,
+                seed,
+                steps,
+                guidanceScale,
+                guidanceRescale,
+                width,
+                height,
+                batchSize,
+                scheduler,
+                schedulerOverrides,
+                clipSkip,
+                negativeClipSkip,
+                negativeWindow,
+                promptSyntax,
+                vaeTiling,
+                initialLatents,
+                extraNetworks,
+                image,
+                hiresFix);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.torchsd.pipeline;
 
 import dev.torchsd.image.PngWriter;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,8 +18,13 @@ import java.util.List;
  * @param latents   the final latents (before the division by the VAE's scaling factor), all batch entries
  * @param warnings  things the user should know (e.g. a prompt truncated to 77 tokens)
  */
-public record GenerationResult(GenerationRequest request, String modelName, String sampler,
-                               List<BufferedImage> images, Latents latents, List<String> warnings) {
+public record GenerationResult(
+        GenerationRequest request,
+        String modelName,
+        String sampler,
+        List<BufferedImage> images,
+        Latents latents,
+        List<String> warnings) {
 
     /**
      * Copies the lists: the result does not change when the caller's do.

@@ -79,9 +79,18 @@ public final class ImageInput {
     private final Sampling sampling;
     private final StepCount stepCount;
 
-    private ImageInput(BufferedImage image, BufferedImage mask, Double strength, Resize resize, int maskBlur,
-                       boolean invertMask, InpaintArea inpaintArea, int maskedPadding, Fill fill, Sampling sampling,
-                       StepCount stepCount) {
+    private ImageInput(
+            BufferedImage image,
+            BufferedImage mask,
+            Double strength,
+            Resize resize,
+            int maskBlur,
+            boolean invertMask,
+            InpaintArea inpaintArea,
+            int maskedPadding,
+            Fill fill,
+            Sampling sampling,
+            StepCount stepCount) {
         this.image = Objects.requireNonNull(image, "image");
         this.mask = mask;
         this.strength = strength;
@@ -102,8 +111,18 @@ public final class ImageInput {
      * @return the image input
      */
     public static ImageInput of(BufferedImage image) {
-        return new ImageInput(image, null, null, Resize.STRETCH, 0, false, InpaintArea.WHOLE, 0, Fill.ORIGINAL,
-                Sampling.SAMPLE, StepCount.DIFFUSERS);
+        return new ImageInput(
+                image,
+                null,
+                null,
+                Resize.STRETCH,
+                0,
+                false,
+                InpaintArea.WHOLE,
+                0,
+                Fill.ORIGINAL,
+                Sampling.SAMPLE,
+                StepCount.DIFFUSERS);
     }
 
     /**
@@ -221,8 +240,18 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withMask(BufferedImage m) {
-        return new ImageInput(image, m, strength, resize, maskBlur, invertMask, inpaintArea, maskedPadding, fill,
-                sampling, stepCount);
+        return new ImageInput(
+                image,
+                m,
+                strength,
+                resize,
+                maskBlur,
+                invertMask,
+                inpaintArea,
+                maskedPadding,
+                fill,
+                sampling,
+                stepCount);
     }
 
     /**
@@ -232,8 +261,8 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withStrength(double s) {
-        return new ImageInput(image, mask, s, resize, maskBlur, invertMask, inpaintArea, maskedPadding, fill,
-                sampling, stepCount);
+        return new ImageInput(
+                image, mask, s, resize, maskBlur, invertMask, inpaintArea, maskedPadding, fill, sampling, stepCount);
     }
 
     /**
@@ -243,8 +272,8 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withResize(Resize r) {
-        return new ImageInput(image, mask, strength, r, maskBlur, invertMask, inpaintArea, maskedPadding, fill,
-                sampling, stepCount);
+        return new ImageInput(
+                image, mask, strength, r, maskBlur, invertMask, inpaintArea, maskedPadding, fill, sampling, stepCount);
     }
 
     /**
@@ -254,8 +283,18 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withMaskBlur(int pixels) {
-        return new ImageInput(image, mask, strength, resize, pixels, invertMask, inpaintArea, maskedPadding, fill,
-                sampling, stepCount);
+        return new ImageInput(
+                image,
+                mask,
+                strength,
+                resize,
+                pixels,
+                invertMask,
+                inpaintArea,
+                maskedPadding,
+                fill,
+                sampling,
+                stepCount);
     }
 
     /**
@@ -265,8 +304,8 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withInvertedMask(boolean invert) {
-        return new ImageInput(image, mask, strength, resize, maskBlur, invert, inpaintArea, maskedPadding, fill,
-                sampling, stepCount);
+        return new ImageInput(
+                image, mask, strength, resize, maskBlur, invert, inpaintArea, maskedPadding, fill, sampling, stepCount);
     }
 
     /**
@@ -277,8 +316,8 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withInpaintArea(InpaintArea area, int padding) {
-        return new ImageInput(image, mask, strength, resize, maskBlur, invertMask, area, padding, fill,
-                sampling, stepCount);
+        return new ImageInput(
+                image, mask, strength, resize, maskBlur, invertMask, area, padding, fill, sampling, stepCount);
     }
 
     /**
@@ -288,8 +327,18 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withFill(Fill f) {
-        return new ImageInput(image, mask, strength, resize, maskBlur, invertMask, inpaintArea, maskedPadding, f,
-                sampling, stepCount);
+        return new ImageInput(
+                image,
+                mask,
+                strength,
+                resize,
+                maskBlur,
+                invertMask,
+                inpaintArea,
+                maskedPadding,
+                f,
+                sampling,
+                stepCount);
     }
 
     /**
@@ -299,8 +348,8 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withSampling(Sampling s) {
-        return new ImageInput(image, mask, strength, resize, maskBlur, invertMask, inpaintArea, maskedPadding, fill,
-                s, stepCount);
+        return new ImageInput(
+                image, mask, strength, resize, maskBlur, invertMask, inpaintArea, maskedPadding, fill, s, stepCount);
     }
 
     /**
@@ -310,23 +359,41 @@ public final class ImageInput {
      * @return a new value; this one is unchanged
      */
     public ImageInput withStepCount(StepCount c) {
-        return new ImageInput(image, mask, strength, resize, maskBlur, invertMask, inpaintArea, maskedPadding, fill,
-                sampling, c);
+        return new ImageInput(
+                image, mask, strength, resize, maskBlur, invertMask, inpaintArea, maskedPadding, fill, sampling, c);
     }
 
     /** Equal options and the same image and mask objects (images compare by identity). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof ImageInput i && image == i.image && mask == i.mask && Objects.equals(strength, i.strength)
-                && resize == i.resize && maskBlur == i.maskBlur && invertMask == i.invertMask
-                && inpaintArea == i.inpaintArea && maskedPadding == i.maskedPadding && fill == i.fill
-                && sampling == i.sampling && stepCount == i.stepCount;
+        return o instanceof ImageInput i
+                && image == i.image
+                && mask == i.mask
+                && Objects.equals(strength, i.strength)
+                && resize == i.resize
+                && maskBlur == i.maskBlur
+                && invertMask == i.invertMask
+                && inpaintArea == i.inpaintArea
+                && maskedPadding == i.maskedPadding
+                && fill == i.fill
+                && sampling == i.sampling
+                && stepCount == i.stepCount;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(System.identityHashCode(image), System.identityHashCode(mask), strength, resize, maskBlur,
-                invertMask, inpaintArea, maskedPadding, fill, sampling, stepCount);
+        return Objects.hash(
+                System.identityHashCode(image),
+                System.identityHashCode(mask),
+                strength,
+                resize,
+                maskBlur,
+                invertMask,
+                inpaintArea,
+                maskedPadding,
+                fill,
+                sampling,
+                stepCount);
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.runtime.Version;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
@@ -24,8 +23,7 @@ import java.util.stream.Collectors;
 public final class Infotext {
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
-    private Infotext() {
-    }
+    private Infotext() {}
 
     /**
      * The infotext of a resolved request (its size present).
@@ -56,7 +54,8 @@ public final class Infotext {
         }
         int conventionalNegativeClipSkip = r.promptSyntax().a1111() ? r.clipSkip() : 1;
         if (r.negativeClipSkip().orElse(conventionalNegativeClipSkip) != conventionalNegativeClipSkip) {
-            fields.put("Negative clip skip", Integer.toString(r.negativeClipSkip().getAsInt()));
+            fields.put(
+                    "Negative clip skip", Integer.toString(r.negativeClipSkip().getAsInt()));
         }
         if (!r.negativeWindow().equals(NegativeWindow.ALWAYS)) {
             fields.put("Negative start", r.negativeWindow().start().toString());
@@ -68,7 +67,9 @@ public final class Infotext {
                 fields.put("Emphasis", r.promptSyntax().emphasis().label());
             }
             if (r.promptSyntax().commaBacktrack() != PromptSyntax.DEFAULT_COMMA_BACKTRACK) {
-                fields.put("Comma padding backtrack", Integer.toString(r.promptSyntax().commaBacktrack()));
+                fields.put(
+                        "Comma padding backtrack",
+                        Integer.toString(r.promptSyntax().commaBacktrack()));
             }
         }
         if (r.batchSize() > 1) {
@@ -88,14 +89,18 @@ public final class Infotext {
             fields.put("Hires upscaler", fix.upscaler().label());
         });
         r.schedulerOverrides().forEach((k, v) -> fields.put("Scheduler " + k, v));
-        if (!r.extraNetworks().hashes().isEmpty()) {  // AUTOMATIC1111's: the prompt keeps its <lora:…> tags
-            fields.put("Lora hashes", r.extraNetworks().hashes().entrySet().stream()
-                    .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")));
+        if (!r.extraNetworks().hashes().isEmpty()) { // AUTOMATIC1111's: the prompt keeps its <lora:…> tags
+            fields.put(
+                    "Lora hashes",
+                    r.extraNetworks().hashes().entrySet().stream()
+                            .map(e -> e.getKey() + ": " + e.getValue())
+                            .collect(Collectors.joining(", ")));
         }
         fields.put("Version", Version.withName());
-        text.append('\n').append(fields.entrySet().stream()
-                .map(e -> e.getKey() + ": " + quote(e.getValue()))
-                .collect(Collectors.joining(", ")));
+        text.append('\n')
+                .append(fields.entrySet().stream()
+                        .map(e -> e.getKey() + ": " + quote(e.getValue()))
+                        .collect(Collectors.joining(", ")));
         return text.toString();
     }
 

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  */
 public final class Latents {
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern NPY_HEADER = Pattern.compile(
-            "\\{'descr': '<f4', 'fortran_order': False, 'shape': \\(([0-9, ]*)\\), *\\} *\\n");
+    private static final Pattern NPY_HEADER =
+            Pattern.compile("\\{'descr': '<f4', 'fortran_order': False, 'shape': \\(([0-9, ]*)\\), *\\} *\\n");
 
     private final long[] shape;
     private final float[] values;
@@ -31,8 +31,8 @@ public final class Latents {
      */
     public Latents(long[] shape, float[] values) {
         if (shape.length != 4) {
-            throw new RequestException("latents must have 4 dimensions (batch, channels, height, width), got "
-                    + Arrays.toString(shape));
+            throw new RequestException(
+                    "latents must have 4 dimensions (batch, channels, height, width), got " + Arrays.toString(shape));
         }
         long count = 1;
         for (long d : shape) {
@@ -42,8 +42,8 @@ public final class Latents {
             count *= d;
         }
         if (count != values.length) {
-            throw new RequestException("latents shape " + Arrays.toString(shape) + " holds " + count
-                    + " values, got " + values.length);
+            throw new RequestException(
+                    "latents shape " + Arrays.toString(shape) + " holds " + count + " values, got " + values.length);
         }
         this.shape = shape.clone();
         this.values = values.clone();
@@ -77,8 +77,8 @@ public final class Latents {
         for (long d : shape) {
             dims.append(d).append(", ");
         }
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims.substring(0, dims.length() - 2)
-                + "), }";
+        String dict =
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims.substring(0, dims.length() - 2) + "), }";
         int unpadded = NPY_MAGIC.length + 4 + dict.length() + 1;
         String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
         ByteBuffer out = ByteBuffer.allocate(NPY_MAGIC.length + 4 + header.length() + 4 * values.length)
@@ -104,8 +104,8 @@ public final class Latents {
             throw new RequestException(source + ": not a NumPy .npy file");
         }
         int major = npy[6];
-        int headerLength = major == 1 ? Short.toUnsignedInt(in.getShort(8)) : major >= 2 && npy.length >= 12
-                ? in.getInt(8) : -1;
+        int headerLength =
+                major == 1 ? Short.toUnsignedInt(in.getShort(8)) : major >= 2 && npy.length >= 12 ? in.getInt(8) : -1;
         int start = major == 1 ? 10 : 12;
         if (headerLength < 0 || start + headerLength > npy.length) {
             throw new RequestException(source + ": .npy header of version " + major + " cannot be read");
@@ -113,11 +113,14 @@ public final class Latents {
         String header = new String(npy, start, headerLength, StandardCharsets.US_ASCII);
         Matcher m = NPY_HEADER.matcher(header);
         if (!m.matches()) {
-            throw new RequestException(source + ": expected little-endian float32 in C order ('<f4'), found header "
-                    + header.strip());
+            throw new RequestException(
+                    source + ": expected little-endian float32 in C order ('<f4'), found header " + header.strip());
         }
-        long[] shape = Arrays.stream(m.group(1).split(",")).map(String::strip).filter(s -> !s.isEmpty())
-                .mapToLong(Long::parseLong).toArray();
+        long[] shape = Arrays.stream(m.group(1).split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .mapToLong(Long::parseLong)
+                .toArray();
         int dataStart = start + headerLength;
         long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         if ((npy.length - dataStart) != 4 * count) {
@@ -125,7 +128,9 @@ public final class Latents {
                     + " bytes of data, the file has " + (npy.length - dataStart));
         }
         float[] values = new float[(int) count];
-        ByteBuffer.wrap(npy, dataStart, npy.length - dataStart).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+        ByteBuffer.wrap(npy, dataStart, npy.length - dataStart)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer()
                 .get(values);
         return new Latents(shape, values);
     }

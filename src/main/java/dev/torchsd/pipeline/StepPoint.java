@@ -70,7 +70,8 @@ public record StepPoint(double value, boolean fraction, boolean auto) {
         }
         try {
             if (s.endsWith("%")) {
-                return fraction(Double.parseDouble(s.substring(0, s.length() - 1).trim()) / 100.0);
+                return fraction(
+                        Double.parseDouble(s.substring(0, s.length() - 1).trim()) / 100.0);
             }
             if (s.contains(".") || s.contains("e") || s.contains("E")) {
                 return fraction(Double.parseDouble(s));

@@ -22,9 +22,20 @@ import org.bytedeco.pytorch.Tensor;
  * @param epsEmpty       the empty prompt's prediction while the negative prompt is active, for a listener that
  *                       {@linkplain GenerationListener#wantsEmptyPrediction() wants it}; else null
  */
-public record StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
-                             Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
-                             boolean negativeActive, double guidanceScale, Tensor epsEmpty) {
+public record StepPrediction(
+        int call,
+        int calls,
+        int steps,
+        double timestep,
+        double sigma,
+        double alphaBar,
+        Tensor modelInput,
+        Tensor epsNegative,
+        Tensor epsPositive,
+        Tensor guided,
+        boolean negativeActive,
+        double guidanceScale,
+        Tensor epsEmpty) {
 
     /**
      * A prediction without the empty prompt's branch (the usual two-branch batch).
@@ -42,11 +53,33 @@ public record StepPrediction(int call, int calls, int steps, double timestep, do
      * @param negativeActive whether the unconditional branch used the negative prompt
      * @param guidanceScale  the guidance weight w
      */
-    public StepPrediction(int call, int calls, int steps, double timestep, double sigma, double alphaBar,
-                          Tensor modelInput, Tensor epsNegative, Tensor epsPositive, Tensor guided,
-                          boolean negativeActive, double guidanceScale) {
-        this(call, calls, steps, timestep, sigma, alphaBar, modelInput, epsNegative, epsPositive, guided,
-                negativeActive, guidanceScale, null);
+    public StepPrediction(
+            int call,
+            int calls,
+            int steps,
+            double timestep,
+            double sigma,
+            double alphaBar,
+            Tensor modelInput,
+            Tensor epsNegative,
+            Tensor epsPositive,
+            Tensor guided,
+            boolean negativeActive,
+            double guidanceScale) {
+        this(
+                call,
+                calls,
+                steps,
+                timestep,
+                sigma,
+                alphaBar,
+                modelInput,
+                epsNegative,
+                epsPositive,
+                guided,
+                negativeActive,
+                guidanceScale,
+                null);
     }
 
     /**
@@ -74,7 +107,19 @@ public record StepPrediction(int call, int calls, int steps, double timestep, do
      * @return a new value; this one is unchanged
      */
     public StepPrediction withGuided(Tensor replacement) {
-        return new StepPrediction(call, calls, steps, timestep, sigma, alphaBar, modelInput, epsNegative, epsPositive,
-                replacement, negativeActive, guidanceScale, epsEmpty);
+        return new StepPrediction(
+                call,
+                calls,
+                steps,
+                timestep,
+                sigma,
+                alphaBar,
+                modelInput,
+                epsNegative,
+                epsPositive,
+                replacement,
+                negativeActive,
+                guidanceScale,
+                epsEmpty);
     }
 }

@@ -10,5 +10,4 @@ import org.bytedeco.pytorch.Tensor;
  * @param timestep   the timestep of the call just made
  * @param latents    the current latents (batch, channels, h, w), valid only during the listener's call
  */
-public record StepProgress(int step, int totalSteps, double timestep, Tensor latents) {
-}
+public record StepProgress(int step, int totalSteps, double timestep, Tensor latents) {}

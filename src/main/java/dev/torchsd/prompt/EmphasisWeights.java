@@ -11,8 +11,7 @@ final class EmphasisWeights {
         LibTorch.ensureLoaded();
     }
 
-    private EmphasisWeights() {
-    }
+    private EmphasisWeights() {}
 
     /**
      * The weighted hidden states: {@code z} (1, T, H) and one weight per token, {@code weights} (T).
@@ -30,7 +29,7 @@ final class EmphasisWeights {
             }
             Tensor ratio = z.mean().div(weighted.mean());
             if (!Double.isFinite(ratio.item_double())) {
-                return weighted;  // a weighted mean of 0: nothing to scale back to (AUTOMATIC1111 would give NaN)
+                return weighted; // a weighted mean of 0: nothing to scale back to (AUTOMATIC1111 would give NaN)
             }
             return weighted.mul(ratio);
         });

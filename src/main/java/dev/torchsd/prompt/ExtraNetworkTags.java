@@ -15,15 +15,12 @@ public final class ExtraNetworkTags {
     private static final Pattern TAG = Pattern.compile("<(\\w+):([^>]+)>");
 
     /** One {@code <lora:…>} tag. */
-    public record LoraTag(String name, double textEncoderWeight, double unetWeight, String text) {
-    }
+    public record LoraTag(String name, double textEncoderWeight, double unetWeight, String text) {}
 
     /** The prompt without its tags, the LoRA tags, and the types of other tags (which torchsd does not apply). */
-    public record Parsed(String text, List<LoraTag> loras, List<String> otherTypes) {
-    }
+    public record Parsed(String text, List<LoraTag> loras, List<String> otherTypes) {}
 
-    private ExtraNetworkTags() {
-    }
+    private ExtraNetworkTags() {}
 
     public static Parsed parse(String prompt) {
         List<LoraTag> loras = new ArrayList<>();
@@ -81,6 +78,7 @@ public final class ExtraNetworkTags {
         } catch (NumberFormatException e) {
             // the message below
         }
-        throw new PromptException(tag + ": '" + text + "' is not a number (expected <lora:name:te[:unet]> or te=…, unet=…)");
+        throw new PromptException(
+                tag + ": '" + text + "' is not a number (expected <lora:name:te[:unet]> or te=…, unet=…)");
     }
 }

@@ -1,7 +1,6 @@
 package dev.torchsd.prompt;
 
 import dev.torchsd.pipeline.PromptSyntax;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,7 +57,8 @@ public final class PromptChunker {
      */
     public PromptChunker(int bosId, int eosId, int padId, int commaId, int commaBacktrack) {
         if (commaBacktrack < 0 || commaBacktrack > CHUNK_TOKENS) {
-            throw new IllegalArgumentException("comma backtrack must be in 0.." + CHUNK_TOKENS + ", got " + commaBacktrack);
+            throw new IllegalArgumentException(
+                    "comma backtrack must be in 0.." + CHUNK_TOKENS + ", got " + commaBacktrack);
         }
         this.bosId = bosId;
         this.eosId = eosId;
@@ -76,13 +76,15 @@ public final class PromptChunker {
                 continue;
             }
             if (group.size() > CHUNK_TOKENS) {
-                throw new IllegalArgumentException("a group of " + group.size() + " tokens cannot fit in a chunk of "
-                        + CHUNK_TOKENS);
+                throw new IllegalArgumentException(
+                        "a group of " + group.size() + " tokens cannot fit in a chunk of " + CHUNK_TOKENS);
             }
             int first = group.ids()[0];
             if (first == commaId && group.size() == 1) {
                 b.lastComma = b.ids.size();
-            } else if (commaBacktrack != 0 && b.ids.size() == CHUNK_TOKENS && b.lastComma != -1
+            } else if (commaBacktrack != 0
+                    && b.ids.size() == CHUNK_TOKENS
+                    && b.lastComma != -1
                     && b.ids.size() - b.lastComma <= commaBacktrack) {
                 b.moveAfterLastCommaToNext();
             }

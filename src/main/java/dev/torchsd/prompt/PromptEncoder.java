@@ -8,13 +8,12 @@ import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Prompt fragments to text-encoder hidden states, the one way every prompt is encoded.
@@ -54,13 +53,13 @@ public final class PromptEncoder {
         <T> T with(java.util.function.Function<TokenExpansion, T> work);
     }
 
-    private PromptEncoder(ClipTokenizer tokenizer, TextEncoder textEncoder, PromptSyntax syntax,
-                          EmbeddingsFixed embeddings) {
+    private PromptEncoder(
+            ClipTokenizer tokenizer, TextEncoder textEncoder, PromptSyntax syntax, EmbeddingsFixed embeddings) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.syntax = syntax;
-        this.chunker = new PromptChunker(tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), commaId(tokenizer),
-                syntax.commaBacktrack());
+        this.chunker = new PromptChunker(
+                tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), commaId(tokenizer), syntax.commaBacktrack());
         this.embeddings = embeddings;
     }
 
@@ -164,7 +163,7 @@ public final class PromptEncoder {
         if (!syntax.a1111()) {
             return textEncoder.encode(new int[][] {chunk.ids()}, clipSkip);
         }
-        return Tensors.scoped(() -> EmphasisWeights.apply(syntax.emphasis(),
-                textEncoder.encode(new int[][] {chunk.ids()}, clipSkip), chunk.weights()));
+        return Tensors.scoped(() -> EmphasisWeights.apply(
+                syntax.emphasis(), textEncoder.encode(new int[][] {chunk.ids()}, clipSkip), chunk.weights()));
     }
 }

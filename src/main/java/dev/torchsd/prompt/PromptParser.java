@@ -5,7 +5,6 @@ import dev.torchsd.prompt.PromptNode.Break;
 import dev.torchsd.prompt.PromptNode.Edit;
 import dev.torchsd.prompt.PromptNode.Emphasis;
 import dev.torchsd.prompt.PromptNode.Text;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -34,7 +33,13 @@ public final class PromptParser {
     private static final Pattern NUMBER = Pattern.compile("\\s*([+-]?(?:\\d+\\.?\\d*|\\.\\d+))\\s*");
 
     /** Where a sequence of nodes is being read: it decides which characters end it. */
-    private enum Context { TOP, ROUND, SQUARE, EDIT_TO, ALTERNATIVE }
+    private enum Context {
+        TOP,
+        ROUND,
+        SQUARE,
+        EDIT_TO,
+        ALTERNATIVE
+    }
 
     /** Brackets nested deeper than this are refused (a guard against stack exhaustion, far above any real prompt). */
     static final int MAX_DEPTH = 100;
@@ -107,14 +112,18 @@ public final class PromptParser {
                         : error(pos, "expected ')' to close the '(' at position " + (openedAt + 1) + ", found ']'");
             case ':':
                 if (context == Context.ALTERNATIVE) {
-                    throw error(pos, "':' inside the alternation [a|b] that opens at position " + (openedAt + 1)
-                            + " (write \\: for a literal colon)");
+                    throw error(
+                            pos,
+                            "':' inside the alternation [a|b] that opens at position " + (openedAt + 1)
+                                    + " (write \\: for a literal colon)");
                 }
                 return context != Context.TOP;
             case '|':
                 if (context == Context.EDIT_TO) {
-                    throw error(pos, "'|' inside the prompt edit [from:to:when] that opens at position "
-                            + (openedAt + 1) + " (write \\| for a literal bar)");
+                    throw error(
+                            pos,
+                            "'|' inside the prompt edit [from:to:when] that opens at position " + (openedAt + 1)
+                                    + " (write \\| for a literal bar)");
                 }
                 return context == Context.SQUARE || context == Context.ALTERNATIVE;
             default:
@@ -167,12 +176,16 @@ public final class PromptParser {
         int colon = pos++;
         Matcher m = NUMBER.matcher(prompt).region(pos, prompt.length());
         if (!m.lookingAt()) {
-            throw error(pos, "the weight after ':' in (text:weight) is not a number: expected a number like 1.2,"
-                    + " found " + found(pos));
+            throw error(
+                    pos,
+                    "the weight after ':' in (text:weight) is not a number: expected a number like 1.2," + " found "
+                            + found(pos));
         }
         if (m.end() >= prompt.length() || prompt.charAt(m.end()) != ')') {
-            throw error(m.end(), "expected ')' after the weight " + m.group(1) + " of the '(' at position "
-                    + (open + 1) + ", found " + found(m.end()));
+            throw error(
+                    m.end(),
+                    "expected ')' after the weight " + m.group(1) + " of the '(' at position " + (open + 1) + ", found "
+                            + found(m.end()));
         }
         double weight = Double.parseDouble(m.group(1));
         pos = m.end() + 1;
@@ -208,14 +221,20 @@ public final class PromptParser {
         List<PromptNode> second = sequence(Context.EDIT_TO, open);
         requireClosed(open);
         if (prompt.charAt(pos) == ']') {
-            throw error(colon + 1, "the prompt edit [to:when] that opens at position " + (open + 1) + " needs a number"
-                    + " 'when' (a step like 10 or a fraction like 0.4) after its last ':', found " + found(colon + 1));
+            throw error(
+                    colon + 1,
+                    "the prompt edit [to:when] that opens at position " + (open + 1) + " needs a number"
+                            + " 'when' (a step like 10 or a fraction like 0.4) after its last ':', found "
+                            + found(colon + 1));
         }
         int secondColon = pos++;
         when = whenAt(pos);
         if (when == null) {
-            throw error(pos, "the prompt edit [from:to:when] that opens at position " + (open + 1) + " needs a number"
-                    + " 'when' (a step like 10 or a fraction like 0.4) after its last ':', found " + found(secondColon + 1));
+            throw error(
+                    pos,
+                    "the prompt edit [from:to:when] that opens at position " + (open + 1) + " needs a number"
+                            + " 'when' (a step like 10 or a fraction like 0.4) after its last ':', found "
+                            + found(secondColon + 1));
         }
         return edit(first, second, when);
     }

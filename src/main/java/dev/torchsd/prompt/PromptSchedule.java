@@ -1,13 +1,11 @@
 package dev.torchsd.prompt;
 
 import dev.torchsd.pipeline.PromptSyntax;
-
 import dev.torchsd.prompt.PromptNode.Alternation;
 import dev.torchsd.prompt.PromptNode.Break;
 import dev.torchsd.prompt.PromptNode.Edit;
 import dev.torchsd.prompt.PromptNode.Emphasis;
 import dev.torchsd.prompt.PromptNode.Text;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -30,8 +28,7 @@ import java.util.TreeSet;
 public final class PromptSchedule {
 
     /** One prompt of the schedule: used up to and including step {@code endAtStep}. */
-    public record Entry(int endAtStep, List<Fragment> fragments, String text) {
-    }
+    public record Entry(int endAtStep, List<Fragment> fragments, String text) {}
 
     private final List<Entry> entries;
 
@@ -76,8 +73,7 @@ public final class PromptSchedule {
     }
 
     /** The prompt text and its name, for error messages. */
-    record Source(String prompt, String label) {
-    }
+    record Source(String prompt, String label) {}
 
     public List<Entry> entries() {
         return entries;
@@ -98,27 +94,37 @@ public final class PromptSchedule {
      * AUTOMATIC1111's {@code parse_prompt_attention} returns.
      */
     public static List<Fragment> fragments(String prompt) {
-        return fragmentsAt(PromptParser.parse(prompt), Integer.MAX_VALUE, Integer.MAX_VALUE, new Source(prompt, "prompt"));
+        return fragmentsAt(
+                PromptParser.parse(prompt), Integer.MAX_VALUE, Integer.MAX_VALUE, new Source(prompt, "prompt"));
     }
 
     /** The step an edit switches at, for {@code steps} steps; checks its range. */
     static int resolveWhen(Edit edit, int steps, Source prompt) {
         if (edit.fraction()) {
             if (!(edit.when() >= 0 && edit.when() <= 1)) {
-                throw new PromptSyntaxException(prompt.prompt(), prompt.label(), edit.position(), "the 'when' " + edit.whenSource()
-                        + " of a prompt edit is a fraction (it has a decimal point) and must lie in 0..1");
+                throw new PromptSyntaxException(
+                        prompt.prompt(),
+                        prompt.label(),
+                        edit.position(),
+                        "the 'when' " + edit.whenSource()
+                                + " of a prompt edit is a fraction (it has a decimal point) and must lie in 0..1");
             }
             return (int) (edit.when() * steps);
         }
         if (edit.when() < 0 || edit.when() > steps) {
-            throw new PromptSyntaxException(prompt.prompt(), prompt.label(), edit.position(), "the 'when' " + edit.whenSource()
-                    + " of a prompt edit is a step and must lie in 0.." + steps + " (the number of steps);"
-                    + " write a fraction like 0.5 for a share of the steps");
+            throw new PromptSyntaxException(
+                    prompt.prompt(),
+                    prompt.label(),
+                    edit.position(),
+                    "the 'when' " + edit.whenSource()
+                            + " of a prompt edit is a step and must lie in 0.." + steps + " (the number of steps);"
+                            + " write a fraction like 0.5 for a share of the steps");
         }
         return (int) edit.when();
     }
 
-    private static void collectEnds(List<PromptNode> nodes, Source prompt, int steps, java.util.SortedSet<Integer> ends) {
+    private static void collectEnds(
+            List<PromptNode> nodes, Source prompt, int steps, java.util.SortedSet<Integer> ends) {
         for (PromptNode node : nodes) {
             if (node instanceof Emphasis e) {
                 collectEnds(e.body(), prompt, steps, ends);
@@ -144,7 +150,7 @@ public final class PromptSchedule {
         flatten(nodes, step, steps, prompt, raw);
         List<Fragment> merged = new ArrayList<>();
         StringBuilder text = new StringBuilder();
-        Fragment run = null;  // the first fragment of the run being merged
+        Fragment run = null; // the first fragment of the run being merged
         for (Fragment f : raw) {
             if (run != null && !run.isBreak() && !f.isBreak() && run.weight() == f.weight()) {
                 text.append(f.text());
@@ -190,7 +196,9 @@ public final class PromptSchedule {
             } else if (node instanceof Break b) {
                 out.append(b.source());
             } else if (node instanceof Emphasis e) {
-                out.append(e.open()).append(textAt(e.body(), step, steps, prompt)).append(e.close());
+                out.append(e.open())
+                        .append(textAt(e.body(), step, steps, prompt))
+                        .append(e.close());
             } else if (node instanceof Edit e) {
                 out.append(textAt(step <= whenAt(e, steps, prompt) ? e.from() : e.to(), step, steps, prompt));
             } else if (node instanceof Alternation a) {

@@ -1,10 +1,9 @@
 package dev.torchsd.runtime;
 
 import dev.torchsd.tensor.LibTorch;
-import org.bytedeco.pytorch.global.torch;
-
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Where the networks run: {@code cpu}, {@code cuda} (device 0) or {@code cuda:N}. CUDA needs the
@@ -59,8 +58,9 @@ public record Device(String type, int index) {
             return this;
         }
         if (!cudaAvailable()) {
-            throw new DeviceException("device " + this + " is not available: this libtorch has no CUDA support or no GPU"
-                    + " was found (build with 'mvn -Pgpu package' on a machine with an NVIDIA GPU, or use --device cpu)");
+            throw new DeviceException(
+                    "device " + this + " is not available: this libtorch has no CUDA support or no GPU"
+                            + " was found (build with 'mvn -Pgpu package' on a machine with an NVIDIA GPU, or use --device cpu)");
         }
         int count = torch.cuda_device_count();
         if (index >= count) {
@@ -86,7 +86,8 @@ public record Device(String type, int index) {
      */
     public org.bytedeco.pytorch.Device toTorch() {
         LibTorch.ensureLoaded();
-        return isCuda() ? new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA, (byte) index)
+        return isCuda()
+                ? new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA, (byte) index)
                 : new org.bytedeco.pytorch.Device(torch.DeviceType.CPU);
     }
 

@@ -80,8 +80,9 @@ public record LoadOptions(Device device, JitMode jit, boolean channelsLast) {
             switch (channelsLast.strip()) {
                 case "true" -> options = options.withChannelsLast(true);
                 case "false" -> options = options.withChannelsLast(false);
-                default -> throw new DeviceException("system property " + CHANNELS_LAST_PROPERTY + "=" + channelsLast
-                        + ": expected true or false");
+                default ->
+                    throw new DeviceException("system property " + CHANNELS_LAST_PROPERTY + "=" + channelsLast
+                            + ": expected true or false");
             }
         }
         return options;

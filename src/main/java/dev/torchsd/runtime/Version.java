@@ -12,10 +12,9 @@ import java.util.Properties;
  */
 public final class Version {
     private static final String RESOURCE = "version.properties";
-    private static String number;  // read on first use
+    private static String number; // read on first use
 
-    private Version() {
-    }
+    private Version() {}
 
     /**
      * The version number as in the POM.

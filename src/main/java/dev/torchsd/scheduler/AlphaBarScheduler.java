@@ -28,7 +28,8 @@ abstract class AlphaBarScheduler extends BaseScheduler {
         for (double t : timesteps) {
             if (t < 0 || t >= trainSteps) {
                 throw new SchedulerException(name() + ": " + steps + " steps give timestep " + (long) t
-                        + ", outside 0.." + (trainSteps - 1) + " (steps_offset too large for this many steps); use fewer"
+                        + ", outside 0.." + (trainSteps - 1)
+                        + " (steps_offset too large for this many steps); use fewer"
                         + " steps or another timestep_spacing");
             }
         }

@@ -13,6 +13,7 @@ abstract class BaseScheduler implements Scheduler {
     protected final int steps;
     /** The training noise schedule (alphas_cumprod) of the config. */
     protected final TrainingSchedule schedule;
+
     protected final Prediction prediction;
     protected double[] timesteps;
     protected double[] sigmas;
@@ -61,12 +62,12 @@ abstract class BaseScheduler implements Scheduler {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     protected void checkIndex(int index) {
         if (index < 0 || index >= timesteps.length) {
-            throw new IndexOutOfBoundsException(name + ": step index " + index + " outside 0.." + (timesteps.length - 1));
+            throw new IndexOutOfBoundsException(
+                    name + ": step index " + index + " outside 0.." + (timesteps.length - 1));
         }
     }
 }

@@ -6,7 +6,6 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-
 import java.util.Locale;
 
 /**
@@ -17,27 +16,54 @@ import java.util.Locale;
  */
 enum ConfigKey {
     // the training noise schedule and the timestep rule: TrainingConfig
-    NUM_TRAIN_TIMESTEPS(Kind.INT), BETA_START(Kind.NUMBER), BETA_END(Kind.NUMBER), BETA_SCHEDULE(Kind.STRING),
-    TRAINED_BETAS(Kind.NUMBER_LIST), PREDICTION_TYPE(Kind.STRING), TIMESTEP_SPACING(Kind.STRING), STEPS_OFFSET(Kind.INT),
+    NUM_TRAIN_TIMESTEPS(Kind.INT),
+    BETA_START(Kind.NUMBER),
+    BETA_END(Kind.NUMBER),
+    BETA_SCHEDULE(Kind.STRING),
+    TRAINED_BETAS(Kind.NUMBER_LIST),
+    PREDICTION_TYPE(Kind.STRING),
+    TIMESTEP_SPACING(Kind.STRING),
+    STEPS_OFFSET(Kind.INT),
     RESCALE_BETAS_ZERO_SNR(Kind.BOOLEAN),
     // the x0 clamps: Thresholding
-    CLIP_SAMPLE(Kind.BOOLEAN), CLIP_SAMPLE_RANGE(Kind.NUMBER), THRESHOLDING(Kind.BOOLEAN),
-    DYNAMIC_THRESHOLDING_RATIO(Kind.NUMBER), SAMPLE_MAX_VALUE(Kind.NUMBER),
+    CLIP_SAMPLE(Kind.BOOLEAN),
+    CLIP_SAMPLE_RANGE(Kind.NUMBER),
+    THRESHOLDING(Kind.BOOLEAN),
+    DYNAMIC_THRESHOLDING_RATIO(Kind.NUMBER),
+    SAMPLE_MAX_VALUE(Kind.NUMBER),
     // DDIM, DDPM, PNDM
-    SET_ALPHA_TO_ONE(Kind.BOOLEAN), SKIP_PRK_STEPS(Kind.BOOLEAN), VARIANCE_TYPE(Kind.STRING), ETA(Kind.NUMBER),
+    SET_ALPHA_TO_ONE(Kind.BOOLEAN),
+    SKIP_PRK_STEPS(Kind.BOOLEAN),
+    VARIANCE_TYPE(Kind.STRING),
+    ETA(Kind.NUMBER),
     // the noise levels of the k-diffusion samplers: SigmaConfig
-    USE_KARRAS_SIGMAS(Kind.BOOLEAN), USE_EXPONENTIAL_SIGMAS(Kind.BOOLEAN), USE_BETA_SIGMAS(Kind.BOOLEAN),
-    USE_FLOW_SIGMAS(Kind.BOOLEAN), SIGMA_MIN(Kind.NUMBER), SIGMA_MAX(Kind.NUMBER), FINAL_SIGMAS_TYPE(Kind.STRING),
-    INTERPOLATION_TYPE(Kind.STRING), TIMESTEP_TYPE(Kind.STRING),
+    USE_KARRAS_SIGMAS(Kind.BOOLEAN),
+    USE_EXPONENTIAL_SIGMAS(Kind.BOOLEAN),
+    USE_BETA_SIGMAS(Kind.BOOLEAN),
+    USE_FLOW_SIGMAS(Kind.BOOLEAN),
+    SIGMA_MIN(Kind.NUMBER),
+    SIGMA_MAX(Kind.NUMBER),
+    FINAL_SIGMAS_TYPE(Kind.STRING),
+    INTERPOLATION_TYPE(Kind.STRING),
+    TIMESTEP_TYPE(Kind.STRING),
     // the exponential-integrator solvers: SolverConfig
-    SOLVER_ORDER(Kind.INT), ALGORITHM_TYPE(Kind.STRING), SOLVER_TYPE(Kind.STRING), LOWER_ORDER_FINAL(Kind.BOOLEAN),
-    EULER_AT_FINAL(Kind.BOOLEAN), USE_LU_LAMBDAS(Kind.BOOLEAN), LAMBDA_MIN_CLIPPED(Kind.NUMBER),
-    PREDICT_X0(Kind.BOOLEAN), DISABLE_CORRECTOR(Kind.INT_LIST),
+    SOLVER_ORDER(Kind.INT),
+    ALGORITHM_TYPE(Kind.STRING),
+    SOLVER_TYPE(Kind.STRING),
+    LOWER_ORDER_FINAL(Kind.BOOLEAN),
+    EULER_AT_FINAL(Kind.BOOLEAN),
+    USE_LU_LAMBDAS(Kind.BOOLEAN),
+    LAMBDA_MIN_CLIPPED(Kind.NUMBER),
+    PREDICT_X0(Kind.BOOLEAN),
+    DISABLE_CORRECTOR(Kind.INT_LIST),
     // flow matching: known, only the defaults are supported
-    USE_DYNAMIC_SHIFTING(Kind.BOOLEAN), FLOW_SHIFT(Kind.NUMBER), TIME_SHIFT_TYPE(Kind.STRING);
+    USE_DYNAMIC_SHIFTING(Kind.BOOLEAN),
+    FLOW_SHIFT(Kind.NUMBER),
+    TIME_SHIFT_TYPE(Kind.STRING);
 
     /** diffusers' name of the key, e.g. {@code use_karras_sigmas}. */
     final String key;
+
     final Kind kind;
 
     ConfigKey(Kind kind) {
@@ -57,8 +83,12 @@ enum ConfigKey {
 
     /** The JSON type a key's value must have. */
     enum Kind {
-        INT("an integer"), NUMBER("a number"), BOOLEAN("true or false"), STRING("a string"),
-        NUMBER_LIST("a list of numbers"), INT_LIST("a list of integers");
+        INT("an integer"),
+        NUMBER("a number"),
+        BOOLEAN("true or false"),
+        STRING("a string"),
+        NUMBER_LIST("a list of numbers"),
+        INT_LIST("a list of integers");
 
         /** What a value must be, for error messages. */
         final String expected;
@@ -71,8 +101,10 @@ enum ConfigKey {
             return switch (this) {
                 case INT -> isInteger(value);
                 case NUMBER -> isNumber(value);
-                case BOOLEAN -> value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean();
-                case STRING -> value.isJsonPrimitive() && value.getAsJsonPrimitive().isString();
+                case BOOLEAN ->
+                    value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean();
+                case STRING ->
+                    value.isJsonPrimitive() && value.getAsJsonPrimitive().isString();
                 case NUMBER_LIST -> value.isJsonArray() && allMatch(value.getAsJsonArray(), false);
                 case INT_LIST -> value.isJsonArray() && allMatch(value.getAsJsonArray(), true);
             };
@@ -88,8 +120,10 @@ enum ConfigKey {
             }
             return switch (this) {
                 case INT, NUMBER -> parseNumber(text);
-                case BOOLEAN -> text.equalsIgnoreCase("true") ? new JsonPrimitive(true)
-                        : text.equalsIgnoreCase("false") ? new JsonPrimitive(false) : null;
+                case BOOLEAN ->
+                    text.equalsIgnoreCase("true")
+                            ? new JsonPrimitive(true)
+                            : text.equalsIgnoreCase("false") ? new JsonPrimitive(false) : null;
                 case STRING -> new JsonPrimitive(text);
                 case NUMBER_LIST, INT_LIST -> parseJson(text);
             };
@@ -97,7 +131,9 @@ enum ConfigKey {
 
         /** Python's json writes float('-inf') as -Infinity, which Gson reads as a string. */
         JsonElement infinityAsNumber(JsonElement value) {
-            if (this == NUMBER && value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
+            if (this == NUMBER
+                    && value.isJsonPrimitive()
+                    && value.getAsJsonPrimitive().isString()) {
                 switch (value.getAsString()) {
                     case "Infinity", "inf" -> {
                         return new JsonPrimitive(Double.POSITIVE_INFINITY);

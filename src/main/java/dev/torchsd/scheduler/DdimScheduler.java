@@ -1,11 +1,11 @@
 package dev.torchsd.scheduler;
 
+import static dev.torchsd.scheduler.ConfigKey.ETA;
+import static dev.torchsd.scheduler.ConfigKey.SET_ALPHA_TO_ONE;
+
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
-
-import static dev.torchsd.scheduler.ConfigKey.ETA;
-import static dev.torchsd.scheduler.ConfigKey.SET_ALPHA_TO_ONE;
 
 /**
  * DDIM, "Denoising Diffusion Implicit Models" (Song et al. 2021), eq. 12: predict x0, then move to the
@@ -20,16 +20,18 @@ final class DdimScheduler extends AlphaBarScheduler {
      * DDIMScheduler's {@code __init__} keys with diffusers' defaults (betas 1e-4..0.02, leading spacing,
      * clip_sample and set_alpha_to_one on), plus torchsd's per-request {@code eta} (default 0, at least 0).
      */
-    record Config(TrainingConfig training, Thresholding thresholding, boolean setAlphaToOne, double eta) {
-    }
+    record Config(TrainingConfig training, Thresholding thresholding, boolean setAlphaToOne, double eta) {}
 
     static Config readConfig(SchedulerConfig c) {
         double eta = c.number(ETA, 0.0);
         if (eta < 0) {
             throw c.invalid(ETA, "a number >= 0");
         }
-        return new Config(TrainingConfig.read(c, 0.0001, 0.02, Spacing.LEADING), Thresholding.read(c),
-                c.flag(SET_ALPHA_TO_ONE, true), eta);
+        return new Config(
+                TrainingConfig.read(c, 0.0001, 0.02, Spacing.LEADING),
+                Thresholding.read(c),
+                c.flag(SET_ALPHA_TO_ONE, true),
+                eta);
     }
 
     private final Thresholding thresholding;
@@ -64,7 +66,8 @@ final class DdimScheduler extends AlphaBarScheduler {
             Tensor eps;
             switch (prediction) {
                 case EPSILON -> {
-                    x0 = TensorMath.divide(TensorMath.plus(sample, -Math.sqrt(betaBar), modelOutput), Math.sqrt(alphaBar));
+                    x0 = TensorMath.divide(
+                            TensorMath.plus(sample, -Math.sqrt(betaBar), modelOutput), Math.sqrt(alphaBar));
                     eps = modelOutput;
                 }
                 case SAMPLE -> {

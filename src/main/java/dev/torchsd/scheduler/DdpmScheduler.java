@@ -1,10 +1,10 @@
 package dev.torchsd.scheduler;
 
+import static dev.torchsd.scheduler.ConfigKey.VARIANCE_TYPE;
+
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
-
-import static dev.torchsd.scheduler.ConfigKey.VARIANCE_TYPE;
 
 /**
  * DDPM, "Denoising Diffusion Probabilistic Models" (Ho et al. 2020): ancestral sampling from the
@@ -19,11 +19,12 @@ final class DdpmScheduler extends AlphaBarScheduler {
      * DDPMScheduler's {@code __init__} keys with diffusers' defaults (betas 1e-4..0.02, leading spacing,
      * clip_sample on, variance_type fixed_small).
      */
-    record Config(TrainingConfig training, Thresholding thresholding, String varianceType) {
-    }
+    record Config(TrainingConfig training, Thresholding thresholding, String varianceType) {}
 
     static Config readConfig(SchedulerConfig c) {
-        return new Config(TrainingConfig.read(c, 0.0001, 0.02, Spacing.LEADING), Thresholding.read(c),
+        return new Config(
+                TrainingConfig.read(c, 0.0001, 0.02, Spacing.LEADING),
+                Thresholding.read(c),
                 c.oneOf(VARIANCE_TYPE, "fixed_small", NAME, "fixed_small", "fixed_small_log", "fixed_large"));
     }
 
@@ -64,13 +65,14 @@ final class DdpmScheduler extends AlphaBarScheduler {
         double beta = 1 - alpha;
         return Tensors.scoped(() -> {
             Tensor x0 = switch (prediction) {
-                case EPSILON -> TensorMath.divide(TensorMath.plus(sample, -Math.sqrt(betaBar), modelOutput), Math.sqrt(alphaBar));
+                case EPSILON ->
+                    TensorMath.divide(TensorMath.plus(sample, -Math.sqrt(betaBar), modelOutput), Math.sqrt(alphaBar));
                 case SAMPLE -> modelOutput;
                 case V_PREDICTION -> TensorMath.combine(Math.sqrt(alphaBar), sample, -Math.sqrt(betaBar), modelOutput);
             };
             x0 = thresholding.apply(x0);
-            Tensor previous = TensorMath.combine(Math.sqrt(alphaBarPrev) * beta / betaBar, x0,
-                    Math.sqrt(alpha) * betaBarPrev / betaBar, sample);
+            Tensor previous = TensorMath.combine(
+                    Math.sqrt(alphaBarPrev) * beta / betaBar, x0, Math.sqrt(alpha) * betaBarPrev / betaBar, sample);
             if (t > 0) {
                 previous = TensorMath.plus(previous, noiseStd(t), TensorMath.randnLike(modelOutput, generator));
             }

@@ -1,11 +1,11 @@
 package dev.torchsd.scheduler;
 
+import static dev.torchsd.scheduler.ConfigKey.EULER_AT_FINAL;
+import static dev.torchsd.scheduler.ConfigKey.USE_LU_LAMBDAS;
+
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
-
-import static dev.torchsd.scheduler.ConfigKey.EULER_AT_FINAL;
-import static dev.torchsd.scheduler.ConfigKey.USE_LU_LAMBDAS;
 
 /**
  * DPM-Solver++ multistep (Lu et al. 2022, "DPM-Solver++", Algorithm 2; AUTOMATIC1111's "DPM++ 2M"):
@@ -22,9 +22,12 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
      * (solver_order up to 3), algorithm_type dpmsolver++, solver_type midpoint, euler_at_final and
      * use_lu_lambdas off.
      */
-    record Config(SolverConfig solver, boolean dataPrediction, boolean midpoint, boolean eulerAtFinal,
-                  boolean useLuLambdas) {
-    }
+    record Config(
+            SolverConfig solver,
+            boolean dataPrediction,
+            boolean midpoint,
+            boolean eulerAtFinal,
+            boolean useLuLambdas) {}
 
     static Config readConfig(SchedulerConfig c) {
         SolverConfig solver = SolverConfig.read(c, NAME, Spacing.LINSPACE, 3);
@@ -32,8 +35,12 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
         if (lu && solver.useKarrasSigmas()) {
             throw c.invalid(USE_LU_LAMBDAS, "false when use_karras_sigmas is true");
         }
-        return new Config(solver, solver.readDataPrediction(c, NAME), SolverConfig.readMidpoint(c, NAME),
-                c.flag(EULER_AT_FINAL, false), lu);
+        return new Config(
+                solver,
+                solver.readDataPrediction(c, NAME),
+                SolverConfig.readMidpoint(c, NAME),
+                c.flag(EULER_AT_FINAL, false),
+                lu);
     }
 
     private final boolean plusPlus;
@@ -44,6 +51,7 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
     private final boolean finalSigmaZero;
     /** The converted model outputs of the last steps, newest last (null until filled). */
     private final Tensor[] modelOutputs;
+
     private int lowerOrderNums;
 
     DpmSolverMultistepScheduler(Config config, int steps) {
@@ -70,7 +78,8 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
         boolean finalStepFirstOrder = index == n - 1 && (eulerAtFinal || (lowerOrderFinal && n < 15) || finalSigmaZero);
         boolean secondLastLower = index == n - 2 && lowerOrderFinal && n < 15;
         return Tensors.scoped(() -> {
-            Tensor converted = plusPlus ? dataPrediction(modelOutput, sample, index)
+            Tensor converted = plusPlus
+                    ? dataPrediction(modelOutput, sample, index)
                     : noisePrediction(modelOutput, sample, index, thresholding.thresholding());
             Tensors.drop(modelOutputs[0]);
             System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
@@ -113,12 +122,14 @@ final class DpmSolverMultistepScheduler extends SolverScheduler {
         if (plusPlus) {
             double base = alpha(t) * Math.expm1(-h);
             Tensor x = TensorMath.combine(sigmaT(t) / sigmaT(s0), sample, -base, m0);
-            return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+            return midpoint
+                    ? TensorMath.plus(x, -0.5 * base, d1)
                     : TensorMath.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
         }
         double base = sigmaT(t) * Math.expm1(h);
         Tensor x = TensorMath.combine(alpha(t) / alpha(s0), sample, -base, m0);
-        return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+        return midpoint
+                ? TensorMath.plus(x, -0.5 * base, d1)
                 : TensorMath.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
     }
 

@@ -17,8 +17,7 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
      * DPMSolverSinglestepScheduler's {@code __init__} keys with diffusers' defaults: the solvers' shared keys
      * (solver_order up to 2 in torchsd; no timestep_spacing), algorithm_type dpmsolver++, solver_type midpoint.
      */
-    record Config(SolverConfig solver, boolean dataPrediction, boolean midpoint) {
-    }
+    record Config(SolverConfig solver, boolean dataPrediction, boolean midpoint) {}
 
     static Config readConfig(SchedulerConfig c) {
         SolverConfig solver = SolverConfig.read(c, NAME, null, 2);
@@ -64,7 +63,8 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
     public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
         checkIndex(index);
         return Tensors.scoped(() -> {
-            Tensor converted = plusPlus ? dataPrediction(modelOutput, sample, index)
+            Tensor converted = plusPlus
+                    ? dataPrediction(modelOutput, sample, index)
                     : noisePrediction(modelOutput, sample, index, thresholding.thresholding());
             Tensors.drop(modelOutputs[0]);
             System.arraycopy(modelOutputs, 1, modelOutputs, 0, solverOrder - 1);
@@ -73,8 +73,10 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
             while (modelOutputs[solverOrder - order] == null) {
                 order--;
             }
-            if (order == 2 && (groupSample == null || usableOrder(2, index, index + 1) < 2
-                    || sigmas[index + 1] == sigmas[index - 1])) {
+            if (order == 2
+                    && (groupSample == null
+                            || usableOrder(2, index, index + 1) < 2
+                            || sigmas[index + 1] == sigmas[index - 1])) {
                 order = 1;
             }
             if (order == 1) {
@@ -100,12 +102,14 @@ final class DpmSolverSinglestepScheduler extends SolverScheduler {
         if (plusPlus) {
             double base = alpha(t) * Math.expm1(-h);
             Tensor x = TensorMath.combine(sigmaT(t) / sigmaT(s1), sample, -base, m1);
-            return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+            return midpoint
+                    ? TensorMath.plus(x, -0.5 * base, d1)
                     : TensorMath.plus(x, alpha(t) * (Math.expm1(-h) / h + 1.0), d1);
         }
         double base = sigmaT(t) * Math.expm1(h);
         Tensor x = TensorMath.combine(alpha(t) / alpha(s1), sample, -base, m1);
-        return midpoint ? TensorMath.plus(x, -0.5 * base, d1)
+        return midpoint
+                ? TensorMath.plus(x, -0.5 * base, d1)
                 : TensorMath.plus(x, -sigmaT(t) * (Math.expm1(h) / h - 1.0), d1);
     }
 

@@ -31,7 +31,8 @@ final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
         checkIndex(index);
         double sigmaFrom = sigmas[index];
         double sigmaTo = sigmas[index + 1];
-        double sigmaUp = Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo) / (sigmaFrom * sigmaFrom));
+        double sigmaUp =
+                Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo) / (sigmaFrom * sigmaFrom));
         double sigmaDown = Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
         return Tensors.scoped(() -> {
             Tensor x0 = predictOriginal(modelOutput, sample, sigmaFrom);

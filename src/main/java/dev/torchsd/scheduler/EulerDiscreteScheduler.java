@@ -1,13 +1,13 @@
 package dev.torchsd.scheduler;
 
-import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Tensor;
-
 import static dev.torchsd.scheduler.ConfigKey.FINAL_SIGMAS_TYPE;
 import static dev.torchsd.scheduler.ConfigKey.SIGMA_MAX;
 import static dev.torchsd.scheduler.ConfigKey.SIGMA_MIN;
 import static dev.torchsd.scheduler.ConfigKey.USE_KARRAS_SIGMAS;
+
+import dev.torchsd.tensor.Tensors;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Euler's method on the probability-flow ODE dx/dsigma = (x - x0) / sigma (Karras et al. 2022,
@@ -21,8 +21,11 @@ final class EulerDiscreteScheduler extends SigmaScheduler {
      * spacing, use_karras_sigmas off, sigma_min and sigma_max from the table, final_sigmas_type zero.
      */
     static SigmaConfig readConfig(SchedulerConfig c) {
-        return new SigmaConfig(SigmaConfig.training(c, 0.0001, 0.02), c.flag(USE_KARRAS_SIGMAS, false),
-                c.number(SIGMA_MIN), c.number(SIGMA_MAX),
+        return new SigmaConfig(
+                SigmaConfig.training(c, 0.0001, 0.02),
+                c.flag(USE_KARRAS_SIGMAS, false),
+                c.number(SIGMA_MIN),
+                c.number(SIGMA_MAX),
                 c.choice(FINAL_SIGMAS_TYPE, FinalSigmas.ZERO, null, FinalSigmas.values()));
     }
 

@@ -5,7 +5,8 @@ package dev.torchsd.scheduler;
  * table's smallest sigma. The constants' lower-case names are diffusers' values.
  */
 enum FinalSigmas {
-    ZERO, SIGMA_MIN;
+    ZERO,
+    SIGMA_MIN;
 
     double value(TrainingSchedule schedule) {
         if (this == ZERO) {

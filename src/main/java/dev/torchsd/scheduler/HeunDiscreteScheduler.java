@@ -17,8 +17,7 @@ final class HeunDiscreteScheduler extends SigmaScheduler {
      * HeunDiscreteScheduler's {@code __init__} keys with diffusers' defaults: betas 0.00085..0.012, linspace
      * spacing, use_karras_sigmas and clip_sample off.
      */
-    record Config(SigmaConfig sigmas, Thresholding clipping) {
-    }
+    record Config(SigmaConfig sigmas, Thresholding clipping) {}
 
     static Config readConfig(SchedulerConfig c) {
         return new Config(SigmaConfig.read(c, 0.00085, 0.012), Thresholding.clipOnly(c));

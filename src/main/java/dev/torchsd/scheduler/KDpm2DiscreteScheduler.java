@@ -1,13 +1,12 @@
 package dev.torchsd.scheduler;
 
-import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Tensor;
+import static dev.torchsd.scheduler.ConfigKey.PREDICTION_TYPE;
 
+import dev.torchsd.tensor.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static dev.torchsd.scheduler.ConfigKey.PREDICTION_TYPE;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * KDPM2 (k-diffusion's {@code sample_dpm_2}, AUTOMATIC1111's "DPM2"): a second-order step that
@@ -34,6 +33,7 @@ final class KDpm2DiscreteScheduler extends SigmaScheduler {
 
     /** sigma_{j} (j = 0..N, the last 0) and midpoints mid_j between sigma_{j-1} and sigma_j (mid_0 unused). */
     private final double[] levels;
+
     private final double[] midpoints;
     private Tensor firstSample;
 
@@ -48,7 +48,8 @@ final class KDpm2DiscreteScheduler extends SigmaScheduler {
         double[] midTimesteps = new double[n + 1];
         for (int j = 1; j <= n; j++) {
             // exp(lerp(log s_j, log s_{j-1}, 0.5)) in float32; 0 when s_j is 0
-            midpoints[j] = levels[j] == 0 ? 0.0
+            midpoints[j] = levels[j] == 0
+                    ? 0.0
                     : (float) Math.exp((Math.log((float) levels[j]) + Math.log((float) levels[j - 1])) / 2);
             midTimesteps[j] = (float) Sigmas.toTimestep(midpoints[j], logSigmas);
         }

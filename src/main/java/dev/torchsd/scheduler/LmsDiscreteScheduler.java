@@ -1,11 +1,10 @@
 package dev.torchsd.scheduler;
 
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Linear multistep (LMS, k-diffusion's {@code sample_lms}): the next sample integrates the Lagrange

@@ -6,8 +6,7 @@ package dev.torchsd.scheduler;
  * float step, {@code np.round} (half to even) and {@code np.interp}.
  */
 final class NumPy {
-    private NumPy() {
-    }
+    private NumPy() {}
 
     /** {@code np.linspace(start, stop, num)}: start + i * step, the last value exactly stop. */
     static double[] linspace(double start, double stop, int num) {

@@ -1,15 +1,14 @@
 package dev.torchsd.scheduler;
 
-import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Tensor;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.torchsd.scheduler.ConfigKey.PREDICTION_TYPE;
 import static dev.torchsd.scheduler.ConfigKey.SET_ALPHA_TO_ONE;
 import static dev.torchsd.scheduler.ConfigKey.SKIP_PRK_STEPS;
+
+import dev.torchsd.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * PNDM, "Pseudo Numerical Methods for Diffusion Models on Manifolds" (Liu et al. 2022): a linear
@@ -26,8 +25,7 @@ final class PndmScheduler extends AlphaBarScheduler {
      * PNDMScheduler's {@code __init__} keys with diffusers' defaults (betas 1e-4..0.02, leading spacing,
      * skip_prk_steps and set_alpha_to_one off); prediction_type epsilon or v_prediction.
      */
-    record Config(TrainingConfig training, boolean skipPrkSteps, boolean setAlphaToOne) {
-    }
+    record Config(TrainingConfig training, boolean skipPrkSteps, boolean setAlphaToOne) {}
 
     static Config readConfig(SchedulerConfig c) {
         TrainingConfig training = TrainingConfig.read(c, 0.0001, 0.02, Spacing.LEADING);
@@ -40,6 +38,7 @@ final class PndmScheduler extends AlphaBarScheduler {
 
     /** ets: the last noise predictions (at most 4), newest last. */
     private final List<Tensor> ets = new ArrayList<>();
+
     private Tensor curSample;
     private Tensor curModelOutput;
     private int counter;
@@ -108,8 +107,8 @@ final class PndmScheduler extends AlphaBarScheduler {
     @Override
     public Tensor step(Tensor modelOutput, int index, Tensor sample, Generator generator) {
         checkIndex(index);
-        return Tensors.scoped(() -> counter < prkSteps
-                ? stepPrk(modelOutput, index, sample) : stepPlms(modelOutput, index, sample));
+        return Tensors.scoped(
+                () -> counter < prkSteps ? stepPrk(modelOutput, index, sample) : stepPlms(modelOutput, index, sample));
     }
 
     private Tensor stepPrk(Tensor modelOutput, int index, Tensor sample) {
@@ -162,11 +161,18 @@ final class PndmScheduler extends AlphaBarScheduler {
         } else if (n == 2) {
             output = TensorMath.divide(TensorMath.times(3, ets.get(1)).sub(ets.get(0)), 2);
         } else if (n == 3) {
-            output = TensorMath.divide(TensorMath.times(23, ets.get(2)).sub(TensorMath.times(16, ets.get(1)))
-                    .add(TensorMath.times(5, ets.get(0))), 12);
+            output = TensorMath.divide(
+                    TensorMath.times(23, ets.get(2))
+                            .sub(TensorMath.times(16, ets.get(1)))
+                            .add(TensorMath.times(5, ets.get(0))),
+                    12);
         } else {
-            output = TensorMath.times(1.0 / 24, TensorMath.times(55, ets.get(3)).sub(TensorMath.times(59, ets.get(2)))
-                    .add(TensorMath.times(37, ets.get(1))).sub(TensorMath.times(9, ets.get(0))));
+            output = TensorMath.times(
+                    1.0 / 24,
+                    TensorMath.times(55, ets.get(3))
+                            .sub(TensorMath.times(59, ets.get(2)))
+                            .add(TensorMath.times(37, ets.get(1)))
+                            .sub(TensorMath.times(9, ets.get(0))));
         }
         Tensor prev = previousSample(from, timestep, prevTimestep, output);
         if (n == 1 && counter == 1) {
@@ -186,7 +192,8 @@ final class PndmScheduler extends AlphaBarScheduler {
         double betaBar = 1 - alphaBar;
         double betaBarPrev = 1 - alphaBarPrev;
         Tensor eps = prediction == Prediction.V_PREDICTION
-                ? TensorMath.combine(Math.sqrt(alphaBar), modelOutput, Math.sqrt(betaBar), sample) : modelOutput;
+                ? TensorMath.combine(Math.sqrt(alphaBar), modelOutput, Math.sqrt(betaBar), sample)
+                : modelOutput;
         double sampleCoeff = Math.sqrt(alphaBarPrev / alphaBar);
         double denominator = alphaBar * Math.sqrt(betaBarPrev) + Math.sqrt(alphaBar * betaBar * alphaBarPrev);
         return TensorMath.combine(sampleCoeff, sample, -(alphaBarPrev - alphaBar) / denominator, eps);

@@ -5,5 +5,7 @@ package dev.torchsd.scheduler;
  * sample. The constants' lower-case names are diffusers' values.
  */
 enum Prediction {
-    EPSILON, V_PREDICTION, SAMPLE
+    EPSILON,
+    V_PREDICTION,
+    SAMPLE
 }

@@ -1,9 +1,8 @@
 package dev.torchsd.scheduler;
 
+import java.util.Map;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
-
-import java.util.Map;
 
 /**
  * One sampler configured for one request (a fixed number of inference steps). Schedulers keep state

@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -44,8 +43,7 @@ public final class SchedulerConfig {
              "thresholding": false, "trained_betas": null}""";
 
     /** One given value and where it came from. */
-    private record Given(JsonElement value, String source) {
-    }
+    private record Given(JsonElement value, String source) {}
 
     private final String className;
     private final Map<ConfigKey, Given> values;
@@ -126,8 +124,8 @@ public final class SchedulerConfig {
         } else {
             value = known.kind.infinityAsNumber(value);
             if (!known.kind.accepts(value)) {
-                throw new SchedulerException(source + ": '" + key + "': expected " + known.kind.expected
-                        + ", found " + describe(value));
+                throw new SchedulerException(
+                        source + ": '" + key + "': expected " + known.kind.expected + ", found " + describe(value));
             }
             copy.put(known, new Given(value, source));
         }
@@ -205,14 +203,19 @@ public final class SchedulerConfig {
 
     /** A list value, or null when not given. */
     double[] numbers(ConfigKey key) {
-        return read(key, null, value -> {
-            JsonArray array = value.getAsJsonArray();
-            double[] result = new double[array.size()];
-            for (int i = 0; i < result.length; i++) {
-                result[i] = array.get(i).getAsDouble();
-            }
-            return result;
-        }, ConfigKey.Kind.NUMBER_LIST, ConfigKey.Kind.INT_LIST);
+        return read(
+                key,
+                null,
+                value -> {
+                    JsonArray array = value.getAsJsonArray();
+                    double[] result = new double[array.size()];
+                    for (int i = 0; i < result.length; i++) {
+                        result[i] = array.get(i).getAsDouble();
+                    }
+                    return result;
+                },
+                ConfigKey.Kind.NUMBER_LIST,
+                ConfigKey.Kind.INT_LIST);
     }
 
     /** Options torchsd does not implement: each key must be false (its default) or not given. */
@@ -256,9 +259,10 @@ public final class SchedulerConfig {
     private static ConfigKey known(String key, String source) {
         ConfigKey known = ConfigKey.named(key);
         if (known == null) {
-            List<String> names = Arrays.stream(ConfigKey.values()).map(k -> k.key).sorted().collect(Collectors.toList());
-            throw new SchedulerException(source + ": unknown scheduler config key '" + key + "'; known keys: "
-                    + String.join(", ", names));
+            List<String> names =
+                    Arrays.stream(ConfigKey.values()).map(k -> k.key).sorted().collect(Collectors.toList());
+            throw new SchedulerException(
+                    source + ": unknown scheduler config key '" + key + "'; known keys: " + String.join(", ", names));
         }
         return known;
     }

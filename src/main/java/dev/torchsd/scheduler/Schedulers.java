@@ -26,8 +26,7 @@ public final class Schedulers {
     }
 
     /** One accepted name: the diffusers class it selects and the config values it fixes. */
-    private record Entry(String name, String className, Map<String, String> fixed, Factory factory) {
-    }
+    private record Entry(String name, String className, Map<String, String> fixed, Factory factory) {}
 
     private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
 
@@ -36,14 +35,20 @@ public final class Schedulers {
         diffusers(DdimScheduler.NAME, DdimScheduler::readConfig, DdimScheduler::new);
         diffusers(DdpmScheduler.NAME, DdpmScheduler::readConfig, DdpmScheduler::new);
         diffusers(EulerDiscreteScheduler.NAME, EulerDiscreteScheduler::readConfig, EulerDiscreteScheduler::new);
-        diffusers(EulerAncestralDiscreteScheduler.NAME, EulerAncestralDiscreteScheduler::readConfig,
+        diffusers(
+                EulerAncestralDiscreteScheduler.NAME,
+                EulerAncestralDiscreteScheduler::readConfig,
                 EulerAncestralDiscreteScheduler::new);
         diffusers(LmsDiscreteScheduler.NAME, LmsDiscreteScheduler::readConfig, LmsDiscreteScheduler::new);
         diffusers(HeunDiscreteScheduler.NAME, HeunDiscreteScheduler::readConfig, HeunDiscreteScheduler::new);
         diffusers(KDpm2DiscreteScheduler.NAME, KDpm2DiscreteScheduler::readConfig, KDpm2DiscreteScheduler::new);
-        diffusers(DpmSolverMultistepScheduler.NAME, DpmSolverMultistepScheduler::readConfig,
+        diffusers(
+                DpmSolverMultistepScheduler.NAME,
+                DpmSolverMultistepScheduler::readConfig,
                 DpmSolverMultistepScheduler::new);
-        diffusers(DpmSolverSinglestepScheduler.NAME, DpmSolverSinglestepScheduler::readConfig,
+        diffusers(
+                DpmSolverSinglestepScheduler.NAME,
+                DpmSolverSinglestepScheduler::readConfig,
                 DpmSolverSinglestepScheduler::new);
         diffusers(UniPcMultistepScheduler.NAME, UniPcMultistepScheduler::readConfig, UniPcMultistepScheduler::new);
 
@@ -57,18 +62,25 @@ public final class Schedulers {
         alias("Heun", HeunDiscreteScheduler.NAME, Map.of());
         alias("DPM2", KDpm2DiscreteScheduler.NAME, Map.of());
         alias("DPM2 Karras", KDpm2DiscreteScheduler.NAME, Map.of("use_karras_sigmas", "true"));
-        alias("DPM++ 2M", DpmSolverMultistepScheduler.NAME, Map.of("algorithm_type", "dpmsolver++", "solver_order", "2"));
-        alias("DPM++ 2M Karras", DpmSolverMultistepScheduler.NAME,
+        alias(
+                "DPM++ 2M",
+                DpmSolverMultistepScheduler.NAME,
+                Map.of("algorithm_type", "dpmsolver++", "solver_order", "2"));
+        alias(
+                "DPM++ 2M Karras",
+                DpmSolverMultistepScheduler.NAME,
                 Map.of("algorithm_type", "dpmsolver++", "solver_order", "2", "use_karras_sigmas", "true"));
-        alias("DPM++ 2S", DpmSolverSinglestepScheduler.NAME, Map.of("algorithm_type", "dpmsolver++", "solver_order", "2"));
+        alias(
+                "DPM++ 2S",
+                DpmSolverSinglestepScheduler.NAME,
+                Map.of("algorithm_type", "dpmsolver++", "solver_order", "2"));
         alias("UniPC", UniPcMultistepScheduler.NAME, Map.of());
     }
 
-    private Schedulers() {
-    }
+    private Schedulers() {}
 
-    private static <C> void diffusers(String className, Function<SchedulerConfig, C> readConfig,
-                                      BiFunction<C, Integer, Scheduler> create) {
+    private static <C> void diffusers(
+            String className, Function<SchedulerConfig, C> readConfig, BiFunction<C, Integer, Scheduler> create) {
         Factory factory = (config, steps) -> create.apply(readConfig.apply(config), steps);
         ENTRIES.put(className.toLowerCase(Locale.ROOT), new Entry(className, className, Map.of(), factory));
     }
@@ -116,8 +128,8 @@ public final class Schedulers {
     private static Entry entry(String name) {
         Entry entry = name == null ? null : ENTRIES.get(name.trim().toLowerCase(Locale.ROOT));
         if (entry == null) {
-            throw new SchedulerException("unknown scheduler '" + name + "'; known schedulers: "
-                    + String.join(", ", names()));
+            throw new SchedulerException(
+                    "unknown scheduler '" + name + "'; known schedulers: " + String.join(", ", names()));
         }
         return entry;
     }

@@ -16,13 +16,13 @@ import static dev.torchsd.scheduler.ConfigKey.USE_KARRAS_SIGMAS;
  * @param sigmaMax the high end of the Karras range, or null for the table's (only Euler has the key)
  * @param finalSigmas the noise level after the last step (only Euler has the key; zero otherwise)
  */
-record SigmaConfig(TrainingConfig training, boolean useKarrasSigmas, Double sigmaMin, Double sigmaMax,
-                   FinalSigmas finalSigmas) {
+record SigmaConfig(
+        TrainingConfig training, boolean useKarrasSigmas, Double sigmaMin, Double sigmaMax, FinalSigmas finalSigmas) {
 
     /** The keys LMS, Heun and KDPM2 have: the training keys and use_karras_sigmas. */
     static SigmaConfig read(SchedulerConfig c, double betaStart, double betaEnd) {
-        return new SigmaConfig(training(c, betaStart, betaEnd), c.flag(USE_KARRAS_SIGMAS, false), null, null,
-                FinalSigmas.ZERO);
+        return new SigmaConfig(
+                training(c, betaStart, betaEnd), c.flag(USE_KARRAS_SIGMAS, false), null, null, FinalSigmas.ZERO);
     }
 
     /**

@@ -60,8 +60,8 @@ abstract class SigmaScheduler extends BaseScheduler {
     protected Tensor predictOriginal(Tensor modelOutput, Tensor sample, double sigma) {
         return switch (prediction) {
             case EPSILON -> TensorMath.plus(sample, -sigma, modelOutput);
-            case V_PREDICTION -> TensorMath.combine(-sigma / Math.sqrt(sigma * sigma + 1), modelOutput,
-                    1 / (sigma * sigma + 1), sample);
+            case V_PREDICTION ->
+                TensorMath.combine(-sigma / Math.sqrt(sigma * sigma + 1), modelOutput, 1 / (sigma * sigma + 1), sample);
             case SAMPLE -> modelOutput.alias();
         };
     }

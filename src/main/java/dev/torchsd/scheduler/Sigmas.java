@@ -8,8 +8,7 @@ final class Sigmas {
     /** The exponent of Karras et al.'s schedule ("Elucidating the Design Space...", eq. 5). */
     private static final double RHO = 7.0;
 
-    private Sigmas() {
-    }
+    private Sigmas() {}
 
     /** sigma(t) at each (possibly fractional) timestep, interpolated linearly in the training table. */
     static double[] atTimesteps(double[] timesteps, float[] table) {

@@ -20,8 +20,14 @@ import static dev.torchsd.scheduler.ConfigKey.VARIANCE_TYPE;
  *
  * @param thresholding dynamic thresholding only (the solvers have no clip_sample)
  */
-record SolverConfig(TrainingConfig training, Thresholding thresholding, int solverOrder, boolean lowerOrderFinal,
-                    boolean useKarrasSigmas, FinalSigmas finalSigmas, double lambdaMinClipped) {
+record SolverConfig(
+        TrainingConfig training,
+        Thresholding thresholding,
+        int solverOrder,
+        boolean lowerOrderFinal,
+        boolean useKarrasSigmas,
+        FinalSigmas finalSigmas,
+        double lambdaMinClipped) {
 
     /**
      * Reads the keys; {@code spacing} is the scheduler's timestep_spacing default (null: it has no such key),
@@ -31,14 +37,19 @@ record SolverConfig(TrainingConfig training, Thresholding thresholding, int solv
         c.rejectTrue(USE_EXPONENTIAL_SIGMAS, USE_BETA_SIGMAS, USE_FLOW_SIGMAS, USE_DYNAMIC_SHIFTING);
         String variance = c.string(VARIANCE_TYPE, null);
         if ("learned".equals(variance) || "learned_range".equals(variance)) {
-            throw c.invalid(VARIANCE_TYPE, "a fixed variance for " + scheduler + " (learned variance is not supported)");
+            throw c.invalid(
+                    VARIANCE_TYPE, "a fixed variance for " + scheduler + " (learned variance is not supported)");
         }
         int order = c.integer(SOLVER_ORDER, 2);
         if (order < 1 || order > maxOrder) {
             throw c.invalid(SOLVER_ORDER, "an integer from 1 to " + maxOrder + " for " + scheduler);
         }
-        return new SolverConfig(TrainingConfig.read(c, 0.0001, 0.02, spacing), Thresholding.dynamicOnly(c), order,
-                c.flag(LOWER_ORDER_FINAL, true), c.flag(USE_KARRAS_SIGMAS, false),
+        return new SolverConfig(
+                TrainingConfig.read(c, 0.0001, 0.02, spacing),
+                Thresholding.dynamicOnly(c),
+                order,
+                c.flag(LOWER_ORDER_FINAL, true),
+                c.flag(USE_KARRAS_SIGMAS, false),
                 c.choice(FINAL_SIGMAS_TYPE, FinalSigmas.ZERO, null, FinalSigmas.values()),
                 c.number(LAMBDA_MIN_CLIPPED, Double.NEGATIVE_INFINITY));
     }
@@ -50,14 +61,17 @@ record SolverConfig(TrainingConfig training, Thresholding thresholding, int solv
     boolean readDataPrediction(SchedulerConfig c, String scheduler) {
         String algorithm = c.oneOf(ALGORITHM_TYPE, "dpmsolver++", scheduler, "dpmsolver++", "dpmsolver", "deis");
         if (algorithm.equals("dpmsolver") && finalSigmas == FinalSigmas.ZERO) {
-            throw c.invalid(ALGORITHM_TYPE, "dpmsolver++ for " + scheduler + " with final_sigmas_type zero"
-                    + " (dpmsolver needs final_sigmas_type sigma_min)");
+            throw c.invalid(
+                    ALGORITHM_TYPE,
+                    "dpmsolver++ for " + scheduler + " with final_sigmas_type zero"
+                            + " (dpmsolver needs final_sigmas_type sigma_min)");
         }
         return !algorithm.equals("dpmsolver");
     }
 
     /** DPM-Solver's solver_type: true for midpoint (the default, and what diffusers makes of logrho, bh1, bh2), false for heun. */
     static boolean readMidpoint(SchedulerConfig c, String scheduler) {
-        return !c.oneOf(SOLVER_TYPE, "midpoint", scheduler, "midpoint", "heun", "logrho", "bh1", "bh2").equals("heun");
+        return !c.oneOf(SOLVER_TYPE, "midpoint", scheduler, "midpoint", "heun", "logrho", "bh1", "bh2")
+                .equals("heun");
     }
 }

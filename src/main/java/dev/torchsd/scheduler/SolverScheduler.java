@@ -29,7 +29,8 @@ abstract class SolverScheduler extends BaseScheduler {
         int lastTimestep = trainSteps - clippedCount(config.lambdaMinClipped());
         Spacing spacing = config.training().timestepSpacing();
         Spacing effective = spacing == null ? Spacing.LINSPACE : spacing;
-        double[] t = effective.solverTimesteps(trainSteps, lastTimestep, steps, config.training().stepsOffset());
+        double[] t = effective.solverTimesteps(
+                trainSteps, lastTimestep, steps, config.training().stepsOffset());
         float[] table = schedule.sigmas();
         double[] logSigmas = schedule.logSigmas();
         double[] sigmaValues;

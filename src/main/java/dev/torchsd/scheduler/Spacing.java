@@ -7,7 +7,9 @@ package dev.torchsd.scheduler;
  * family's formula is one method here. The constants' lower-case names are diffusers' values.
  */
 enum Spacing {
-    LEADING, LINSPACE, TRAILING;
+    LEADING,
+    LINSPACE,
+    TRAILING;
 
     /**
      * DDIM, DDPM and PNDM: integer timesteps, descending. leading = i * (T // N) + steps_offset;

@@ -19,8 +19,7 @@ final class TensorMath {
         LibTorch.ensureLoaded();
     }
 
-    private TensorMath() {
-    }
+    private TensorMath() {}
 
     /** factor * x. */
     static Tensor times(double factor, Tensor x) {

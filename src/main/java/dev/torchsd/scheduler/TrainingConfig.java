@@ -20,8 +20,15 @@ import static dev.torchsd.scheduler.ConfigKey.TRAINED_BETAS;
  * @param betaSchedule linear, scaled_linear or squaredcos_cap_v2
  * @param timestepSpacing null for a scheduler without the key (DPM-Solver singlestep: always linspace)
  */
-record TrainingConfig(int numTrainTimesteps, double betaStart, double betaEnd, String betaSchedule,
-                      double[] trainedBetas, Prediction predictionType, Spacing timestepSpacing, int stepsOffset) {
+record TrainingConfig(
+        int numTrainTimesteps,
+        double betaStart,
+        double betaEnd,
+        String betaSchedule,
+        double[] trainedBetas,
+        Prediction predictionType,
+        Spacing timestepSpacing,
+        int stepsOffset) {
 
     /**
      * Reads the keys with the given scheduler's defaults for beta_start, beta_end and timestep_spacing
@@ -43,8 +50,13 @@ record TrainingConfig(int numTrainTimesteps, double betaStart, double betaEnd, S
             }
             c.oneOf(BETA_SCHEDULE, "linear", null, "linear", "scaled_linear", "squaredcos_cap_v2");
         }
-        return new TrainingConfig(numTrainTimesteps, c.number(BETA_START, betaStart), c.number(BETA_END, betaEnd),
-                schedule, trained, c.choice(PREDICTION_TYPE, Prediction.EPSILON, null, Prediction.values()),
+        return new TrainingConfig(
+                numTrainTimesteps,
+                c.number(BETA_START, betaStart),
+                c.number(BETA_END, betaEnd),
+                schedule,
+                trained,
+                c.choice(PREDICTION_TYPE, Prediction.EPSILON, null, Prediction.values()),
                 spacing == null ? null : c.choice(TIMESTEP_SPACING, spacing, null, Spacing.values()),
                 c.integer(STEPS_OFFSET, 0));
     }

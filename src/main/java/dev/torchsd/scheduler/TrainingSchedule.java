@@ -41,13 +41,19 @@ public final class TrainingSchedule {
             } else {
                 betas = switch (training.betaSchedule()) {
                     case "linear" -> torch.linspace(new Scalar(betaStart), new Scalar(betaEnd), trainSteps, float32);
-                    case "scaled_linear" -> torch.linspace(new Scalar(Math.sqrt(betaStart)), new Scalar(Math.sqrt(betaEnd)),
-                            trainSteps, float32).pow(new Scalar(2));
+                    case "scaled_linear" ->
+                        torch.linspace(
+                                        new Scalar(Math.sqrt(betaStart)),
+                                        new Scalar(Math.sqrt(betaEnd)),
+                                        trainSteps,
+                                        float32)
+                                .pow(new Scalar(2));
                     case "squaredcos_cap_v2" -> Tensor.create(toFloats(cosineBetas(trainSteps)), trainSteps);
                     default -> throw new IllegalArgumentException("beta_schedule " + training.betaSchedule());
                 };
             }
-            Tensor alphasCumprod = torch.cumprod(betas.neg().add(new Scalar(1.0)), 0).contiguous();
+            Tensor alphasCumprod =
+                    torch.cumprod(betas.neg().add(new Scalar(1.0)), 0).contiguous();
             float[] values = new float[trainSteps];
             alphasCumprod.data_ptr_float().get(values);
             return new TrainingSchedule(values);

@@ -1,15 +1,14 @@
 package dev.torchsd.scheduler;
 
-import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Tensor;
-
-import java.util.HashSet;
-import java.util.Set;
-
 import static dev.torchsd.scheduler.ConfigKey.DISABLE_CORRECTOR;
 import static dev.torchsd.scheduler.ConfigKey.PREDICT_X0;
 import static dev.torchsd.scheduler.ConfigKey.SOLVER_TYPE;
+
+import dev.torchsd.tensor.Tensors;
+import java.util.HashSet;
+import java.util.Set;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * UniPC (Zhao et al. 2023, "UniPC: A Unified Predictor-Corrector Framework"): a multistep predictor
@@ -25,8 +24,7 @@ final class UniPcMultistepScheduler extends SolverScheduler {
      * (solver_order up to 4), predict_x0 on, solver_type bh2 (midpoint, heun and logrho mean bh2, as in
      * diffusers), disable_corrector empty.
      */
-    record Config(SolverConfig solver, boolean predictX0, boolean bh2, Set<Integer> disableCorrector) {
-    }
+    record Config(SolverConfig solver, boolean predictX0, boolean bh2, Set<Integer> disableCorrector) {}
 
     static Config readConfig(SchedulerConfig c) {
         SolverConfig solver = SolverConfig.read(c, NAME, Spacing.LINSPACE, 4);
@@ -67,7 +65,8 @@ final class UniPcMultistepScheduler extends SolverScheduler {
         checkIndex(index);
         return Tensors.scoped(() -> {
             boolean useCorrector = index > 0 && !disabledCorrector.contains(index - 1) && lastSample != null;
-            Tensor converted = predictX0 ? dataPrediction(modelOutput, sample, index)
+            Tensor converted = predictX0
+                    ? dataPrediction(modelOutput, sample, index)
                     : noisePrediction(modelOutput, sample, index, thresholding.thresholding());
             Tensor current = useCorrector ? corrector(converted, index) : sample;
             Tensors.drop(modelOutputs[0]);
@@ -90,8 +89,7 @@ final class UniPcMultistepScheduler extends SolverScheduler {
     }
 
     /** The B(h)-variant coefficient vectors: R[i][k] = r_k^i and b_i, for i < order. */
-    private record Coefficients(double[][] r, double[] b, double hPhi1, double bh) {
-    }
+    private record Coefficients(double[][] r, double[] b, double hPhi1, double bh) {}
 
     private Coefficients coefficients(double[] rks, double h, int order) {
         double hh = predictX0 ? -h : h;
@@ -133,7 +131,8 @@ final class UniPcMultistepScheduler extends SolverScheduler {
         if (order == 1) {
             return base;
         }
-        double[] rhos = order == 2 ? new double[] {0.5} : solve(minor(c.r, order - 1), java.util.Arrays.copyOf(c.b, order - 1));
+        double[] rhos =
+                order == 2 ? new double[] {0.5} : solve(minor(c.r, order - 1), java.util.Arrays.copyOf(c.b, order - 1));
         Tensor residual = weightedSum(rhos, d1s, order - 1);
         double scale = (predictX0 ? alpha(t) : sigmaT(t)) * c.bh;
         return TensorMath.plus(base, -scale, residual);

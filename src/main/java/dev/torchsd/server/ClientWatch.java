@@ -1,13 +1,12 @@
 package dev.torchsd.server;
 
 import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
 
 /**
  * Notices a client that closes its connection while its request waits or generates. Jetty reads
@@ -18,8 +17,7 @@ import java.nio.ByteBuffer;
  * dropped the pending read, which would take that request's first byte.
  */
 final class ClientWatch {
-    private ClientWatch() {
-    }
+    private ClientWatch() {}
 
     /** Calls {@code onGone} once if the client of {@code ctx} closes its connection; the answer closes it. */
     static void onDisconnect(Context ctx, Runnable onGone) {
@@ -29,16 +27,17 @@ final class ClientWatch {
         }
         ctx.header("Connection", "close");
         EndPoint endPoint = jetty.getConnectionMetaData().getConnection().getEndPoint();
-        endPoint.tryFillInterested(Callback.from(() -> {
-            try {
-                ByteBuffer one = BufferUtil.allocate(1);
-                if (endPoint.fill(one) < 0) {
-                    onGone.run();
-                }
-            } catch (IOException e) {
-                onGone.run();
-            }
-        }, failure -> {
-        }));
+        endPoint.tryFillInterested(Callback.from(
+                () -> {
+                    try {
+                        ByteBuffer one = BufferUtil.allocate(1);
+                        if (endPoint.fill(one) < 0) {
+                            onGone.run();
+                        }
+                    } catch (IOException e) {
+                        onGone.run();
+                    }
+                },
+                failure -> {}));
     }
 }

@@ -1,7 +1,6 @@
 package dev.torchsd.server;
 
 import dev.torchsd.error.TorchsdException;
-
 import java.util.List;
 import java.util.Locale;
 

@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationCancelledException;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,13 +41,17 @@ final class GenerationQueue {
 
     /** Puts a job in line, or refuses it (503 with Retry-After) when the line is full. */
     synchronized Job admit(Txt2Img spec) {
-        long onModel = jobs.stream().filter(j -> j.spec.model().equals(spec.model())).count();
-        long waiting = Math.max(0, onModel - perModel + 1);  // this one included
+        long onModel =
+                jobs.stream().filter(j -> j.spec.model().equals(spec.model())).count();
+        long waiting = Math.max(0, onModel - perModel + 1); // this one included
         if (waiting > waitingLimit) {
             rejected.incrementAndGet();
             long retry = Math.max(1, Math.round(averageSeconds * waiting / perModel));
-            throw new ApiException(503, "the queue is full: " + (waiting - 1) + " requests are waiting (at most "
-                    + waitingLimit + "); retry in about " + retry + " s", Map.of("Retry-After", Long.toString(retry)));
+            throw new ApiException(
+                    503,
+                    "the queue is full: " + (waiting - 1) + " requests are waiting (at most " + waitingLimit
+                            + "); retry in about " + retry + " s",
+                    Map.of("Retry-After", Long.toString(retry)));
         }
         Job job = new Job(spec);
         jobs.add(job);

@@ -6,7 +6,6 @@ import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.StepProgress;
-
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +22,13 @@ final class Job {
     private static final AtomicLong IDS = new AtomicLong();
 
     /** The images of one batch and the request (seed) that made them; {@code partial} when cut short. */
-    record Batch(GenerationRequest request, String sampler, String modelName, List<BufferedImage> images,
-                 boolean partial, List<String> warnings) {
+    record Batch(
+            GenerationRequest request,
+            String sampler,
+            String modelName,
+            List<BufferedImage> images,
+            boolean partial,
+            List<String> warnings) {
         GenerationResult asResult() {
             return new GenerationResult(request, modelName, sampler, images, null, warnings);
         }
@@ -60,13 +64,23 @@ final class Job {
             List<BufferedImage> partial = new ArrayList<>();
             try {
                 GenerationResult result = sd.generate(request, listener(sd, partial));
-                add(new Batch(result.request(), result.sampler(), result.modelName(), result.images(), false,
+                add(new Batch(
+                        result.request(),
+                        result.sampler(),
+                        result.modelName(),
+                        result.images(),
+                        false,
                         result.warnings()));
             } catch (GenerationCancelledException e) {
                 if (cancelled || partial.isEmpty()) {
                     throw e;
                 }
-                add(new Batch(request, request.scheduler().orElse(defaultSampler), sd.info().name(), partial, true,
+                add(new Batch(
+                        request,
+                        request.scheduler().orElse(defaultSampler),
+                        sd.info().name(),
+                        partial,
+                        true,
                         List.of()));
             }
         }

@@ -24,19 +24,20 @@ public record Limits(long maxPixels, int maxSteps, int maxBatch, int maxIter) {
         var r = t.request();
         long pixels = (long) r.width().getAsInt() * r.height().getAsInt();
         if (pixels > maxPixels) {
-            throw new FieldException("width", "width x height is " + pixels + " pixels; this server allows at most "
-                    + maxPixels);
+            throw new FieldException(
+                    "width", "width x height is " + pixels + " pixels; this server allows at most " + maxPixels);
         }
         if (r.steps() > maxSteps) {
-            throw new FieldException("steps", "steps must be at most " + maxSteps + " on this server, got " + r.steps());
+            throw new FieldException(
+                    "steps", "steps must be at most " + maxSteps + " on this server, got " + r.steps());
         }
         if (r.batchSize() > maxBatch) {
-            throw new FieldException("batch_size", "batch_size must be at most " + maxBatch + " on this server, got "
-                    + r.batchSize());
+            throw new FieldException(
+                    "batch_size", "batch_size must be at most " + maxBatch + " on this server, got " + r.batchSize());
         }
         if (t.iterations() > maxIter) {
-            throw new FieldException("n_iter", "n_iter must be at most " + maxIter + " on this server, got "
-                    + t.iterations());
+            throw new FieldException(
+                    "n_iter", "n_iter must be at most " + maxIter + " on this server, got " + t.iterations());
         }
     }
 }

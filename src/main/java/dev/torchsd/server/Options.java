@@ -3,7 +3,6 @@ package dev.torchsd.server;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-
 import java.util.Map;
 
 /**
@@ -47,7 +46,8 @@ final class Options {
         }
         String format = body.string("samples_format", "png");
         if (!format.equalsIgnoreCase("png")) {
-            throw new FieldException("samples_format", "samples_format must be png (torchsd writes PNG), got " + format);
+            throw new FieldException(
+                    "samples_format", "samples_format must be png (torchsd writes PNG), got " + format);
         }
         for (Map.Entry<String, JsonElement> e : body.object().entrySet()) {
             if (!e.getKey().equals(CHECKPOINT)) {

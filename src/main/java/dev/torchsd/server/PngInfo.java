@@ -3,7 +3,6 @@ package dev.torchsd.server;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.pipeline.Infotext;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Base64;
@@ -16,15 +15,16 @@ import java.util.regex.Pattern;
  */
 final class PngInfo {
     /** {@code Key: value} pairs of the last line; a value is a JSON string or runs to the next comma. */
-    private static final Pattern FIELD = Pattern.compile("\\s*([\\w][\\w \\-/]*):\\s*(\"(?:\\\\.|[^\\\\\"])*\"|[^,]*)(?:,|$)");
+    private static final Pattern FIELD =
+            Pattern.compile("\\s*([\\w][\\w \\-/]*):\\s*(\"(?:\\\\.|[^\\\\\"])*\"|[^,]*)(?:,|$)");
+
     private static final String NEGATIVE = "Negative prompt: ";
 
-    private PngInfo() {
-    }
+    private PngInfo() {}
 
     static JsonObject of(JsonBody body) {
-        String image = body.optionalString("image").orElseThrow(
-                () -> new FieldException("image", "image is required: a base64 PNG"));
+        String image = body.optionalString("image")
+                .orElseThrow(() -> new FieldException("image", "image is required: a base64 PNG"));
         String text;
         try {
             text = Infotext.read(new ByteArrayInputStream(decode(image))).orElse("");

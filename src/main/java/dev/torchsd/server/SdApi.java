@@ -10,14 +10,13 @@ import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationCancelledException;
 import io.javalin.http.Context;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 /** The handlers of AUTOMATIC1111's {@code /sdapi/v1/} routes. */
 final class SdApi {
@@ -94,9 +93,14 @@ final class SdApi {
             job.wantPreview();
         }
         p.add("current_image", preview == null ? JsonNull.INSTANCE : gson.toJsonTree(base64Png(preview)));
-        p.add("textinfo", job == null ? JsonNull.INSTANCE : gson.toJsonTree("step " + job.step() + " of "
-                + job.totalSteps() + ", batch " + (job.batchIndex() + 1) + " of " + job.spec.iterations()
-                + ", " + (jobs.size() - 1) + " more in line"));
+        p.add(
+                "textinfo",
+                job == null
+                        ? JsonNull.INSTANCE
+                        : gson.toJsonTree("step " + job.step() + " of "
+                                + job.totalSteps() + ", batch " + (job.batchIndex() + 1) + " of "
+                                + job.spec.iterations()
+                                + ", " + (jobs.size() - 1) + " more in line"));
         JsonObject line = new JsonObject();
         line.addProperty("running", jobs.stream().filter(Job::running).count());
         line.addProperty("waiting", jobs.stream().filter(j -> !j.running()).count());
@@ -142,7 +146,9 @@ final class SdApi {
     void samplers(Context ctx) {
         JsonArray list = new JsonArray();
         // AUTOMATIC1111's names first (what its clients show), then diffusers' class names
-        StableDiffusion.samplers().stream().filter(n -> !n.endsWith("Scheduler")).forEach(n -> list.add(sampler(n)));
+        StableDiffusion.samplers().stream()
+                .filter(n -> !n.endsWith("Scheduler"))
+                .forEach(n -> list.add(sampler(n)));
         StableDiffusion.samplers().stream().filter(n -> n.endsWith("Scheduler")).forEach(n -> list.add(sampler(n)));
         json(ctx, list);
     }
@@ -193,7 +199,8 @@ final class SdApi {
             item.add("step", JsonNull.INSTANCE);
             item.add("sd_checkpoint", JsonNull.INSTANCE);
             item.add("sd_checkpoint_name", JsonNull.INSTANCE);
-            item.addProperty("shape", models.get(models.current(), "title").info().hiddenSize());
+            item.addProperty(
+                    "shape", models.get(models.current(), "title").info().hiddenSize());
             item.addProperty("vectors", e.tokens().size());
             loaded.add(e.token(), item);
         }

@@ -3,7 +3,6 @@ package dev.torchsd.server;
 import dev.torchsd.Embedding;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.runtime.LoadOptions;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,14 +27,14 @@ final class ServedModels implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
     private volatile String current;
 
-    private ServedModels() {
-    }
+    private ServedModels() {}
 
     /** Loads the folders (none: the built-in model) and the embeddings; closes what it loaded if one fails. */
     static ServedModels load(List<Path> folders, Optional<Path> embeddingDir) {
         ServedModels served = new ServedModels();
         try {
-            List<Path> embeddings = embeddingDir.map(ServedModels::embeddingFiles).orElse(List.of());
+            List<Path> embeddings =
+                    embeddingDir.map(ServedModels::embeddingFiles).orElse(List.of());
             if (folders.isEmpty()) {
                 served.add(StableDiffusion.builtin(LoadOptions.fromSystemProperties()), embeddings);
             }
@@ -67,9 +66,13 @@ final class ServedModels implements AutoCloseable {
     private static List<Path> embeddingFiles(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(Files::isRegularFile)
-                    .filter(f -> EMBEDDING_SUFFIXES.stream().anyMatch(
-                            s -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(s)))
-                    .sorted().toList();
+                    .filter(f -> EMBEDDING_SUFFIXES.stream()
+                            .anyMatch(s -> f.getFileName()
+                                    .toString()
+                                    .toLowerCase(Locale.ROOT)
+                                    .endsWith(s)))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the embedding folder " + dir, e);
         }
@@ -79,7 +82,8 @@ final class ServedModels implements AutoCloseable {
     StableDiffusion get(String title, String field) {
         StableDiffusion sd = models.get(title);
         if (sd == null) {
-            throw new FieldException(field, "no model '" + title + "' is served; served: " + String.join(", ", titles()));
+            throw new FieldException(
+                    field, "no model '" + title + "' is served; served: " + String.join(", ", titles()));
         }
         return sd;
     }

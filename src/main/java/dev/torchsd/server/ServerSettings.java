@@ -21,10 +21,19 @@ import java.util.Optional;
  * @param limits           what one request may ask for
  * @param maxBodyBytes     the largest request body
  */
-public record ServerSettings(String host, int port, List<Path> models, Optional<Path> embeddingDir,
-                             Optional<Path> outputDir, Optional<String> auth, boolean insecure,
-                             List<String> corsOrigins, int queueLength, int perModel, Limits limits,
-                             long maxBodyBytes) {
+public record ServerSettings(
+        String host,
+        int port,
+        List<Path> models,
+        Optional<Path> embeddingDir,
+        Optional<Path> outputDir,
+        Optional<String> auth,
+        boolean insecure,
+        List<String> corsOrigins,
+        int queueLength,
+        int perModel,
+        Limits limits,
+        long maxBodyBytes) {
     public static final String LOOPBACK = "127.0.0.1";
     public static final int DEFAULT_PORT = 7860;
     public static final long DEFAULT_MAX_BODY = 16L << 20;
@@ -47,38 +56,115 @@ public record ServerSettings(String host, int port, List<Path> models, Optional<
 
     /** Loopback only, the built-in model, no auth, a waiting line of 16, one generation at a time. */
     public static ServerSettings defaults() {
-        return new ServerSettings(LOOPBACK, DEFAULT_PORT, List.of(), Optional.empty(), Optional.empty(),
-                Optional.empty(), false, List.of(), 16, 1, Limits.DEFAULT, DEFAULT_MAX_BODY);
+        return new ServerSettings(
+                LOOPBACK,
+                DEFAULT_PORT,
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                List.of(),
+                16,
+                1,
+                Limits.DEFAULT,
+                DEFAULT_MAX_BODY);
     }
 
     public ServerSettings withPort(int p) {
-        return new ServerSettings(host, p, models, embeddingDir, outputDir, auth, insecure, corsOrigins, queueLength,
-                perModel, limits, maxBodyBytes);
+        return new ServerSettings(
+                host,
+                p,
+                models,
+                embeddingDir,
+                outputDir,
+                auth,
+                insecure,
+                corsOrigins,
+                queueLength,
+                perModel,
+                limits,
+                maxBodyBytes);
     }
 
     public ServerSettings withQueueLength(int n) {
-        return new ServerSettings(host, port, models, embeddingDir, outputDir, auth, insecure, corsOrigins, n,
-                perModel, limits, maxBodyBytes);
+        return new ServerSettings(
+                host,
+                port,
+                models,
+                embeddingDir,
+                outputDir,
+                auth,
+                insecure,
+                corsOrigins,
+                n,
+                perModel,
+                limits,
+                maxBodyBytes);
     }
 
     public ServerSettings withAuth(String userColonPassword) {
-        return new ServerSettings(host, port, models, embeddingDir, outputDir, Optional.of(userColonPassword), insecure,
-                corsOrigins, queueLength, perModel, limits, maxBodyBytes);
+        return new ServerSettings(
+                host,
+                port,
+                models,
+                embeddingDir,
+                outputDir,
+                Optional.of(userColonPassword),
+                insecure,
+                corsOrigins,
+                queueLength,
+                perModel,
+                limits,
+                maxBodyBytes);
     }
 
     public ServerSettings withOutputDir(Path dir) {
-        return new ServerSettings(host, port, models, embeddingDir, Optional.of(dir), auth, insecure, corsOrigins,
-                queueLength, perModel, limits, maxBodyBytes);
+        return new ServerSettings(
+                host,
+                port,
+                models,
+                embeddingDir,
+                Optional.of(dir),
+                auth,
+                insecure,
+                corsOrigins,
+                queueLength,
+                perModel,
+                limits,
+                maxBodyBytes);
     }
 
     public ServerSettings withLimits(Limits l) {
-        return new ServerSettings(host, port, models, embeddingDir, outputDir, auth, insecure, corsOrigins, queueLength,
-                perModel, l, maxBodyBytes);
+        return new ServerSettings(
+                host,
+                port,
+                models,
+                embeddingDir,
+                outputDir,
+                auth,
+                insecure,
+                corsOrigins,
+                queueLength,
+                perModel,
+                l,
+                maxBodyBytes);
     }
 
     public ServerSettings withMaxBodyBytes(long n) {
-        return new ServerSettings(host, port, models, embeddingDir, outputDir, auth, insecure, corsOrigins, queueLength,
-                perModel, limits, n);
+        return new ServerSettings(
+                host,
+                port,
+                models,
+                embeddingDir,
+                outputDir,
+                auth,
+                insecure,
+                corsOrigins,
+                queueLength,
+                perModel,
+                limits,
+                n);
     }
 
     /** Refuses to listen beyond this machine without a password, unless told to. */

@@ -11,11 +11,6 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinGson;
 import io.javalin.security.BasicAuthCredentials;
 import io.javalin.util.JavalinBindException;
-import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.ServerConnector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,6 +19,10 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code torchsd serve}: AUTOMATIC1111's HTTP API and a web page on Javalin (Jetty). Start with
@@ -36,8 +35,9 @@ public final class TorchsdServer implements AutoCloseable {
             + " img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
     /** A generation may keep its connection silent this long (the disconnect watch ends gone clients sooner). */
     private static final Duration IDLE_TIMEOUT = Duration.ofHours(1);
-    private static final Map<String, String> PAGE = Map.of(
-            "/", "index.html", "/app.js", "app.js", "/app.css", "app.css");
+
+    private static final Map<String, String> PAGE =
+            Map.of("/", "index.html", "/app.js", "app.js", "/app.css", "app.css");
 
     private final ServedModels models;
     private final Javalin app;
@@ -100,7 +100,9 @@ public final class TorchsdServer implements AutoCloseable {
         if (!settings.corsOrigins().isEmpty()) {
             config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
                 String first = settings.corsOrigins().get(0);
-                String[] rest = settings.corsOrigins().subList(1, settings.corsOrigins().size()).toArray(String[]::new);
+                String[] rest = settings.corsOrigins()
+                        .subList(1, settings.corsOrigins().size())
+                        .toArray(String[]::new);
                 rule.allowHost(first, rest);
             }));
         }
@@ -133,8 +135,9 @@ public final class TorchsdServer implements AutoCloseable {
             e.headers().forEach(ctx::header);
             error(ctx, e.status(), "HTTPException", e.getMessage(), gson);
         });
-        routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), "HTTPException",
-                e.getMessage(), gson));
+        routes.exception(
+                HttpResponseException.class,
+                (e, ctx) -> error(ctx, e.getStatus(), "HTTPException", e.getMessage(), gson));
         routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, 500, e.getClass().getSimpleName(), String.valueOf(e.getMessage()), gson);
@@ -150,15 +153,18 @@ public final class TorchsdServer implements AutoCloseable {
     private static void checkAuth(Context ctx, String auth) {
         BasicAuthCredentials given = ctx.header("Authorization") == null ? null : ctx.basicAuthCredentials();
         byte[] expected = auth.getBytes(StandardCharsets.UTF_8);
-        byte[] found = given == null ? new byte[0]
+        byte[] found = given == null
+                ? new byte[0]
                 : (given.getUsername() + ":" + given.getPassword()).getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(expected, found)) {
-            throw new ApiException(401, "Incorrect username or password", Map.of("WWW-Authenticate", "Basic realm=\"torchsd\""));
+            throw new ApiException(
+                    401, "Incorrect username or password", Map.of("WWW-Authenticate", "Basic realm=\"torchsd\""));
         }
     }
 
     private static void page(Context ctx, String file) {
-        String type = file.endsWith(".html") ? "text/html; charset=utf-8"
+        String type = file.endsWith(".html")
+                ? "text/html; charset=utf-8"
                 : file.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
         try (InputStream in = TorchsdServer.class.getResourceAsStream("web/" + file)) {
             if (in == null) {
@@ -167,7 +173,8 @@ public final class TorchsdServer implements AutoCloseable {
             ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                     .header("Referrer-Policy", "no-referrer")
                     .header("Cache-Control", "no-cache")
-                    .contentType(type).result(in.readAllBytes());
+                    .contentType(type)
+                    .result(in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -7,7 +7,6 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.StepPoint;
-
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Locale;
@@ -24,8 +23,13 @@ import java.util.Locale;
  * @param saveImages whether the server writes them to its output folder
  * @param parameters the request's fields with the defaults filled in, as the response echoes them
  */
-record Txt2Img(String model, GenerationRequest request, int iterations, boolean sendImages, boolean saveImages,
-               JsonObject parameters) {
+record Txt2Img(
+        String model,
+        GenerationRequest request,
+        int iterations,
+        boolean sendImages,
+        boolean saveImages,
+        JsonObject parameters) {
     static final int DEFAULT_STEPS = 50;
     static final double DEFAULT_CFG_SCALE = 7.0;
     /** AUTOMATIC1111's schedulers this server knows, and the config value each sets. */
@@ -41,7 +45,8 @@ record Txt2Img(String model, GenerationRequest request, int iterations, boolean 
             }
         }
         if (body.object("alwayson_scripts").object().size() > 0) {
-            throw new FieldException("alwayson_scripts", "torchsd runs no scripts; send {} or leave alwayson_scripts out");
+            throw new FieldException(
+                    "alwayson_scripts", "torchsd runs no scripts; send {} or leave alwayson_scripts out");
         }
         JsonBody overrides = body.object("override_settings");
         String model = overrides.optionalString(Options.CHECKPOINT).orElse(models.current());
@@ -60,8 +65,10 @@ record Txt2Img(String model, GenerationRequest request, int iterations, boolean 
         if (body.has("height")) {
             b.height(body.smallInteger("height", 0));
         }
-        String sampler = body.optionalString("sampler_name").or(() -> body.optionalString("sampler_index"))
-                .filter(s -> !s.isBlank()).orElse(null);
+        String sampler = body.optionalString("sampler_name")
+                .or(() -> body.optionalString("sampler_index"))
+                .filter(s -> !s.isBlank())
+                .orElse(null);
         b.scheduler(sampler);
         scheduler(body.string("scheduler", "automatic"), b);
         StepPoint start = stepPoint(body, "negative_start", "0");
@@ -77,8 +84,13 @@ record Txt2Img(String model, GenerationRequest request, int iterations, boolean 
         } catch (TorchsdException e) {
             throw FieldException.of(e);
         }
-        Txt2Img t = new Txt2Img(model, resolved, iterations, body.bool("send_images", true),
-                body.bool("save_images", false), echo(body.object(), resolved, iterations, model));
+        Txt2Img t = new Txt2Img(
+                model,
+                resolved,
+                iterations,
+                body.bool("send_images", true),
+                body.bool("save_images", false),
+                echo(body.object(), resolved, iterations, model));
         limits.check(t);
         return t;
     }
@@ -90,7 +102,7 @@ record Txt2Img(String model, GenerationRequest request, int iterations, boolean 
 
     private static long seed(long given) {
         if (given == -1) {
-            return new SecureRandom().nextLong() & 0xFFFFFFFFL;  // as AUTOMATIC1111 picks
+            return new SecureRandom().nextLong() & 0xFFFFFFFFL; // as AUTOMATIC1111 picks
         }
         if (given < 0) {
             throw new FieldException("seed", "seed must be -1 (random) or in 0.." + Long.MAX_VALUE + ", got " + given);
@@ -111,8 +123,8 @@ record Txt2Img(String model, GenerationRequest request, int iterations, boolean 
         if (key.equals("karras")) {
             b.schedulerOverride("use_karras_sigmas", "true");
         } else if (!key.equals("automatic") && !key.equals("uniform") && !key.isEmpty()) {
-            throw new FieldException("scheduler", "scheduler must be one of " + String.join(", ", SCHEDULERS)
-                    + ", got " + name);
+            throw new FieldException(
+                    "scheduler", "scheduler must be one of " + String.join(", ", SCHEDULERS) + ", got " + name);
         }
     }
 
@@ -126,7 +138,7 @@ record Txt2Img(String model, GenerationRequest request, int iterations, boolean 
 
     private static JsonObject echo(JsonObject given, GenerationRequest r, int iterations, String model) {
         JsonObject echo = given.deepCopy();
-        echo.remove("auth");  // a client's own credentials (SillyTavern sends them along) are not echoed
+        echo.remove("auth"); // a client's own credentials (SillyTavern sends them along) are not echoed
         echo.addProperty("prompt", r.prompt());
         echo.addProperty("negative_prompt", r.negativePrompt());
         if (!given.has("seed")) {
@@ -141,8 +153,10 @@ record Txt2Img(String model, GenerationRequest request, int iterations, boolean 
         if (!echo.has("sampler_name")) {
             echo.add("sampler_name", null);
         }
-        JsonObject overrides = given.has("override_settings") && given.get("override_settings").isJsonObject()
-                ? given.getAsJsonObject("override_settings").deepCopy() : new JsonObject();
+        JsonObject overrides =
+                given.has("override_settings") && given.get("override_settings").isJsonObject()
+                        ? given.getAsJsonObject("override_settings").deepCopy()
+                        : new JsonObject();
         overrides.addProperty(Options.CHECKPOINT, model);
         echo.add("override_settings", overrides);
         return echo;

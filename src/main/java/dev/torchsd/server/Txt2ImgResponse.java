@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.runtime.Version;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,8 +25,7 @@ import java.util.Optional;
 final class Txt2ImgResponse {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 
-    private Txt2ImgResponse() {
-    }
+    private Txt2ImgResponse() {}
 
     static JsonObject of(Job job, List<Job.Batch> batches, Optional<Path> outputDir, Gson gson) {
         Txt2Img spec = job.spec;
@@ -53,7 +51,8 @@ final class Txt2ImgResponse {
                 save(job, result, outputDir, warnings);
             }
         }
-        GenerationRequest r = batches.isEmpty() ? spec.request() : batches.get(0).request();
+        GenerationRequest r =
+                batches.isEmpty() ? spec.request() : batches.get(0).request();
         JsonObject info = new JsonObject();
         info.addProperty("prompt", r.prompt());
         info.add("all_prompts", prompts);
@@ -66,7 +65,9 @@ final class Txt2ImgResponse {
         info.addProperty("subseed_strength", 0);
         info.addProperty("width", r.width().getAsInt());
         info.addProperty("height", r.height().getAsInt());
-        info.addProperty("sampler_name", batches.isEmpty() ? r.scheduler().orElse(null) : batches.get(0).sampler());
+        info.addProperty(
+                "sampler_name",
+                batches.isEmpty() ? r.scheduler().orElse(null) : batches.get(0).sampler());
         info.addProperty("cfg_scale", r.guidanceScale());
         info.addProperty("steps", r.steps());
         info.addProperty("batch_size", r.batchSize());
@@ -83,7 +84,9 @@ final class Txt2ImgResponse {
         info.addProperty("index_of_first_image", 0);
         info.add("infotexts", infotexts);
         info.add("styles", new JsonArray());
-        info.addProperty("job_timestamp", LocalDateTime.now(java.time.ZoneId.systemDefault()).format(TIMESTAMP));
+        info.addProperty(
+                "job_timestamp",
+                LocalDateTime.now(java.time.ZoneId.systemDefault()).format(TIMESTAMP));
         info.addProperty("clip_skip", r.clipSkip());
         info.addProperty("is_using_inpainting_conditioning", false);
         info.addProperty("version", Version.withName());
@@ -112,7 +115,8 @@ final class Txt2ImgResponse {
     /** Writes a batch into the output folder as {@code txt2img-JOB-SEED.png} (batches: -1, -2, ...). */
     private static void save(Job job, GenerationResult result, Optional<Path> outputDir, List<String> warnings) {
         if (outputDir.isEmpty()) {
-            warnings.add("save_images: this server has no output folder (torchsd serve --output-dir DIR); nothing saved");
+            warnings.add(
+                    "save_images: this server has no output folder (torchsd serve --output-dir DIR); nothing saved");
             return;
         }
         String name = "txt2img-" + job.id + "-" + result.request().seed() + ".png";

@@ -7,8 +7,8 @@ record ImageDifference(double meanAbsolute, double meanSquared) {
 
     static ImageDifference of(BufferedImage a, BufferedImage b) {
         if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight()) {
-            throw new IllegalArgumentException("images differ in size: " + a.getWidth() + "x" + a.getHeight()
-                    + " and " + b.getWidth() + "x" + b.getHeight());
+            throw new IllegalArgumentException("images differ in size: " + a.getWidth() + "x" + a.getHeight() + " and "
+                    + b.getWidth() + "x" + b.getHeight());
         }
         double absolute = 0;
         double squared = 0;

@@ -5,7 +5,6 @@ import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.StepPoint;
-
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,9 +31,11 @@ public final class NegativeTimingStudy {
     }
 
     /** The study's findings. */
-    public record Result(GenerationRequest request, StudyChecker.Attribute negated, List<StudyRow> rows,
-                         List<StudySummary> summaries) {
-    }
+    public record Result(
+            GenerationRequest request,
+            StudyChecker.Attribute negated,
+            List<StudyRow> rows,
+            List<StudySummary> summaries) {}
 
     /**
      * Runs the study.
@@ -45,8 +46,12 @@ public final class NegativeTimingStudy {
      * @param listener listens to every generation (e.g. one that cancels it)
      * @param progress told about each generation before it starts (e.g. "start 0.2, seed 3")
      */
-    public Result run(GenerationRequest request, List<Long> seeds, List<StepPoint> starts, GenerationListener listener,
-                      Consumer<String> progress) {
+    public Result run(
+            GenerationRequest request,
+            List<Long> seeds,
+            List<StepPoint> starts,
+            GenerationListener listener,
+            Consumer<String> progress) {
         if (request.negativePrompt().isEmpty()) {
             throw new IllegalArgumentException("a negative-timing study needs a negative prompt");
         }
@@ -55,14 +60,15 @@ public final class NegativeTimingStudy {
         }
         GenerationRequest base = sd.resolve(request);
         for (StepPoint start : starts) {
-            sd.resolve(base.withNegativeStart(start));  // every start checked before any work
+            sd.resolve(base.withNegativeStart(start)); // every start checked before any work
         }
         StudyChecker.Attribute negated = checker.negated(base.negativePrompt());
         int steps = base.steps();
         Map<String, List<StudyRow>> byStart = new LinkedHashMap<>();
         for (long seed : seeds) {
             progress.accept(NONE + ", seed " + seed);
-            BufferedImage reference = sd.generate(base.withSeed(seed).withNegativePrompt(""), listener).image();
+            BufferedImage reference = sd.generate(base.withSeed(seed).withNegativePrompt(""), listener)
+                    .image();
             Map<String, String> referenceAttributes = checker.read(reference);
             byStart.computeIfAbsent(NONE, k -> new ArrayList<>())
                     .add(measure(NONE, seed, steps, reference, negated, reference, referenceAttributes));
@@ -71,8 +77,8 @@ public final class NegativeTimingStudy {
                 progress.accept("start " + label + ", seed " + seed);
                 GenerationResult result = sd.generate(base.withSeed(seed).withNegativeStart(start), listener);
                 double startStep = result.request().negativeWindow().start().resolve(steps, "negative start");
-                byStart.computeIfAbsent(label, k -> new ArrayList<>()).add(
-                        measure(label, seed, startStep, result.image(), negated, reference, referenceAttributes));
+                byStart.computeIfAbsent(label, k -> new ArrayList<>())
+                        .add(measure(label, seed, startStep, result.image(), negated, reference, referenceAttributes));
             }
         }
         List<StudyRow> rows = new ArrayList<>();
@@ -84,9 +90,14 @@ public final class NegativeTimingStudy {
         return new Result(base, negated, List.copyOf(rows), List.copyOf(summaries));
     }
 
-    private StudyRow measure(String label, long seed, double startStep, BufferedImage image,
-                             StudyChecker.Attribute negated, BufferedImage reference,
-                             Map<String, String> referenceAttributes) {
+    private StudyRow measure(
+            String label,
+            long seed,
+            double startStep,
+            BufferedImage image,
+            StudyChecker.Attribute negated,
+            BufferedImage reference,
+            Map<String, String> referenceAttributes) {
         Map<String, String> attributes = checker.read(image);
         Map<String, Boolean> kept = new LinkedHashMap<>();
         referenceAttributes.forEach((name, value) -> {
@@ -95,7 +106,14 @@ public final class NegativeTimingStudy {
             }
         });
         ImageDifference difference = ImageDifference.of(image, reference);
-        return new StudyRow(label, seed, startStep, attributes, negated.value().equals(attributes.get(negated.name())),
-                kept, difference.meanAbsolute(), difference.meanSquared());
+        return new StudyRow(
+                label,
+                seed,
+                startStep,
+                attributes,
+                negated.value().equals(attributes.get(negated.name())),
+                kept,
+                difference.meanAbsolute(),
+                difference.meanSquared());
     }
 }

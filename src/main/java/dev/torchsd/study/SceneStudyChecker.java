@@ -3,7 +3,6 @@ package dev.torchsd.study;
 import dev.torchsd.eval.Scene;
 import dev.torchsd.eval.SceneChecker;
 import dev.torchsd.eval.SceneVocabulary;
-
 import java.awt.image.BufferedImage;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +27,11 @@ final class SceneStudyChecker implements StudyChecker {
     /** "red" negates color, "circle" shape, "small" size, "on the left" position, "blue background" background. */
     @Override
     public Attribute negated(String negativePrompt) {
-        List<String> words = List.of(negativePrompt.toLowerCase(Locale.ROOT).replaceAll("[^a-z ]", " ").trim().split("\\s+"));
+        List<String> words = List.of(negativePrompt
+                .toLowerCase(Locale.ROOT)
+                .replaceAll("[^a-z ]", " ")
+                .trim()
+                .split("\\s+"));
         for (int i = 0; i < words.size(); i++) {
             if (words.get(i).equals("background") && i > 0 && SceneVocabulary.PALETTE.containsKey(words.get(i - 1))) {
                 return new Attribute("background", words.get(i - 1));

@@ -1,6 +1,12 @@
 package dev.torchsd.study;
 
 import dev.torchsd.image.PngWriter;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
@@ -8,13 +14,6 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-
-import java.awt.Color;
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.ToDoubleFunction;
 
 /**
  * The study's charts, drawn by JFreeChart: each measure against the start (a fraction of the steps),
@@ -25,28 +24,37 @@ final class StudyCharts {
     private static final int WIDTH = 800;
     private static final int HEIGHT = 500;
 
-    private StudyCharts() {
-    }
+    private StudyCharts() {}
 
     static List<Path> write(Path dir, NegativeTimingStudy.Result result) {
-        String title = "'" + result.request().prompt() + "', negative '" + result.request().negativePrompt() + "'";
+        String title = "'" + result.request().prompt() + "', negative '"
+                + result.request().negativePrompt() + "'";
         List<Path> files = new ArrayList<>();
-        files.add(write(dir.resolve("negated-rate.png"), chart(title, "share showing " + result.negated(),
-                series(result, "negated attribute", StudySummary::negatedRate))));
+        files.add(write(
+                dir.resolve("negated-rate.png"),
+                chart(
+                        title,
+                        "share showing " + result.negated(),
+                        series(result, "negated attribute", StudySummary::negatedRate))));
         XYSeriesCollection kept = series(result, "all other attributes", StudySummary::keptRate);
         for (String attribute : result.summaries().get(0).keptByAttribute().keySet()) {
-            XYSeriesCollection one = series(result, attribute, s -> s.keptByAttribute().get(attribute));
-            kept.addSeries(one.getSeries(0));  // the fixed starts' line only
+            XYSeriesCollection one =
+                    series(result, attribute, s -> s.keptByAttribute().get(attribute));
+            kept.addSeries(one.getSeries(0)); // the fixed starts' line only
         }
         files.add(write(dir.resolve("kept-structure.png"), chart(title, "share kept vs no negative prompt", kept)));
-        files.add(write(dir.resolve("pixel-difference.png"), chart(title, "mean abs pixel difference (0..255)",
-                series(result, "pixel difference", StudySummary::meanAbsDifference))));
+        files.add(write(
+                dir.resolve("pixel-difference.png"),
+                chart(
+                        title,
+                        "mean abs pixel difference (0..255)",
+                        series(result, "pixel difference", StudySummary::meanAbsDifference))));
         return files;
     }
 
     /** The fixed starts' line, then the auto point and the reference line where the study has them. */
-    private static XYSeriesCollection series(NegativeTimingStudy.Result result, String name,
-                                             ToDoubleFunction<StudySummary> measure) {
+    private static XYSeriesCollection series(
+            NegativeTimingStudy.Result result, String name, ToDoubleFunction<StudySummary> measure) {
         XYSeries fixed = new XYSeries(name + ", fixed starts");
         XYSeries auto = new XYSeries(name + ", auto start");
         XYSeries none = new XYSeries(name + ", no negative prompt");
@@ -70,8 +78,15 @@ final class StudyCharts {
     }
 
     private static JFreeChart chart(String title, String yLabel, XYSeriesCollection data) {
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "negative start (fraction of the steps)", yLabel, data,
-                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title,
+                "negative start (fraction of the steps)",
+                yLabel,
+                data,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);

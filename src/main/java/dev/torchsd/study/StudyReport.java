@@ -6,7 +6,6 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.image.WholeFile;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,11 +13,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-
 /** Writes a study's folder: study.csv (one row per generation), study.json (summaries and rows) and the charts. */
 public final class StudyReport {
-    private StudyReport() {
-    }
+    private StudyReport() {}
 
     /** Checks, before any work, that {@code dir} exists or can be created and is writable. */
     public static void checkWritable(Path dir) {
@@ -40,7 +37,8 @@ public final class StudyReport {
         WholeFile.write(csv, csv(result.rows()).getBytes(StandardCharsets.UTF_8));
         WholeFile.write(json, json(result).getBytes(StandardCharsets.UTF_8));
         List<Path> charts = StudyCharts.write(dir, result);
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(csv, json), charts.stream()).toList();
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(csv, json), charts.stream())
+                .toList();
     }
 
     static String csv(List<StudyRow> rows) {
@@ -51,12 +49,26 @@ public final class StudyReport {
         first.attributes().keySet().forEach(name -> out.append(',').append(name));
         out.append('\n');
         for (StudyRow r : rows) {
-            out.append(r.start()).append(',').append(r.seed()).append(',').append(number(r.startStep())).append(',')
-                    .append(r.negatedPresent()).append(',').append(number(r.keptFraction()));
-            first.kept().keySet().forEach(name -> out.append(',').append(r.kept().get(name)));
+            out.append(r.start())
+                    .append(',')
+                    .append(r.seed())
+                    .append(',')
+                    .append(number(r.startStep()))
+                    .append(',')
+                    .append(r.negatedPresent())
+                    .append(',')
+                    .append(number(r.keptFraction()));
+            first.kept()
+                    .keySet()
+                    .forEach(name -> out.append(',').append(r.kept().get(name)));
             out.append(',').append(number(r.meanAbsDifference())).append(',').append(number(r.meanSquaredError()));
-            first.attributes().keySet().forEach(name -> out.append(',')
-                    .append(r.attributes().get(name) == null ? "" : r.attributes().get(name)));
+            first.attributes()
+                    .keySet()
+                    .forEach(name -> out.append(',')
+                            .append(
+                                    r.attributes().get(name) == null
+                                            ? ""
+                                            : r.attributes().get(name)));
             out.append('\n');
         }
         return out.toString();
@@ -104,25 +116,38 @@ public final class StudyReport {
             rows.add(o);
         }
         root.add("rows", rows);
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(root) + "\n";
+        return new GsonBuilder()
+                        .setPrettyPrinting()
+                        .disableHtmlEscaping()
+                        .create()
+                        .toJson(root) + "\n";
     }
 
     /** The summaries as a Markdown table (what docs/negative-prompts.md quotes). */
     public static String markdown(NegativeTimingStudy.Result result) {
-        StringBuilder out = new StringBuilder("| start | mean start | negated (" + result.negated()
-                + ") | kept | ");
-        List<String> attributes = List.copyOf(result.summaries().get(0).keptByAttribute().keySet());
+        StringBuilder out = new StringBuilder("| start | mean start | negated (" + result.negated() + ") | kept | ");
+        List<String> attributes =
+                List.copyOf(result.summaries().get(0).keptByAttribute().keySet());
         attributes.forEach(a -> out.append(a).append(" | "));
         out.append("mean abs diff | PSNR dB |\n|");
         out.append("---|".repeat(6 + attributes.size())).append('\n');
         for (StudySummary s : result.summaries()) {
-            out.append("| ").append(s.start()).append(" | ").append(String.format(Locale.ROOT, "%.2f", s.startFraction()))
-                    .append(" | ").append(percent(s.negatedRate())).append(" | ").append(percent(s.keptRate()))
+            out.append("| ")
+                    .append(s.start())
+                    .append(" | ")
+                    .append(String.format(Locale.ROOT, "%.2f", s.startFraction()))
+                    .append(" | ")
+                    .append(percent(s.negatedRate()))
+                    .append(" | ")
+                    .append(percent(s.keptRate()))
                     .append(" | ");
             for (String a : attributes) {
                 out.append(percent(s.keptByAttribute().get(a))).append(" | ");
             }
-            out.append(String.format(Locale.ROOT, "%.1f | %s |%n", s.meanAbsDifference(),
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%.1f | %s |%n",
+                    s.meanAbsDifference(),
                     Double.isFinite(s.psnr()) ? String.format(Locale.ROOT, "%.1f", s.psnr()) : "∞"));
         }
         return out.toString();

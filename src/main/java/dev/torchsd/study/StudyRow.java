@@ -15,9 +15,15 @@ import java.util.Map;
  * @param meanAbsDifference  mean absolute pixel difference to the reference (0..255)
  * @param meanSquaredError   mean squared pixel difference to the reference
  */
-public record StudyRow(String start, long seed, double startStep, Map<String, String> attributes,
-                       boolean negatedPresent, Map<String, Boolean> kept, double meanAbsDifference,
-                       double meanSquaredError) {
+public record StudyRow(
+        String start,
+        long seed,
+        double startStep,
+        Map<String, String> attributes,
+        boolean negatedPresent,
+        Map<String, Boolean> kept,
+        double meanAbsDifference,
+        double meanSquaredError) {
 
     /** The share of the other attributes equal to the reference's (1 when there are none). */
     public double keptFraction() {

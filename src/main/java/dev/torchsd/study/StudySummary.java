@@ -16,19 +16,35 @@ import java.util.Map;
  * @param meanAbsDifference  mean of the mean absolute pixel differences to the reference
  * @param psnr               PSNR in dB of the mean squared error to the reference (infinite: identical)
  */
-public record StudySummary(String start, double startFraction, int seeds, double negatedRate, double keptRate,
-                           Map<String, Double> keptByAttribute, double meanAbsDifference, double psnr) {
+public record StudySummary(
+        String start,
+        double startFraction,
+        int seeds,
+        double negatedRate,
+        double keptRate,
+        Map<String, Double> keptByAttribute,
+        double meanAbsDifference,
+        double psnr) {
 
     static StudySummary of(String start, List<StudyRow> rows, int steps) {
         Map<String, Double> byAttribute = new LinkedHashMap<>();
         for (String attribute : rows.get(0).kept().keySet()) {
-            byAttribute.put(attribute, mean(rows.stream().mapToDouble(r -> r.kept().get(attribute) ? 1 : 0).toArray()));
+            byAttribute.put(
+                    attribute,
+                    mean(rows.stream()
+                            .mapToDouble(r -> r.kept().get(attribute) ? 1 : 0)
+                            .toArray()));
         }
-        return new StudySummary(start, mean(rows.stream().mapToDouble(StudyRow::startStep).toArray()) / steps,
-                rows.size(), mean(rows.stream().mapToDouble(r -> r.negatedPresent() ? 1 : 0).toArray()),
-                mean(rows.stream().mapToDouble(StudyRow::keptFraction).toArray()), byAttribute,
+        return new StudySummary(
+                start,
+                mean(rows.stream().mapToDouble(StudyRow::startStep).toArray()) / steps,
+                rows.size(),
+                mean(rows.stream().mapToDouble(r -> r.negatedPresent() ? 1 : 0).toArray()),
+                mean(rows.stream().mapToDouble(StudyRow::keptFraction).toArray()),
+                byAttribute,
                 mean(rows.stream().mapToDouble(StudyRow::meanAbsDifference).toArray()),
-                ImageDifference.psnr(mean(rows.stream().mapToDouble(StudyRow::meanSquaredError).toArray())));
+                ImageDifference.psnr(mean(
+                        rows.stream().mapToDouble(StudyRow::meanSquaredError).toArray())));
     }
 
     private static double mean(double[] values) {

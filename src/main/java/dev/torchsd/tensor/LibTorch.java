@@ -1,11 +1,10 @@
 package dev.torchsd.tensor;
 
 import dev.torchsd.error.TorchsdException;
-import org.bytedeco.javacpp.Loader;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.bytedeco.javacpp.Loader;
 
 /**
  * Loads libtorch's native libraries safely. Call {@link #ensureLoaded()} before the first use of any
@@ -24,8 +23,7 @@ import java.io.UncheckedIOException;
 public final class LibTorch {
     private static volatile boolean loaded;
 
-    private LibTorch() {
-    }
+    private LibTorch() {}
 
     public static void ensureLoaded() {
         if (loaded) {
@@ -48,10 +46,13 @@ public final class LibTorch {
                 if (extracted.length > 0) {
                     throw e;
                 }
-                throw new TorchsdException("libtorch's native libraries for " + Loader.getPlatform()
-                        + " are missing (no resource " + folder + "): depend on org.bytedeco:pytorch with classifier "
-                        + Loader.getPlatform() + " (or on pytorch-platform), and on the module path add"
-                        + " --add-modules ALL-MODULE-PATH, since no module requires the native jars' modules", e);
+                throw new TorchsdException(
+                        "libtorch's native libraries for " + Loader.getPlatform()
+                                + " are missing (no resource " + folder
+                                + "): depend on org.bytedeco:pytorch with classifier "
+                                + Loader.getPlatform() + " (or on pytorch-platform), and on the module path add"
+                                + " --add-modules ALL-MODULE-PATH, since no module requires the native jars' modules",
+                        e);
             }
             loaded = true;
         }

@@ -1,6 +1,6 @@
 package dev.torchsd.tensor;
 
-
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -9,8 +9,6 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
-
-import java.util.function.Supplier;
 
 /**
  * Small conversions between Java arrays and libtorch tensors (float32, CPU), and the native-lifetime rules:
@@ -22,8 +20,7 @@ public final class Tensors {
         LibTorch.ensureLoaded();
     }
 
-    private Tensors() {
-    }
+    private Tensors() {}
 
     /** A new float32 CPU tensor holding a copy of {@code values} in the given shape. */
     public static Tensor fromFloats(float[] values, long... shape) {
@@ -50,7 +47,8 @@ public final class Tensors {
     /** A copy of the tensor's values (any device, any float dtype) as a Java array, in row-major order. */
     public static float[] toFloats(Tensor t) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), torch.ScalarType.Float).contiguous();
+            Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), torch.ScalarType.Float)
+                    .contiguous();
             float[] out = new float[(int) cpu.numel()];
             cpu.data_ptr_float().get(out);
             return out;

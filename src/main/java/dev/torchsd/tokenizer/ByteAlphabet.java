@@ -36,8 +36,7 @@ final class ByteAlphabet {
         }
     }
 
-    private ByteAlphabet() {
-    }
+    private ByteAlphabet() {}
 
     private static boolean isPrintable(int b) {
         return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

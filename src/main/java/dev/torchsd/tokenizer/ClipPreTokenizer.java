@@ -21,8 +21,7 @@ final class ClipPreTokenizer {
     static final String END_OF_TEXT = "<|endoftext|>";
     private static final String[] CONTRACTIONS = {"s", "t", "re", "ve", "m", "ll", "d"};
 
-    private ClipPreTokenizer() {
-    }
+    private ClipPreTokenizer() {}
 
     /**
      * Appends the words of {@code text} to {@code words}. A special token in the text is one word; it
@@ -39,8 +38,9 @@ final class ClipPreTokenizer {
                 i += Character.charCount(c);
                 continue;
             }
-            if ((c == '<' && ((end = matchIgnoringCase(text, i, START_OF_TEXT)) > 0
-                    || (end = matchIgnoringCase(text, i, END_OF_TEXT)) > 0))
+            if ((c == '<'
+                            && ((end = matchIgnoringCase(text, i, START_OF_TEXT)) > 0
+                                    || (end = matchIgnoringCase(text, i, END_OF_TEXT)) > 0))
                     || (c == '\'' && (end = contractionEnd(text, i + 1)) > 0)) {
                 words.add(text.substring(i, end));
                 i = end;
@@ -64,7 +64,8 @@ final class ClipPreTokenizer {
     /** Unicode category N (Nd, Nl, No), i.e. {@code \p{N}}. */
     static boolean isNumber(int c) {
         int type = Character.getType(c);
-        return type == Character.DECIMAL_DIGIT_NUMBER || type == Character.LETTER_NUMBER
+        return type == Character.DECIMAL_DIGIT_NUMBER
+                || type == Character.LETTER_NUMBER
                 || type == Character.OTHER_NUMBER;
     }
 
@@ -94,7 +95,8 @@ final class ClipPreTokenizer {
         for (int k = 0; k < lowercase.length(); k++) {
             char expected = lowercase.charAt(k);
             char actual = text.charAt(from + k);
-            if (actual != expected && !(expected == 's' && actual == 'ſ')
+            if (actual != expected
+                    && !(expected == 's' && actual == 'ſ')
                     && Character.toLowerCase(actual) != expected) {
                 return -1;
             }

@@ -44,8 +44,7 @@ import java.util.Locale;
  */
 @SuppressWarnings("EscapedEntity") // the docs quote HTML character references: they are meant literally
 final class ClipTextCleaner {
-    private ClipTextCleaner() {
-    }
+    private ClipTextCleaner() {}
 
     /** The cleaned, lowercased text; empty when nothing but whitespace and controls remain. */
     static String clean(String text) {
@@ -57,14 +56,27 @@ final class ClipTextCleaner {
 
     /** The control characters that ftfy's {@code remove_control_chars} removes. */
     static boolean isRemovedControl(int c) {
-        return (c <= 0x08) || c == 0x0B || (c >= 0x0E && c <= 0x1F) || c == 0x7F
-                || (c >= 0x206A && c <= 0x206F) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFC);
+        return (c <= 0x08)
+                || c == 0x0B
+                || (c >= 0x0E && c <= 0x1F)
+                || c == 0x7F
+                || (c >= 0x206A && c <= 0x206F)
+                || c == 0xFEFF
+                || (c >= 0xFFF9 && c <= 0xFFFC);
     }
 
     /** Unicode's White_Space property, which CLIP's {@code \s} (Python {@code regex} module) matches. */
     static boolean isWhiteSpace(int c) {
-        return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680
-                || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F
+        return (c >= 0x09 && c <= 0x0D)
+                || c == 0x20
+                || c == 0x85
+                || c == 0xA0
+                || c == 0x1680
+                || (c >= 0x2000 && c <= 0x200A)
+                || c == 0x2028
+                || c == 0x2029
+                || c == 0x202F
+                || c == 0x205F
                 || c == 0x3000;
     }
 
@@ -120,14 +132,32 @@ final class ClipTextCleaner {
     /** Unicode's Case_Ignorable: marks, format characters, modifiers, and the word-internal punctuation. */
     private static boolean isCaseIgnorable(int c) {
         switch (Character.getType(c)) {
-            case Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.FORMAT,
-                    Character.MODIFIER_LETTER, Character.MODIFIER_SYMBOL -> {
+            case Character.NON_SPACING_MARK,
+                    Character.ENCLOSING_MARK,
+                    Character.FORMAT,
+                    Character.MODIFIER_LETTER,
+                    Character.MODIFIER_SYMBOL -> {
                 return true;
             }
             default -> {
                 return switch (c) {
-                    case 0x27, 0x2E, 0x3A, 0xB7, 0x387, 0x55F, 0x5F4, 0x2018, 0x2019, 0x2024, 0x2027,
-                            0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A -> true;
+                    case 0x27,
+                            0x2E,
+                            0x3A,
+                            0xB7,
+                            0x387,
+                            0x55F,
+                            0x5F4,
+                            0x2018,
+                            0x2019,
+                            0x2024,
+                            0x2027,
+                            0xFE13,
+                            0xFE52,
+                            0xFE55,
+                            0xFF07,
+                            0xFF0E,
+                            0xFF1A -> true;
                     default -> false;
                 };
             }
@@ -138,7 +168,8 @@ final class ClipTextCleaner {
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+            boolean paired = Character.isHighSurrogate(c)
+                    && i + 1 < text.length()
                     && Character.isLowSurrogate(text.charAt(i + 1));
             boolean lone = Character.isSurrogate(c) && !paired;
             boolean removed = isRemovedControl(c);

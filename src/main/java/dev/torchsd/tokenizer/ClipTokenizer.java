@@ -106,7 +106,9 @@ public final class ClipTokenizer {
      */
     public static ClipTokenizer load(Path vocabPath) {
         if (Files.isDirectory(vocabPath)) {
-            return new ClipTokenizer(VocabularyFiles.readHuggingFaceFolder(vocabPath), -1,
+            return new ClipTokenizer(
+                    VocabularyFiles.readHuggingFaceFolder(vocabPath),
+                    -1,
                     TokenizerConfig.padToken(vocabPath).orElse(null));
         }
         requireFile(vocabPath);
@@ -192,8 +194,8 @@ public final class ClipTokenizer {
             Integer base = idsByToken.get(token);
             int existing = base != null ? base : current.id(token);
             if (existing >= 0) {
-                throw new TokenizerException("token \"" + token + "\" already exists in the vocabulary (id "
-                        + existing + "); choose another token for the embedding");
+                throw new TokenizerException("token \"" + token + "\" already exists in the vocabulary (id " + existing
+                        + "); choose another token for the embedding");
             }
             if (!seen.add(token)) {
                 throw new TokenizerException("token \"" + token + "\" is given twice in one call");
@@ -325,7 +327,8 @@ public final class ClipTokenizer {
         }
         String addedToken = added.token(id);
         if (addedToken == null) {
-            throw new TokenizerException("id " + id + " is not in the vocabulary (ids 0.." + (vocabularySize() - 1) + ")");
+            throw new TokenizerException(
+                    "id " + id + " is not in the vocabulary (ids 0.." + (vocabularySize() - 1) + ")");
         }
         return addedToken;
     }
@@ -338,8 +341,8 @@ public final class ClipTokenizer {
     private int requiredId(Vocabulary vocabulary, String token, String role) {
         Integer id = idsByToken.get(token);
         if (id == null) {
-            throw new TokenizerException(vocabulary.vocabSource() + ": has no \"" + token
-                    + "\" token (CLIP's " + role + " token)");
+            throw new TokenizerException(
+                    vocabulary.vocabSource() + ": has no \"" + token + "\" token (CLIP's " + role + " token)");
         }
         return id;
     }

@@ -8,5 +8,4 @@ package dev.torchsd.tokenizer;
  * @param truncated how many of the prompt's tokens did not fit and were dropped (0 when all fit); the
  *                  end-of-text id is always kept as the last id before padding
  */
-public record Encoding(int[] ids, int truncated) {
-}
+public record Encoding(int[] ids, int truncated) {}

@@ -27,8 +27,7 @@ final class HtmlUnescaper {
     private static final int MAX_NAME_CODE_POINTS = 32;
     private static final Tables TABLES = Tables.load();
 
-    private HtmlUnescaper() {
-    }
+    private HtmlUnescaper() {}
 
     /** {@code text} with every character reference replaced; the same instance when it has no {@code &}. */
     static String unescape(String text) {
@@ -60,8 +59,10 @@ final class HtmlUnescaper {
     private static int numericReference(String text, int amp, StringBuilder out, int copied) {
         int i = amp + 2;
         int radix = 10;
-        if (i < text.length() && (text.charAt(i) == 'x' || text.charAt(i) == 'X')
-                && i + 1 < text.length() && isAsciiHex(text.charAt(i + 1))) {
+        if (i < text.length()
+                && (text.charAt(i) == 'x' || text.charAt(i) == 'X')
+                && i + 1 < text.length()
+                && isAsciiHex(text.charAt(i + 1))) {
             radix = 16;
             i++;
         }

@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,12 +16,11 @@ import java.util.Optional;
  * else {@code special_tokens_map.json}; {@code pad_token} is a string or an object with {@code content}.
  */
 public final class TokenizerConfig {
-    private TokenizerConfig() {
-    }
+    private TokenizerConfig() {}
 
     /** The pad token text declared in {@code folder}, if any. */
     public static Optional<String> padToken(Path folder) {
-        for (String name : new String[]{"tokenizer_config.json", "special_tokens_map.json"}) {
+        for (String name : new String[] {"tokenizer_config.json", "special_tokens_map.json"}) {
             Path file = folder.resolve(name);
             if (!Files.isRegularFile(file)) {
                 continue;

@@ -14,6 +14,5 @@ import java.util.Map;
 record Vocabulary(Map<String, Integer> idsByToken, List<Merge> merges, String vocabSource, String mergesSource) {
 
     /** One merge: the tokens {@code left} and {@code right} side by side become {@code left + right}. */
-    record Merge(String left, String right, int line) {
-    }
+    record Merge(String left, String right, int line) {}
 }

@@ -3,7 +3,6 @@ package dev.torchsd.tokenizer;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,18 +37,18 @@ final class VocabularyFiles {
     /** How many merges OpenAI's tokenizer takes from its .txt.gz file (49152 - 256 - 2). */
     static final int OPENAI_MERGE_COUNT = 48_894;
 
-    private VocabularyFiles() {
-    }
+    private VocabularyFiles() {}
 
     static Vocabulary readHuggingFaceFolder(Path folder) {
         if (!Files.isDirectory(folder)) {
-            throw new TokenizerException("tokenizer folder not found: " + folder
-                    + " (expected a folder with vocab.json and merges.txt)");
+            throw new TokenizerException(
+                    "tokenizer folder not found: " + folder + " (expected a folder with vocab.json and merges.txt)");
         }
         Path vocabFile = folder.resolve("vocab.json");
         Path mergesFile = folder.resolve("merges.txt");
         // The two files are independent: reading them side by side halves the load time on two cores.
-        CompletableFuture<List<Vocabulary.Merge>> merges = CompletableFuture.supplyAsync(() -> readMergesTxt(mergesFile));
+        CompletableFuture<List<Vocabulary.Merge>> merges =
+                CompletableFuture.supplyAsync(() -> readMergesTxt(mergesFile));
         Map<String, Integer> ids = readVocabJson(vocabFile);
         try {
             return new Vocabulary(ids, merges.join(), vocabFile.toString(), mergesFile.toString());
@@ -69,8 +68,9 @@ final class VocabularyFiles {
                 throw new TokenizerException(gzFile + ": the file is empty (expected a header line, then merges)");
             }
             int lineNumber = 1;
-            for (String line = reader.readLine(); line != null && merges.size() < OPENAI_MERGE_COUNT;
-                 line = reader.readLine()) {
+            for (String line = reader.readLine();
+                    line != null && merges.size() < OPENAI_MERGE_COUNT;
+                    line = reader.readLine()) {
                 lineNumber++;
                 if (!line.isEmpty()) {
                     merges.add(parseMerge(line, gzFile, lineNumber));
@@ -101,8 +101,8 @@ final class VocabularyFiles {
         try (JsonReader json = new JsonReader(utf8Reader(file, false))) {
             JsonToken first = json.peek();
             if (first != JsonToken.BEGIN_OBJECT) {
-                throw new TokenizerException(file + ": expected a JSON object of token to id, found "
-                        + describe(first) + " " + where(json));
+                throw new TokenizerException(
+                        file + ": expected a JSON object of token to id, found " + describe(first) + " " + where(json));
             }
             json.beginObject();
             while (json.hasNext()) {
@@ -174,7 +174,8 @@ final class VocabularyFiles {
     }
 
     private static BufferedReader utf8Reader(Path file, boolean gzip) throws IOException {
-        var decoder = StandardCharsets.UTF_8.newDecoder()
+        var decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         var in = Files.newInputStream(file);
@@ -194,7 +195,8 @@ final class VocabularyFiles {
         if (e instanceof CharacterCodingException) {
             return new TokenizerException(file + ": not valid UTF-8 text", e);
         }
-        if (e instanceof ZipException || (e instanceof java.io.EOFException && file.toString().endsWith(".gz"))) {
+        if (e instanceof ZipException
+                || (e instanceof java.io.EOFException && file.toString().endsWith(".gz"))) {
             return new TokenizerException(file + ": not a readable gzip file (" + e.getMessage() + ")", e);
         }
         return new TokenizerException("cannot read " + file + ": " + e.getMessage(), e);

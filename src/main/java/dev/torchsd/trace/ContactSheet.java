@@ -2,7 +2,6 @@ package dev.torchsd.trace;
 
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.ImageInput;
-
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -25,16 +24,16 @@ public final class ContactSheet {
     private static final int PLOT_HEIGHT = 200;
     private static final Color SHADE = new Color(255, 225, 225);
 
-    private ContactSheet() {
-    }
+    private ContactSheet() {}
 
-    public static BufferedImage render(List<StepRecord> records, List<BufferedImage> previews, GenerationResult result) {
+    public static BufferedImage render(
+            List<StepRecord> records, List<BufferedImage> previews, GenerationResult result) {
         int rows = (previews.size() + COLUMNS - 1) / COLUMNS;
         int width = COLUMNS * CELL + 2 * CELL + 40;
         int top = 50;
         int previewsHeight = rows * (CELL + 14);
         BufferedImage start = result.request().image().map(ImageInput::image).orElse(null);
-        int imagesHeight = start == null ? 2 * CELL + 14 : 4 * CELL + 28;  // the final image, and the start image
+        int imagesHeight = start == null ? 2 * CELL + 14 : 4 * CELL + 28; // the final image, and the start image
         int height = top + Math.max(previewsHeight, imagesHeight) + 2 * (PLOT_HEIGHT + 30) + 20;
         BufferedImage sheet = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = sheet.createGraphics();
@@ -56,7 +55,7 @@ public final class ContactSheet {
             }
             g.drawImage(previews.get(i), x, y, CELL - 4, CELL - 4, null);
             g.setColor(Color.DARK_GRAY);
-            g.drawString(Integer.toString(records.get(i).call()), x, y + CELL + 8);  // the scheduler's call index
+            g.drawString(Integer.toString(records.get(i).call()), x, y + CELL + 8); // the scheduler's call index
         }
         int finalX = 20 + COLUMNS * CELL;
         g.drawImage(result.image(), finalX, top, 2 * CELL - 4, 2 * CELL - 4, null);
@@ -65,26 +64,40 @@ public final class ContactSheet {
         if (start != null) {
             int startY = top + 2 * CELL + 14;
             g.drawImage(start, finalX, startY, 2 * CELL - 4, 2 * CELL - 4, null);
-            g.drawString("start image, loop from call " + (records.isEmpty() ? "-" : records.get(0).call()), finalX,
+            g.drawString(
+                    "start image, loop from call "
+                            + (records.isEmpty() ? "-" : records.get(0).call()),
+                    finalX,
                     startY + 2 * CELL + 10);
         }
         int plotTop = top + Math.max(previewsHeight, imagesHeight) + 10;
         int plotWidth = width - 80;
-        plot(g, records, 50, plotTop, plotWidth, "norms over the U-Net calls",
+        plot(
+                g,
+                records,
+                50,
+                plotTop,
+                plotWidth,
+                "norms over the U-Net calls",
                 new Series("|eps(negative)|", new Color(40, 90, 200), StepRecord::normNegative),
                 new Series("|eps(positive)|", new Color(200, 40, 40), StepRecord::normPositive),
                 new Series("|w (eps(pos) - eps(neg))|", new Color(230, 140, 0), StepRecord::normGuidance));
-        plot(g, records, 50, plotTop + PLOT_HEIGHT + 30, plotWidth, "cos(eps(negative), eps(positive))",
+        plot(
+                g,
+                records,
+                50,
+                plotTop + PLOT_HEIGHT + 30,
+                plotWidth,
+                "cos(eps(negative), eps(positive))",
                 new Series("cosine", new Color(30, 140, 60), StepRecord::cosine));
         g.dispose();
         return sheet;
     }
 
-    private record Series(String name, Color color, ToDoubleFunction<StepRecord> value) {
-    }
+    private record Series(String name, Color color, ToDoubleFunction<StepRecord> value) {}
 
-    private static void plot(Graphics2D g, List<StepRecord> records, int left, int top, int width, String title,
-                             Series... series) {
+    private static void plot(
+            Graphics2D g, List<StepRecord> records, int left, int top, int width, String title, Series... series) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
@@ -107,8 +120,13 @@ public final class ContactSheet {
         g.setColor(Color.GRAY);
         g.drawRect(left, top, width, PLOT_HEIGHT);
         g.setColor(Color.BLACK);
-        g.drawString(title + (records.stream().anyMatch(StepRecord::negativeActive) ? "  (shaded: negative prompt active)" : ""),
-                left, top - 4);
+        g.drawString(
+                title
+                        + (records.stream().anyMatch(StepRecord::negativeActive)
+                                ? "  (shaded: negative prompt active)"
+                                : ""),
+                left,
+                top - 4);
         if (!(min < max)) {
             max = min + 1;
             if (!Double.isFinite(min)) {

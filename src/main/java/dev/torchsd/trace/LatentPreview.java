@@ -2,9 +2,8 @@ package dev.torchsd.trace;
 
 import dev.torchsd.image.ImageConversion;
 import dev.torchsd.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
-
 import java.awt.image.BufferedImage;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * A cheap picture of SD 1.x latents without the VAE: each pixel's RGB is a fixed linear map of its
@@ -15,14 +14,13 @@ import java.awt.image.BufferedImage;
 public final class LatentPreview {
     /** Rows: latent channels 0..3; columns: R, G, B. */
     private static final float[][] FACTORS = {
-            {0.298f, 0.207f, 0.208f},
-            {0.187f, 0.286f, 0.173f},
-            {-0.158f, 0.189f, 0.264f},
-            {-0.184f, -0.271f, -0.473f},
+        {0.298f, 0.207f, 0.208f},
+        {0.187f, 0.286f, 0.173f},
+        {-0.158f, 0.189f, 0.264f},
+        {-0.184f, -0.271f, -0.473f},
     };
 
-    private LatentPreview() {
-    }
+    private LatentPreview() {}
 
     /** The first image of a (batch, 4, h, w) latent tensor (unscaled SD latents, x0) as RGB. */
     public static BufferedImage of(Tensor latents) {

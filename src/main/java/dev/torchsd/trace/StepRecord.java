@@ -16,7 +16,15 @@ package dev.torchsd.trace;
  * @param negativeEffect  three-way trace: |eps(neg) - eps(empty)|, the negative prompt's own effect (else NaN)
  * @param alignment       three-way trace: cos(eps(neg) - eps(empty), eps(pos) - eps(empty)) (else NaN)
  */
-public record StepRecord(int call, double timestep, double sigma, boolean negativeActive, double normNegative,
-                         double normPositive, double normDifference, double cosine, double normGuidance,
-                         double negativeEffect, double alignment) {
-}
+public record StepRecord(
+        int call,
+        double timestep,
+        double sigma,
+        boolean negativeActive,
+        double normNegative,
+        double normPositive,
+        double normDifference,
+        double cosine,
+        double normGuidance,
+        double negativeEffect,
+        double alignment) {}

@@ -1,14 +1,12 @@
 package dev.torchsd.trace;
 
-import dev.torchsd.image.ImageConversion;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.StepPrediction;
-import org.bytedeco.pytorch.Tensor;
-
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Records every U-Net call of a generation: the numbers of {@link StepRecord} and a preview of the
@@ -51,8 +49,18 @@ public final class TraceRecorder implements GenerationListener {
         double normPositive = norm(p.epsPositive());
         StepRecord record;
         if (p.epsNegative() == null) {
-            record = new StepRecord(p.call(), p.timestep(), p.sigma(), false, Double.NaN, normPositive, Double.NaN,
-                    Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            record = new StepRecord(
+                    p.call(),
+                    p.timestep(),
+                    p.sigma(),
+                    false,
+                    Double.NaN,
+                    normPositive,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN);
         } else {
             Tensor difference = p.epsPositive().sub(p.epsNegative());
             double normNegative = norm(p.epsNegative());
@@ -65,15 +73,25 @@ public final class TraceRecorder implements GenerationListener {
                 negativeEffect = norm(own);
                 alignment = cosine(own, content);
                 for (String branch : List.of("empty", "negative", "positive")) {
-                    Tensor eps = branch.equals("empty") ? p.epsEmpty()
+                    Tensor eps = branch.equals("empty")
+                            ? p.epsEmpty()
                             : branch.equals("negative") ? p.epsNegative() : p.epsPositive();
                     branchPreviews.add(preview(p.predictedOriginal(eps, vPrediction)));
                     branchLabels.add("call " + p.call() + " " + branch);
                 }
             }
-            record = new StepRecord(p.call(), p.timestep(), p.sigma(), p.negativeActive(), normNegative, normPositive,
-                    normDifference, cosine(p.epsNegative(), p.epsPositive()),
-                    Math.abs(p.guidanceScale()) * normDifference, negativeEffect, alignment);
+            record = new StepRecord(
+                    p.call(),
+                    p.timestep(),
+                    p.sigma(),
+                    p.negativeActive(),
+                    normNegative,
+                    normPositive,
+                    normDifference,
+                    cosine(p.epsNegative(), p.epsPositive()),
+                    Math.abs(p.guidanceScale()) * normDifference,
+                    negativeEffect,
+                    alignment);
         }
         records.add(record);
         previews.add(preview(p.predictedOriginal(p.guided(), vPrediction)));

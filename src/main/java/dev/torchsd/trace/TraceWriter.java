@@ -7,7 +7,6 @@ import dev.torchsd.error.TorchsdException;
 import dev.torchsd.image.ImageGrid;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationResult;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +16,7 @@ import java.util.Locale;
 
 /** Writes a trace folder: trace.json, trace.csv and sheet.png (previews and curves on one page). */
 public final class TraceWriter {
-    private TraceWriter() {
-    }
+    private TraceWriter() {}
 
     /** Checks, before any work, that {@code dir} exists or can be created and is writable. */
     public static void checkWritable(Path dir) {
@@ -41,10 +39,16 @@ public final class TraceWriter {
         } catch (IOException e) {
             throw new TorchsdException("cannot write the trace to " + dir + ": " + e.getMessage(), e);
         }
-        PngWriter.write(ContactSheet.render(records, trace.previews(), result), result.infotext(), dir.resolve("sheet.png"));
+        PngWriter.write(
+                ContactSheet.render(records, trace.previews(), result), result.infotext(), dir.resolve("sheet.png"));
         if (!trace.branchPreviews().isEmpty()) {
-            PngWriter.write(ImageGrid.render("x0 of the empty, negative and positive branches", trace.branchPreviews(),
-                    trace.branchLabels()), result.infotext(), dir.resolve("branches.png"));
+            PngWriter.write(
+                    ImageGrid.render(
+                            "x0 of the empty, negative and positive branches",
+                            trace.branchPreviews(),
+                            trace.branchLabels()),
+                    result.infotext(),
+                    dir.resolve("branches.png"));
         }
     }
 
@@ -68,7 +72,11 @@ public final class TraceWriter {
             steps.add(o);
         }
         root.add("steps", steps);
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(root) + "\n";
+        return new GsonBuilder()
+                        .setPrettyPrinting()
+                        .disableHtmlEscaping()
+                        .create()
+                        .toJson(root) + "\n";
     }
 
     private static void number(JsonObject o, String key, double value) {
@@ -84,9 +92,19 @@ public final class TraceWriter {
                 "call,timestep,sigma,negative_active,norm_eps_negative,norm_eps_positive,norm_difference,cosine,norm_guidance,"
                         + "negative_effect,alignment\n");
         for (StepRecord r : records) {
-            out.append(String.format(Locale.ROOT, "%d,%s,%s,%b,%s,%s,%s,%s,%s,%s,%s%n", r.call(), fmt(r.timestep()),
-                    fmt(r.sigma()), r.negativeActive(), fmt(r.normNegative()), fmt(r.normPositive()),
-                    fmt(r.normDifference()), fmt(r.cosine()), fmt(r.normGuidance()), fmt(r.negativeEffect()),
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%d,%s,%s,%b,%s,%s,%s,%s,%s,%s,%s%n",
+                    r.call(),
+                    fmt(r.timestep()),
+                    fmt(r.sigma()),
+                    r.negativeActive(),
+                    fmt(r.normNegative()),
+                    fmt(r.normPositive()),
+                    fmt(r.normDifference()),
+                    fmt(r.cosine()),
+                    fmt(r.normGuidance()),
+                    fmt(r.negativeEffect()),
                     fmt(r.alignment())));
         }
         return out.toString();

@@ -1,6 +1,6 @@
 package dev.torchsd.api;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -18,8 +18,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The shape of the code: packages depend on each other in one direction only, and the public API
@@ -28,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArchitectureTest {
     static final Path MAIN = Path.of("src/main/java");
-    static final Set<String> API = Set.of("dev.torchsd", "dev.torchsd.pipeline", "dev.torchsd.runtime",
-            "dev.torchsd.error");
+    static final Set<String> API =
+            Set.of("dev.torchsd", "dev.torchsd.pipeline", "dev.torchsd.runtime", "dev.torchsd.error");
     private static final Pattern REFERENCE = Pattern.compile("\\b(dev\\.torchsd(?:\\.[a-z]+)*)\\.[A-Z]");
 
     /** Package → the project's packages its main sources name (imports and fully qualified names). */
@@ -38,9 +37,10 @@ class ArchitectureTest {
         try (Stream<Path> files = Files.walk(MAIN)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                 String text = Files.readString(file);
-                Matcher pkg = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE).matcher(text);
+                Matcher pkg = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE)
+                        .matcher(text);
                 if (!pkg.find()) {
-                    continue;  // module-info.java
+                    continue; // module-info.java
                 }
                 Set<String> uses = graph.computeIfAbsent(pkg.group(1), k -> new TreeSet<>());
                 Matcher m = REFERENCE.matcher(withoutComments(text));
@@ -101,13 +101,18 @@ class ArchitectureTest {
         Path cli = MAIN.resolve("dev/torchsd/cli");
         List<String> users = new ArrayList<>();
         try (Stream<Path> files = Files.walk(MAIN)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java") && !f.startsWith(cli)).toList()) {
-                if (!file.endsWith("module-info.java") && optional.matcher(withoutComments(Files.readString(file))).find()) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java") && !f.startsWith(cli))
+                    .toList()) {
+                if (!file.endsWith("module-info.java")
+                        && optional.matcher(withoutComments(Files.readString(file)))
+                                .find()) {
                     users.add(MAIN.relativize(file).toString());
                 }
             }
         }
-        assertThat(users).as("main sources outside dev.torchsd.cli that use picocli, the progress bar or jline").isEmpty();
+        assertThat(users)
+                .as("main sources outside dev.torchsd.cli that use picocli, the progress bar or jline")
+                .isEmpty();
     }
 
     /** Every public signature of an API type names API types, JDK types or libtorch's types only. */
@@ -126,7 +131,8 @@ class ArchitectureTest {
                     continue;
                 }
                 for (Method method : type.getMethods()) {
-                    if (method.getDeclaringClass() != type && !API.contains(method.getDeclaringClass().getPackageName())) {
+                    if (method.getDeclaringClass() != type
+                            && !API.contains(method.getDeclaringClass().getPackageName())) {
                         continue;
                     }
                     check(leaks, type, method.getName(), method.getGenericReturnType());
@@ -155,8 +161,11 @@ class ArchitectureTest {
                 c = c.getComponentType();
             }
             String pkg = c.getPackageName();
-            boolean allowed = c.isPrimitive() || pkg.startsWith("java.") || pkg.startsWith("javax.")
-                    || API.contains(pkg) || pkg.equals("org.bytedeco.pytorch");
+            boolean allowed = c.isPrimitive()
+                    || pkg.startsWith("java.")
+                    || pkg.startsWith("javax.")
+                    || API.contains(pkg)
+                    || pkg.equals("org.bytedeco.pytorch");
             if (!allowed) {
                 leaks.add(owner.getSimpleName() + "." + member + ": " + c.getName());
             }

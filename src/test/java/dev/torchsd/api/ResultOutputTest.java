@@ -1,26 +1,25 @@
 package dev.torchsd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.Latents;
 import dev.torchsd.pipeline.RequestException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What a result writes: whole batches, PNGs to streams, the final latents; and starting from given latents. */
 class ResultOutputTest {
@@ -38,15 +37,21 @@ class ResultOutputTest {
 
     @Test
     void aBatchIsSavedWholeOrRefused(@TempDir Path tmp) throws Exception {
-        GenerationResult batch = sd.generate(GenerationRequest.of("a blue square").withSteps(4).withBatchSize(3));
-        assertThatThrownBy(() -> batch.save(tmp.resolve("one.png"))).isInstanceOf(RequestException.class)
-                .hasMessageContaining("3 images").hasMessageContaining("saveAll");
+        GenerationResult batch =
+                sd.generate(GenerationRequest.of("a blue square").withSteps(4).withBatchSize(3));
+        assertThatThrownBy(() -> batch.save(tmp.resolve("one.png")))
+                .isInstanceOf(RequestException.class)
+                .hasMessageContaining("3 images")
+                .hasMessageContaining("saveAll");
         assertThat(tmp.resolve("one.png")).doesNotExist();
         List<Path> files = batch.saveAll(tmp.resolve("all.png"));
-        assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("all-1.png", "all-2.png",
-                "all-3.png");
+        assertThat(files)
+                .extracting(p -> p.getFileName().toString())
+                .containsExactly("all-1.png", "all-2.png", "all-3.png");
         for (int i = 0; i < 3; i++) {
-            assertThat(samePixels(ImageIO.read(files.get(i).toFile()), batch.images().get(i))).isTrue();
+            assertThat(samePixels(
+                            ImageIO.read(files.get(i).toFile()), batch.images().get(i)))
+                    .isTrue();
         }
         try (var listing = Files.list(tmp)) {
             assertThat(listing.map(p -> p.getFileName().toString())).allMatch(n -> !n.endsWith(".part"));
@@ -55,7 +60,8 @@ class ResultOutputTest {
 
     @Test
     void aPngWrittenToAStreamEqualsTheFile(@TempDir Path tmp) throws Exception {
-        GenerationResult result = sd.generate(GenerationRequest.of("a green triangle").withSteps(4));
+        GenerationResult result =
+                sd.generate(GenerationRequest.of("a green triangle").withSteps(4));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         result.writePng(0, out);
         Path file = result.save(tmp.resolve("a.png"));
@@ -67,7 +73,9 @@ class ResultOutputTest {
 
     @Test
     void theFinalLatentsComeBackAndTheSeedsNoiseGivenAsLatentsIsTheSeedsImage() {
-        GenerationRequest request = GenerationRequest.of("a red circle on the left").withSteps(5).withSeed(21)
+        GenerationRequest request = GenerationRequest.of("a red circle on the left")
+                .withSteps(5)
+                .withSeed(21)
                 .withScheduler("DDIM");
         GenerationResult seeded = sd.generate(request);
         Latents latents = seeded.latents();
@@ -83,13 +91,16 @@ class ResultOutputTest {
         GenerationResult fromGiven = sd.generate(request.withSeed(999).withInitialLatents(noise));
         assertThat(samePixels(fromGiven.image(), seeded.image())).isTrue();
         assertThat(fromGiven.latents()).isEqualTo(latents);
-        assertThatThrownBy(() -> sd.generate(request.withInitialLatents(new Latents(new long[] {1, 4, 8, 8},
-                new float[256])))).isInstanceOf(RequestException.class).hasMessageContaining("[1, 4, 8, 8]")
+        assertThatThrownBy(() ->
+                        sd.generate(request.withInitialLatents(new Latents(new long[] {1, 4, 8, 8}, new float[256]))))
+                .isInstanceOf(RequestException.class)
+                .hasMessageContaining("[1, 4, 8, 8]")
                 .hasMessageContaining("[1, 4, 16, 16]");
     }
 
     private static boolean samePixels(BufferedImage a, BufferedImage b) {
-        return a.getWidth() == b.getWidth() && a.getHeight() == b.getHeight()
+        return a.getWidth() == b.getWidth()
+                && a.getHeight() == b.getHeight()
                 && dev.torchsd.Differences.maxPixelDifference(a, b) == 0;
     }
 }

@@ -1,27 +1,27 @@
 package dev.torchsd.api;
 
-import dev.torchsd.runtime.Version;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.torchsd.cli.Main;
+import dev.torchsd.runtime.Version;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import picocli.CommandLine;
-
-import javax.xml.parsers.DocumentBuilderFactory;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The version comes from one place, the POM; the infotext's Version field is checked in PngWriterTest. */
 class VersionTest {
 
     /** The text of {@code <project><version>} in pom.xml (the tests run in the project folder). */
     static String pomVersion() throws Exception {
-        Element project = DocumentBuilderFactory.newInstance().newDocumentBuilder()
-                .parse(Path.of("pom.xml").toFile()).getDocumentElement();
+        Element project = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(Path.of("pom.xml").toFile())
+                .getDocumentElement();
         for (Node child = project.getFirstChild(); child != null; child = child.getNextSibling()) {
             if (child.getNodeName().equals("version")) {
                 return child.getTextContent().trim();

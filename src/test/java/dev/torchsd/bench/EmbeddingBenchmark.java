@@ -2,6 +2,8 @@ package dev.torchsd.bench;
 
 import dev.torchsd.embedding.TextualInversion;
 import dev.torchsd.embedding.TextualInversionReader;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -9,9 +11,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Time to read a textual-inversion file into float vectors, per format: the SD 1.x-sized fixtures

@@ -8,8 +8,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /** Runs {@link EmbeddingBenchmark} on one thread: 3 warm-up and 5 measured iterations of 1 s, one fork. */
 public final class EmbeddingBenchmarks {
-    private EmbeddingBenchmarks() {
-    }
+    private EmbeddingBenchmarks() {}
 
     public static void main(String[] args) throws RunnerException {
         Options options = new OptionsBuilder()

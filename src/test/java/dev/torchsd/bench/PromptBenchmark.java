@@ -1,10 +1,12 @@
 package dev.torchsd.bench;
 
+import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.prompt.PromptChunker;
 import dev.torchsd.prompt.PromptEncoder;
 import dev.torchsd.prompt.PromptSchedule;
-import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.tokenizer.ClipTokenizer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -19,10 +21,6 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
 /**
  * The Java side of AUTOMATIC1111 prompts, before the text encoder: parsing and scheduling a
  * prompt (20 steps), and then tokenizing and chunking every prompt of its schedule, for a typical
@@ -32,8 +30,9 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class PromptBenchmark {
     static final String PROMPT = ("(masterpiece:1.2), best quality, ultra-detailed, [cat:dog:0.4] sitting on a "
-            + "((velvet sofa)), [red|blue] cushions, soft window light, bokeh, 85mm lens, \\(film grain\\), "
-            + "[detailed fur:0.3], cinematic composition BREAK ").repeat(5)
+                            + "((velvet sofa)), [red|blue] cushions, soft window light, bokeh, 85mm lens, \\(film grain\\), "
+                            + "[detailed fur:0.3], cinematic composition BREAK ")
+                    .repeat(5)
             + "(warm colors:0.8), [[muted background]], depth of field, award winning photograph";
 
     @Param({""})
@@ -70,11 +69,15 @@ public class PromptBenchmark {
 
     public static void main(String[] args) throws RunnerException {
         new Runner(new OptionsBuilder()
-                .include(PromptBenchmark.class.getSimpleName())
-                .threads(1).forks(1)
-                .warmupIterations(3).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(5).measurementTime(TimeValue.seconds(1))
-                .jvmArgsAppend("-Dtorchsd.vocab=" + System.getProperty("torchsd.vocab", "../shared/clip"))
-                .build()).run();
+                        .include(PromptBenchmark.class.getSimpleName())
+                        .threads(1)
+                        .forks(1)
+                        .warmupIterations(3)
+                        .warmupTime(TimeValue.seconds(1))
+                        .measurementIterations(5)
+                        .measurementTime(TimeValue.seconds(1))
+                        .jvmArgsAppend("-Dtorchsd.vocab=" + System.getProperty("torchsd.vocab", "../shared/clip"))
+                        .build())
+                .run();
     }
 }

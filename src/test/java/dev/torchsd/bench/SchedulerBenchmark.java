@@ -4,6 +4,7 @@ import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;
 import dev.torchsd.tensor.LibTorch;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -21,8 +22,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The samplers' own cost in a generation: a 20-step loop on SD 1.5's 1x4x64x64 latents (512x512) with
@@ -44,8 +43,8 @@ public class SchedulerBenchmark {
         LibTorch.ensureLoaded();
         config = SchedulerConfig.sd15();
         generator = torch.make_generator_cpu(1);
-        start = torch.randn(new long[] {1, 4, 64, 64}, new GeneratorOptional(generator),
-                new TensorOptions(torch.ScalarType.Float));
+        start = torch.randn(
+                new long[] {1, 4, 64, 64}, new GeneratorOptional(generator), new TensorOptions(torch.ScalarType.Float));
     }
 
     @TearDown(Level.Trial)
@@ -58,7 +57,8 @@ public class SchedulerBenchmark {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public float twentyStepLoop() {
-        try (PointerScope scope = new PointerScope(); Scheduler scheduler = Schedulers.create(sampler, config, 20)) {
+        try (PointerScope scope = new PointerScope();
+                Scheduler scheduler = Schedulers.create(sampler, config, 20)) {
             Tensor latents = start.mul(new Scalar(scheduler.initNoiseSigma()));
             double[] timesteps = scheduler.timesteps();
             for (int i = 0; i < timesteps.length; i++) {

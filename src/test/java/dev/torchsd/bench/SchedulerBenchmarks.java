@@ -13,16 +13,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Arguments go to JMH's option parser (e.g. {@code -p sampler=UniPC}).
  */
 public final class SchedulerBenchmarks {
-    private SchedulerBenchmarks() {
-    }
+    private SchedulerBenchmarks() {}
 
     public static void main(String[] args) throws RunnerException, CommandLineOptionException {
         OptionsBuilder builder = new OptionsBuilder();
         if (args.length > 0) {
             builder.parent(new CommandLineOptions(args));
         }
-        Options options = builder
-                .include(SchedulerBenchmark.class.getSimpleName())
+        Options options = builder.include(SchedulerBenchmark.class.getSimpleName())
                 .threads(1)
                 .forks(1)
                 .warmupIterations(2)

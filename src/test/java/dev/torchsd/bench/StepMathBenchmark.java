@@ -5,6 +5,7 @@ import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
 import dev.torchsd.scheduler.Schedulers;
 import dev.torchsd.tensor.LibTorch;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -21,8 +22,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the Java side adds to every denoising step, without the U-Net: the scheduler's loop
@@ -66,7 +65,8 @@ public class StepMathBenchmark {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public float schedulerLoop(Sampler sampler) {
-        try (Scheduler s = Schedulers.create(sampler.name, config, STEPS); PointerScope scope = new PointerScope()) {
+        try (Scheduler s = Schedulers.create(sampler.name, config, STEPS);
+                PointerScope scope = new PointerScope()) {
             Tensor sample = latents;
             for (int i = 0; i < s.timesteps().length; i++) {
                 s.scaleModelInput(sample, i);

@@ -13,16 +13,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * 3 warm-up and 5 measured iterations of 1 s, one fork; JMH options may be passed as arguments.
  */
 public final class StepMathBenchmarks {
-    private StepMathBenchmarks() {
-    }
+    private StepMathBenchmarks() {}
 
     public static void main(String[] args) throws RunnerException, CommandLineOptionException {
         OptionsBuilder builder = new OptionsBuilder();
         if (args.length > 0) {
             builder.parent(new CommandLineOptions(args));
         }
-        Options options = builder
-                .include(StepMathBenchmark.class.getSimpleName())
+        Options options = builder.include(StepMathBenchmark.class.getSimpleName())
                 .threads(1)
                 .forks(1)
                 .warmupIterations(3)

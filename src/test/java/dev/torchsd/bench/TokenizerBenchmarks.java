@@ -11,16 +11,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Arguments are passed to JMH's option parser when given (e.g. {@code -p vocab=../shared/clip/bpe_simple_vocab_16e6.txt.gz}).
  */
 public final class TokenizerBenchmarks {
-    private TokenizerBenchmarks() {
-    }
+    private TokenizerBenchmarks() {}
 
-    public static void main(String[] args) throws RunnerException, org.openjdk.jmh.runner.options.CommandLineOptionException {
+    public static void main(String[] args)
+            throws RunnerException, org.openjdk.jmh.runner.options.CommandLineOptionException {
         OptionsBuilder builder = new OptionsBuilder();
         if (args.length > 0) {
             builder.parent(new org.openjdk.jmh.runner.options.CommandLineOptions(args));
         }
-        Options options = builder
-                .include(TokenizerBenchmark.class.getSimpleName())
+        Options options = builder.include(TokenizerBenchmark.class.getSimpleName())
                 .threads(1)
                 .forks(1)
                 .warmupIterations(3)

@@ -1,18 +1,17 @@
 package dev.torchsd.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.TestModels;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.ModelException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The analytic U-Net count against the op-by-op count of native/bench/unet_flops.py (torch's
@@ -32,7 +31,8 @@ class UNetFlopsTest {
 
     @Test
     void sd15MatchesTheDispatcherCount() throws Exception {
-        UNetFlops flops = UNetFlops.of(manifestWithUNet(JsonParser.parseString(SD15_UNET).getAsJsonObject()));
+        UNetFlops flops =
+                UNetFlops.of(manifestWithUNet(JsonParser.parseString(SD15_UNET).getAsJsonObject()));
         assertThat(flops.perCall(1, 64, 64)).isEqualTo(803_273_441_280d);
         assertThat(flops.perCall(1, 32, 32)).isEqualTo(180_106_444_800d);
         assertThat(flops.perCall(2, 25, 25)).isEqualTo(246_610_037_760d);
@@ -49,7 +49,8 @@ class UNetFlopsTest {
         JsonObject root = builtinManifest();
         root.remove("exporter");
         Files.writeString(dir.resolve(Manifest.FILE_NAME), root.toString());
-        assertThatThrownBy(() -> UNetFlops.of(Manifest.read(dir))).isInstanceOf(ModelException.class)
+        assertThatThrownBy(() -> UNetFlops.of(Manifest.read(dir)))
+                .isInstanceOf(ModelException.class)
                 .hasMessageContaining("exporter.config.unet");
     }
 
@@ -63,7 +64,8 @@ class UNetFlopsTest {
     }
 
     private static JsonObject builtinManifest() throws Exception {
-        return JsonParser.parseString(Files.readString(TestModels.builtinFolder().resolve(Manifest.FILE_NAME)))
+        return JsonParser.parseString(
+                        Files.readString(TestModels.builtinFolder().resolve(Manifest.FILE_NAME)))
                 .getAsJsonObject();
     }
 }

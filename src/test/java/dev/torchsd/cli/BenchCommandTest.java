@@ -1,11 +1,11 @@
 package dev.torchsd.cli;
 
+import static dev.torchsd.cli.GenerateCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.torchsd.tensor.LibTorch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static dev.torchsd.cli.GenerateCommandTest.run;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code torchsd bench} through the real command line on the built-in model: what it reports and
@@ -20,19 +20,32 @@ class BenchCommandTest {
 
     @Test
     void reportsStepsNetworksMemoryAndTheFloor() {
-        var run = run("bench", "--steps", "2", "--scheduler", "EulerDiscreteScheduler", "--warmup", "1", "--runs", "2",
-                "--gemm-size", "64");
+        var run = run(
+                "bench",
+                "--steps",
+                "2",
+                "--scheduler",
+                "EulerDiscreteScheduler",
+                "--warmup",
+                "1",
+                "--runs",
+                "2",
+                "--gemm-size",
+                "64");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
                 .contains("model torchsd-shapes (built-in), 64x64, 2 steps, guidance 7.5 (U-Net batch 2)")
-                .contains("attention formula").contains("note: this export spells attention out")
-                .contains("  generation 1: ").contains("  generation 2: ")
+                .contains("attention formula")
+                .contains("note: this export spells attention out")
+                .contains("  generation 1: ")
+                .contains("  generation 2: ")
                 .containsPattern("step: [0-9.]+ s \\(median of 2 steps\\); U-Net call [0-9.]+ s \\(mean of 4\\)")
                 .containsPattern("Java overhead: [0-9.]+ % of a generation")
                 .contains("floor: U-Net 0.4 GFLOP per call (batch 2); matrix multiply 64^2");
         // no growth of live native objects (fewer is fine: garbage of earlier tests may be freed meanwhile)
-        java.util.regex.Matcher pointers = java.util.regex.Pattern
-                .compile("after generation 1 -> 2: .* live JavaCPP pointers (\\d+) -> (\\d+)").matcher(run.out());
+        java.util.regex.Matcher pointers = java.util.regex.Pattern.compile(
+                        "after generation 1 -> 2: .* live JavaCPP pointers (\\d+) -> (\\d+)")
+                .matcher(run.out());
         assertThat(pointers.find()).as(run.out()).isTrue();
         assertThat(Long.parseLong(pointers.group(2))).isLessThanOrEqualTo(Long.parseLong(pointers.group(1)));
     }

@@ -1,23 +1,21 @@
 package dev.torchsd.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonArray;
 import dev.torchsd.TestSafetensors;
 import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Model;
 import dev.torchsd.tensor.Tensors;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Arrays;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code torchsd embedding inspect} through the real command line. */
 class EmbeddingInspectCommandTest {
@@ -27,7 +25,10 @@ class EmbeddingInspectCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        return Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return Main.commandLine()
+                .setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err))
+                .execute(args);
     }
 
     @Test
@@ -41,13 +42,20 @@ class EmbeddingInspectCommandTest {
         assertTrue(text.contains("vectors:     3"), text);
         assertTrue(text.contains("hidden size: 32"), text);
         // rows of 3s, 4s and 5s over 32 columns: norms 3√32, 4√32, 5√32
-        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "0   a1111                    %.4f", 3 * Math.sqrt(32))), text);
-        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "2   a1111_2                  %.4f", 5 * Math.sqrt(32))), text);
+        assertTrue(
+                text.contains(
+                        String.format(java.util.Locale.ROOT, "0   a1111                    %.4f", 3 * Math.sqrt(32))),
+                text);
+        assertTrue(
+                text.contains(
+                        String.format(java.util.Locale.ROOT, "2   a1111_2                  %.4f", 5 * Math.sqrt(32))),
+                text);
     }
 
     @Test
     void jsonForScripts() {
-        assertEquals(0, run("embedding", "inspect", "--json", "--token", "neg", DIR + "sd1_negative_16x768.safetensors"));
+        assertEquals(
+                0, run("embedding", "inspect", "--json", "--token", "neg", DIR + "sd1_negative_16x768.safetensors"));
         JsonObject json = JsonParser.parseString(out.toString()).getAsJsonObject();
         assertEquals("EMB_PARAMS", json.get("layout").getAsString());
         assertEquals("SAFETENSORS", json.get("container").getAsString());
@@ -93,9 +101,12 @@ class EmbeddingInspectCommandTest {
             row123[i] *= 2;
         }
         Path file = tmp.resolve("copied.safetensors");
-        writeSafetensors(file, "emb_params", new float[][]{row300, row123});
+        writeSafetensors(file, "emb_params", new float[][] {row300, row123});
 
-        assertEquals(0, run("embedding", "inspect", "--json", "--model", folder.toString(), "--nearest", "5", file.toString()), err.toString());
+        assertEquals(
+                0,
+                run("embedding", "inspect", "--json", "--model", folder.toString(), "--nearest", "5", file.toString()),
+                err.toString());
         JsonObject json = JsonParser.parseString(out.toString()).getAsJsonObject();
         JsonArray nearest = json.getAsJsonArray("nearest");
         JsonObject first = nearest.get(0).getAsJsonArray().get(0).getAsJsonObject();
@@ -116,8 +127,12 @@ class EmbeddingInspectCommandTest {
         }
         Arrays.sort(order, (a, b) -> Double.compare(cosines[b], cosines[a]));
         for (int k = 0; k < 5; k++) {
-            assertEquals(order[k].intValue(), five.get(k).getAsJsonObject().get("id").getAsInt(), "rank " + k);
-            assertEquals(cosines[order[k]], five.get(k).getAsJsonObject().get("cosine").getAsDouble(), 1e-5);
+            assertEquals(
+                    order[k].intValue(), five.get(k).getAsJsonObject().get("id").getAsInt(), "rank " + k);
+            assertEquals(
+                    cosines[order[k]],
+                    five.get(k).getAsJsonObject().get("cosine").getAsDouble(),
+                    1e-5);
         }
     }
 
@@ -125,8 +140,12 @@ class EmbeddingInspectCommandTest {
     void nearestNeedsAModelAndTheRightWidth() {
         assertEquals(Main.USER_ERROR, run("embedding", "inspect", "--nearest", "3", DIR + "a1111.bin"));
         assertTrue(err.toString().contains("--nearest needs --model DIR"), err.toString());
-        assertEquals(Main.USER_ERROR, run("embedding", "inspect", "--model", BuiltinModel.folder().toString(), DIR + "sd1-style.pt"));
-        assertTrue(err.toString().contains("vectors are 768 wide, but the model's text encoder expects 32"), err.toString());
+        assertEquals(
+                Main.USER_ERROR,
+                run("embedding", "inspect", "--model", BuiltinModel.folder().toString(), DIR + "sd1-style.pt"));
+        assertTrue(
+                err.toString().contains("vectors are 768 wide, but the model's text encoder expects 32"),
+                err.toString());
     }
 
     private static double cosine(float[] a, float[] b) {
@@ -147,8 +166,10 @@ class EmbeddingInspectCommandTest {
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(rows[i], 0, values, i * rows[0].length, rows[0].length);
         }
-        TestSafetensors.write(file, java.util.Map.of(name, new TestSafetensors.Values(new long[] {rows.length, rows[0].length},
-                values)), java.util.Map.of());
+        TestSafetensors.write(
+                file,
+                java.util.Map.of(name, new TestSafetensors.Values(new long[] {rows.length, rows[0].length}, values)),
+                java.util.Map.of());
     }
 
     @Test

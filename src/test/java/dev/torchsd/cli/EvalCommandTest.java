@@ -29,7 +29,10 @@ class EvalCommandTest {
         cli.setErr(new PrintWriter(new StringWriter()));
         int code = cli.execute("eval", "--count", "1", "--negative-count", "1", "--steps", "4");
         assertThat(code).isZero();
-        assertThat(out.toString()).contains("training pairs: color").contains("held-out pairs: color")
-                .contains("negative prompt: \"a circle\"").contains("(1 images)");
+        assertThat(out.toString())
+                .contains("training pairs: color")
+                .contains("held-out pairs: color")
+                .contains("negative prompt: \"a circle\"")
+                .contains("(1 images)");
     }
 }

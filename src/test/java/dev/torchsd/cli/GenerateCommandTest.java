@@ -1,12 +1,10 @@
 package dev.torchsd.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.torchsd.image.PngWriter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,17 +13,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class GenerateCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int exitCode, String out, String err) {
-    }
+    record Run(int exitCode, String out, String err) {}
 
     static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -40,32 +37,75 @@ class GenerateCommandTest {
     @Test
     void generatesAPngWithItsParameters() throws Exception {
         Path png = tmp.resolve("pizza.png");
-        Run r = run("generate", "--prompt", "girl eating pizza", "--seed", "42", "--steps", "3", "--quiet",
-                "--out", png.toString());
+        Run r = run(
+                "generate",
+                "--prompt",
+                "girl eating pizza",
+                "--seed",
+                "42",
+                "--steps",
+                "3",
+                "--quiet",
+                "--out",
+                png.toString());
         assertEquals(0, r.exitCode(), r.err());
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(64, image.getWidth());
-        assertThat(PngWriter.readParameters(png)).startsWith("girl eating pizza\nSteps: 3, Sampler: ")
-                .contains("Seed: 42").contains("Size: 64x64");
+        assertThat(PngWriter.readParameters(png))
+                .startsWith("girl eating pizza\nSteps: 3, Sampler: ")
+                .contains("Seed: 42")
+                .contains("Size: 64x64");
         assertThat(r.out()).contains("pizza.png");
     }
 
     @Test
     void anySchedulerByItsAutomatic1111Name() throws Exception {
         Path png = tmp.resolve("euler.png");
-        Run r = run("generate", "-p", "cat", "-s", "5", "--steps", "3", "--scheduler", "Euler a", "-q", "-o", png.toString());
+        Run r = run(
+                "generate",
+                "-p",
+                "cat",
+                "-s",
+                "5",
+                "--steps",
+                "3",
+                "--scheduler",
+                "Euler a",
+                "-q",
+                "-o",
+                png.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertThat(PngWriter.readParameters(png)).contains("Sampler: Euler a,");
-        Run karras = run("generate", "-p", "cat", "--steps", "3", "--scheduler", "DPM++ 2M", "--set",
-                "use_karras_sigmas=true", "-q", "-o", png.toString());
+        Run karras = run(
+                "generate",
+                "-p",
+                "cat",
+                "--steps",
+                "3",
+                "--scheduler",
+                "DPM++ 2M",
+                "--set",
+                "use_karras_sigmas=true",
+                "-q",
+                "-o",
+                png.toString());
         assertEquals(0, karras.exitCode(), karras.err());
         assertThat(PngWriter.readParameters(png)).contains("Scheduler use_karras_sigmas: true");
     }
 
     @Test
     void cudaWithoutAGpuIsAUserError() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(dev.torchsd.runtime.Device.cudaAvailable(), "this machine has CUDA");
-        Run r = run("generate", "-p", "cat", "--device", "cuda", "-q", "-o", tmp.resolve("x.png").toString());
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                dev.torchsd.runtime.Device.cudaAvailable(), "this machine has CUDA");
+        Run r = run(
+                "generate",
+                "-p",
+                "cat",
+                "--device",
+                "cuda",
+                "-q",
+                "-o",
+                tmp.resolve("x.png").toString());
         assertEquals(2, r.exitCode());
         assertThat(r.err()).contains("cuda:0").contains("not available");
     }
@@ -95,12 +135,18 @@ class GenerateCommandTest {
         cases.add(new String[] {"--model", tmp.resolve("missing").toString()});
         cases.add(new String[] {"--scheduler", "NoSuchSampler"});
         for (String[] extra : cases) {
-            List<String> args = new ArrayList<>(List.of("generate", "-p", "cat", "--steps", "2", "-q", "-o", png.toString()));
+            List<String> args =
+                    new ArrayList<>(List.of("generate", "-p", "cat", "--steps", "2", "-q", "-o", png.toString()));
             args.addAll(List.of(extra));
             Run r = run(args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), String.join(" ", extra) + ": " + r.err());
-            assertThat(r.err()).as(String.join(" ", extra)).startsWith("error: ").doesNotContain("\tat ");
-            assertThat(r.err().toLowerCase(java.util.Locale.ROOT)).as(String.join(" ", extra)).contains(extra[0].replace("--", "").split("-")[0]);
+            assertThat(r.err())
+                    .as(String.join(" ", extra))
+                    .startsWith("error: ")
+                    .doesNotContain("\tat ");
+            assertThat(r.err().toLowerCase(java.util.Locale.ROOT))
+                    .as(String.join(" ", extra))
+                    .contains(extra[0].replace("--", "").split("-")[0]);
         }
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(0, left.count(), "no output may be left behind");
@@ -109,7 +155,13 @@ class GenerateCommandTest {
 
     @Test
     void unwritableOutputIsRefusedBeforeWork() {
-        Run r = run("generate", "-p", "cat", "-q", "-o", tmp.resolve("no/such/dir/x.png").toString());
+        Run r = run(
+                "generate",
+                "-p",
+                "cat",
+                "-q",
+                "-o",
+                tmp.resolve("no/such/dir/x.png").toString());
         assertEquals(2, r.exitCode());
         assertThat(r.err()).contains("cannot write").contains("does not exist");
     }

@@ -1,32 +1,33 @@
 package dev.torchsd.cli;
 
+import static dev.torchsd.Differences.maxPixelDifference;
+import static dev.torchsd.cli.GenerateCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestSafetensors;
 import dev.torchsd.TestSafetensors.Values;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.LoraWeight;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.ImageIO;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-
-import static dev.torchsd.Differences.maxPixelDifference;
-import static dev.torchsd.cli.GenerateCommandTest.run;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --lora}, {@code --lora-dir} with {@code <lora:…>} tags, and {@code torchsd lora inspect}. */
 class LoraCommandTest {
     static final String Q = "lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q";
     static final String TE = "lora_te_text_model_encoder_layers_1_mlp_fc1";
+
     @TempDir
     static Path dir;
+
     static Path style;
 
     @BeforeAll
@@ -53,26 +54,66 @@ class LoraCommandTest {
     @Test
     void loraOptionIsTheRequestsLora() throws Exception {
         Path png = dir.resolve("lora.png");
-        GenerateCommandTest.Run r = run("generate", "-p", "a small red circle", "-s", "4", "--steps", "3", "-q",
-                "--lora", style + ":0.8:0.3", "-o", png.toString());
+        GenerateCommandTest.Run r = run(
+                "generate",
+                "-p",
+                "a small red circle",
+                "-s",
+                "4",
+                "--steps",
+                "3",
+                "-q",
+                "--lora",
+                style + ":0.8:0.3",
+                "-o",
+                png.toString());
         assertEquals(0, r.exitCode(), r.err());
         try (StableDiffusion sd = StableDiffusion.builtin()) {
-            var expected = sd.generate(GenerationRequest.builder("a small red circle").seed(4).steps(3)
-                    .lora(new LoraWeight(style, 0.8, 0.3)).build());
-            assertThat(maxPixelDifference(ImageIO.read(png.toFile()), expected.image())).isZero();
+            var expected = sd.generate(GenerationRequest.builder("a small red circle")
+                    .seed(4)
+                    .steps(3)
+                    .lora(new LoraWeight(style, 0.8, 0.3))
+                    .build());
+            assertThat(maxPixelDifference(ImageIO.read(png.toFile()), expected.image()))
+                    .isZero();
         }
     }
 
     @Test
     void promptTagsAreLookedUpInTheLoraDir() throws Exception {
         Path png = dir.resolve("tag.png");
-        GenerateCommandTest.Run r = run("generate", "-p", "<lora:style:0.8> a small red circle", "-s", "4", "--steps", "3",
-                "-q", "--prompt-syntax", "a1111", "--lora-dir", dir.toString(), "-o", png.toString());
+        GenerateCommandTest.Run r = run(
+                "generate",
+                "-p",
+                "<lora:style:0.8> a small red circle",
+                "-s",
+                "4",
+                "--steps",
+                "3",
+                "-q",
+                "--prompt-syntax",
+                "a1111",
+                "--lora-dir",
+                dir.toString(),
+                "-o",
+                png.toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertThat(PngWriter.readParameters(png)).startsWith("<lora:style:0.8> a small red circle\n")
+        assertThat(PngWriter.readParameters(png))
+                .startsWith("<lora:style:0.8> a small red circle\n")
                 .containsPattern("Lora hashes: \"style: [0-9a-f]{12}\"");
-        GenerateCommandTest.Run unknown = run("generate", "-p", "<lora:nope:1> a circle", "--steps", "1", "-q",
-                "--prompt-syntax", "a1111", "--lora-dir", dir.toString(), "-o", dir.resolve("x.png").toString());
+        GenerateCommandTest.Run unknown = run(
+                "generate",
+                "-p",
+                "<lora:nope:1> a circle",
+                "--steps",
+                "1",
+                "-q",
+                "--prompt-syntax",
+                "a1111",
+                "--lora-dir",
+                dir.toString(),
+                "-o",
+                dir.resolve("x.png").toString());
         assertEquals(Main.USER_ERROR, unknown.exitCode());
         assertThat(unknown.err()).contains("no LoRA named 'nope'").containsPattern("it has \\[.*style.*\\]");
     }
@@ -81,16 +122,28 @@ class LoraCommandTest {
     void inspectShowsFormatRanksTargetsAndMatches() {
         GenerateCommandTest.Run r = run("lora", "inspect", style.toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertThat(r.out()).contains("format: kohya LoRA").contains("modules: 2 (1 U-Net, 1 text encoder)")
-                .contains("ranks: [4]").contains("alpha: [2.0, none]").contains("attn1_to_q=1").contains("mlp_fc1=1")
-                .contains("matches the built-in model: 2 of 2 modules").containsPattern("hash: [0-9a-f]{12}");
+        assertThat(r.out())
+                .contains("format: kohya LoRA")
+                .contains("modules: 2 (1 U-Net, 1 text encoder)")
+                .contains("ranks: [4]")
+                .contains("alpha: [2.0, none]")
+                .contains("attn1_to_q=1")
+                .contains("mlp_fc1=1")
+                .contains("matches the built-in model: 2 of 2 modules")
+                .containsPattern("hash: [0-9a-f]{12}");
     }
 
     @Test
     void inspectRefusesWhatIsNotALora() throws Exception {
         Path checkpoint = dir.resolve("model.safetensors");
-        TestSafetensors.write(checkpoint, Map.of("model.diffusion_model.out.2.weight", new Values(new long[] {2}, new float[2]),
-                "model.diffusion_model.out.2.bias", new Values(new long[] {2}, new float[2])), Map.of());
+        TestSafetensors.write(
+                checkpoint,
+                Map.of(
+                        "model.diffusion_model.out.2.weight",
+                        new Values(new long[] {2}, new float[2]),
+                        "model.diffusion_model.out.2.bias",
+                        new Values(new long[] {2}, new float[2])),
+                Map.of());
         GenerateCommandTest.Run r = run("lora", "inspect", checkpoint.toString());
         assertEquals(Main.USER_ERROR, r.exitCode());
         assertThat(r.err()).contains("not a LoRA file").contains("checkpoint");

@@ -1,13 +1,14 @@
 package dev.torchsd.cli;
 
+import static dev.torchsd.cli.GenerateCommandTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.scheduler.Schedulers;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,10 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static dev.torchsd.cli.GenerateCommandTest.run;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code torchsd schedule} through the real command line. */
 class ScheduleCommandTest {
@@ -43,9 +42,13 @@ class ScheduleCommandTest {
         assertEquals(10, json.getAsJsonArray("timesteps").size());
         assertEquals(999, json.getAsJsonArray("timesteps").get(0).getAsDouble());
         assertEquals(11, json.getAsJsonArray("sigmas").size());
-        assertEquals(json.getAsJsonArray("sigmas").get(0).getAsDouble(), json.get("init_noise_sigma").getAsDouble());
+        assertEquals(
+                json.getAsJsonArray("sigmas").get(0).getAsDouble(),
+                json.get("init_noise_sigma").getAsDouble());
         assertEquals(1, json.get("order").getAsInt());
-        JsonObject ddim = JsonParser.parseString(run("schedule", "--scheduler", "DDIM", "--json").out()).getAsJsonObject();
+        JsonObject ddim = JsonParser.parseString(
+                        run("schedule", "--scheduler", "DDIM", "--json").out())
+                .getAsJsonObject();
         assertTrue(ddim.get("sigmas").isJsonNull());
     }
 
@@ -59,21 +62,35 @@ class ScheduleCommandTest {
     @Test
     void twoCallSamplersPrintDiffusersTables() throws IOException {
         JsonObject cases;
-        try (InputStream in = ScheduleCommandTest.class.getResourceAsStream("/dev/torchsd/scheduler/formula_cases.json")) {
-            cases = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+        try (InputStream in =
+                ScheduleCommandTest.class.getResourceAsStream("/dev/torchsd/scheduler/formula_cases.json")) {
+            cases = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         }
-        Map<String, List<String>> tables = Map.of("HeunDiscreteScheduler", List.of("timesteps", "sigmas"),
-                "KDPM2DiscreteScheduler", List.of("timesteps", "sigmas", "sigmas_interpol"));
+        Map<String, List<String>> tables = Map.of(
+                "HeunDiscreteScheduler",
+                List.of("timesteps", "sigmas"),
+                "KDPM2DiscreteScheduler",
+                List.of("timesteps", "sigmas", "sigmas_interpol"));
         for (String sampler : tables.keySet()) {
             JsonArray samplerCases = cases.getAsJsonArray(sampler.equals("HeunDiscreteScheduler") ? "heun" : "kdpm2");
             assertEquals(24, samplerCases.size(), sampler);
             for (JsonElement element : samplerCases) {
                 JsonObject c = element.getAsJsonObject();
-                String what = sampler + " " + c.get("spacing").getAsString() + " " + c.get("steps").getAsInt() + " steps"
+                String what = sampler + " " + c.get("spacing").getAsString() + " "
+                        + c.get("steps").getAsInt() + " steps"
                         + (c.get("karras").getAsBoolean() ? " Karras" : "");
-                var run = run("schedule", "--scheduler", sampler, "--steps", c.get("steps").getAsString(),
-                        "--set", "timestep_spacing=" + c.get("spacing").getAsString(),
-                        "--set", "use_karras_sigmas=" + c.get("karras").getAsBoolean(), "--json");
+                var run = run(
+                        "schedule",
+                        "--scheduler",
+                        sampler,
+                        "--steps",
+                        c.get("steps").getAsString(),
+                        "--set",
+                        "timestep_spacing=" + c.get("spacing").getAsString(),
+                        "--set",
+                        "use_karras_sigmas=" + c.get("karras").getAsBoolean(),
+                        "--json");
                 assertEquals(0, run.exitCode(), run.err());
                 JsonObject json = JsonParser.parseString(run.out()).getAsJsonObject();
                 List<String> expectedKeys = new ArrayList<>(List.of("scheduler", "init_noise_sigma", "order"));
@@ -103,8 +120,17 @@ class ScheduleCommandTest {
 
     @Test
     void setOverridesUseDiffusersKeys() {
-        JsonObject json = JsonParser.parseString(run("schedule", "--scheduler", "DDIM", "--steps", "10",
-                "--set", "timestep_spacing=trailing", "--json").out()).getAsJsonObject();
+        JsonObject json = JsonParser.parseString(run(
+                                "schedule",
+                                "--scheduler",
+                                "DDIM",
+                                "--steps",
+                                "10",
+                                "--set",
+                                "timestep_spacing=trailing",
+                                "--json")
+                        .out())
+                .getAsJsonObject();
         assertEquals(999, json.getAsJsonArray("timesteps").get(0).getAsInt());
         assertEquals(99, json.getAsJsonArray("timesteps").get(9).getAsInt());
     }
@@ -112,8 +138,10 @@ class ScheduleCommandTest {
     @Test
     void configFileAndModelFolder(@TempDir Path dir) throws IOException {
         Path config = dir.resolve("scheduler_config.json");
-        Files.writeString(config, "{\"_class_name\": \"EulerDiscreteScheduler\", \"num_train_timesteps\": 1000,"
-                + " \"beta_schedule\": \"scaled_linear\", \"beta_start\": 0.00085, \"beta_end\": 0.012}");
+        Files.writeString(
+                config,
+                "{\"_class_name\": \"EulerDiscreteScheduler\", \"num_train_timesteps\": 1000,"
+                        + " \"beta_schedule\": \"scaled_linear\", \"beta_start\": 0.00085, \"beta_end\": 0.012}");
         var run = run("schedule", "--config", config.toString(), "--steps", "4");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("EulerDiscreteScheduler"), run.out());
@@ -146,7 +174,10 @@ class ScheduleCommandTest {
         assertTrue(steps.err().contains("found 1001"), steps.err());
         var type = run("schedule", "--set", "use_karras_sigmas=yes");
         assertEquals(Main.USER_ERROR, type.exitCode());
-        assertTrue(type.err().startsWith("error: --set use_karras_sigmas=yes: 'use_karras_sigmas': expected true or false,"
-                + " found \"yes\""), type.err());
+        assertTrue(
+                type.err()
+                        .startsWith("error: --set use_karras_sigmas=yes: 'use_karras_sigmas': expected true or false,"
+                                + " found \"yes\""),
+                type.err());
     }
 }

@@ -1,13 +1,12 @@
 package dev.torchsd.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static dev.torchsd.cli.GenerateCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static dev.torchsd.cli.GenerateCommandTest.run;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StudyCommandTest {
     @TempDir
@@ -16,10 +15,28 @@ class StudyCommandTest {
     @Test
     void writesTheStudyAndPrintsItsTable() throws Exception {
         Path out = tmp.resolve("study");
-        GenerateCommandTest.Run r = run("study", "negative-timing", "-p", "a yellow triangle", "-n", "blue background",
-                "--seed", "2", "--seeds", "1", "--starts", "0", "--steps", "3", "-q", "-o", out.toString());
+        GenerateCommandTest.Run r = run(
+                "study",
+                "negative-timing",
+                "-p",
+                "a yellow triangle",
+                "-n",
+                "blue background",
+                "--seed",
+                "2",
+                "--seeds",
+                "1",
+                "--starts",
+                "0",
+                "--steps",
+                "3",
+                "-q",
+                "-o",
+                out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains(out.resolve("study.csv").toString()).contains("| none | 1.00 |")
+        assertThat(r.out())
+                .contains(out.resolve("study.csv").toString())
+                .contains("| none | 1.00 |")
                 .contains("negated (background=blue)");
         assertThat(Files.readAllLines(out.resolve("study.csv"))).hasSize(3);
         assertThat(out.resolve("kept-structure.png")).isRegularFile();
@@ -30,15 +47,46 @@ class StudyCommandTest {
         GenerateCommandTest.Run noNegative = run("study", "negative-timing", "-p", "a circle", "-o", tmp.toString());
         assertThat(noNegative.exitCode()).isEqualTo(Main.USER_ERROR);
         assertThat(noNegative.err()).contains("needs a --negative-prompt");
-        GenerateCommandTest.Run otherModel = run("study", "negative-timing", "-p", "a circle", "-n", "red",
-                "--model", tmp.toString(), "-o", tmp.toString());
+        GenerateCommandTest.Run otherModel = run(
+                "study",
+                "negative-timing",
+                "-p",
+                "a circle",
+                "-n",
+                "red",
+                "--model",
+                tmp.toString(),
+                "-o",
+                tmp.toString());
         assertThat(otherModel.err()).contains("give --checker CLASS");
-        GenerateCommandTest.Run unknownAttribute = run("study", "negative-timing", "-p", "a circle", "-n", "blurry",
-                "--seeds", "1", "--starts", "0", "--steps", "2", "-o", tmp.toString());
+        GenerateCommandTest.Run unknownAttribute = run(
+                "study",
+                "negative-timing",
+                "-p",
+                "a circle",
+                "-n",
+                "blurry",
+                "--seeds",
+                "1",
+                "--starts",
+                "0",
+                "--steps",
+                "2",
+                "-o",
+                tmp.toString());
         assertThat(unknownAttribute.exitCode()).isEqualTo(Main.USER_ERROR);
         assertThat(unknownAttribute.err()).contains("'blurry' names no attribute");
-        GenerateCommandTest.Run badChecker = run("study", "negative-timing", "-p", "a circle", "-n", "red",
-                "--checker", "java.lang.String", "-o", tmp.toString());
+        GenerateCommandTest.Run badChecker = run(
+                "study",
+                "negative-timing",
+                "-p",
+                "a circle",
+                "-n",
+                "red",
+                "--checker",
+                "java.lang.String",
+                "-o",
+                tmp.toString());
         assertThat(badChecker.err()).contains("does not implement dev.torchsd.study.StudyChecker");
     }
 }

@@ -1,19 +1,18 @@
 package dev.torchsd.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code torchsd tokenize} through the real command line, on the tokenizer tests' tiny vocabulary. */
 class TokenizeCommandTest {
@@ -22,8 +21,11 @@ class TokenizeCommandTest {
 
     private static String tinyVocab() {
         try {
-            return Path.of(TokenizeCommandTest.class.getResource("/dev/torchsd/tokenizer/tiny/vocab.json").toURI())
-                    .getParent().toString();
+            return Path.of(TokenizeCommandTest.class
+                            .getResource("/dev/torchsd/tokenizer/tiny/vocab.json")
+                            .toURI())
+                    .getParent()
+                    .toString();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -44,7 +46,8 @@ class TokenizeCommandTest {
         JsonObject first = JsonParser.parseString(lines[0]).getAsJsonObject();
         assertEquals("A photo of a cat", first.get("text").getAsString());
         assertEquals("[530,320,520,516,320,513,531]", first.get("ids").toString());
-        assertEquals("[\"<|startoftext|>\",\"a</w>\",\"photo</w>\",\"of</w>\",\"a</w>\",\"cat</w>\",\"<|endoftext|>\"]",
+        assertEquals(
+                "[\"<|startoftext|>\",\"a</w>\",\"photo</w>\",\"of</w>\",\"a</w>\",\"cat</w>\",\"<|endoftext|>\"]",
                 first.get("tokens").toString());
         assertTrue(!first.has("truncated"));
         // No HTML escaping of the text in the JSON line.
@@ -63,38 +66,56 @@ class TokenizeCommandTest {
         JsonObject longText = JsonParser.parseString(lines[1]).getAsJsonObject();
         assertEquals(3, longText.get("truncated").getAsInt());
         assertEquals(531, longText.getAsJsonArray("ids").get(76).getAsInt());
-        assertEquals("warning: TEXT 2 has 3 token(s) more than CLIP's 77; truncated, dropping: dog dog dog\n",
+        assertEquals(
+                "warning: TEXT 2 has 3 token(s) more than CLIP's 77; truncated, dropping: dog dog dog\n",
                 err.toString());
     }
 
     @Test
     void unpaddedLongTextStillWarns() {
         assertEquals(0, run("tokenize", "--vocab", tinyVocab(), "--json", "cat ".repeat(76)));
-        assertEquals(78, JsonParser.parseString(out.toString()).getAsJsonObject().getAsJsonArray("ids").size());
-        assertTrue(err.toString().contains("TEXT 1 has 1 token(s) more than CLIP's 77; generation truncates it, dropping: cat"),
+        assertEquals(
+                78,
+                JsonParser.parseString(out.toString())
+                        .getAsJsonObject()
+                        .getAsJsonArray("ids")
+                        .size());
+        assertTrue(
+                err.toString()
+                        .contains("TEXT 1 has 1 token(s) more than CLIP's 77; generation truncates it, dropping: cat"),
                 err.toString());
     }
 
     @Test
     void hundredThousandCharactersGiveOneShortWarning() {
         assertEquals(0, run("tokenize", "--vocab", tinyVocab(), "--json", "--pad", "cat ".repeat(25_000)));
-        assertEquals(24_925, JsonParser.parseString(out.toString()).getAsJsonObject().get("truncated").getAsInt());
-        assertEquals("warning: TEXT 1 has 24925 token(s) more than CLIP's 77; truncated, dropping: "
-                + "cat ".repeat(39) + "cat ... (24885 more tokens)\n", err.toString());
+        assertEquals(
+                24_925,
+                JsonParser.parseString(out.toString())
+                        .getAsJsonObject()
+                        .get("truncated")
+                        .getAsInt());
+        assertEquals(
+                "warning: TEXT 1 has 24925 token(s) more than CLIP's 77; truncated, dropping: " + "cat ".repeat(39)
+                        + "cat ... (24885 more tokens)\n",
+                err.toString());
     }
 
     @Test
     void readableTable() {
         assertEquals(0, run("tokenize", "--vocab", tinyVocab(), "--pad", "--pad-id", "0", "the cat"));
-        assertEquals(String.join("\n",
-                "\"the cat\": 4 ids + 73 padding",
-                "    pos      id  token",
-                "      0     530  <|startoftext|>",
-                "      1     515  the</w>",
-                "      2     513  cat</w>",
-                "      3     531  <|endoftext|>",
-                "  4..76       0  !  (padding)",
-                ""), out.toString());
+        assertEquals(
+                String.join(
+                        "\n",
+                        "\"the cat\": 4 ids + 73 padding",
+                        "    pos      id  token",
+                        "      0     530  <|startoftext|>",
+                        "      1     515  the</w>",
+                        "      2     513  cat</w>",
+                        "      3     531  <|endoftext|>",
+                        "  4..76       0  !  (padding)",
+                        ""),
+                out.toString());
     }
 
     @Test
@@ -102,10 +123,17 @@ class TokenizeCommandTest {
         Path tokenizer = Files.createDirectories(model.resolve("tokenizer"));
         Files.copy(Path.of(tinyVocab(), "vocab.json"), tokenizer.resolve("vocab.json"));
         Files.copy(Path.of(tinyVocab(), "merges.txt"), tokenizer.resolve("merges.txt"));
-        Files.writeString(tokenizer.resolve("tokenizer_config.json"),
+        Files.writeString(
+                tokenizer.resolve("tokenizer_config.json"),
                 "{\"model_max_length\": 77, \"pad_token\": {\"content\": \"!\", \"lstrip\": false}}");
         assertEquals(0, run("tokenize", "--model", model.toString(), "--json", "--pad", "cat"));
-        assertEquals(0, JsonParser.parseString(out.toString()).getAsJsonObject().getAsJsonArray("ids").get(3).getAsInt());
+        assertEquals(
+                0,
+                JsonParser.parseString(out.toString())
+                        .getAsJsonObject()
+                        .getAsJsonArray("ids")
+                        .get(3)
+                        .getAsInt());
     }
 
     @Test

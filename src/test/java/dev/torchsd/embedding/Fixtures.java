@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -15,8 +14,7 @@ import java.nio.file.Path;
 final class Fixtures {
     static final Path DIR = Path.of("src", "test", "resources", "embeddings");
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static Path file(String name) {
         return DIR.resolve(name);

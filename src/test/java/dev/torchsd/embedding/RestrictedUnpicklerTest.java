@@ -1,17 +1,16 @@
 package dev.torchsd.embedding;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Hand-assembled pickles: plain data is read, anything else is refused where it first appears. */
 class RestrictedUnpicklerTest {
@@ -19,11 +18,10 @@ class RestrictedUnpicklerTest {
     @Test
     void readsPlainDataOfProtocolTwoAndFour() {
         // protocol 4: {'name': 'x', 'step': 70000, 'flags': (True, None, 1.5), 'ids': [1, 2]}
-        byte[] pickle = bytes(0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, '}', 0x94, '(',
-                0x8c, 4, "name", 0x94, 0x8c, 1, "x", 0x94,
-                0x8c, 4, "step", 'J', 0x70, 0x11, 0x01, 0x00,
-                0x8c, 5, "flags", 0x88, 'N', 'G', 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x87,
-                0x8c, 3, "ids", ']', 0x94, '(', 'K', 1, 'K', 2, 'e', 'u', '.');
+        byte[] pickle = bytes(
+                0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, '}', 0x94, '(', 0x8c, 4, "name", 0x94, 0x8c, 1, "x", 0x94, 0x8c,
+                4, "step", 'J', 0x70, 0x11, 0x01, 0x00, 0x8c, 5, "flags", 0x88, 'N', 'G', 0x3f, 0xf8, 0, 0, 0, 0, 0, 0,
+                0x87, 0x8c, 3, "ids", ']', 0x94, '(', 'K', 1, 'K', 2, 'e', 'u', '.');
         Map<?, ?> value = (Map<?, ?>) RestrictedUnpickler.load(pickle, "test");
         assertEquals("x", value.get("name"));
         assertEquals(70000L, value.get("step"));
@@ -38,7 +36,8 @@ class RestrictedUnpicklerTest {
     void refusesAGlobalBeforeReadingAnythingAfterIt() {
         // GLOBAL os.system, then bytes that would be a truncation error if they were ever read
         byte[] pickle = bytes(0x80, 2, 'c', "os\nsystem\n", 'X', 0xff, 0xff, 0xff);
-        EmbeddingException error = assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle, "evil.pt"));
+        EmbeddingException error =
+                assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle, "evil.pt"));
         assertTrue(error.getMessage().startsWith("evil.pt: refused global 'os.system' at byte 2"), error.getMessage());
     }
 
@@ -60,9 +59,12 @@ class RestrictedUnpicklerTest {
     @Test
     void refusesAMissingStopAndAStackOfLeftovers() {
         assertTrue(assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(bytes(0x80, 2, 'N'), "x"))
-                .getMessage().contains("without its STOP"));
-        assertTrue(assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(bytes(0x80, 2, 'N', 'N', '.'), "x"))
-                .getMessage().contains("STOP with 2 values"));
+                .getMessage()
+                .contains("without its STOP"));
+        assertTrue(assertThrows(
+                        EmbeddingException.class, () -> RestrictedUnpickler.load(bytes(0x80, 2, 'N', 'N', '.'), "x"))
+                .getMessage()
+                .contains("STOP with 2 values"));
     }
 
     /** 100 levels of (x, x): 2^100 leaves through shared references, a "billion laughs" pickle. */
@@ -83,8 +85,10 @@ class RestrictedUnpicklerTest {
         byte[] tail = laughs().toByteArray();
         pickle.write(tail, 2, tail.length - 2);
         pickle.writeBytes(bytes('K', 1, 's', '.'));
-        EmbeddingException error = assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle.toByteArray(), "x"));
-        assertTrue(error.getMessage().contains("refused a dict key or set item of type list/tuple"), error.getMessage());
+        EmbeddingException error =
+                assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle.toByteArray(), "x"));
+        assertTrue(
+                error.getMessage().contains("refused a dict key or set item of type list/tuple"), error.getMessage());
     }
 
     @Test
@@ -95,8 +99,12 @@ class RestrictedUnpicklerTest {
         byte[] tail = laughs().toByteArray();
         pickle.write(tail, 2, tail.length - 2);
         pickle.writeBytes(bytes('2', 0x86, 'R', '.')); // OrderedDict(x, x): two arguments, not a list of pairs
-        EmbeddingException error = assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle.toByteArray(), "x"));
-        assertTrue(error.getMessage().contains("corrupt: OrderedDict") && error.getMessage().length() < 300, error.getMessage());
+        EmbeddingException error =
+                assertThrows(EmbeddingException.class, () -> RestrictedUnpickler.load(pickle.toByteArray(), "x"));
+        assertTrue(
+                error.getMessage().contains("corrupt: OrderedDict")
+                        && error.getMessage().length() < 300,
+                error.getMessage());
     }
 
     /** Bytes from ints (one byte each) and strings (their UTF-8). */

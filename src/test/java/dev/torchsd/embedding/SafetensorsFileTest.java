@@ -1,14 +1,13 @@
 package dev.torchsd.embedding;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The general safetensors reader: header entries, metadata, one tensor at a time. */
 class SafetensorsFileTest {
@@ -19,9 +18,12 @@ class SafetensorsFileTest {
         assertEquals(List.of("clip_g", "clip_l"), List.copyOf(file.names()));
         SafetensorsFile.Entry clipG = file.entry("clip_g");
         assertEquals(DType.F16, clipG.dtype());
-        assertArrayEquals(new long[]{2, 1280}, clipG.shape());
+        assertArrayEquals(new long[] {2, 1280}, clipG.shape());
         assertEquals(2 * 1280 * 2, clipG.byteLength());
-        assertEquals(Map.of("format", "pt"), SafetensorsFile.open(Fixtures.file("learned_embeds.safetensors")).metadata());
+        assertEquals(
+                Map.of("format", "pt"),
+                SafetensorsFile.open(Fixtures.file("learned_embeds.safetensors"))
+                        .metadata());
     }
 
     @Test
@@ -31,7 +33,9 @@ class SafetensorsFileTest {
         assertEquals(DType.F16, clipL.dtype());
         assertEquals(2 * 768, clipL.toFloats().length);
         EmbeddingException missing = assertThrows(EmbeddingException.class, () -> file.read("clip_x"));
-        assertTrue(missing.getMessage().contains("no tensor 'clip_x'; the file holds [clip_g, clip_l]"), missing.getMessage());
+        assertTrue(
+                missing.getMessage().contains("no tensor 'clip_x'; the file holds [clip_g, clip_l]"),
+                missing.getMessage());
     }
 
     @Test
@@ -46,8 +50,8 @@ class SafetensorsFileTest {
 
     @Test
     void halfPrecisionSpecialValues() {
-        assertEquals(0x1p-24f, DType.halfToFloat(0x0001));       // smallest subnormal
-        assertEquals(65504f, DType.halfToFloat(0x7bff));         // largest normal
+        assertEquals(0x1p-24f, DType.halfToFloat(0x0001)); // smallest subnormal
+        assertEquals(65504f, DType.halfToFloat(0x7bff)); // largest normal
         assertEquals(Float.NEGATIVE_INFINITY, DType.halfToFloat(0xfc00));
         assertTrue(Float.isNaN(DType.halfToFloat(0x7e00)));
         assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(DType.halfToFloat(0x8000)));

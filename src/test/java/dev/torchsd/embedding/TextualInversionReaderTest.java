@@ -1,33 +1,37 @@
 package dev.torchsd.embedding;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
 /** Every fixture format read by our readers gives exactly the values torch put in it. */
 class TextualInversionReaderTest {
 
     static List<String> validFixtures() {
-        return Fixtures.expected().keySet().stream().filter(k -> !k.equals("refused")).sorted().collect(Collectors.toList());
+        return Fixtures.expected().keySet().stream()
+                .filter(k -> !k.equals("refused"))
+                .sorted()
+                .collect(Collectors.toList());
     }
 
     static List<String> refusedFixtures() {
-        return Fixtures.expected().getAsJsonObject("refused").keySet().stream().sorted().collect(Collectors.toList());
+        return Fixtures.expected().getAsJsonObject("refused").keySet().stream()
+                .sorted()
+                .collect(Collectors.toList());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -36,7 +40,8 @@ class TextualInversionReaderTest {
         JsonObject expected = Fixtures.expected().getAsJsonObject(name);
         TextualInversion ti = TextualInversionReader.read(Fixtures.file(name));
 
-        assertEquals(expected.get("container").getAsString(), ti.format().container().name());
+        assertEquals(
+                expected.get("container").getAsString(), ti.format().container().name());
         assertEquals(expected.get("layout").getAsString(), ti.format().layout().name());
         assertEquals(expected.get("defaultToken").getAsString(), ti.defaultToken());
         JsonElement storedName = expected.get("storedName");
@@ -65,7 +70,8 @@ class TextualInversionReaderTest {
             } else {
                 for (JsonElement sample : set.getAsJsonArray("samples")) {
                     JsonArray rcv = sample.getAsJsonArray();
-                    float value = actual.rows()[rcv.get(0).getAsInt()][rcv.get(1).getAsInt()];
+                    float value =
+                            actual.rows()[rcv.get(0).getAsInt()][rcv.get(1).getAsInt()];
                     assertEquals(rcv.get(2).getAsFloat(), value, 0f, name + " " + rcv);
                 }
             }
@@ -97,8 +103,12 @@ class TextualInversionReaderTest {
         String reason = Fixtures.expected().getAsJsonObject("refused").get(name).getAsString();
         Path file = Fixtures.file(name);
         EmbeddingException error = assertThrows(EmbeddingException.class, () -> TextualInversionReader.read(file));
-        assertTrue(error.getMessage().contains(file.toString()), () -> "message should name the file: " + error.getMessage());
-        assertTrue(error.getMessage().contains(reason), () -> "message should say '" + reason + "': " + error.getMessage());
+        assertTrue(
+                error.getMessage().contains(file.toString()),
+                () -> "message should name the file: " + error.getMessage());
+        assertTrue(
+                error.getMessage().contains(reason),
+                () -> "message should say '" + reason + "': " + error.getMessage());
     }
 
     @Test
@@ -129,11 +139,15 @@ class TextualInversionReaderTest {
         TextualInversion sd1 = TextualInversionReader.read(Fixtures.file("sd1_negative_16x768.safetensors"));
         assertEquals(16, sd1.vectorsFor(768).length);
         EmbeddingException wrongWidth = assertThrows(EmbeddingException.class, () -> sd1.vectorsFor(1024));
-        assertTrue(wrongWidth.getMessage().contains("768 wide") && wrongWidth.getMessage().contains("expects 1024"), wrongWidth.getMessage());
+        assertTrue(
+                wrongWidth.getMessage().contains("768 wide")
+                        && wrongWidth.getMessage().contains("expects 1024"),
+                wrongWidth.getMessage());
 
         TextualInversion sdxl = TextualInversionReader.read(Fixtures.file("sdxl_pair.safetensors"));
-        assertEquals(Map.of("clip_l", 768, "clip_g", 1280), sdxl.vectorSets().stream()
-                .collect(Collectors.toMap(VectorSet::key, VectorSet::hiddenSize)));
+        assertEquals(
+                Map.of("clip_l", 768, "clip_g", 1280),
+                sdxl.vectorSets().stream().collect(Collectors.toMap(VectorSet::key, VectorSet::hiddenSize)));
         EmbeddingException refused = assertThrows(EmbeddingException.class, () -> sdxl.vectorsFor(768));
         assertTrue(refused.getMessage().contains("SDXL embedding"), refused.getMessage());
     }
@@ -142,7 +156,9 @@ class TextualInversionReaderTest {
     void nanValuesAreLoadedWithAWarningNamingTheVector() {
         TextualInversion ti = TextualInversionReader.read(Fixtures.file("nan_values.safetensors"));
         assertEquals(1, ti.warnings().size());
-        assertTrue(ti.warnings().get(0).startsWith("vector 1 of 'emb_params' holds 2 NaN values"), ti.warnings().get(0));
+        assertTrue(
+                ti.warnings().get(0).startsWith("vector 1 of 'emb_params' holds 2 NaN values"),
+                ti.warnings().get(0));
     }
 
     private static double sum(float[] values) {

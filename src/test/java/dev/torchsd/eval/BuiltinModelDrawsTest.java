@@ -33,14 +33,16 @@ class BuiltinModelDrawsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-            "a large red circle in the center, white background; 1",
-            "a large blue triangle on the left, yellow background; 2",
-            "a large green square at the top, black background; 3",
-            "a large purple cross on the right, gray background; 4",
-            "a large red triangle at the bottom, white background; 5",   // held-out pair
-            "a small green cross in the center, blue background; 6",     // held-out pair
-    })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "a large red circle in the center, white background; 1",
+                "a large blue triangle on the left, yellow background; 2",
+                "a large green square at the top, black background; 3",
+                "a large purple cross on the right, gray background; 4",
+                "a large red triangle at the bottom, white background; 5", // held-out pair
+                "a small green cross in the center, blue background; 6", // held-out pair
+            })
     void drawsTheAskedColorShapeAndPosition(String caption, long seed) {
         BufferedImage image = new Evaluation(sd, 30, 7.5, null).draw(caption, "", seed);
         Scene asked = CaptionReader.read(caption);
@@ -56,7 +58,8 @@ class BuiltinModelDrawsTest {
         double without = eval.colorRate("a circle", "", "red", 20, 1);
         double with = eval.colorRate("a circle", "red", "red", 20, 1);
         assertThat(without).as("red circles without a negative prompt").isGreaterThan(0);
-        assertThat(with).as("red circles with the negative prompt 'red' (without: %s)", without)
+        assertThat(with)
+                .as("red circles with the negative prompt 'red' (without: %s)", without)
                 .isLessThan(without / 3);
     }
 }

@@ -55,7 +55,8 @@ class ReadmeFirstCommandTest {
     private static List<String> readmeFirstCommand() throws Exception {
         String line = Files.readAllLines(Path.of("README.md")).stream()
                 .filter(l -> l.startsWith("bin/torchsd generate "))
-                .findFirst().orElseThrow(() -> new AssertionError("README.md has no 'bin/torchsd generate' line"));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("README.md has no 'bin/torchsd generate' line"));
         List<String> args = new ArrayList<>();
         Matcher m = ARGUMENT.matcher(line.substring("bin/torchsd ".length()));
         while (m.find()) {

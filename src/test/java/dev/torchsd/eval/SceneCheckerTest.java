@@ -28,15 +28,21 @@ class SceneCheckerTest {
     void readsColorShapeSizeAndPositionOfEveryGeneratedScene() throws IOException {
         JsonObject truth;
         try (InputStream in = SceneCheckerTest.class.getResourceAsStream("/fixtures/scenes/scenes.json")) {
-            truth = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+            truth = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         }
         assertThat(truth.size()).isGreaterThanOrEqualTo(40);
         for (Map.Entry<String, com.google.gson.JsonElement> e : truth.entrySet()) {
             JsonObject t = e.getValue().getAsJsonObject();
             Scene seen = SceneChecker.check(fixture(e.getKey()));
-            Scene expected = new Scene(t.get("color").getAsString(), t.get("shape").getAsString(),
-                    t.get("size").getAsString(), t.get("position").getAsString());
-            assertThat(seen).as(e.getKey() + ": " + t.get("caption").getAsString()).isEqualTo(expected);
+            Scene expected = new Scene(
+                    t.get("color").getAsString(),
+                    t.get("shape").getAsString(),
+                    t.get("size").getAsString(),
+                    t.get("position").getAsString());
+            assertThat(seen)
+                    .as(e.getKey() + ": " + t.get("caption").getAsString())
+                    .isEqualTo(expected);
         }
     }
 
@@ -54,7 +60,8 @@ class SceneCheckerTest {
     @Test
     void rejectsImagesThatAreNotWholeCells() {
         assertThatThrownBy(() -> SceneChecker.check(new BufferedImage(70, 64, BufferedImage.TYPE_INT_RGB)))
-                .isInstanceOf(EvalException.class).hasMessageContaining("70x64");
+                .isInstanceOf(EvalException.class)
+                .hasMessageContaining("70x64");
     }
 
     @Test
@@ -62,7 +69,8 @@ class SceneCheckerTest {
         assertThat(CaptionReader.read("a small red circle on the left, striped blue background"))
                 .isEqualTo(new Scene("red", "circle", "small", "left"));
         assertThat(CaptionReader.read("an orange cross")).isEqualTo(new Scene("orange", "cross", null, null));
-        assertThatThrownBy(() -> CaptionReader.read("a red blob")).isInstanceOf(EvalException.class)
+        assertThatThrownBy(() -> CaptionReader.read("a red blob"))
+                .isInstanceOf(EvalException.class)
                 .hasMessageContaining("a red blob");
     }
 }

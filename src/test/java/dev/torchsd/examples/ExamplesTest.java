@@ -1,18 +1,17 @@
 package dev.torchsd.examples;
 
-import dev.torchsd.image.PngWriter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.torchsd.image.PngWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The examples in examples/ run as a user runs them and write the images they promise. */
 class ExamplesTest {
@@ -22,7 +21,10 @@ class ExamplesTest {
     private static final Path EXAMPLES = Path.of("examples").toAbsolutePath();
 
     private String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command)
+                .directory(tmp.toFile())
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "timed out: " + output);
@@ -37,19 +39,28 @@ class ExamplesTest {
     @Test
     void javaProgramGeneratesPizza() throws Exception {
         Path out = tmp.resolve("pizza.png");
-        String output = run(List.of(java("java"), "-cp", System.getProperty("java.class.path"),
-                EXAMPLES.resolve("GeneratePizza.java").toString(), out.toString()));
+        String output = run(List.of(
+                java("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                EXAMPLES.resolve("GeneratePizza.java").toString(),
+                out.toString()));
         assertThat(output).contains("step 20/").contains("wrote");
-        assertThat(PngWriter.readParameters(out)).startsWith("girl eating pizza\nNegative prompt: blurry, lowres\nSteps: 20");
+        assertThat(PngWriter.readParameters(out))
+                .startsWith("girl eating pizza\nNegative prompt: blurry, lowres\nSteps: 20");
     }
 
     @Test
     void jshellScriptGeneratesAndLooksInside() throws Exception {
         Path jshell = Path.of(java("jshell"));
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(jshell), "this JDK has no jshell");
-        String output = run(List.of(jshell.toString(), "--class-path", System.getProperty("java.class.path"),
+        String output = run(List.of(
+                jshell.toString(),
+                "--class-path",
+                System.getProperty("java.class.path"),
                 EXAMPLES.resolve("generate.jsh").toString()));
         assertThat(output).contains("Seed: 7").contains("vocabulary: ");
-        assertThat(PngWriter.readParameters(tmp.resolve("jshell.png"))).startsWith("a red circle on the left, blue background");
+        assertThat(PngWriter.readParameters(tmp.resolve("jshell.png")))
+                .startsWith("a red circle on the left, blue background");
     }
 }

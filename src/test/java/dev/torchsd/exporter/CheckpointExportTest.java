@@ -1,5 +1,11 @@
 package dev.torchsd.exporter;
 
+import static dev.torchsd.Differences.maxPixelDifference;
+import static dev.torchsd.TestPython.python;
+import static dev.torchsd.TestPython.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.torchsd.Internals;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestPython;
@@ -7,22 +13,15 @@ import dev.torchsd.model.Manifest;
 import dev.torchsd.model.WeightsDtype;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.tensor.LibTorch;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-
-import static dev.torchsd.Differences.maxPixelDifference;
-import static dev.torchsd.TestPython.python;
-import static dev.torchsd.TestPython.run;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reduced SD 2.x and SD 1.x checkpoints (random weights, the real key layouts: OpenCLIP text tower,
@@ -33,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class CheckpointExportTest {
     @TempDir
     static Path dir;
+
     static Path tokenizer;
 
     @BeforeAll
@@ -57,10 +57,12 @@ class CheckpointExportTest {
             int[] ids = Internals.model(sd).tokenizer().encodePadded("a cat").ids();
             assertThat(Arrays.stream(ids).skip(4)).containsOnly(0);
 
-            GenerationRequest request = GenerationRequest.of("a cat").withSize(64, 64).withSteps(2).withSeed(3);
+            GenerationRequest request =
+                    GenerationRequest.of("a cat").withSize(64, 64).withSteps(2).withSeed(3);
             BufferedImage v = sd.generate(request).image();
             assertEquals(64, v.getWidth());
-            BufferedImage asEpsilon = sd.generate(request.withSchedulerOverride("prediction_type", "epsilon")).image();
+            BufferedImage asEpsilon = sd.generate(request.withSchedulerOverride("prediction_type", "epsilon"))
+                    .image();
             BufferedImage again = sd.generate(request).image();
             assertThat(pixels(again)).isEqualTo(pixels(v));
             assertThat(pixels(asEpsilon)).isNotEqualTo(pixels(v));
@@ -72,15 +74,25 @@ class CheckpointExportTest {
     @Test
     void sd1DiffusersFolderGenerates() throws Exception {
         Path folder = dir.resolve("diffusers-sd1");
-        run(python(), "native/tests/fake_checkpoints.py", "diffusers", "sd1-small", folder.toString(), tokenizer.toString());
+        run(
+                python(),
+                "native/tests/fake_checkpoints.py",
+                "diffusers",
+                "sd1-small",
+                folder.toString(),
+                tokenizer.toString());
         Path model = dir.resolve("sd1-model");
         run("./cppbuild.sh", "export", "--checkpoint", folder.toString(), "--out", model.toString());
         try (StableDiffusion sd = StableDiffusion.load(model)) {
             Manifest m = Internals.model(sd).manifest();
             assertEquals("sd1", m.family());
             assertEquals("epsilon", m.predictionType());
-            assertEquals(Internals.model(sd).tokenizer().vocabularySize() - 1, m.textEncoder().padTokenId());
-            BufferedImage image = sd.generate(GenerationRequest.of("a dog").withSize(64, 80).withSteps(2)).image();
+            assertEquals(
+                    Internals.model(sd).tokenizer().vocabularySize() - 1,
+                    m.textEncoder().padTokenId());
+            BufferedImage image = sd.generate(
+                            GenerationRequest.of("a dog").withSize(64, 80).withSteps(2))
+                    .image();
             assertEquals(80, image.getHeight());
         }
     }
@@ -91,11 +103,21 @@ class CheckpointExportTest {
         run(python(), "native/tests/fake_checkpoints.py", "single", "sd1-small", file.toString(), "fp32", "scaled");
         Path fp32 = export(file, "fp32");
         Path fp16 = dir.resolve("fp16-model");
-        run("./cppbuild.sh", "export", "--checkpoint", file.toString(), "--out", fp16.toString(), "--tokenizer",
-                tokenizer.toString(), "--dtype", "fp16"); // --weights' older name
+        run(
+                "./cppbuild.sh",
+                "export",
+                "--checkpoint",
+                file.toString(),
+                "--out",
+                fp16.toString(),
+                "--tokenizer",
+                tokenizer.toString(),
+                "--dtype",
+                "fp16"); // --weights' older name
         assertEquals(WeightsDtype.FLOAT16, Manifest.read(fp16).weightsDtype());
         assertThat(Files.size(fp16.resolve("unet.pt"))).isLessThan(Files.size(fp32.resolve("unet.pt")) * 6 / 10);
-        GenerationRequest request = GenerationRequest.of("a cat").withSize(64, 64).withSteps(3).withSeed(1);
+        GenerationRequest request =
+                GenerationRequest.of("a cat").withSize(64, 64).withSteps(3).withSeed(1);
         BufferedImage full;
         BufferedImage half;
         try (StableDiffusion sd = StableDiffusion.load(fp32)) {
@@ -104,7 +126,9 @@ class CheckpointExportTest {
         try (StableDiffusion sd = StableDiffusion.load(fp16)) {
             half = sd.generate(request).image();
         }
-        assertThat(maxPixelDifference(full, half)).as("largest channel difference fp16 vs fp32").isBetween(0, 3);
+        assertThat(maxPixelDifference(full, half))
+                .as("largest channel difference fp16 vs fp32")
+                .isBetween(0, 3);
     }
 
     @Test
@@ -113,8 +137,17 @@ class CheckpointExportTest {
         run(python(), "native/tests/fake_checkpoints.py", "single", "sd1-small", file.toString());
         Path out = Files.createDirectories(dir.resolve("taken"));
         Files.writeString(out.resolve("keep.txt"), "mine");
-        Process p = new ProcessBuilder("./cppbuild.sh", "export", "--checkpoint", file.toString(), "--out", out.toString(),
-                "--tokenizer", tokenizer.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "./cppbuild.sh",
+                        "export",
+                        "--checkpoint",
+                        file.toString(),
+                        "--out",
+                        out.toString(),
+                        "--tokenizer",
+                        tokenizer.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
         assertEquals(2, p.exitValue(), output);
@@ -124,7 +157,14 @@ class CheckpointExportTest {
 
     private static Path export(Path checkpoint, String name) throws Exception {
         Path out = dir.resolve(name + "-model");
-        run("./cppbuild.sh", "export", "--checkpoint", checkpoint.toString(), "--out", out.toString(), "--tokenizer",
+        run(
+                "./cppbuild.sh",
+                "export",
+                "--checkpoint",
+                checkpoint.toString(),
+                "--out",
+                out.toString(),
+                "--tokenizer",
                 tokenizer.toString());
         return out;
     }

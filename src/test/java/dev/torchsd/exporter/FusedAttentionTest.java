@@ -1,16 +1,20 @@
 package dev.torchsd.exporter;
 
-import dev.torchsd.model.UNetInput;
-import dev.torchsd.runtime.LoadOptions;
+import static dev.torchsd.Differences.maxAbsDifference;
+import static dev.torchsd.Differences.maxPixelDifference;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestModels;
 import dev.torchsd.TestPython;
-import dev.torchsd.runtime.Device;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
+import dev.torchsd.model.UNetInput;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.LibTorch;
-import dev.torchsd.tensor.Tensors;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -20,13 +24,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
-
-import static dev.torchsd.Differences.maxAbsDifference;
-import static dev.torchsd.Differences.maxPixelDifference;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code torchsd_export.fuse_attention} swaps the formula attention of a torch-1.13 export for
@@ -38,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FusedAttentionTest {
     @TempDir
     static Path dir;
+
     static Path fused;
 
     @BeforeAll
@@ -57,8 +55,8 @@ class FusedAttentionTest {
     @Test
     void unetAndTextEncoderAgreeWithTheFormula() {
         try (Model formula = Model.load(TestModels.builtinFolder(), LoadOptions.DEFAULT);
-             Model fast = Model.load(fused, LoadOptions.DEFAULT);
-             PointerScope scope = new PointerScope()) {
+                Model fast = Model.load(fused, LoadOptions.DEFAULT);
+                PointerScope scope = new PointerScope()) {
             int hidden = formula.textEncoder().hiddenSize();
             Generator g = torch.make_generator_cpu(7);
             Tensor embeddings = torch.randn(new long[] {2, 77, hidden}, new GeneratorOptional(g), new TensorOptions());
@@ -77,7 +75,8 @@ class FusedAttentionTest {
 
     @Test
     void generatedImagesMatch() {
-        GenerationRequest request = GenerationRequest.of("a red house by the sea").withSeed(3).withSteps(4);
+        GenerationRequest request =
+                GenerationRequest.of("a red house by the sea").withSeed(3).withSteps(4);
         BufferedImage a;
         BufferedImage b;
         try (StableDiffusion formula = StableDiffusion.builtin()) {

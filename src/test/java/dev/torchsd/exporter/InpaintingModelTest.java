@@ -1,5 +1,10 @@
 package dev.torchsd.exporter;
 
+import static dev.torchsd.TestPython.python;
+import static dev.torchsd.TestPython.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -12,25 +17,19 @@ import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.Latents;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.scheduler.Schedulers;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static dev.torchsd.TestPython.python;
-import static dev.torchsd.TestPython.run;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A reduced 9-channel inpainting checkpoint (SD 1.5-inpainting's keys, input_blocks.0.0.weight of
@@ -40,8 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class InpaintingModelTest {
     static final int SIZE = 64;
+
     @TempDir
     static Path dir;
+
     static Path image;
     static Path mask;
     static Path model;
@@ -54,8 +55,15 @@ class InpaintingModelTest {
         Path file = dir.resolve("sd-v1-5-inpainting.safetensors");
         run(python(), "native/tests/fake_checkpoints.py", "single", "sd1-small-inpaint", file.toString());
         model = dir.resolve("inpainting-model");
-        run("./cppbuild.sh", "export", "--checkpoint", file.toString(), "--out", model.toString(),
-                "--tokenizer", tokenizer.toString());
+        run(
+                "./cppbuild.sh",
+                "export",
+                "--checkpoint",
+                file.toString(),
+                "--out",
+                model.toString(),
+                "--tokenizer",
+                tokenizer.toString());
         image = dir.resolve("image.png");
         BufferedImage picture = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = picture.createGraphics();
@@ -84,20 +92,32 @@ class InpaintingModelTest {
     }
 
     static GenerationRequest request(String sampler, double strength) throws Exception {
-        return GenerationRequest.of("a cat").withSize(SIZE, SIZE).withSteps(3).withSeed(5).withScheduler(sampler)
-                .withImage(ImageInput.of(ImageIO.read(image.toFile())).withMask(ImageIO.read(mask.toFile()))
+        return GenerationRequest.of("a cat")
+                .withSize(SIZE, SIZE)
+                .withSteps(3)
+                .withSeed(5)
+                .withScheduler(sampler)
+                .withImage(ImageInput.of(ImageIO.read(image.toFile()))
+                        .withMask(ImageIO.read(mask.toFile()))
                         .withStrength(strength));
     }
 
     @Test
     void theManifestSaysNineChannelsAndTextToImageIsRefused() throws Exception {
         assertThat(Files.readString(model.resolve("model.json"))).contains("\"in_channels\": 9");
-        RequestException e = assertThrows(RequestException.class, () -> sd.generate(GenerationRequest.of("a cat")
-                .withSize(SIZE, SIZE).withSteps(1)));
-        assertThat(e.getMessage()).contains("is an inpainting model (its U-Net takes 9 channels, the latents have 4)")
+        RequestException e = assertThrows(
+                RequestException.class,
+                () -> sd.generate(
+                        GenerationRequest.of("a cat").withSize(SIZE, SIZE).withSteps(1)));
+        assertThat(e.getMessage())
+                .contains("is an inpainting model (its U-Net takes 9 channels, the latents have 4)")
                 .contains("needs an image and a mask");
-        assertThrows(RequestException.class, () -> sd.generate(GenerationRequest.of("a cat").withSize(SIZE, SIZE)
-                .withSteps(1).withImage(ImageInput.of(ImageIO.read(image.toFile())))));
+        assertThrows(
+                RequestException.class,
+                () -> sd.generate(GenerationRequest.of("a cat")
+                        .withSize(SIZE, SIZE)
+                        .withSteps(1)
+                        .withImage(ImageInput.of(ImageIO.read(image.toFile())))));
     }
 
     @ParameterizedTest
@@ -136,13 +156,17 @@ class InpaintingModelTest {
             largest = Math.max(largest, Math.abs(b[i]));
             worst = Math.max(worst, Math.abs(a[i] - b[i]));
         }
-        assertThat(worst / largest).as("max |torchsd - diffusers| / max |diffusers|").isLessThanOrEqualTo(1e-4);
+        assertThat(worst / largest)
+                .as("max |torchsd - diffusers| / max |diffusers|")
+                .isLessThanOrEqualTo(1e-4);
         BufferedImage reference = ImageIO.read(dir.resolve(id + "-1.png").toFile());
         assertThat(Differences.maxPixelDifference(result.image(), reference)).isLessThanOrEqualTo(1);
         BufferedImage original = ImageIO.read(image.toFile());
         for (int y = 0; y < SIZE; y++) {
             for (int x = 0; x < 32; x++) {
-                assertThat(result.image().getRGB(x, y)).as("kept pixel (%d, %d)", x, y).isEqualTo(original.getRGB(x, y));
+                assertThat(result.image().getRGB(x, y))
+                        .as("kept pixel (%d, %d)", x, y)
+                        .isEqualTo(original.getRGB(x, y));
             }
         }
     }

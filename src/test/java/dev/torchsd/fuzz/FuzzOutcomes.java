@@ -1,11 +1,10 @@
 package dev.torchsd.fuzz;
 
-import dev.torchsd.error.TorchsdException;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.torchsd.error.TorchsdException;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Counts what a reader did with each damaged input: loaded, or refused with torchsd's own

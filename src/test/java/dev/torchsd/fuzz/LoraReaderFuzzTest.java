@@ -1,21 +1,20 @@
 package dev.torchsd.fuzz;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestSafetensors;
 import dev.torchsd.TestSafetensors.Values;
 import dev.torchsd.lora.LoraReader;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.LoraWeight;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Thousands of damaged LoRA files (kohya LoRA, LoHa and LoKr modules of the built-in model): each is
@@ -52,7 +51,8 @@ class LoraReaderFuzzTest {
         FuzzOutcomes outcomes = new FuzzOutcomes();
         FuzzOutcomes applied = new FuzzOutcomes();
         try (StableDiffusion sd = StableDiffusion.builtin()) {
-            GenerationRequest request = GenerationRequest.builder("a red circle").seed(1).steps(1).build();
+            GenerationRequest request =
+                    GenerationRequest.builder("a red circle").seed(1).steps(1).build();
             float[] base = sd.generate(request).latents().values();
             for (int i = 0; i < CASES; i++) {
                 byte[] input = mutator.mutate(original);
@@ -61,8 +61,14 @@ class LoraReaderFuzzTest {
                     LoraReader.read(file);
                 });
                 if (i % 50 == 0) {
-                    applied.run("applied LoRA file", i, input, bytes -> sd.generate(request.withLora(LoraWeight.of(file, 1))));
-                    assertThat(sd.generate(request).latents().values()).as("case %d", i).isEqualTo(base);
+                    applied.run(
+                            "applied LoRA file",
+                            i,
+                            input,
+                            bytes -> sd.generate(request.withLora(LoraWeight.of(file, 1))));
+                    assertThat(sd.generate(request).latents().values())
+                            .as("case %d", i)
+                            .isEqualTo(base);
                 }
             }
         }

@@ -1,25 +1,27 @@
 package dev.torchsd.generation;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.StepPoint;
-import dev.torchsd.pipeline.StepPrediction;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** --negative-start auto: the step it picks, recorded in the result, reproduces the image. */
 class AutoNegativeStartTest {
     static StableDiffusion sd;
-    static final GenerationRequest REQUEST = GenerationRequest.of("a red circle on the left").withNegativePrompt("blue")
-            .withSeed(5).withSteps(8).withScheduler("DDIM").withNegativeStart(StepPoint.AUTO);  // one call per step
+    static final GenerationRequest REQUEST = GenerationRequest.of("a red circle on the left")
+            .withNegativePrompt("blue")
+            .withSeed(5)
+            .withSteps(8)
+            .withScheduler("DDIM")
+            .withNegativeStart(StepPoint.AUTO); // one call per step
 
     @BeforeAll
     static void load() {
@@ -47,7 +49,8 @@ class AutoNegativeStartTest {
         // the first call whose positive x0 moved less than the tolerance from the previous one
         int settled = 1;
         while (settled < x0.size()
-                && AutoNegativeStart.relativeChange(x0.get(settled), x0.get(settled - 1)) >= AutoNegativeStart.TOLERANCE) {
+                && AutoNegativeStart.relativeChange(x0.get(settled), x0.get(settled - 1))
+                        >= AutoNegativeStart.TOLERANCE) {
             settled++;
         }
         assertThat(step).isEqualTo(Math.min(settled + 1, 8));
@@ -73,7 +76,9 @@ class AutoNegativeStartTest {
 
     @Test
     void relativeChangeIsTheNormOfTheDifferenceOverTheNorm() {
-        assertThat(AutoNegativeStart.relativeChange(new float[]{3, 4}, new float[]{3, 4})).isZero();
-        assertThat(AutoNegativeStart.relativeChange(new float[]{3, 4}, new float[]{0, 4})).isEqualTo(0.6);
+        assertThat(AutoNegativeStart.relativeChange(new float[] {3, 4}, new float[] {3, 4}))
+                .isZero();
+        assertThat(AutoNegativeStart.relativeChange(new float[] {3, 4}, new float[] {0, 4}))
+                .isEqualTo(0.6);
     }
 }

@@ -1,5 +1,7 @@
 package dev.torchsd.generation;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.torchsd.Internals;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -10,8 +12,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Which text-encoder layer each half of the guidance batch comes from: diffusers applies clip skip to
@@ -40,21 +40,25 @@ class ClipSkipTest {
 
     private static float[] layer(String text, int clipSkip) {
         try (PointerScope scope = new PointerScope()) {
-            return Tensors.toFloats(model.textEncoder().encode(new int[][] {model.encodePrompt(text).ids()}, clipSkip));
+            return Tensors.toFloats(model.textEncoder()
+                    .encode(new int[][] {model.encodePrompt(text).ids()}, clipSkip));
         }
     }
 
     @Test
     void plainPromptsFollowDiffusersTheNegativeStaysOnTheLastLayer() {
-        float[][] h = halves(GenerationRequest.of("a red circle").withNegativePrompt("blue").withClipSkip(2));
+        float[][] h = halves(
+                GenerationRequest.of("a red circle").withNegativePrompt("blue").withClipSkip(2));
         assertThat(h[0]).containsExactly(layer("blue", 1));
         assertThat(h[1]).containsExactly(layer("a red circle", 2));
-        assertThat(layer("blue", 1)).isNotEqualTo(layer("blue", 2));  // or the test shows nothing
+        assertThat(layer("blue", 1)).isNotEqualTo(layer("blue", 2)); // or the test shows nothing
     }
 
     @Test
     void automatic1111SyntaxFollowsAutomatic1111BothHalvesSkip() {
-        float[][] h = halves(GenerationRequest.of("a red circle").withNegativePrompt("blue").withClipSkip(2)
+        float[][] h = halves(GenerationRequest.of("a red circle")
+                .withNegativePrompt("blue")
+                .withClipSkip(2)
                 .withPromptSyntax(PromptSyntax.A1111));
         assertThat(h[0]).containsExactly(layer("blue", 2));
         assertThat(h[1]).containsExactly(layer("a red circle", 2));
@@ -62,14 +66,18 @@ class ClipSkipTest {
 
     @Test
     void anExplicitNegativeClipSkipWinsAndIsInTheInfotext() {
-        GenerationRequest r = GenerationRequest.of("a red circle").withNegativePrompt("blue").withClipSkip(2)
+        GenerationRequest r = GenerationRequest.of("a red circle")
+                .withNegativePrompt("blue")
+                .withClipSkip(2)
                 .withNegativeClipSkip(2);
         assertThat(halves(r)[0]).containsExactly(layer("blue", 2));
         GenerationRequest resolved = Internals.resolve(r, model.manifest());
-        assertThat(dev.torchsd.pipeline.Infotext.format(resolved, "PNDM", "m")).contains("Clip skip: 2")
+        assertThat(dev.torchsd.pipeline.Infotext.format(resolved, "PNDM", "m"))
+                .contains("Clip skip: 2")
                 .contains("Negative clip skip: 2");
-        GenerationRequest conventional = Internals.resolve(r.toBuilder().conventionalNegativeClipSkip().build(),
-                model.manifest());
-        assertThat(dev.torchsd.pipeline.Infotext.format(conventional, "PNDM", "m")).doesNotContain("Negative clip skip");
+        GenerationRequest conventional =
+                Internals.resolve(r.toBuilder().conventionalNegativeClipSkip().build(), model.manifest());
+        assertThat(dev.torchsd.pipeline.Infotext.format(conventional, "PNDM", "m"))
+                .doesNotContain("Negative clip skip");
     }
 }

@@ -1,20 +1,19 @@
 package dev.torchsd.generation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.tensor.Tensors;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
-
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The initial noise equals torch's {@code randn(shape, generator=Generator().manual_seed(seed))}
@@ -26,7 +25,8 @@ class InitialNoiseTest {
     void equalsTorchRandnForEverySeedAndShape() throws Exception {
         JsonObject root;
         try (var in = getClass().getResourceAsStream("/fixtures/noise.json")) {
-            root = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+            root = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         }
         JsonArray cases = root.getAsJsonArray("cases");
         assertTrue(cases.size() >= 5);
@@ -44,12 +44,18 @@ class InitialNoiseTest {
             }
             float[] first = toFloats(c.getAsJsonArray("first"));
             for (int i = 0; i < first.length; i++) {
-                assertEquals(Float.floatToIntBits(first[i]), Float.floatToIntBits(values[i]), "seed " + seed + " value " + i);
+                assertEquals(
+                        Float.floatToIntBits(first[i]),
+                        Float.floatToIntBits(values[i]),
+                        "seed " + seed + " value " + i);
             }
             float[] last = toFloats(c.getAsJsonArray("last"));
             for (int i = 0; i < last.length; i++) {
                 int at = values.length - last.length + i;
-                assertEquals(Float.floatToIntBits(last[i]), Float.floatToIntBits(values[at]), "seed " + seed + " value " + at);
+                assertEquals(
+                        Float.floatToIntBits(last[i]),
+                        Float.floatToIntBits(values[at]),
+                        "seed " + seed + " value " + at);
             }
             double sum = 0;
             double squares = 0;
@@ -58,7 +64,11 @@ class InitialNoiseTest {
                 squares += (double) v * v;
             }
             assertEquals(c.get("sum").getAsDouble(), sum, 1e-9 * values.length, "seed " + seed + " sum");
-            assertEquals(c.get("sum_of_squares").getAsDouble(), squares, 1e-9 * values.length, "seed " + seed + " sum of squares");
+            assertEquals(
+                    c.get("sum_of_squares").getAsDouble(),
+                    squares,
+                    1e-9 * values.length,
+                    "seed " + seed + " sum of squares");
         }
     }
 
@@ -66,8 +76,9 @@ class InitialNoiseTest {
     void theSameGeneratorContinuesItsSequence() {
         Generator g = InitialNoise.generator(7);
         Generator h = InitialNoise.generator(7);
-        try (Tensor a = InitialNoise.sample(g, 2, 8); Tensor b = InitialNoise.sample(g, 2, 8);
-             Tensor both = InitialNoise.sample(h, 2, 8)) {
+        try (Tensor a = InitialNoise.sample(g, 2, 8);
+                Tensor b = InitialNoise.sample(g, 2, 8);
+                Tensor both = InitialNoise.sample(h, 2, 8)) {
             assertArrayEquals(Tensors.toFloats(a), Tensors.toFloats(both));
             assertTrue(Tensors.toFloats(a)[0] != Tensors.toFloats(b)[0]);
         } finally {

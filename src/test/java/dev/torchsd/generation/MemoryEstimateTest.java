@@ -1,18 +1,17 @@
 package dev.torchsd.generation;
 
-import dev.torchsd.Internals;
-import dev.torchsd.pipeline.RequestException;
-
-import dev.torchsd.pipeline.GenerationRequest;
-import dev.torchsd.pipeline.VaeTiling;
-import dev.torchsd.StableDiffusion;
-import org.junit.jupiter.api.Test;
-
 import static dev.torchsd.Differences.maxPixelDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.torchsd.Internals;
+import dev.torchsd.StableDiffusion;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.RequestException;
+import dev.torchsd.pipeline.VaeTiling;
+import org.junit.jupiter.api.Test;
 
 /** A request far too large for the machine is refused before anything is allocated; the model stays usable. */
 class MemoryEstimateTest {
@@ -20,25 +19,39 @@ class MemoryEstimateTest {
     @Test
     void hugeRequestIsRefusedAndTheModelStaysUsable() {
         try (StableDiffusion sd = StableDiffusion.builtin()) {
-            GenerationRequest small = GenerationRequest.of("a red circle").withSeed(1).withSteps(3);
+            GenerationRequest small =
+                    GenerationRequest.of("a red circle").withSeed(1).withSteps(3);
             var before = sd.generate(small).image();
             GenerationRequest huge = small.withSize(1024, 1024).withBatchSize(64);
-            long needed = MemoryEstimate.bytesNeeded(Internals.model(sd).manifest(), Internals.resolve(huge, Internals.model(sd).manifest())).orElseThrow();
+            long needed = MemoryEstimate.bytesNeeded(
+                            Internals.model(sd).manifest(),
+                            Internals.resolve(huge, Internals.model(sd).manifest()))
+                    .orElseThrow();
             long available = MemoryEstimate.availableBytes().orElseThrow();
-            assertTrue(needed > available, "the test needs a request larger than this machine: " + needed + " vs " + available);
+            assertTrue(
+                    needed > available,
+                    "the test needs a request larger than this machine: " + needed + " vs " + available);
             var e = assertThrows(RequestException.class, () -> sd.generate(huge));
-            assertThat(e.getMessage()).contains("1024x1024, batch 64 with guidance").contains("GB are available");
+            assertThat(e.getMessage())
+                    .contains("1024x1024, batch 64 with guidance")
+                    .contains("GB are available");
             assertEquals(0, maxPixelDifference(before, sd.generate(small).image()));
         }
     }
 
     /** The example: SD 1.5 at 1024x1024, batch 16, is refused on a machine of this kind (24 GB). */
     @Test
-    void sd15At1024Batch16NeedsFarMoreThan24GB(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    void sd15At1024Batch16NeedsFarMoreThan24GB(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
         var m = sd15Architecture(tmp, false);
-        long oneImage = MemoryEstimate.bytesNeeded(m, Internals.resolve(GenerationRequest.of("x").withSize(512, 512), m)).orElseThrow();
-        long huge = MemoryEstimate.bytesNeeded(m, Internals.resolve(GenerationRequest.of("x").withSize(1024, 1024)
-                .withBatchSize(16), m)).orElseThrow();
+        long oneImage = MemoryEstimate.bytesNeeded(
+                        m, Internals.resolve(GenerationRequest.of("x").withSize(512, 512), m))
+                .orElseThrow();
+        long huge = MemoryEstimate.bytesNeeded(
+                        m,
+                        Internals.resolve(
+                                GenerationRequest.of("x").withSize(1024, 1024).withBatchSize(16), m))
+                .orElseThrow();
         // 512x512 with guidance: 2 x 2 x 8 heads x 4096^2 attention scores in float32 = 2.1 GB, plus activations
         assertTrue(oneImage > 2_000_000_000L && oneImage < 4_000_000_000L, "SD 1.5 at 512x512: " + oneImage);
         assertTrue(huge > 24L * (1L << 30) * 10, "SD 1.5 at 1024x1024 batch 16: " + huge);
@@ -55,8 +68,10 @@ class MemoryEstimateTest {
         var m = sd15Architecture(tmp, true);
         GenerationRequest r = GenerationRequest.of("x").withSize(1024, 1024).withGuidanceScale(1);
         long whole = MemoryEstimate.bytesNeeded(m, Internals.resolve(r, m)).orElseThrow();
-        long tiled = MemoryEstimate.bytesNeeded(m, Internals.resolve(r.withVaeTiling(VaeTiling.DEFAULT), m)).orElseThrow();
-        long oneTile = MemoryEstimate.bytesNeeded(m, Internals.resolve(r.withSize(512, 512), m)).orElseThrow();
+        long tiled = MemoryEstimate.bytesNeeded(m, Internals.resolve(r.withVaeTiling(VaeTiling.DEFAULT), m))
+                .orElseThrow();
+        long oneTile = MemoryEstimate.bytesNeeded(m, Internals.resolve(r.withSize(512, 512), m))
+                .orElseThrow();
         assertTrue(whole > 2_000_000_000L, "SD 1.5 at 1024x1024 decoded whole: " + whole);
         assertTrue(tiled < whole / 4, "decoded in tiles: " + tiled);
         assertEquals(oneTile, tiled, "the decoder's peak is one 512x512 tile's");
@@ -67,7 +82,8 @@ class MemoryEstimateTest {
             throws java.io.IOException {
         java.nio.file.Path folder = dev.torchsd.TestModels.copyOfBuiltin(tmp);
         java.nio.file.Path file = folder.resolve("model.json");
-        var root = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file)).getAsJsonObject();
+        var root = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file))
+                .getAsJsonObject();
         root.getAsJsonObject("exporter").addProperty("sdpa", fusedAttention);
         var config = root.getAsJsonObject("exporter").getAsJsonObject("config");
         var unet = config.getAsJsonObject("unet");
@@ -87,11 +103,19 @@ class MemoryEstimateTest {
     void estimateGrowsWithSizeAndBatchAndIsSmallForTheDefaults() {
         try (StableDiffusion sd = StableDiffusion.builtin()) {
             var m = Internals.model(sd).manifest();
-            long base = MemoryEstimate.bytesNeeded(m, Internals.resolve(GenerationRequest.of("x"), m)).orElseThrow();
-            long bigger = MemoryEstimate.bytesNeeded(m, Internals.resolve(GenerationRequest.of("x").withSize(256, 256), m)).orElseThrow();
-            long batch = MemoryEstimate.bytesNeeded(m, Internals.resolve(GenerationRequest.of("x").withBatchSize(4), m)).orElseThrow();
-            long noGuidance = MemoryEstimate.bytesNeeded(m, Internals.resolve(GenerationRequest.of("x").withSize(256, 256)
-                    .withGuidanceScale(1), m)).orElseThrow();
+            long base = MemoryEstimate.bytesNeeded(m, Internals.resolve(GenerationRequest.of("x"), m))
+                    .orElseThrow();
+            long bigger = MemoryEstimate.bytesNeeded(
+                            m, Internals.resolve(GenerationRequest.of("x").withSize(256, 256), m))
+                    .orElseThrow();
+            long batch = MemoryEstimate.bytesNeeded(
+                            m, Internals.resolve(GenerationRequest.of("x").withBatchSize(4), m))
+                    .orElseThrow();
+            long noGuidance = MemoryEstimate.bytesNeeded(
+                            m,
+                            Internals.resolve(
+                                    GenerationRequest.of("x").withSize(256, 256).withGuidanceScale(1), m))
+                    .orElseThrow();
             assertTrue(base < 50_000_000, "64x64 on the built-in model: " + base);
             assertTrue(bigger > 16 * base);
             assertTrue(batch > 3 * base);

@@ -1,21 +1,20 @@
 package dev.torchsd.generation;
 
-import dev.torchsd.pipeline.VaeTiling;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import dev.torchsd.model.Model;
+import dev.torchsd.pipeline.VaeTiling;
 import dev.torchsd.tensor.Tensors;
+import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.Random;
-import java.util.function.UnaryOperator;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 /**
  * Tiled VAE decoding: where the tiles go, how their overlaps blend, and that the assembled image is
@@ -24,8 +23,8 @@ import static org.assertj.core.api.Assertions.within;
  * holds for any decoder is tested on the real one, the geometry on decoders whose output is known.
  */
 class TiledVaeDecodingTest {
-    private static final int SCALE = 8;  // of the synthetic decoders below; the real VAE tells its own
-    private static final VaeTiling TILE_64_OVERLAP_16 = new VaeTiling(64, 16);  // 8 latent pixels, stride 6
+    private static final int SCALE = 8; // of the synthetic decoders below; the real VAE tells its own
+    private static final VaeTiling TILE_64_OVERLAP_16 = new VaeTiling(64, 16); // 8 latent pixels, stride 6
 
     @Test
     void tilesStartEveryStrideUntilOneReachesTheEnd() {
@@ -40,8 +39,12 @@ class TiledVaeDecodingTest {
                 int last = starts[starts.length - 1];
                 assertThat(last + 8).as("the last tile reaches the end").isGreaterThanOrEqualTo(size);
                 if (starts.length > 1) {
-                    assertThat(starts[starts.length - 2] + 8).as("the tile before it does not").isLessThan(size);
-                    assertThat(size - last).as("the last tile is wider than the overlap").isGreaterThan(8 - stride);
+                    assertThat(starts[starts.length - 2] + 8)
+                            .as("the tile before it does not")
+                            .isLessThan(size);
+                    assertThat(size - last)
+                            .as("the last tile is wider than the overlap")
+                            .isGreaterThan(8 - stride);
                 }
                 for (int i = 0; i < starts.length; i++) {
                     assertThat(starts[i]).isEqualTo(i * stride);
@@ -64,13 +67,14 @@ class TiledVaeDecodingTest {
 
     @Test
     void aTileAsLargeAsTheImageDecodesItExactlyAsWithoutTiling() {
-        try (Model model = Model.loadBuiltin(); PointerScope scope = new PointerScope()) {
+        try (Model model = Model.loadBuiltin();
+                PointerScope scope = new PointerScope()) {
             int scale = model.manifest().vae().scaleFactor();
-            for (long[] shape : new long[][]{{1, 4, 8, 8}, {2, 4, 12, 16}}) {
+            for (long[] shape : new long[][] {{1, 4, 8, 8}, {2, 4, 12, 16}}) {
                 Tensor latents = randomLatents(shape, 7);
                 Tensor whole = model.vaeDecoder().decode(latents);
                 int side = (int) Math.max(shape[2], shape[3]) * scale;
-                for (VaeTiling tiling : new VaeTiling[]{VaeTiling.of(side), VaeTiling.DEFAULT}) {
+                for (VaeTiling tiling : new VaeTiling[] {VaeTiling.of(side), VaeTiling.DEFAULT}) {
                     Tensor tiled = TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode, tiling, scale);
                     assertThat(Tensors.shape(tiled)).containsExactly(Tensors.shape(whole));
                     assertThat(Tensors.toFloats(tiled)).containsExactly(Tensors.toFloats(whole));
@@ -88,10 +92,10 @@ class TiledVaeDecodingTest {
     @CsvSource({"16, 24, 1, 64, 16", "15, 25, 2, 64, 16", "13, 7, 1, 64, 32", "25, 15, 1, 96, 0", "9, 40, 1, 64, 8"})
     void withAPixelWiseDecoderTheTiledImageIsTheUntiledOne(int h, int w, int batch, int tile, int overlap) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor latents = randomLatents(new long[]{batch, 4, h, w}, h * 31 + w);
+            Tensor latents = randomLatents(new long[] {batch, 4, h, w}, h * 31 + w);
             Tensor whole = nearestUpscale(latents);
-            Tensor tiled = TiledVaeDecoding.decode(latents, TiledVaeDecodingTest::nearestUpscale,
-                    new VaeTiling(tile, overlap), SCALE);
+            Tensor tiled = TiledVaeDecoding.decode(
+                    latents, TiledVaeDecodingTest::nearestUpscale, new VaeTiling(tile, overlap), SCALE);
             assertThat(Tensors.shape(tiled)).containsExactly(batch, 3, (long) h * SCALE, (long) w * SCALE);
             float[] expected = Tensors.toFloats(whole);
             float[] actual = Tensors.toFloats(tiled);
@@ -105,14 +109,16 @@ class TiledVaeDecodingTest {
     @Test
     void neighboursBlendAcrossTheirOverlapInTheImage() {
         try (PointerScope scope = new PointerScope()) {
-            float[] sideBySide = Tensors.toFloats(TiledVaeDecoding.decode(randomLatents(new long[]{1, 4, 8, 14}, 1),
-                    tileNumbers(), TILE_64_OVERLAP_16, SCALE));
-            float[] stacked = Tensors.toFloats(TiledVaeDecoding.decode(randomLatents(new long[]{1, 4, 14, 8}, 1),
-                    tileNumbers(), TILE_64_OVERLAP_16, SCALE));
+            float[] sideBySide = Tensors.toFloats(TiledVaeDecoding.decode(
+                    randomLatents(new long[] {1, 4, 8, 14}, 1), tileNumbers(), TILE_64_OVERLAP_16, SCALE));
+            float[] stacked = Tensors.toFloats(TiledVaeDecoding.decode(
+                    randomLatents(new long[] {1, 4, 14, 8}, 1), tileNumbers(), TILE_64_OVERLAP_16, SCALE));
             for (int across = 0; across < 112; across++) {
                 float expected = across < 48 ? 0 : across < 64 ? (across - 48) / 16f : 1;
                 for (int along = 0; along < 64; along++) {
-                    assertThat(sideBySide[along * 112 + across]).as("x %d", across).isEqualTo(expected);
+                    assertThat(sideBySide[along * 112 + across])
+                            .as("x %d", across)
+                            .isEqualTo(expected);
                     assertThat(stacked[across * 64 + along]).as("y %d", across).isEqualTo(expected);
                 }
             }
@@ -127,17 +133,18 @@ class TiledVaeDecodingTest {
     @Test
     void whereFourTilesMeetTheBlendIsVerticalThenHorizontal() {
         try (PointerScope scope = new PointerScope()) {
-            float[] image = Tensors.toFloats(TiledVaeDecoding.decode(randomLatents(new long[]{1, 4, 14, 14}, 1),
-                    tileNumbers(), TILE_64_OVERLAP_16, SCALE));
+            float[] image = Tensors.toFloats(TiledVaeDecoding.decode(
+                    randomLatents(new long[] {1, 4, 14, 14}, 1), tileNumbers(), TILE_64_OVERLAP_16, SCALE));
             for (int i = 0; i < 16; i++) {
                 for (int j = 0; j < 16; j++) {
                     double down = i / 16.0;
                     double right = j / 16.0;
-                    double above = right;  // tile 1's bottom rows after blending with tile 0
-                    double left = 2 * down;  // tile 2's right columns after blending with tile 0
+                    double above = right; // tile 1's bottom rows after blending with tile 0
+                    double left = 2 * down; // tile 2's right columns after blending with tile 0
                     double vertical = above * (1 - down) + 3 * down;
                     double expected = left * (1 - right) + vertical * right;
-                    assertThat(image[(48 + i) * 112 + 48 + j]).as("corner %d,%d", i, j)
+                    assertThat(image[(48 + i) * 112 + 48 + j])
+                            .as("corner %d,%d", i, j)
                             .isCloseTo((float) expected, within(1e-6f));
                 }
             }
@@ -150,35 +157,38 @@ class TiledVaeDecodingTest {
      */
     @Test
     void theTiledImageIsEachTileDecodedOnItsOwn() {
-        try (Model model = Model.loadBuiltin(); PointerScope scope = new PointerScope()) {
+        try (Model model = Model.loadBuiltin();
+                PointerScope scope = new PointerScope()) {
             int scale = model.manifest().vae().scaleFactor();
             int height = 16 * scale;
             int width = 24 * scale;
-            Tensor latents = randomLatents(new long[]{1, 4, 16, 24}, 3);
-            float[] image = Tensors.toFloats(TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode,
-                    latentTiling(scale), scale));
+            Tensor latents = randomLatents(new long[] {1, 4, 16, 24}, 3);
+            float[] image = Tensors.toFloats(
+                    TiledVaeDecoding.decode(latents, model.vaeDecoder()::decode, latentTiling(scale), scale));
             assertThat(image).hasSize(3 * height * width);
             for (float v : image) {
                 assertThat(Float.isFinite(v)).isTrue();
             }
-            int[] rows = {0, 6, 12};  // latent starts: tiles of 8 every 6
+            int[] rows = {0, 6, 12}; // latent starts: tiles of 8 every 6
             int[] cols = {0, 6, 12, 18};
             for (int r = 0; r < rows.length; r++) {
                 for (int c = 0; c < cols.length; c++) {
                     int tileHeight = Math.min(8, 16 - rows[r]);
                     int tileWidth = Math.min(8, 24 - cols[c]);
-                    float[] alone = Tensors.toFloats(model.vaeDecoder().decode(latents.narrow(2, rows[r], tileHeight)
-                            .narrow(3, cols[c], tileWidth)));
-                    int top = r == 0 ? 0 : 2 * scale;  // below the strip blended with the tile above
+                    float[] alone = Tensors.toFloats(model.vaeDecoder()
+                            .decode(latents.narrow(2, rows[r], tileHeight).narrow(3, cols[c], tileWidth)));
+                    int top = r == 0 ? 0 : 2 * scale; // below the strip blended with the tile above
                     int leftEdge = c == 0 ? 0 : 2 * scale;
-                    int bottom = (r + 1 < rows.length ? 6 : tileHeight) * scale;  // up to the next tile
+                    int bottom = (r + 1 < rows.length ? 6 : tileHeight) * scale; // up to the next tile
                     int rightEdge = (c + 1 < cols.length ? 6 : tileWidth) * scale;
                     for (int ch = 0; ch < 3; ch++) {
                         for (int y = top; y < bottom; y++) {
                             for (int x = leftEdge; x < rightEdge; x++) {
-                                float inImage = image[(ch * height + rows[r] * scale + y) * width + cols[c] * scale + x];
+                                float inImage =
+                                        image[(ch * height + rows[r] * scale + y) * width + cols[c] * scale + x];
                                 float inTile = alone[(ch * tileHeight * scale + y) * tileWidth * scale + x];
-                                assertThat(inImage).as("tile %d,%d channel %d at %d,%d", r, c, ch, y, x)
+                                assertThat(inImage)
+                                        .as("tile %d,%d channel %d at %d,%d", r, c, ch, y, x)
                                         .isEqualTo(inTile);
                             }
                         }
@@ -192,7 +202,7 @@ class TiledVaeDecodingTest {
     void repeatedTiledDecodesLeaveNoNativeObjectsEvenWhenTheDecoderFails() {
         try (Model model = Model.loadBuiltin()) {
             int scale = model.manifest().vae().scaleFactor();
-            Tensor latents = randomLatents(new long[]{1, 4, 16, 24}, 5);  // outside any scope: closed below
+            Tensor latents = randomLatents(new long[] {1, 4, 16, 24}, 5); // outside any scope: closed below
             decodeAndDiscard(latents, model.vaeDecoder()::decode, scale);
             long before = Pointer.totalCount();
             for (int i = 0; i < 5; i++) {
@@ -206,7 +216,8 @@ class TiledVaeDecodingTest {
                 return model.vaeDecoder().decode(tile);
             };
             for (int i = 0; i < 3; i++) {
-                assertThatThrownBy(() -> decodeAndDiscard(latents, failsOnTheFifthTile, scale)).hasMessage("decoder failed");
+                assertThatThrownBy(() -> decodeAndDiscard(latents, failsOnTheFifthTile, scale))
+                        .hasMessage("decoder failed");
             }
             assertThat(Pointer.totalCount()).as("live JavaCPP pointers").isLessThanOrEqualTo(before);
             latents.close();

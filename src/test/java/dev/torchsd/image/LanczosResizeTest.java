@@ -1,17 +1,16 @@
 package dev.torchsd.image;
 
-import dev.torchsd.TestPython;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
-import javax.imageio.ImageIO;
+import dev.torchsd.TestPython;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** LanczosResize gives PIL's {@code resize(size, Image.LANCZOS)} pixel for pixel, up and down, on noise. */
 class LanczosResizeTest {
@@ -30,8 +29,13 @@ class LanczosResizeTest {
         Path in = dir.resolve("in.png");
         Path out = dir.resolve("out.png");
         ImageIO.write(Pixels.image(rgb, width, height), "png", in.toFile());
-        TestPython.run(TestPython.python(), "src/test/python/pil_resize.py", in.toString(), out.toString(),
-                Integer.toString(newWidth), Integer.toString(newHeight));
+        TestPython.run(
+                TestPython.python(),
+                "src/test/python/pil_resize.py",
+                in.toString(),
+                out.toString(),
+                Integer.toString(newWidth),
+                Integer.toString(newHeight));
         BufferedImage expected = ImageIO.read(out.toFile());
         int[] actual = LanczosResize.rgb(rgb, width, height, newWidth, newHeight);
         assertThat(actual).isEqualTo(Pixels.rgb(expected));

@@ -1,15 +1,14 @@
 package dev.torchsd.image;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.io.IOException;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** PNG files of every kind (8- and 16-bit gray, palette, RGBA) and JPEGs read as PIL reads them. */
 class PixelsTest {
@@ -45,7 +44,8 @@ class PixelsTest {
         byte[] r = {(byte) 220, 10};
         byte[] g = {40, (byte) 200};
         byte[] b = {40, 30};
-        BufferedImage indexed = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(1, 2, r, g, b));
+        BufferedImage indexed =
+                new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(1, 2, r, g, b));
         indexed.getRaster().setSamples(0, 0, 2, 1, 0, new int[] {0, 1});
         assertThat(Pixels.rgb(roundTrip(indexed, "png"))).containsExactly(0xDC2828, 0x0AC81E);
     }
@@ -59,7 +59,9 @@ class PixelsTest {
         assertThat(Pixels.rgb(read)).containsExactly(0x123456, 0x654321);
         assertThat(Pixels.alphaIfTransparent(read)).containsExactly(0, 255);
         rgba.setRGB(0, 0, 0xFF123456);
-        assertThat(Pixels.alphaIfTransparent(roundTrip(rgba, "png"))).as("every pixel opaque").isNull();
+        assertThat(Pixels.alphaIfTransparent(roundTrip(rgba, "png")))
+                .as("every pixel opaque")
+                .isNull();
     }
 
     @Test

@@ -1,21 +1,20 @@
 package dev.torchsd.image;
 
-import dev.torchsd.pipeline.Infotext;
-import dev.torchsd.error.TorchsdException;
-import dev.torchsd.runtime.Version;
-import dev.torchsd.pipeline.GenerationRequest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import javax.imageio.ImageIO;
+import dev.torchsd.error.TorchsdException;
+import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.Infotext;
+import dev.torchsd.runtime.Version;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PngWriterTest {
     @TempDir
@@ -23,15 +22,23 @@ class PngWriterTest {
 
     @Test
     void infotextInAutomatic1111Format() {
-        GenerationRequest r = GenerationRequest.of("girl eating pizza").withNegativePrompt("blurry, lowres")
-                .withSeed(42).withSteps(30).withGuidanceScale(7.0).withSize(512, 768).withClipSkip(2);
-        assertEquals("girl eating pizza\nNegative prompt: blurry, lowres\n"
+        GenerationRequest r = GenerationRequest.of("girl eating pizza")
+                .withNegativePrompt("blurry, lowres")
+                .withSeed(42)
+                .withSteps(30)
+                .withGuidanceScale(7.0)
+                .withSize(512, 768)
+                .withClipSkip(2);
+        assertEquals(
+                "girl eating pizza\nNegative prompt: blurry, lowres\n"
                         + "Steps: 30, Sampler: PNDM, CFG scale: 7, Seed: 42, Size: 512x768, Model: tiny, Clip skip: 2, "
                         + "Version: " + Version.withName(),
                 Infotext.format(r, "PNDM", "tiny"));
         GenerationRequest plain = GenerationRequest.of("cat").withSize(64, 64).withScheduler("Euler a");
-        assertEquals("cat\nSteps: 20, Sampler: \"Euler a, karras\", CFG scale: 7.5, Seed: 0, Size: 64x64, Model: m, "
-                + "Version: " + Version.withName(), Infotext.format(plain, "Euler a, karras", "m"));
+        assertEquals(
+                "cat\nSteps: 20, Sampler: \"Euler a, karras\", CFG scale: 7.5, Seed: 0, Size: 64x64, Model: m, "
+                        + "Version: " + Version.withName(),
+                Infotext.format(plain, "Euler a, karras", "m"));
     }
 
     @Test
@@ -65,7 +72,7 @@ class PngWriterTest {
         assertEquals(0, ImageConversion.toByte(-3f));
         assertEquals(255, ImageConversion.toByte(1f));
         assertEquals(255, ImageConversion.toByte(2f));
-        assertEquals(128, ImageConversion.toByte(0f));      // 127.5 rounds half to even: 128
+        assertEquals(128, ImageConversion.toByte(0f)); // 127.5 rounds half to even: 128
         assertEquals(0, ImageConversion.toByte(Float.NaN));
         // 0.5 * 255 = 127.5 exactly -> numpy rounds to even (128); (x/2+0.5)=0.502 -> 128.01 -> 128
         float x = (126.5f / 255f - 0.5f) * 2f;

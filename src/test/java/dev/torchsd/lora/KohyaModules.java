@@ -2,7 +2,6 @@ package dev.torchsd.lora;
 
 import dev.torchsd.TestSafetensors;
 import dev.torchsd.TestSafetensors.Values;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,6 +11,7 @@ import java.util.Random;
 final class KohyaModules {
     /** Linear modules of the built-in model, with their [out, in]. */
     static final String UNET_Q = "lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q";
+
     static final String TE_Q = "lora_te_text_model_encoder_layers_0_self_attn_q_proj";
     static final long UNET_Q_SIZE = 64;
     static final long TE_Q_SIZE = 32;

@@ -2,29 +2,45 @@ package dev.torchsd.lora;
 
 import dev.torchsd.TestModels;
 import dev.torchsd.TestPython;
-
 import java.nio.file.Path;
 
 /** Random LoRA files for the built-in model and their offline merges, made by native/tests/lora_files.py. */
 final class LoraFiles {
     static final String SCRIPT = "native/tests/lora_files.py";
 
-    private LoraFiles() {
-    }
+    private LoraFiles() {}
 
     /** A random file of {@code format} (lora, locon, loha, lokr, peft) with the built-in model's module names. */
     static Path make(Path dir, String format, String name, int seed) throws Exception {
         Path file = dir.resolve(name + ".safetensors");
-        TestPython.run(TestPython.python(), SCRIPT, "make", format, TestModels.builtinFolder().toString(), file.toString(),
-                "--rank", "4", "--seed", Integer.toString(seed));
+        TestPython.run(
+                TestPython.python(),
+                SCRIPT,
+                "make",
+                format,
+                TestModels.builtinFolder().toString(),
+                file.toString(),
+                "--rank",
+                "4",
+                "--seed",
+                Integer.toString(seed));
         return file;
     }
 
     /** A copy of the built-in model with {@code lora} merged in by the Python merge. */
     static Path merged(Path dir, Path lora, double te, double unet) throws Exception {
         Path out = dir.resolve("merged-" + lora.getFileName() + "-" + te + "-" + unet);
-        TestPython.run(TestPython.python(), SCRIPT, "merge", TestModels.builtinFolder().toString(), lora.toString(),
-                out.toString(), "--te", Double.toString(te), "--unet", Double.toString(unet));
+        TestPython.run(
+                TestPython.python(),
+                SCRIPT,
+                "merge",
+                TestModels.builtinFolder().toString(),
+                lora.toString(),
+                out.toString(),
+                "--te",
+                Double.toString(te),
+                "--unet",
+                Double.toString(unet));
         return out;
     }
 }

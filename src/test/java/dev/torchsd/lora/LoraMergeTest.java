@@ -1,22 +1,21 @@
 package dev.torchsd.lora;
 
+import static dev.torchsd.Differences.maxPixelDifference;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.torchsd.Internals;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestPython;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.LoraWeight;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.file.Path;
-
-import static dev.torchsd.Differences.maxPixelDifference;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Generating with a LoRA file equals generating with the model merged offline by an independent
@@ -33,8 +32,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LoraMergeTest {
     static final double TE = 0.7;
     static final double UNET = 0.5;
+
     @TempDir
     static Path dir;
+
     static StableDiffusion sd;
 
     @BeforeAll
@@ -51,7 +52,10 @@ class LoraMergeTest {
     }
 
     static GenerationRequest request() {
-        return GenerationRequest.builder("a large yellow triangle on the left, blue background").seed(42).steps(4).build();
+        return GenerationRequest.builder("a large yellow triangle on the left, blue background")
+                .seed(42)
+                .steps(4)
+                .build();
     }
 
     @ParameterizedTest
@@ -68,14 +72,19 @@ class LoraMergeTest {
         float[] theirs = offline.latents().values();
         assertThat(norm(difference(ours, theirs))).isLessThanOrEqualTo(1e-5 * norm(theirs));
         assertThat(maxPixelDifference(withLora.image(), offline.image())).isLessThanOrEqualTo(1);
-        assertThat(maxAbs(difference(ours, base.latents().values()))).as("the LoRA changes the result")
+        assertThat(maxAbs(difference(ours, base.latents().values())))
+                .as("the LoRA changes the result")
                 .isGreaterThan(1e-3 * maxAbs(theirs));
         assertThat(withLora.warnings()).isEmpty();
 
         GenerationResult after = sd.generate(request());
-        assertThat(after.latents().values()).as("base latents after a LoRA request").isEqualTo(base.latents().values());
+        assertThat(after.latents().values())
+                .as("base latents after a LoRA request")
+                .isEqualTo(base.latents().values());
         assertThat(maxPixelDifference(after.image(), base.image())).isZero();
-        assertThat(Internals.model(sd).keptOriginals()).as("originals freed once restored").isZero();
+        assertThat(Internals.model(sd).keptOriginals())
+                .as("originals freed once restored")
+                .isZero();
     }
 
     @Test
@@ -98,17 +107,26 @@ class LoraMergeTest {
         }
         float[] theirs = offline.latents().values();
         assertThat(norm(difference(teOnly.latents().values(), theirs))).isLessThanOrEqualTo(1e-5 * norm(theirs));
-        assertThat(maxAbs(difference(teOnly.latents().values(), both.latents().values()))).isGreaterThan(0);
+        assertThat(maxAbs(difference(teOnly.latents().values(), both.latents().values())))
+                .isGreaterThan(0);
     }
 
     @Test
     void aTorchFileIsReadLikeItsSafetensors() throws Exception {
         Path safetensors = LoraFiles.make(dir, "locon", "pickled", 4);
         Path pt = dir.resolve("pickled.pt");
-        TestPython.run(TestPython.python(), "-c", "import sys, torch, lora_files; torch.save(lora_files.read_safetensors(sys.argv[1]),"
-                + " sys.argv[2])", safetensors.toString(), pt.toString());
-        float[] fromSafetensors = sd.generate(request().withLora(LoraWeight.of(safetensors, 0.9))).latents().values();
-        float[] fromPt = sd.generate(request().withLora(LoraWeight.of(pt, 0.9))).latents().values();
+        TestPython.run(
+                TestPython.python(),
+                "-c",
+                "import sys, torch, lora_files; torch.save(lora_files.read_safetensors(sys.argv[1])," + " sys.argv[2])",
+                safetensors.toString(),
+                pt.toString());
+        float[] fromSafetensors = sd.generate(request().withLora(LoraWeight.of(safetensors, 0.9)))
+                .latents()
+                .values();
+        float[] fromPt = sd.generate(request().withLora(LoraWeight.of(pt, 0.9)))
+                .latents()
+                .values();
         assertThat(fromPt).isEqualTo(fromSafetensors);
     }
 

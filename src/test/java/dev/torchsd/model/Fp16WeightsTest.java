@@ -1,12 +1,22 @@
 package dev.torchsd.model;
 
-import dev.torchsd.runtime.Device;
+import static dev.torchsd.Differences.maxPixelDifference;
+import static dev.torchsd.Differences.meanPixelDifference;
+import static dev.torchsd.TestPython.run;
+import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestPython;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.runtime.Device;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.LibTorch;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -17,18 +27,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Set;
-
-import static dev.torchsd.Differences.maxPixelDifference;
-import static dev.torchsd.Differences.meanPixelDifference;
-import static dev.torchsd.TestPython.run;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The tiny preset exported twice with the same seed, once with {@code --weights fp16}: the float16
@@ -44,8 +42,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class Fp16WeightsTest {
     static final List<String> FILES = List.of("text_encoder.pt", "unet.pt", "vae_decoder.pt", "vae_encoder.pt");
+
     @TempDir
     static Path dir;
+
     static Path fp32;
     static Path fp16;
 
@@ -60,8 +60,19 @@ class Fp16WeightsTest {
 
     private static Path export(Path tokenizer, String weights) throws Exception {
         Path out = dir.resolve(weights);
-        run("./cppbuild.sh", "export", "--preset", "tiny", "--tokenizer", tokenizer.toString(), "--out", out.toString(),
-                "--seed", "0", "--weights", weights);
+        run(
+                "./cppbuild.sh",
+                "export",
+                "--preset",
+                "tiny",
+                "--tokenizer",
+                tokenizer.toString(),
+                "--out",
+                out.toString(),
+                "--seed",
+                "0",
+                "--weights",
+                weights);
         return out;
     }
 
@@ -86,8 +97,10 @@ class Fp16WeightsTest {
     @Test
     void storedAsFloat16LoadedAsFloat32() {
         for (String file : FILES) {
-            try (TorchScriptModule asStored = TorchScriptModule.load(fp16.resolve(file), Device.CPU, WeightsDtype.FLOAT32);
-                 TorchScriptModule converted = TorchScriptModule.load(fp16.resolve(file), Device.CPU, WeightsDtype.FLOAT16)) {
+            try (TorchScriptModule asStored =
+                            TorchScriptModule.load(fp16.resolve(file), Device.CPU, WeightsDtype.FLOAT32);
+                    TorchScriptModule converted =
+                            TorchScriptModule.load(fp16.resolve(file), Device.CPU, WeightsDtype.FLOAT16)) {
                 assertThat(floatingDtypes(asStored.jit())).as(file).containsExactly(torch.ScalarType.Half);
                 assertThat(floatingDtypes(converted.jit())).as(file).containsExactly(torch.ScalarType.Float);
             }
@@ -96,10 +109,12 @@ class Fp16WeightsTest {
 
     @Test
     void everyNetworkComputesInFloat32() {
-        try (Model model = Model.load(fp16, LoadOptions.DEFAULT); PointerScope scope = new PointerScope()) {
+        try (Model model = Model.load(fp16, LoadOptions.DEFAULT);
+                PointerScope scope = new PointerScope()) {
             assertThat(model.textEncoder().tokenTable().scalar_type().intern()).isEqualTo(torch.ScalarType.Float);
             Generator g = torch.make_generator_cpu(5);
-            Tensor embeddings = model.textEncoder().embed(new int[][] {model.encodePrompt("a red circle").ids()});
+            Tensor embeddings = model.textEncoder()
+                    .embed(new int[][] {model.encodePrompt("a red circle").ids()});
             Tensor context = model.textEncoder().encodeEmbeddings(embeddings, 1);
             Tensor latents = torch.randn(new long[] {1, 4, 8, 8}, new GeneratorOptional(g), new TensorOptions());
             Tensor noise = model.unet().predict(UNetInput.of(latents, 501, context));
@@ -112,29 +127,37 @@ class Fp16WeightsTest {
 
     @Test
     void networksAgreeWithTheFloat32ExportUpToFloat16Rounding() {
-        try (Model full = Model.load(fp32, LoadOptions.DEFAULT); Model half = Model.load(fp16, LoadOptions.DEFAULT);
-             PointerScope scope = new PointerScope()) {
+        try (Model full = Model.load(fp32, LoadOptions.DEFAULT);
+                Model half = Model.load(fp16, LoadOptions.DEFAULT);
+                PointerScope scope = new PointerScope()) {
             Generator g = torch.make_generator_cpu(5);
-            Tensor embeddings = full.textEncoder().embed(new int[][] {full.encodePrompt("a red circle").ids()});
+            Tensor embeddings = full.textEncoder()
+                    .embed(new int[][] {full.encodePrompt("a red circle").ids()});
             Tensor context = full.textEncoder().encodeEmbeddings(embeddings, 1);
             assertCloseRelative(context, half.textEncoder().encodeEmbeddings(embeddings, 1), "text encoder");
             Tensor latents = torch.randn(new long[] {1, 4, 8, 8}, new GeneratorOptional(g), new TensorOptions());
-            assertCloseRelative(full.unet().predict(UNetInput.of(latents, 501, context)), half.unet().predict(UNetInput.of(latents, 501, context)),
+            assertCloseRelative(
+                    full.unet().predict(UNetInput.of(latents, 501, context)),
+                    half.unet().predict(UNetInput.of(latents, 501, context)),
                     "U-Net");
-            assertCloseRelative(full.vaeDecoder().decode(latents), half.vaeDecoder().decode(latents), "VAE decoder");
+            assertCloseRelative(
+                    full.vaeDecoder().decode(latents), half.vaeDecoder().decode(latents), "VAE decoder");
         }
     }
 
     private static void assertCloseRelative(Tensor expected, Tensor actual, String network) {
         double difference = expected.sub(actual).abs().max().item_double();
         double magnitude = expected.abs().max().item_double();
-        assertThat(difference / magnitude).as("%s: largest difference %.3g of largest value %.3g", network, difference,
-                magnitude).isLessThan(2e-3);
+        assertThat(difference / magnitude)
+                .as("%s: largest difference %.3g of largest value %.3g", network, difference, magnitude)
+                .isLessThan(2e-3);
     }
 
     @Test
     void generatesNearlyTheImageOfTheFloat32Export() {
-        GenerationRequest request = GenerationRequest.of("a red circle on a blue square").withSize(64, 64).withSteps(4)
+        GenerationRequest request = GenerationRequest.of("a red circle on a blue square")
+                .withSize(64, 64)
+                .withSteps(4)
                 .withSeed(11);
         BufferedImage full = image(fp32, request);
         BufferedImage half = image(fp16, request);

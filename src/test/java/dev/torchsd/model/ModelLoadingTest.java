@@ -1,23 +1,20 @@
 package dev.torchsd.model;
 
-import dev.torchsd.runtime.Device;
-import dev.torchsd.error.TorchsdException;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.torchsd.runtime.LoadOptions;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.TestModels;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.torchsd.runtime.Device;
+import dev.torchsd.runtime.LoadOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A damaged model folder is refused with a message naming the file and the problem; nothing crashes. */
 class ModelLoadingTest {
@@ -92,7 +89,9 @@ class ModelLoadingTest {
     void manifestWrongType() throws IOException {
         Path model = editManifest(m -> m.getAsJsonObject("vae").addProperty("scaling_factor", "big"));
         var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
-        assertThat(e.getMessage()).contains("field 'vae.scaling_factor'").contains("expected a positive number")
+        assertThat(e.getMessage())
+                .contains("field 'vae.scaling_factor'")
+                .contains("expected a positive number")
                 .contains("\"big\"");
     }
 
@@ -107,28 +106,45 @@ class ModelLoadingTest {
     void manifestUnknownWeightsDtype() throws IOException {
         Path model = editManifest(m -> m.addProperty("weights_dtype", "int8"));
         var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
-        assertThat(e.getMessage()).contains("model.json").contains("field 'weights_dtype'")
-                .contains("expected one of float32, float16").contains("found \"int8\"");
+        assertThat(e.getMessage())
+                .contains("model.json")
+                .contains("field 'weights_dtype'")
+                .contains("expected one of float32, float16")
+                .contains("found \"int8\"");
     }
 
     @Test
     void weightsDtypeIsFloat32UnlessTheManifestSaysFloat16() throws IOException {
-        assertEquals(WeightsDtype.FLOAT32, builtinManifestWith(m -> m.remove("weights_dtype")).weightsDtype());
-        assertEquals(WeightsDtype.FLOAT32, builtinManifestWith(m -> m.addProperty("weights_dtype", "float32")).weightsDtype());
-        assertEquals(WeightsDtype.FLOAT16, builtinManifestWith(m -> m.addProperty("weights_dtype", "float16")).weightsDtype());
+        assertEquals(
+                WeightsDtype.FLOAT32,
+                builtinManifestWith(m -> m.remove("weights_dtype")).weightsDtype());
+        assertEquals(
+                WeightsDtype.FLOAT32,
+                builtinManifestWith(m -> m.addProperty("weights_dtype", "float32"))
+                        .weightsDtype());
+        assertEquals(
+                WeightsDtype.FLOAT16,
+                builtinManifestWith(m -> m.addProperty("weights_dtype", "float16"))
+                        .weightsDtype());
         // exports written before weights_dtype existed said "dtype": "fp16"
-        assertEquals(WeightsDtype.FLOAT16, builtinManifestWith(m -> {
-            m.remove("weights_dtype");
-            m.addProperty("dtype", "fp16");
-        }).weightsDtype());
+        assertEquals(
+                WeightsDtype.FLOAT16,
+                builtinManifestWith(m -> {
+                            m.remove("weights_dtype");
+                            m.addProperty("dtype", "fp16");
+                        })
+                        .weightsDtype());
     }
 
     @Test
     void manifestSchedulerPredictionContradictsTheModel() throws IOException {
         Path model = editManifest(m -> m.addProperty("prediction_type", "v_prediction"));
         var e = assertThrows(ModelException.class, () -> Model.load(model, LoadOptions.DEFAULT));
-        assertThat(e.getMessage()).contains("model.json").contains("'scheduler.prediction_type'")
-                .contains("\"v_prediction\"").contains("found \"epsilon\"");
+        assertThat(e.getMessage())
+                .contains("model.json")
+                .contains("'scheduler.prediction_type'")
+                .contains("\"v_prediction\"")
+                .contains("found \"epsilon\"");
     }
 
     @Test
@@ -156,9 +172,10 @@ class ModelLoadingTest {
     void cudaWithoutGpuIsAClearError() {
         Device cuda = Device.parse("cuda:1");
         assertEquals("cuda:1", cuda.toString());
-        org.junit.jupiter.api.Assumptions.assumeFalse(Device.cudaAvailable(),
-                "this machine has CUDA; the error case cannot be shown");
-        var e = assertThrows(dev.torchsd.runtime.DeviceException.class,
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                Device.cudaAvailable(), "this machine has CUDA; the error case cannot be shown");
+        var e = assertThrows(
+                dev.torchsd.runtime.DeviceException.class,
                 () -> Model.load(TestModels.builtinFolder(), LoadOptions.DEFAULT.withDevice(cuda)));
         assertThat(e.getMessage()).contains("cuda:1").contains("not available");
     }

@@ -1,18 +1,18 @@
 package dev.torchsd.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.torchsd.generation.InitialNoise;
 import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One export of each network serves any batch size and any image size that is a multiple of 8. */
 class NetworkShapesTest {
@@ -34,9 +34,9 @@ class NetworkShapesTest {
         Generator g = InitialNoise.generator(1);
         int scale = model.manifest().vae().scaleFactor();
         try (Tensor latents = InitialNoise.sample(g, batch, 4, height / scale, width / scale);
-             Tensor context = model.textEncoder().encode(ids(batch), 1);
-             Tensor eps = model.unet().predict(UNetInput.of(latents, 981.0, context));
-             Tensor image = model.vaeDecoder().decode(latents)) {
+                Tensor context = model.textEncoder().encode(ids(batch), 1);
+                Tensor eps = model.unet().predict(UNetInput.of(latents, 981.0, context));
+                Tensor image = model.vaeDecoder().decode(latents)) {
             assertArrayEquals(new long[] {batch, 4, height / scale, width / scale}, Tensors.shape(eps));
             assertArrayEquals(new long[] {batch, 3, height, width}, Tensors.shape(image));
             assertFinite(Tensors.toFloats(eps));
@@ -50,12 +50,12 @@ class NetworkShapesTest {
     void batchEntriesAreIndependent() {
         Generator g = InitialNoise.generator(3);
         try (Tensor latents = InitialNoise.sample(g, 2, 4, 8, 8);
-             Tensor context = model.textEncoder().encode(ids(2), 1);
-             Tensor both = model.unet().predict(UNetInput.of(latents, 500.0, context));
-             Tensor first = latents.narrow(0, 0, 1);
-             Tensor firstContext = context.narrow(0, 0, 1);
-             Tensor alone = model.unet().predict(UNetInput.of(first, 500.0, firstContext));
-             Tensor bothFirst = both.narrow(0, 0, 1)) {
+                Tensor context = model.textEncoder().encode(ids(2), 1);
+                Tensor both = model.unet().predict(UNetInput.of(latents, 500.0, context));
+                Tensor first = latents.narrow(0, 0, 1);
+                Tensor firstContext = context.narrow(0, 0, 1);
+                Tensor alone = model.unet().predict(UNetInput.of(first, 500.0, firstContext));
+                Tensor bothFirst = both.narrow(0, 0, 1)) {
             float[] a = Tensors.toFloats(alone);
             float[] b = Tensors.toFloats(bothFirst);
             for (int i = 0; i < a.length; i++) {
@@ -70,10 +70,11 @@ class NetworkShapesTest {
     void fractionalTimestepsReachTheUNet() {
         Generator g = InitialNoise.generator(5);
         try (Tensor latents = InitialNoise.sample(g, 1, 4, 8, 8);
-             Tensor context = model.textEncoder().encode(ids(1), 1);
-             Tensor a = model.unet().predict(UNetInput.of(latents, 500.0, context));
-             Tensor b = model.unet().predict(UNetInput.of(latents, 500.25, context))) {
-            assertTrue(maxDifference(Tensors.toFloats(a), Tensors.toFloats(b)) > 0, "500.25 must not be rounded to 500");
+                Tensor context = model.textEncoder().encode(ids(1), 1);
+                Tensor a = model.unet().predict(UNetInput.of(latents, 500.0, context));
+                Tensor b = model.unet().predict(UNetInput.of(latents, 500.25, context))) {
+            assertTrue(
+                    maxDifference(Tensors.toFloats(a), Tensors.toFloats(b)) > 0, "500.25 must not be rounded to 500");
         } finally {
             g.close();
         }
@@ -82,12 +83,13 @@ class NetworkShapesTest {
     @Test
     void clipSkipReturnsAnEarlierLayer() {
         try (Tensor last = model.textEncoder().encode(ids(1), 1);
-             Tensor penultimate = model.textEncoder().encode(ids(1), 2)) {
+                Tensor penultimate = model.textEncoder().encode(ids(1), 2)) {
             assertArrayEquals(Tensors.shape(last), Tensors.shape(penultimate));
             assertTrue(maxDifference(Tensors.toFloats(last), Tensors.toFloats(penultimate)) > 1e-3);
         }
         assertTrue(assertThrowsModel(() -> model.textEncoder().encode(ids(1), 0)));
-        assertTrue(assertThrowsModel(() -> model.textEncoder().encode(ids(1), model.textEncoder().numLayers() + 1)));
+        assertTrue(assertThrowsModel(
+                () -> model.textEncoder().encode(ids(1), model.textEncoder().numLayers() + 1)));
     }
 
     private static boolean assertThrowsModel(Runnable r) {

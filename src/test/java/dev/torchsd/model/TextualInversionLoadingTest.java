@@ -1,24 +1,23 @@
 package dev.torchsd.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.torchsd.embedding.EmbeddingException;
 import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.embedding.TextualInversionReader;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
-import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code Model.loadTextualInversion} on the built-in model (vocabulary size from its manifest). */
 class TextualInversionLoadingTest {
@@ -36,7 +35,8 @@ class TextualInversionLoadingTest {
             assertEquals("tiny_negative_fp16_15", loaded.tokens().get(15));
             assertArrayEquals(IntStream.range(before, before + 16).toArray(), loaded.ids());
             // the new rows are the file's vectors, exactly
-            float[][] vectors = TextualInversionReader.read(DIR.resolve("tiny_negative_fp16.safetensors")).vectorsFor(32);
+            float[][] vectors = TextualInversionReader.read(DIR.resolve("tiny_negative_fp16.safetensors"))
+                    .vectorsFor(32);
             for (int i = 0; i < 16; i++) {
                 assertArrayEquals(vectors[i], tableRow(model, before + i), "row " + (before + i));
             }
@@ -54,19 +54,20 @@ class TextualInversionLoadingTest {
             int eos = tokenizer.eosId();
 
             LoadedEmbedding one = model.loadTextualInversion(DIR.resolve("diffusers_one_vector.bin"));
-            assertArrayEquals(new int[]{n}, one.ids());
+            assertArrayEquals(new int[] {n}, one.ids());
             assertEquals(32.0, sum(tableRow(model, n)));
-            assertArrayEquals(new int[]{bos, n, eos}, unpadded(model, "<*>"));
+            assertArrayEquals(new int[] {bos, n, eos}, unpadded(model, "<*>"));
 
             model.loadTextualInversion(DIR.resolve("learned_embeds_1d.bin")); // <sks>: n + 1
             LoadedEmbedding three = model.loadTextualInversion(DIR.resolve("diffusers_three_vectors.bin"));
-            assertArrayEquals(new int[]{n + 2, n + 3, n + 4}, three.ids());
+            assertArrayEquals(new int[] {n + 2, n + 3, n + 4}, three.ids());
             assertEquals(List.of("<***>", "<***>_1", "<***>_2"), three.tokens());
-            assertEquals(List.of(96.0, 128.0, 160.0), List.of(sum(tableRow(model, n + 2)), sum(tableRow(model, n + 3)),
-                    sum(tableRow(model, n + 4))));
+            assertEquals(
+                    List.of(96.0, 128.0, 160.0),
+                    List.of(sum(tableRow(model, n + 2)), sum(tableRow(model, n + 3)), sum(tableRow(model, n + 4))));
             // "<***>" → "<***> <***>_1 <***>_2"
             assertArrayEquals(tokenizer.encode("<***> <***>_1 <***>_2"), unpadded(model, "<***>"));
-            assertArrayEquals(new int[]{bos, n + 2, n + 3, n + 4, eos}, unpadded(model, "<***>"));
+            assertArrayEquals(new int[] {bos, n + 2, n + 3, n + 4, eos}, unpadded(model, "<***>"));
 
             // the AUTOMATIC1111 dict {"string_to_param": {"*": 3x32}, "name": "<****>"}, under the token diffusers uses
             model.loadTextualInversion(DIR.resolve("a1111.bin"), "<****>");
@@ -74,7 +75,8 @@ class TextualInversionLoadingTest {
 
             // {"<cat>": ones(3, 32)}: "<cat> <cat>" → "<cat> <cat>_1 <cat>_2 <cat> <cat>_1 <cat>_2"
             model.loadTextualInversion(DIR.resolve("diffusers_cat.bin"));
-            assertArrayEquals(tokenizer.encode("<cat> <cat>_1 <cat>_2 <cat> <cat>_1 <cat>_2"), unpadded(model, "<cat> <cat>"));
+            assertArrayEquals(
+                    tokenizer.encode("<cat> <cat>_1 <cat>_2 <cat> <cat>_1 <cat>_2"), unpadded(model, "<cat> <cat>"));
             assertEquals(8, unpadded(model, "<cat> <cat>").length);
         }
     }
@@ -84,22 +86,43 @@ class TextualInversionLoadingTest {
         try (Model model = Model.loadBuiltin()) {
             model.loadTextualInversion(DIR.resolve("diffusers_one_vector.bin"));
             // the token is already there
-            assertMessage(assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(DIR.resolve("diffusers_one_vector.bin"))),
+            assertMessage(
+                    assertThrows(
+                            EmbeddingException.class,
+                            () -> model.loadTextualInversion(DIR.resolve("diffusers_one_vector.bin"))),
                     "token \"<*>\" is taken by the embedding loaded earlier from");
             // f"{token}_1" is already there
             model.loadTextualInversion(DIR.resolve("learned_embeds_1d.bin"), "<cat>_1");
-            assertMessage(assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(DIR.resolve("diffusers_cat.bin"))),
+            assertMessage(
+                    assertThrows(
+                            EmbeddingException.class,
+                            () -> model.loadTextualInversion(DIR.resolve("diffusers_cat.bin"))),
                     "token \"<cat>_1\" is taken");
             // the embedding's width differs from the text encoder's hidden size
-            assertMessage(assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(DIR.resolve("sd1-style.pt"))),
+            assertMessage(
+                    assertThrows(
+                            EmbeddingException.class, () -> model.loadTextualInversion(DIR.resolve("sd1-style.pt"))),
                     "vectors are 768 wide, but the model's text encoder expects 32");
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"truncated.safetensors", "lying_header_length.safetensors", "lying_offsets.safetensors",
-            "os_system.pt", "builtins_eval.pt", "lying_storage.pt", "truncated.pt", "empty.safetensors", "empty.pt",
-            "sdxl_pair.safetensors", "sd1_negative_16x768.safetensors", "int64_storage.pt", "random.bin"})
+    @ValueSource(
+            strings = {
+                "truncated.safetensors",
+                "lying_header_length.safetensors",
+                "lying_offsets.safetensors",
+                "os_system.pt",
+                "builtins_eval.pt",
+                "lying_storage.pt",
+                "truncated.pt",
+                "empty.safetensors",
+                "empty.pt",
+                "sdxl_pair.safetensors",
+                "sd1_negative_16x768.safetensors",
+                "int64_storage.pt",
+                "random.bin"
+            })
     void aRefusedFileLeavesTheModelUnchanged(String name) {
         try (Model model = Model.loadBuiltin()) {
             model.loadTextualInversion(DIR.resolve("diffusers_three_vectors.bin"));
@@ -114,15 +137,20 @@ class TextualInversionLoadingTest {
         try (Model model = Model.loadBuiltin()) {
             model.loadTextualInversion(DIR.resolve("diffusers_three_vectors.bin"));
             Snapshot before = Snapshot.of(model);
-            String inVocabulary = model.tokenizer().idsToTokens(new int[]{300}).get(0);
+            String inVocabulary = model.tokenizer().idsToTokens(new int[] {300}).get(0);
             Path cat = DIR.resolve("diffusers_cat.bin");
-            assertMessage(assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, inVocabulary)),
+            assertMessage(
+                    assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, inVocabulary)),
                     "token \"" + inVocabulary + "\" is already in the vocabulary (id 300)");
-            assertMessage(assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, "<***>_2")),
+            assertMessage(
+                    assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, "<***>_2")),
                     "is taken by the embedding loaded earlier");
-            assertMessage(assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, "two words")),
+            assertMessage(
+                    assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, "two words")),
                     "contains whitespace");
-            assertMessage(assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, "")), "the token is empty");
+            assertMessage(
+                    assertThrows(EmbeddingException.class, () -> model.loadTextualInversion(cat, "")),
+                    "the token is empty");
             assertEquals(before, Snapshot.of(model));
         }
     }
@@ -132,7 +160,9 @@ class TextualInversionLoadingTest {
         try (Model model = Model.loadBuiltin()) {
             LoadedEmbedding loaded = model.loadTextualInversion(DIR.resolve("nan_values.safetensors"));
             assertEquals(1, loaded.warnings().size());
-            assertTrue(loaded.warnings().get(0).contains("2 NaN values"), loaded.warnings().get(0));
+            assertTrue(
+                    loaded.warnings().get(0).contains("2 NaN values"),
+                    loaded.warnings().get(0));
         }
     }
 
@@ -140,7 +170,8 @@ class TextualInversionLoadingTest {
     void negativePromptEmbeddingsChangeOnlyAtTheExpandedPositions() {
         try (Model model = Model.loadBuiltin()) {
             int[] without = model.encodePrompt("ugly, blurry").ids();
-            float[][] vectors = TextualInversionReader.read(DIR.resolve("tiny_negative_fp16.safetensors")).vectorsFor(32);
+            float[][] vectors = TextualInversionReader.read(DIR.resolve("tiny_negative_fp16.safetensors"))
+                    .vectorsFor(32);
             model.loadTextualInversion(DIR.resolve("tiny_negative_fp16.safetensors"));
             int[] with = model.encodePrompt("ugly, tiny_negative_fp16 blurry").ids();
             float[][] rowsWithout = embed(model, without);
@@ -161,14 +192,19 @@ class TextualInversionLoadingTest {
     @Test
     void aPromptEncodedDuringALoadSeesTheEmbeddingWhollyOrNotAtAll() throws Exception {
         try (Model model = Model.loadBuiltin()) {
-            List<String> files = List.of("tiny_negative_fp16.safetensors", "tiny_negative_bf16.safetensors",
-                    "tiny_negative_fp32.safetensors", "tiny-style.pt", "a1111_parameterdict_fp16.pt");
+            List<String> files = List.of(
+                    "tiny_negative_fp16.safetensors",
+                    "tiny_negative_bf16.safetensors",
+                    "tiny_negative_fp32.safetensors",
+                    "tiny-style.pt",
+                    "a1111_parameterdict_fp16.pt");
             java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger();
             Thread encoder = new Thread(() -> {
                 while (!done.get() || checked.get() == 0) {
-                    int[] ids = model.encodePrompt("x tiny_negative_fp16 y tiny_negative_bf16 tiny-style z").ids();
-                    try (Tensor rows = model.textEncoder().embed(new int[][]{ids})) { // every id has a row
+                    int[] ids = model.encodePrompt("x tiny_negative_fp16 y tiny_negative_bf16 tiny-style z")
+                            .ids();
+                    try (Tensor rows = model.textEncoder().embed(new int[][] {ids})) { // every id has a row
                         assertEquals(77, rows.size(1));
                     }
                     for (LoadedEmbedding loaded : model.textualInversions()) {
@@ -184,7 +220,8 @@ class TextualInversionLoadingTest {
                     checked.incrementAndGet();
                 }
             });
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             encoder.setUncaughtExceptionHandler((t, e) -> failure.set(e));
             encoder.start();
             for (String file : files) {
@@ -200,7 +237,7 @@ class TextualInversionLoadingTest {
     }
 
     private static float[][] embed(Model model, int[] ids) {
-        try (Tensor t = model.textEncoder().embed(new int[][]{ids})) {
+        try (Tensor t = model.textEncoder().embed(new int[][] {ids})) {
             float[] flat = Tensors.toFloats(t);
             float[][] rows = new float[ids.length][];
             for (int i = 0; i < ids.length; i++) {
@@ -218,9 +255,16 @@ class TextualInversionLoadingTest {
             for (float v : table) {
                 values.add(v);
             }
-            List<Integer> ids = Arrays.stream(model.encodePrompt("a <***> <fresh> <fresh>_1 cat").ids()).boxed().toList();
-            return new Snapshot(model.vocabularySize(), model.textEncoder().tokenCount(), values,
-                    model.textualInversions().size(), ids);
+            List<Integer> ids = Arrays.stream(
+                            model.encodePrompt("a <***> <fresh> <fresh>_1 cat").ids())
+                    .boxed()
+                    .toList();
+            return new Snapshot(
+                    model.vocabularySize(),
+                    model.textEncoder().tokenCount(),
+                    values,
+                    model.textualInversions().size(),
+                    ids);
         }
     }
 

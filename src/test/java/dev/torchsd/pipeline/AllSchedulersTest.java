@@ -1,19 +1,18 @@
 package dev.torchsd.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.scheduler.Schedulers;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.awt.image.BufferedImage;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every scheduler, by every accepted name, runs a full denoising loop on the tiny model to a finite image. */
 class AllSchedulersTest {
@@ -37,7 +36,10 @@ class AllSchedulersTest {
     @MethodSource("names")
     void fullRunGivesAFiniteImage(String name) {
         GenerationResult result = sd.generate(GenerationRequest.of("a blue square on the right")
-                .withNegativePrompt("red").withSeed(3).withSteps(6).withScheduler(name));
+                .withNegativePrompt("red")
+                .withSeed(3)
+                .withSteps(6)
+                .withScheduler(name));
         assertEquals(List.of(), result.warnings(), name);
         assertEquals(name, result.sampler());
         BufferedImage image = result.image();

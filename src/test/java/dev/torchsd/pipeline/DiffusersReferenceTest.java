@@ -1,5 +1,7 @@
 package dev.torchsd.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -9,14 +11,6 @@ import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestModels;
 import dev.torchsd.TestPython;
 import dev.torchsd.scheduler.Schedulers;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +20,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * torchsd against diffusers' StableDiffusionPipeline, on the built-in model (docs/diffusers-parity.md). The
@@ -60,7 +59,9 @@ class DiffusersReferenceTest {
 
     /** The negative side of a case: what diffusers gets as negative_prompt and guidance_scale. */
     enum Negative {
-        PROMPT("a blue square", 7.5), EMPTY("", 7.5), NO_GUIDANCE("a blue square", 1.0);
+        PROMPT("a blue square", 7.5),
+        EMPTY("", 7.5),
+        NO_GUIDANCE("a blue square", 1.0);
 
         final String text;
         final double guidance;
@@ -77,9 +78,15 @@ class DiffusersReferenceTest {
         }
 
         GenerationRequest request() {
-            return GenerationRequest.of(PROMPT).withNegativePrompt(negative.text).withSeed(SEED).withSteps(STEPS)
-                    .withGuidanceScale(negative.guidance).withSize(WIDTH, HEIGHT).withBatchSize(batch)
-                    .withScheduler(sampler).withClipSkip(clipSkip);
+            return GenerationRequest.of(PROMPT)
+                    .withNegativePrompt(negative.text)
+                    .withSeed(SEED)
+                    .withSteps(STEPS)
+                    .withGuidanceScale(negative.guidance)
+                    .withSize(WIDTH, HEIGHT)
+                    .withBatchSize(batch)
+                    .withScheduler(sampler)
+                    .withClipSkip(clipSkip);
         }
 
         JsonObject json() {
@@ -109,6 +116,7 @@ class DiffusersReferenceTest {
 
     @TempDir
     static Path work;
+
     static StableDiffusion sd;
     static JsonObject sensitivity;
 
@@ -144,15 +152,23 @@ class DiffusersReferenceTest {
         JsonArray all = new JsonArray();
         cases().forEach(c -> all.add(c.json()));
         Path casesFile = Files.writeString(work.resolve("cases.json"), new Gson().toJson(all), StandardCharsets.UTF_8);
-        TestPython.run(TestPython.python(), "src/test/python/diffusers_reference.py",
-                TestModels.builtinFolder().toString(), casesFile.toString(), work.toString());
-        sensitivity = JsonParser.parseString(Files.readString(work.resolve("sensitivity.json"))).getAsJsonObject();
+        TestPython.run(
+                TestPython.python(),
+                "src/test/python/diffusers_reference.py",
+                TestModels.builtinFolder().toString(),
+                casesFile.toString(),
+                work.toString());
+        sensitivity = JsonParser.parseString(Files.readString(work.resolve("sensitivity.json")))
+                .getAsJsonObject();
         sd = StableDiffusion.builtin();
     }
 
     /** The allowed difference for a case: {@code floor}, or the margin times the case's sensitivity of {@code kind}. */
     static double allowed(Case c, String kind, double floor) {
-        return Math.max(floor, SENSITIVITY_MARGIN * sensitivity.getAsJsonObject(c.id()).get(kind).getAsDouble());
+        return Math.max(
+                floor,
+                SENSITIVITY_MARGIN
+                        * sensitivity.getAsJsonObject(c.id()).get(kind).getAsDouble());
     }
 
     @AfterAll
@@ -185,7 +201,8 @@ class DiffusersReferenceTest {
         // the reference images' values before rounding, (B, H, W, 3) in 0..255, in the .npy layout Latents reads
         float[] unrounded = readNpy(c.id() + ".pixels.npy").values();
         for (int k = 0; k < c.batch(); k++) {
-            BufferedImage expected = ImageIO.read(work.resolve(c.id() + "-" + (k + 1) + ".png").toFile());
+            BufferedImage expected =
+                    ImageIO.read(work.resolve(c.id() + "-" + (k + 1) + ".png").toFile());
             assertSameImage(c, k, result.images().get(k), expected, unrounded);
         }
     }
@@ -200,7 +217,8 @@ class DiffusersReferenceTest {
             largest = Math.max(largest, Math.abs(b[i]));
             worst = Math.max(worst, Math.abs(a[i] - b[i]));
         }
-        assertThat(worst / largest).as("%s: max |torchsd - diffusers| / max |diffusers| of the final latents", c)
+        assertThat(worst / largest)
+                .as("%s: max |torchsd - diffusers| / max |diffusers| of the final latents", c)
                 .isLessThanOrEqualTo(allowed(c, "latents", LATENT_TOLERANCE));
     }
 
@@ -230,9 +248,10 @@ class DiffusersReferenceTest {
             }
         }
         assertThat(differing - atTies)
-                .as("%s, image %d: %d channel values differ (largest difference %d), %d of them by 1 within %.2g"
-                        + " of a rounding boundary", c, k + 1, differing, Differences.maxPixelDifference(actual, expected),
-                        atTies, tie)
+                .as(
+                        "%s, image %d: %d channel values differ (largest difference %d), %d of them by 1 within %.2g"
+                                + " of a rounding boundary",
+                        c, k + 1, differing, Differences.maxPixelDifference(actual, expected), atTies, tie)
                 .isZero();
     }
 }

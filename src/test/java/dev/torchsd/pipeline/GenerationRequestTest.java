@@ -1,15 +1,15 @@
 package dev.torchsd.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.torchsd.Internals;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Every invalid request value is refused before any work, naming the field and the value. */
 class GenerationRequestTest {
@@ -28,7 +28,8 @@ class GenerationRequestTest {
     }
 
     private static String error(GenerationRequest r) {
-        return assertThrows(RequestException.class, () -> Internals.resolve(r, manifest)).getMessage();
+        return assertThrows(RequestException.class, () -> Internals.resolve(r, manifest))
+                .getMessage();
     }
 
     @Test
@@ -42,10 +43,14 @@ class GenerationRequestTest {
     @Test
     void sizeMustBeAMultipleOf8Within64To1024() {
         GenerationRequest r = GenerationRequest.of("x");
-        assertThat(error(r.withSize(100, 64))).contains("width").contains("multiple of 8").contains("100");
+        assertThat(error(r.withSize(100, 64)))
+                .contains("width")
+                .contains("multiple of 8")
+                .contains("100");
         assertThat(error(r.withSize(64, 56))).contains("height").contains("56");
         assertThat(error(r.withSize(1032, 64))).contains("width").contains("1032");
-        assertEquals(1024, Internals.resolve(r.withSize(1024, 64), manifest).width().getAsInt());
+        assertEquals(
+                1024, Internals.resolve(r.withSize(1024, 64), manifest).width().getAsInt());
     }
 
     @Test
@@ -64,17 +69,32 @@ class GenerationRequestTest {
     void vaeTilesAreWholeLatentPixelsAndOverlapLessThanATile() {
         GenerationRequest r = GenerationRequest.of("x");
         assertEquals(VaeTiling.OFF, Internals.resolve(r, manifest).vaeTiling());
-        assertEquals(new VaeTiling(512, 128), Internals.resolve(r.withVaeTiling(VaeTiling.DEFAULT), manifest).vaeTiling());
-        assertEquals(new VaeTiling(64, 0), Internals.resolve(r.withVaeTiling(new VaeTiling(64, 0)), manifest).vaeTiling());
-        assertThat(error(r.withVaeTiling(new VaeTiling(100, 24)))).contains("tile size").contains("multiple of 8")
+        assertEquals(
+                new VaeTiling(512, 128),
+                Internals.resolve(r.withVaeTiling(VaeTiling.DEFAULT), manifest).vaeTiling());
+        assertEquals(
+                new VaeTiling(64, 0),
+                Internals.resolve(r.withVaeTiling(new VaeTiling(64, 0)), manifest)
+                        .vaeTiling());
+        assertThat(error(r.withVaeTiling(new VaeTiling(100, 24))))
+                .contains("tile size")
+                .contains("multiple of 8")
                 .contains("100");
-        assertThat(error(r.withVaeTiling(new VaeTiling(32, 8)))).contains("tile size").contains("from 64")
+        assertThat(error(r.withVaeTiling(new VaeTiling(32, 8))))
+                .contains("tile size")
+                .contains("from 64")
                 .contains("32");
-        assertThat(error(r.withVaeTiling(new VaeTiling(64, 64)))).contains("overlap").contains("less than the tile")
+        assertThat(error(r.withVaeTiling(new VaeTiling(64, 64))))
+                .contains("overlap")
+                .contains("less than the tile")
                 .contains("64");
-        assertThat(error(r.withVaeTiling(new VaeTiling(128, 12)))).contains("overlap").contains("multiple of 8")
+        assertThat(error(r.withVaeTiling(new VaeTiling(128, 12))))
+                .contains("overlap")
+                .contains("multiple of 8")
                 .contains("12");
-        assertThat(error(r.withVaeTiling(new VaeTiling(128, -8)))).contains("overlap").contains("-8");
+        assertThat(error(r.withVaeTiling(new VaeTiling(128, -8))))
+                .contains("overlap")
+                .contains("-8");
     }
 
     @Test
@@ -82,9 +102,11 @@ class GenerationRequestTest {
         assertEquals(new VaeTiling(256, 64), VaeTiling.parse("256"));
         assertEquals(new VaeTiling(256, 32), VaeTiling.parse(" 256:32 "));
         assertEquals(VaeTiling.DEFAULT, VaeTiling.parse(VaeTiling.DEFAULT.toString()));
-        for (String bad : new String[]{"", "big", "256:", ":64", "256:64:8", "2.5"}) {
-            assertThat(assertThrows(RequestException.class, () -> VaeTiling.parse(bad)).getMessage())
-                    .contains("TILE:OVERLAP").contains("'" + bad + "'");
+        for (String bad : new String[] {"", "big", "256:", ":64", "256:64:8", "2.5"}) {
+            assertThat(assertThrows(RequestException.class, () -> VaeTiling.parse(bad))
+                            .getMessage())
+                    .contains("TILE:OVERLAP")
+                    .contains("'" + bad + "'");
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.torchsd.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -8,13 +10,6 @@ import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestModels;
 import dev.torchsd.TestPython;
 import dev.torchsd.scheduler.Schedulers;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Image-to-image and blend inpainting against diffusers' img2img and inpaint pipelines, on the
@@ -40,24 +39,40 @@ class ImageToImageReferenceTest {
     static final int SIZE = 64;
     static final double LATENT_TOLERANCE = 1e-4;
     /** Three deterministic samplers, a stochastic one, a multistep one and a two-call one. */
-    static final List<String> SAMPLERS = List.of("DDIMScheduler", "EulerDiscreteScheduler",
-            "EulerAncestralDiscreteScheduler", "PNDMScheduler", "DPMSolverMultistepScheduler", "HeunDiscreteScheduler");
+    static final List<String> SAMPLERS = List.of(
+            "DDIMScheduler",
+            "EulerDiscreteScheduler",
+            "EulerAncestralDiscreteScheduler",
+            "PNDMScheduler",
+            "DPMSolverMultistepScheduler",
+            "HeunDiscreteScheduler");
 
-    enum Mode { IMG2IMG, BLEND }
+    enum Mode {
+        IMG2IMG,
+        BLEND
+    }
 
     record Case(String sampler, Mode mode, double strength, int batch, String sampleMode) {
         String id() {
-            return (sampler + "-" + mode + "-" + strength + "-b" + batch + "-" + sampleMode).replaceAll("[^A-Za-z0-9-]", "_");
+            return (sampler + "-" + mode + "-" + strength + "-b" + batch + "-" + sampleMode)
+                    .replaceAll("[^A-Za-z0-9-]", "_");
         }
 
         GenerationRequest request() throws IOException {
-            ImageInput input = ImageInput.of(ImageIO.read(start.toFile())).withStrength(strength)
-                    .withSampling(sampleMode.equals("argmax") ? ImageInput.Sampling.ARGMAX : ImageInput.Sampling.SAMPLE);
+            ImageInput input = ImageInput.of(ImageIO.read(start.toFile()))
+                    .withStrength(strength)
+                    .withSampling(
+                            sampleMode.equals("argmax") ? ImageInput.Sampling.ARGMAX : ImageInput.Sampling.SAMPLE);
             if (mode == Mode.BLEND) {
                 input = input.withMask(ImageIO.read(mask.toFile()));
             }
-            return GenerationRequest.of(PROMPT).withSeed(SEED).withSteps(STEPS).withSize(SIZE, SIZE)
-                    .withBatchSize(batch).withScheduler(sampler).withImage(input);
+            return GenerationRequest.of(PROMPT)
+                    .withSeed(SEED)
+                    .withSteps(STEPS)
+                    .withSize(SIZE, SIZE)
+                    .withBatchSize(batch)
+                    .withScheduler(sampler)
+                    .withImage(input);
         }
 
         JsonObject json() {
@@ -91,6 +106,7 @@ class ImageToImageReferenceTest {
 
     @TempDir
     static Path work;
+
     static Path start;
     static Path mask;
     static StableDiffusion sd;
@@ -109,19 +125,31 @@ class ImageToImageReferenceTest {
 
     @BeforeAll
     static void runReference() throws IOException, InterruptedException {
-        TestPython.assumeModules("the comparison with diffusers' img2img and inpaint pipelines was not run",
-                "torch", "numpy", "regex", "PIL");
+        TestPython.assumeModules(
+                "the comparison with diffusers' img2img and inpaint pipelines was not run",
+                "torch",
+                "numpy",
+                "regex",
+                "PIL");
         sd = StableDiffusion.builtin();
         start = work.resolve("start.png");
-        ImageIO.write(sd.generate(GenerationRequest.of("a red circle on the left").withSeed(3)).images().get(0),
-                "png", start.toFile());
+        ImageIO.write(
+                sd.generate(GenerationRequest.of("a red circle on the left").withSeed(3))
+                        .images()
+                        .get(0),
+                "png",
+                start.toFile());
         mask = work.resolve("mask.png");
         ImageIO.write(rightHalfMask(SIZE, SIZE), "png", mask.toFile());
         JsonArray all = new JsonArray();
         cases().forEach(c -> all.add(c.json()));
         Path casesFile = Files.writeString(work.resolve("cases.json"), new Gson().toJson(all), StandardCharsets.UTF_8);
-        TestPython.run(TestPython.python(), "src/test/python/img2img_reference.py",
-                TestModels.builtinFolder().toString(), casesFile.toString(), work.toString());
+        TestPython.run(
+                TestPython.python(),
+                "src/test/python/img2img_reference.py",
+                TestModels.builtinFolder().toString(),
+                casesFile.toString(),
+                work.toString());
     }
 
     /** White (repaint) on the right half, black on the left. */
@@ -157,12 +185,15 @@ class ImageToImageReferenceTest {
             largest = Math.max(largest, Math.abs(b[i]));
             worst = Math.max(worst, Math.abs(a[i] - b[i]));
         }
-        assertThat(worst / largest).as("%s: max |torchsd - diffusers| / max |diffusers| of the final latents", c)
+        assertThat(worst / largest)
+                .as("%s: max |torchsd - diffusers| / max |diffusers| of the final latents", c)
                 .isLessThanOrEqualTo(LATENT_TOLERANCE);
         for (int k = 0; k < c.batch(); k++) {
-            BufferedImage reference = ImageIO.read(work.resolve(c.id() + "-" + (k + 1) + ".png").toFile());
+            BufferedImage reference =
+                    ImageIO.read(work.resolve(c.id() + "-" + (k + 1) + ".png").toFile());
             assertThat(Differences.maxPixelDifference(result.images().get(k), reference))
-                    .as("%s, image %d: largest channel difference", c, k + 1).isLessThanOrEqualTo(1);
+                    .as("%s, image %d: largest channel difference", c, k + 1)
+                    .isLessThanOrEqualTo(1);
         }
     }
 }

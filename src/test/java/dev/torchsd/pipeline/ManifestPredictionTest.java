@@ -1,23 +1,20 @@
 package dev.torchsd.pipeline;
 
-import dev.torchsd.Internals;
-import dev.torchsd.generation.Pipeline;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.torchsd.runtime.LoadOptions;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.torchsd.Internals;
 import dev.torchsd.TestModels;
-import dev.torchsd.runtime.Device;
+import dev.torchsd.generation.Pipeline;
 import dev.torchsd.model.Model;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.LibTorch;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The manifest's prediction_type drives the scheduler even where the scheduler object leaves it out. */
 class ManifestPredictionTest {
@@ -40,9 +37,19 @@ class ManifestPredictionTest {
         try (Model model = Model.load(folder, LoadOptions.DEFAULT)) {
             Pipeline pipeline = new Pipeline(model);
             GenerationRequest request = Internals.resolve(GenerationRequest.of("a cat"), model.manifest());
-            assertEquals("v_prediction", pipeline.schedulerConfig(request).toJson().get("prediction_type").getAsString());
+            assertEquals(
+                    "v_prediction",
+                    pipeline.schedulerConfig(request)
+                            .toJson()
+                            .get("prediction_type")
+                            .getAsString());
             GenerationRequest overridden = request.withSchedulerOverride("prediction_type", "epsilon");
-            assertEquals("epsilon", pipeline.schedulerConfig(overridden).toJson().get("prediction_type").getAsString());
+            assertEquals(
+                    "epsilon",
+                    pipeline.schedulerConfig(overridden)
+                            .toJson()
+                            .get("prediction_type")
+                            .getAsString());
         }
     }
 }

@@ -1,13 +1,12 @@
 package dev.torchsd.pipeline;
 
-import dev.torchsd.StableDiffusion;
-import org.bytedeco.javacpp.Pointer;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.torchsd.StableDiffusion;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.Test;
 
 /**
  * Native memory stays flat over 20 generations in one JVM: no JavaCPP pointer (tensor, generator,
@@ -21,8 +20,10 @@ class NativeMemoryTest {
     @Test
     void twentyGenerationsDoNotGrowTheProcess() {
         try (StableDiffusion sd = StableDiffusion.builtin()) {
-            GenerationRequest r = GenerationRequest.of("a red circle").withNegativePrompt("blue")
-                    .withSize(128, 128).withSteps(5);
+            GenerationRequest r = GenerationRequest.of("a red circle")
+                    .withNegativePrompt("blue")
+                    .withSize(128, 128)
+                    .withSteps(5);
             for (int i = 0; i < 6; i++) {
                 sd.generate(r.withSeed(i).withBatchSize(1 + i % 2));
             }
@@ -39,9 +40,13 @@ class NativeMemoryTest {
             double early = (samples.get(0) + samples.get(1)) / 2.0;
             double late = (samples.get(samples.size() - 2) + samples.get(samples.size() - 1)) / 2.0;
             double growth = (late - early) / early;
-            System.out.printf("native memory: %d JavaCPP pointers before, %d after 20 generations; resident memory"
-                            + " outside the Java heap (MB, every 4 generations) %s: %+.2f %%%n", pointersBefore,
-                    pointersAfter, samples.stream().map(b -> String.format("%.1f", b / 1e6)).toList(), 100 * growth);
+            System.out.printf(
+                    "native memory: %d JavaCPP pointers before, %d after 20 generations; resident memory"
+                            + " outside the Java heap (MB, every 4 generations) %s: %+.2f %%%n",
+                    pointersBefore,
+                    pointersAfter,
+                    samples.stream().map(b -> String.format("%.1f", b / 1e6)).toList(),
+                    100 * growth);
             assertTrue(pointersAfter <= pointersBefore, "pointers leaked: " + (pointersAfter - pointersBefore));
             assertTrue(growth < 0.05, "native memory grew by " + 100 * growth + " %");
         }

@@ -1,29 +1,27 @@
 package dev.torchsd.pipeline;
 
-import dev.torchsd.model.UNetInput;
-import dev.torchsd.Internals;
-import dev.torchsd.generation.Pipeline;
-import dev.torchsd.generation.Guidance;
+import static dev.torchsd.Differences.maxPixelDifference;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.torchsd.Internals;
 import dev.torchsd.embedding.TextualInversionReader;
+import dev.torchsd.generation.Guidance;
+import dev.torchsd.generation.Pipeline;
 import dev.torchsd.model.Model;
+import dev.torchsd.model.UNetInput;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.Test;
-
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static dev.torchsd.Differences.maxPixelDifference;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
 
 /**
  * Generating with an embedding's token gives exactly the image of feeding its vectors into the text
@@ -31,11 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TextualInversionGenerationTest {
     private static final Path DIR = Path.of("src", "test", "resources", "embeddings");
-    private static final Path STYLE = DIR.resolve("tiny-style.pt");                    // 4 vectors, A1111 .pt
+    private static final Path STYLE = DIR.resolve("tiny-style.pt"); // 4 vectors, A1111 .pt
     private static final Path NEGATIVE = DIR.resolve("tiny_negative_fp16.safetensors"); // 16 vectors, emb_params
 
     private static final GenerationRequest REQUEST = GenerationRequest.of("a photo of tiny-style")
-            .withNegativePrompt("tiny_negative_fp16, ugly").withSeed(7).withSteps(4);
+            .withNegativePrompt("tiny_negative_fp16, ugly")
+            .withSeed(7)
+            .withSteps(4);
 
     @Test
     void sameImageAsHandFedVectors() {
@@ -43,7 +43,9 @@ class TextualInversionGenerationTest {
         try (Model model = Model.loadBuiltin()) {
             model.loadTextualInversion(STYLE);
             model.loadTextualInversion(NEGATIVE);
-            withToken = new Pipeline(model).generate(REQUEST, GenerationListener.NONE).images();
+            withToken = new Pipeline(model)
+                    .generate(REQUEST, GenerationListener.NONE)
+                    .images();
         }
         try (Model plain = Model.loadBuiltin()) {
             Tensor context = handFedContext(plain);
@@ -54,13 +56,16 @@ class TextualInversionGenerationTest {
                 TensorVector halves = Guidance.split(plain.unet().predict(UNetInput.of(input, p.timestep(), context)));
                 return Guidance.guide(halves.get(0), halves.get(1), p.guidanceScale());
             });
-            List<BufferedImage> handFed = new Pipeline(plain).generate(REQUEST.withPrompt("").withNegativePrompt(""),
-                    byHand).images();
+            List<BufferedImage> handFed = new Pipeline(plain)
+                    .generate(REQUEST.withPrompt("").withNegativePrompt(""), byHand)
+                    .images();
             assertEquals(0, maxPixelDifference(withToken.get(0), handFed.get(0)));
 
-            List<BufferedImage> withoutEmbeddings = new Pipeline(plain).generate(
-                    REQUEST.withPrompt("a photo of").withNegativePrompt(", ugly"), GenerationListener.NONE).images();
-            assertTrue(maxPixelDifference(withToken.get(0), withoutEmbeddings.get(0)) > 0,
+            List<BufferedImage> withoutEmbeddings = new Pipeline(plain)
+                    .generate(REQUEST.withPrompt("a photo of").withNegativePrompt(", ugly"), GenerationListener.NONE)
+                    .images();
+            assertTrue(
+                    maxPixelDifference(withToken.get(0), withoutEmbeddings.get(0)) > 0,
                     "the embeddings must change the image, or this test shows nothing");
             context.close();
         }
@@ -76,7 +81,8 @@ class TextualInversionGenerationTest {
                 pipeline = Tensors.toFloats(c);
             }
         }
-        try (Model plain = Model.loadBuiltin(); Tensor context = handFedContext(plain)) {
+        try (Model plain = Model.loadBuiltin();
+                Tensor context = handFedContext(plain)) {
             assertArrayEquals(Tensors.toFloats(context), pipeline);
         }
     }
@@ -92,9 +98,9 @@ class TextualInversionGenerationTest {
         float[] positiveRows = inputRows(plain, "a photo of", style, "");
         // one encoder call per prompt, as the pipeline makes them (a batch of two may round differently)
         try (Tensor negativeInput = Tensors.fromFloats(negativeRows, 1, 77, 32);
-             Tensor positiveInput = Tensors.fromFloats(positiveRows, 1, 77, 32);
-             Tensor negativeOut = plain.textEncoder().encodeEmbeddings(negativeInput, 1);
-             Tensor positiveOut = plain.textEncoder().encodeEmbeddings(positiveInput, 1)) {
+                Tensor positiveInput = Tensors.fromFloats(positiveRows, 1, 77, 32);
+                Tensor negativeOut = plain.textEncoder().encodeEmbeddings(negativeInput, 1);
+                Tensor positiveOut = plain.textEncoder().encodeEmbeddings(positiveInput, 1)) {
             return torch.cat(new TensorVector(negativeOut, positiveOut), 0);
         }
     }
@@ -105,11 +111,11 @@ class TextualInversionGenerationTest {
         int[] head = tokenizer.encode(before);
         int[] tail = tokenizer.encode(after);
         List<float[]> rows = new ArrayList<>();
-        for (int i = 0; i < head.length - 1; i++) {           // BOS and the words, not EOS
+        for (int i = 0; i < head.length - 1; i++) { // BOS and the words, not EOS
             rows.add(row(plain, head[i]));
         }
         rows.addAll(Arrays.asList(vectors));
-        for (int i = 1; i < tail.length; i++) {               // the words and EOS, not BOS
+        for (int i = 1; i < tail.length; i++) { // the words and EOS, not BOS
             rows.add(row(plain, tail[i]));
         }
         while (rows.size() < 77) {

@@ -1,29 +1,27 @@
 package dev.torchsd.prompt;
 
-import dev.torchsd.generation.Conditioning;
-import dev.torchsd.Internals;
-import dev.torchsd.pipeline.PromptSyntax;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.torchsd.Internals;
 import dev.torchsd.StableDiffusion;
+import dev.torchsd.generation.Conditioning;
+import dev.torchsd.generation.MemoryEstimate;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
-import dev.torchsd.generation.MemoryEstimate;
+import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferInt;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
-import java.awt.image.DataBufferInt;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Generations with AUTOMATIC1111's syntax on the built-in tiny model. */
 class A1111GenerationTest {
@@ -65,14 +63,19 @@ class A1111GenerationTest {
         String prompt = PromptEncoderTest.longPrompt(200);
         assertThat(model.tokenizer().encode(prompt).length - 2).isGreaterThanOrEqualTo(200);
         GenerationRequest whole = request(prompt);
-        GenerationRequest truncated = whole.withPromptSyntax(PromptSyntax.PLAIN);  // diffusers: first 77 ids
+        GenerationRequest truncated = whole.withPromptSyntax(PromptSyntax.PLAIN); // diffusers: first 77 ids
         assertThat(pixels(whole)).isNotEqualTo(pixels(truncated));
     }
 
     /** The conditioning of an AUTOMATIC1111-syntax request with guidance whose negative prompt is always active. */
     private static Conditioning conditioning(String prompt, String negative, int steps, int batch) {
-        GenerationRequest r = Internals.resolve(request(prompt).withNegativePrompt(negative).withSteps(steps)
-                .withBatchSize(batch).withGuidanceScale(7.5), model.manifest());
+        GenerationRequest r = Internals.resolve(
+                request(prompt)
+                        .withNegativePrompt(negative)
+                        .withSteps(steps)
+                        .withBatchSize(batch)
+                        .withGuidanceScale(7.5),
+                model.manifest());
         return Conditioning.encode(model, r, r.negativeWindow().resolve(steps), new java.util.ArrayList<>());
     }
 
@@ -82,11 +85,16 @@ class A1111GenerationTest {
         try (PointerScope scope = new PointerScope()) {
             Conditioning c = conditioning(longPrompt, "blue", 10, 2);
             Tensor context = c.at(0, 10, true);
-            assertThat(Tensors.shape(context)).containsExactly(4, 77L * 3, model.textEncoder().hiddenSize());
+            assertThat(Tensors.shape(context))
+                    .containsExactly(4, 77L * 3, model.textEncoder().hiddenSize());
             // the negative rows end with the empty prompt's chunk
             Tensor empty = PromptEncoder.forModel(model, PromptSyntax.A1111)
-                    .encode(java.util.List.of(PromptEncoder.forModel(model, PromptSyntax.A1111).emptyChunk()), 1);
-            assertThat(Tensors.toFloats(context.narrow(0, 0, 1).narrow(1, 154, 77))).containsExactly(Tensors.toFloats(empty));
+                    .encode(
+                            java.util.List.of(PromptEncoder.forModel(model, PromptSyntax.A1111)
+                                    .emptyChunk()),
+                            1);
+            assertThat(Tensors.toFloats(context.narrow(0, 0, 1).narrow(1, 154, 77)))
+                    .containsExactly(Tensors.toFloats(empty));
         }
         assertThat(pixels(request(longPrompt).withNegativePrompt("blue"))).isNotNull();
         assertThat(pixels(request("red").withNegativePrompt(longPrompt))).isNotNull();
@@ -96,14 +104,15 @@ class A1111GenerationTest {
     void promptEditingAndAlternationEncodeEachDistinctPromptOnce() {
         try (PointerScope scope = new PointerScope()) {
             Conditioning alternating = conditioning("a [red|blue] circle", "", 20, 1);
-            assertThat(alternating.encodedPrompts()).isEqualTo(3);  // "a red circle", "a blue circle", ""
+            assertThat(alternating.encodedPrompts()).isEqualTo(3); // "a red circle", "a blue circle", ""
             Tensor first = alternating.at(0, 20, true);
-            assertThat(alternating.at(1, 20, true)).isSameAs(first);  // steps 0 and 1 use entry 1 (A1111's rule)
+            assertThat(alternating.at(1, 20, true)).isSameAs(first); // steps 0 and 1 use entry 1 (A1111's rule)
             assertThat(Tensors.toFloats(alternating.at(2, 20, true))).isNotEqualTo(Tensors.toFloats(first));
             assertThat(alternating.at(3, 20, true)).isSameAs(first);
         }
         GenerationRequest edited = request("a [red:blue:3] circle");
-        assertThat(pixels(edited)).isNotEqualTo(pixels(request("a red circle")))
+        assertThat(pixels(edited))
+                .isNotEqualTo(pixels(request("a red circle")))
                 .isNotEqualTo(pixels(request("a blue circle")));
     }
 
@@ -126,7 +135,8 @@ class A1111GenerationTest {
     void syntaxErrorsComeFromResolveBeforeAnyWork() {
         assertThatThrownBy(() -> Internals.resolve(request("a (cat"), model.manifest()))
                 .isInstanceOf(PromptSyntaxException.class);
-        assertThat(Internals.resolve(request("a (cat").withPromptSyntax(PromptSyntax.PLAIN), model.manifest())).isNotNull();
+        assertThat(Internals.resolve(request("a (cat").withPromptSyntax(PromptSyntax.PLAIN), model.manifest()))
+                .isNotNull();
     }
 
     @Test
@@ -134,8 +144,8 @@ class A1111GenerationTest {
         // [:blurry:S] uses the empty prompt for steps 0..S (AUTOMATIC1111's rule), so it equals the
         // negative window starting at S + 1
         GenerationRequest edited = request("a red circle").withNegativePrompt("[:blurry:2]");
-        GenerationRequest window = request("a red circle").withNegativePrompt("blurry")
-                .withNegativeStart(StepPoint.step(3));
+        GenerationRequest window =
+                request("a red circle").withNegativePrompt("blurry").withNegativeStart(StepPoint.step(3));
         assertThat(pixels(edited)).isEqualTo(pixels(window));
         assertThat(pixels(edited)).isNotEqualTo(pixels(request("a red circle").withNegativePrompt("blurry")));
     }
@@ -149,7 +159,9 @@ class A1111GenerationTest {
     @Test
     void noNativePointerOutlivesItsRequest() {
         GenerationRequest r = request("[red|blue] (circle:1.3) BREAK " + PromptEncoderTest.longPrompt(100))
-                .withNegativePrompt("[:square:2]").withSteps(4).withBatchSize(2);
+                .withNegativePrompt("[:square:2]")
+                .withSteps(4)
+                .withBatchSize(2);
         sd.generate(r);
         long before = Pointer.totalCount();
         for (int i = 0; i < 5; i++) {
@@ -162,7 +174,8 @@ class A1111GenerationTest {
     void theMemoryEstimateGrowsWithTheContextOfLongPrompts() {
         GenerationRequest r = Internals.resolve(request("x").withSize(256, 256), model.manifest());
         long plain = MemoryEstimate.bytesNeeded(model.manifest(), r).orElseThrow();
-        assertThat(MemoryEstimate.bytesNeeded(model.manifest(), r, 77).orElseThrow()).isEqualTo(plain);
+        assertThat(MemoryEstimate.bytesNeeded(model.manifest(), r, 77).orElseThrow())
+                .isEqualTo(plain);
         // 256x256: 1024 latent tokens; a context of 200 chunks (15,400 tokens) dominates the attention scores
         long huge = MemoryEstimate.bytesNeeded(model.manifest(), r, 77L * 200).orElseThrow();
         assertThat(huge).isGreaterThan(5 * plain);
@@ -174,6 +187,7 @@ class A1111GenerationTest {
                 .isInstanceOf(PromptSyntaxException.class)
                 .hasMessageContaining("at position 1 of the negative prompt");
         assertThatThrownBy(() -> sd.generate(request("a [cat:dog:30]")))
-                .isInstanceOf(PromptSyntaxException.class).hasMessageContaining("0..6");
+                .isInstanceOf(PromptSyntaxException.class)
+                .hasMessageContaining("0..6");
     }
 }

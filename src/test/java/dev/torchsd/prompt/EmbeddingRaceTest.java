@@ -1,16 +1,14 @@
 package dev.torchsd.prompt;
 
-import dev.torchsd.pipeline.PromptSyntax;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.torchsd.model.Model;
-import org.bytedeco.javacpp.PointerScope;
-import org.junit.jupiter.api.Test;
-
+import dev.torchsd.pipeline.PromptSyntax;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.bytedeco.javacpp.PointerScope;
+import org.junit.jupiter.api.Test;
 
 /** AUTOMATIC1111-syntax prompts encoded while embeddings load on another thread never see a token without its row. */
 class EmbeddingRaceTest {

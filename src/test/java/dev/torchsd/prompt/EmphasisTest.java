@@ -1,5 +1,9 @@
 package dev.torchsd.prompt;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import dev.torchsd.pipeline.Emphasis;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
@@ -8,13 +12,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
-
 /** The emphasis modes on hidden states (1 × 3 tokens × 2) whose values are worked out by hand. */
 class EmphasisTest {
-    static final float[] Z = {1, 3, 2, 2, 4, 0};        // mean 2
+    static final float[] Z = {1, 3, 2, 2, 4, 0}; // mean 2
     static final float[] WEIGHTS = {1f, 1.5f, 0.5f};
 
     @BeforeAll
@@ -38,7 +38,7 @@ class EmphasisTest {
     void originalRestoresTheMean() {
         // weighted: 1 3 3 3 2 0, mean 2 -> already 2: unchanged; with other weights the mean is scaled back
         assertThat(apply(Emphasis.ORIGINAL, Z, WEIGHTS)).containsExactly(1, 3, 3, 3, 2, 0);
-        float[] doubled = apply(Emphasis.ORIGINAL, Z, new float[] {1f, 2f, 1f});  // 1 3 4 4 4 0, mean 8/3
+        float[] doubled = apply(Emphasis.ORIGINAL, Z, new float[] {1f, 2f, 1f}); // 1 3 4 4 4 0, mean 8/3
         float scale = 2f / (16f / 6f);
         float[] expected = {1 * scale, 3 * scale, 4 * scale, 4 * scale, 4 * scale, 0};
         for (int i = 0; i < 6; i++) {

@@ -1,13 +1,12 @@
 package dev.torchsd.prompt;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** 75-token chunks with start/end/padding, BREAK, groups kept whole and comma backtrack. */
 class PromptChunkerTest {
@@ -110,8 +109,8 @@ class PromptChunkerTest {
     @Test
     void commaBacktrackMovesTheWordsAfterTheLastComma() {
         List<TokenGroup> groups = new ArrayList<>(tokens(70));
-        groups.add(TokenGroup.of(1.0, COMMA));              // index 70: the comma
-        groups.addAll(tokens(10));                           // 71.. : words that would cross the boundary
+        groups.add(TokenGroup.of(1.0, COMMA)); // index 70: the comma
+        groups.addAll(tokens(10)); // 71.. : words that would cross the boundary
         List<PromptChunker.Chunk> withBacktrack = chunker(20).chunk(groups);
         assertThat(body(withBacktrack.get(0))).hasSize(71).endsWith(COMMA);
         assertThat(body(withBacktrack.get(1))).hasSize(10).startsWith(100);
@@ -131,6 +130,7 @@ class PromptChunkerTest {
     @Test
     void aGroupLongerThanAChunkIsRefused() {
         assertThatThrownBy(() -> chunker(20).chunk(List.of(TokenGroup.of(1.0, new int[76]))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("76 tokens");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("76 tokens");
     }
 }

@@ -1,12 +1,10 @@
 package dev.torchsd.prompt;
 
-
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * Emphasis, escapes and BREAK against the examples AUTOMATIC1111 documents for
@@ -29,15 +27,15 @@ class PromptParserTest {
     @Test
     void documentedNestedExampleWithItsOpenBracketClosed() {
         // AUTOMATIC1111's example leaves the first '(' open and closes it at the end; closed here explicitly
-        assertThat(parse("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).)")).isEqualTo(
-                "[[a , 1.0], [house, 1.5730000000000004], [ , 1.1], [on, 1.0], [ a , 1.1], [hill, 0.55],"
+        assertThat(parse("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).)"))
+                .isEqualTo("[[a , 1.0], [house, 1.5730000000000004], [ , 1.1], [on, 1.0], [ a , 1.1], [hill, 0.55],"
                         + " [, sun, , 1.1], [sky, 1.4641000000000006], [., 1.1]]");
     }
 
     @Test
     void weightsAndSquareBrackets() {
-        assertThat(PromptSchedule.fragments("(masterpiece:1.2), best quality")).containsExactly(
-                Fragment.text("masterpiece", 1.2), Fragment.text(", best quality", 1.0));
+        assertThat(PromptSchedule.fragments("(masterpiece:1.2), best quality"))
+                .containsExactly(Fragment.text("masterpiece", 1.2), Fragment.text(", best quality", 1.0));
         assertThat(PromptSchedule.fragments("[x]")).containsExactly(Fragment.text("x", 1 / 1.1));
         assertThat(PromptSchedule.fragments("((x))")).containsExactly(Fragment.text("x", 1.1 * 1.1));
         assertThat(PromptSchedule.fragments("(x: 0.5 )")).containsExactly(Fragment.text("x", 0.5));
@@ -53,12 +51,12 @@ class PromptParserTest {
 
     @Test
     void breakSplitsAsAWordWithItsWhitespace() {
-        assertThat(PromptSchedule.fragments("a cat BREAK a dog")).containsExactly(
-                Fragment.text("a cat", 1.0), Fragment.BREAK, Fragment.text("a dog", 1.0));
-        assertThat(PromptSchedule.fragments("(red BREAK blue)")).containsExactly(
-                Fragment.text("red", 1.1), Fragment.BREAK, Fragment.text("blue", 1.1));
-        assertThat(PromptSchedule.fragments("BREAKFAST, break, xBREAK")).containsExactly(
-                Fragment.text("BREAKFAST, break, xBREAK", 1.0));
+        assertThat(PromptSchedule.fragments("a cat BREAK a dog"))
+                .containsExactly(Fragment.text("a cat", 1.0), Fragment.BREAK, Fragment.text("a dog", 1.0));
+        assertThat(PromptSchedule.fragments("(red BREAK blue)"))
+                .containsExactly(Fragment.text("red", 1.1), Fragment.BREAK, Fragment.text("blue", 1.1));
+        assertThat(PromptSchedule.fragments("BREAKFAST, break, xBREAK"))
+                .containsExactly(Fragment.text("BREAKFAST, break, xBREAK", 1.0));
     }
 
     @Test
@@ -68,7 +66,8 @@ class PromptParserTest {
                 .hasMessage("'(' is never closed (write \\( for a literal parenthesis) at position 1 of the prompt:"
                         + " \">>>(unbalanced\"");
         assertThatThrownBy(() -> PromptParser.parse("a cat) on a mat"))
-                .hasMessageStartingWith("')' has no '(' to close").hasMessageContaining("\"a cat>>>) on a mat\"");
+                .hasMessageStartingWith("')' has no '(' to close")
+                .hasMessageContaining("\"a cat>>>) on a mat\"");
         assertThatThrownBy(() -> PromptParser.parse("a ] b")).hasMessageStartingWith("']' has no '[' to close");
         assertThatThrownBy(() -> PromptParser.parse("[a (b] c)"))
                 .hasMessageStartingWith("expected ')' to close the '(' at position 4, found ']'");
@@ -80,7 +79,7 @@ class PromptParserTest {
     void deepNestingIsRefusedNotAStackOverflow() {
         double weight = 1.0;
         for (int i = 0; i < 100; i++) {
-            weight *= 1.1;  // innermost first, as the brackets close
+            weight *= 1.1; // innermost first, as the brackets close
         }
         assertThat(PromptSchedule.fragments("(".repeat(100) + "x" + ")".repeat(100)))
                 .containsExactly(Fragment.text("x", weight));
@@ -91,7 +90,8 @@ class PromptParserTest {
 
     @Test
     void manyEscapesMergeIntoOneFragment() {
-        assertThat(PromptSchedule.fragments("\\(".repeat(20000))).containsExactly(Fragment.text("(".repeat(20000), 1.0));
+        assertThat(PromptSchedule.fragments("\\(".repeat(20000)))
+                .containsExactly(Fragment.text("(".repeat(20000), 1.0));
     }
 
     @Test

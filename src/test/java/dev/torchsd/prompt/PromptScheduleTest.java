@@ -1,12 +1,11 @@
 package dev.torchsd.prompt;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /**
  * Prompt editing and alternation against the examples AUTOMATIC1111 documents for its schedule
@@ -38,12 +37,15 @@ class PromptScheduleTest {
 
     @Test
     void documentedAlternations() {
-        assertThat(g("[a|(b:1.1)]")).isEqualTo("[[1, 'a'], [2, '(b:1.1)'], [3, 'a'], [4, '(b:1.1)'], [5, 'a'],"
-                + " [6, '(b:1.1)'], [7, 'a'], [8, '(b:1.1)'], [9, 'a'], [10, '(b:1.1)']]");
-        assertThat(g("[fe|]male")).isEqualTo("[[1, 'female'], [2, 'male'], [3, 'female'], [4, 'male'], [5, 'female'],"
-                + " [6, 'male'], [7, 'female'], [8, 'male'], [9, 'female'], [10, 'male']]");
-        assertThat(g("[fe|||]male")).isEqualTo("[[1, 'female'], [2, 'male'], [3, 'male'], [4, 'male'], [5, 'female'],"
-                + " [6, 'male'], [7, 'male'], [8, 'male'], [9, 'female'], [10, 'male']]");
+        assertThat(g("[a|(b:1.1)]"))
+                .isEqualTo("[[1, 'a'], [2, '(b:1.1)'], [3, 'a'], [4, '(b:1.1)'], [5, 'a'],"
+                        + " [6, '(b:1.1)'], [7, 'a'], [8, '(b:1.1)'], [9, 'a'], [10, '(b:1.1)']]");
+        assertThat(g("[fe|]male"))
+                .isEqualTo("[[1, 'female'], [2, 'male'], [3, 'female'], [4, 'male'], [5, 'female'],"
+                        + " [6, 'male'], [7, 'female'], [8, 'male'], [9, 'female'], [10, 'male']]");
+        assertThat(g("[fe|||]male"))
+                .isEqualTo("[[1, 'female'], [2, 'male'], [3, 'male'], [4, 'male'], [5, 'female'],"
+                        + " [6, 'male'], [7, 'male'], [8, 'male'], [9, 'female'], [10, 'male']]");
     }
 
     @Test
@@ -71,24 +73,29 @@ class PromptScheduleTest {
     void editsCarryWeightsIntoTheirFragments() {
         PromptSchedule s = PromptSchedule.of("(masterpiece:1.2), [cat:(dog:1.5):0.5]", 20);
         assertThat(s.entries()).hasSize(2);
-        assertThat(s.entries().get(0).fragments()).containsExactly(
-                Fragment.text("masterpiece", 1.2), Fragment.text(", cat", 1.0));
-        assertThat(s.entries().get(1).fragments()).containsExactly(
-                Fragment.text("masterpiece", 1.2), Fragment.text(", ", 1.0), Fragment.text("dog", 1.5));
+        assertThat(s.entries().get(0).fragments())
+                .containsExactly(Fragment.text("masterpiece", 1.2), Fragment.text(", cat", 1.0));
+        assertThat(s.entries().get(1).fragments())
+                .containsExactly(
+                        Fragment.text("masterpiece", 1.2), Fragment.text(", ", 1.0), Fragment.text("dog", 1.5));
     }
 
     @Test
     void whenOutOfRangeIsAnErrorAtItsPosition() {
         assertThatThrownBy(() -> PromptSchedule.of("a [cat:dog:1.5]", 10))
                 .isInstanceOf(PromptSyntaxException.class)
-                .hasMessageContaining("fraction").hasMessageContaining("0..1")
+                .hasMessageContaining("fraction")
+                .hasMessageContaining("0..1")
                 .hasMessageContaining("position 12");
         assertThatThrownBy(() -> PromptSchedule.of("a [cat:dog:30]", 20))
                 .isInstanceOf(PromptSyntaxException.class)
-                .hasMessageContaining("0..20").hasMessageContaining("position 12")
-                .extracting(e -> ((PromptSyntaxException) e).index()).isEqualTo(11);
+                .hasMessageContaining("0..20")
+                .hasMessageContaining("position 12")
+                .extracting(e -> ((PromptSyntaxException) e).index())
+                .isEqualTo(11);
         assertThatThrownBy(() -> PromptSchedule.of("[cat:dog:-2]", 20))
-                .isInstanceOf(PromptSyntaxException.class).hasMessageContaining("0..20");
+                .isInstanceOf(PromptSyntaxException.class)
+                .hasMessageContaining("0..20");
     }
 
     @Test
@@ -96,14 +103,16 @@ class PromptScheduleTest {
         // AUTOMATIC1111 reads these as plain text; torchsd points at the bracket
         assertThatThrownBy(() -> g("a [unbalanced"))
                 .isInstanceOf(PromptSyntaxException.class)
-                .hasMessageStartingWith("'[' is never closed").hasMessageContaining("position 3");
+                .hasMessageStartingWith("'[' is never closed")
+                .hasMessageContaining("position 3");
         assertThatThrownBy(() -> g("((a][:b:c [d:3]"))
                 .isInstanceOf(PromptSyntaxException.class)
                 .hasMessageContaining("expected ')' to close the '(' at position 2, found ']'")
                 .hasMessageContaining("position 4");
         assertThatThrownBy(() -> g("a [{b|d{:.5] c"))
                 .isInstanceOf(PromptSyntaxException.class)
-                .hasMessageContaining("':' inside the alternation").hasMessageContaining("position 9");
+                .hasMessageContaining("':' inside the alternation")
+                .hasMessageContaining("position 9");
     }
 
     @Test

@@ -1,10 +1,10 @@
 package dev.torchsd.scheduler;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.torchsd.tensor.LibTorch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Every expected number of diffusers' scheduler "full loop" tests (reference:
@@ -36,8 +36,8 @@ class DiffusersFullLoopTest {
         return Schedulers.create(name, SchedulerConfig.parse(json, "test config"), 10);
     }
 
-    private static void expect(DiffusersRecipe.Result result, double sum, double sumTolerance, double mean,
-                               double meanTolerance) {
+    private static void expect(
+            DiffusersRecipe.Result result, double sum, double sumTolerance, double mean, double meanTolerance) {
         assertEquals(sum, result.sum(), sumTolerance, "sum of |sample|");
         assertEquals(mean, result.mean(), meanTolerance, "mean of |sample|");
     }
@@ -67,20 +67,32 @@ class DiffusersFullLoopTest {
 
     @Test
     void ddimVPrediction() {
-        expect(alphaBarLoop("DDIMScheduler", DDIM_BASE, "\"prediction_type\": \"v_prediction\"", 0),
-                52.5302, 1e-2, 0.0684, 1e-3);
+        expect(
+                alphaBarLoop("DDIMScheduler", DDIM_BASE, "\"prediction_type\": \"v_prediction\"", 0),
+                52.5302,
+                1e-2,
+                0.0684,
+                1e-3);
     }
 
     @Test
     void ddimSetAlphaToOne() {
-        expect(alphaBarLoop("DDIMScheduler", DDIM_BASE, "\"set_alpha_to_one\": true, \"beta_start\": 0.01", 0),
-                149.8295, 1e-2, 0.1951, 1e-3);
+        expect(
+                alphaBarLoop("DDIMScheduler", DDIM_BASE, "\"set_alpha_to_one\": true, \"beta_start\": 0.01", 0),
+                149.8295,
+                1e-2,
+                0.1951,
+                1e-3);
     }
 
     @Test
     void ddimNoSetAlphaToOne() {
-        expect(alphaBarLoop("DDIMScheduler", DDIM_BASE, "\"set_alpha_to_one\": false, \"beta_start\": 0.01", 0),
-                149.0784, 1e-2, 0.1941, 1e-3);
+        expect(
+                alphaBarLoop("DDIMScheduler", DDIM_BASE, "\"set_alpha_to_one\": false, \"beta_start\": 0.01", 0),
+                149.0784,
+                1e-2,
+                0.1941,
+                1e-3);
     }
 
     @Test
@@ -107,20 +119,32 @@ class DiffusersFullLoopTest {
 
     @Test
     void pndmVPrediction() {
-        expect(alphaBarLoop("PNDMScheduler", PNDM_BASE, "\"prediction_type\": \"v_prediction\"", 0),
-                67.3986, 1e-2, 0.0878, 1e-3);
+        expect(
+                alphaBarLoop("PNDMScheduler", PNDM_BASE, "\"prediction_type\": \"v_prediction\"", 0),
+                67.3986,
+                1e-2,
+                0.0878,
+                1e-3);
     }
 
     @Test
     void pndmSetAlphaToOne() {
-        expect(alphaBarLoop("PNDMScheduler", PNDM_BASE, "\"set_alpha_to_one\": true, \"beta_start\": 0.01", 0),
-                230.0399, 1e-2, 0.2995, 1e-3);
+        expect(
+                alphaBarLoop("PNDMScheduler", PNDM_BASE, "\"set_alpha_to_one\": true, \"beta_start\": 0.01", 0),
+                230.0399,
+                1e-2,
+                0.2995,
+                1e-3);
     }
 
     @Test
     void pndmNoSetAlphaToOne() {
-        expect(alphaBarLoop("PNDMScheduler", PNDM_BASE, "\"set_alpha_to_one\": false, \"beta_start\": 0.01", 0),
-                186.9482, 1e-2, 0.2434, 1e-3);
+        expect(
+                alphaBarLoop("PNDMScheduler", PNDM_BASE, "\"set_alpha_to_one\": false, \"beta_start\": 0.01", 0),
+                186.9482,
+                1e-2,
+                0.2434,
+                1e-3);
     }
 
     // Euler
@@ -132,13 +156,22 @@ class DiffusersFullLoopTest {
 
     @Test
     void eulerVPrediction() {
-        expect(kLoop("EulerDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0), 0.0002, 1e-2, 2.2676e-06, 1e-3);
+        expect(
+                kLoop("EulerDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0),
+                0.0002,
+                1e-2,
+                2.2676e-06,
+                1e-3);
     }
 
     @Test
     void eulerKarras() {
-        expect(kLoop("EulerDiscreteScheduler", "\"use_karras_sigmas\": true", 0),
-                124.52299499511719, 1e-2, 0.16213932633399963, 1e-3);
+        expect(
+                kLoop("EulerDiscreteScheduler", "\"use_karras_sigmas\": true", 0),
+                124.52299499511719,
+                1e-2,
+                0.16213932633399963,
+                1e-3);
     }
 
     @Test
@@ -155,8 +188,12 @@ class DiffusersFullLoopTest {
 
     @Test
     void eulerAncestralVPrediction() {
-        expect(kLoop("EulerAncestralDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0),
-                108.4439, 1e-2, 0.1412, 1e-3);
+        expect(
+                kLoop("EulerAncestralDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0),
+                108.4439,
+                1e-2,
+                0.1412,
+                1e-3);
     }
 
     @Test
@@ -173,7 +210,12 @@ class DiffusersFullLoopTest {
 
     @Test
     void lmsVPrediction() {
-        expect(kLoop("LMSDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0), 0.0017, 1e-2, 2.2676e-06, 1e-3);
+        expect(
+                kLoop("LMSDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0),
+                0.0017,
+                1e-2,
+                2.2676e-06,
+                1e-3);
     }
 
     @Test
@@ -195,12 +237,22 @@ class DiffusersFullLoopTest {
 
     @Test
     void heunVPrediction() {
-        expect(kLoop("HeunDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0), 4.6934e-07, 1e-2, 6.1112e-10, 1e-3);
+        expect(
+                kLoop("HeunDiscreteScheduler", "\"prediction_type\": \"v_prediction\"", 0),
+                4.6934e-07,
+                1e-2,
+                6.1112e-10,
+                1e-3);
     }
 
     @Test
     void heunKarras() {
-        expect(kLoop("HeunDiscreteScheduler", "\"use_karras_sigmas\": true", 0), 0.00015, 1e-2, 1.9869554535034695e-07, 1e-2);
+        expect(
+                kLoop("HeunDiscreteScheduler", "\"use_karras_sigmas\": true", 0),
+                0.00015,
+                1e-2,
+                1.9869554535034695e-07,
+                1e-2);
     }
 
     @Test
@@ -222,7 +274,8 @@ class DiffusersFullLoopTest {
 
     @Test
     void dpmThresholding() {
-        expectMean(dpmLoop("\"thresholding\": true, \"dynamic_thresholding_ratio\": 0.87, \"sample_max_value\": 0.5", 0),
+        expectMean(
+                dpmLoop("\"thresholding\": true, \"dynamic_thresholding_ratio\": 0.87, \"sample_max_value\": 0.5", 0),
                 1.1364);
     }
 
@@ -244,7 +297,11 @@ class DiffusersFullLoopTest {
     /** diffusers' test_switch: a config carrying other schedulers' keys gives DPM the same result. */
     @Test
     void dpmFromConfigWithOtherSchedulersKeys() {
-        expectMean(dpmLoop("\"skip_prk_steps\": true, \"predict_x0\": true, \"disable_corrector\": [], "
-                + "\"clip_sample\": true, \"set_alpha_to_one\": false, \"steps_offset\": 0", 0), 0.3301);
+        expectMean(
+                dpmLoop(
+                        "\"skip_prk_steps\": true, \"predict_x0\": true, \"disable_corrector\": [], "
+                                + "\"clip_sample\": true, \"set_alpha_to_one\": false, \"steps_offset\": 0",
+                        0),
+                0.3301);
     }
 }

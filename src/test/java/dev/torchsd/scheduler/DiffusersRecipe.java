@@ -12,8 +12,7 @@ import org.bytedeco.pytorch.global.torch;
  * tests' expected sums and means can be checked against our schedulers.
  */
 final class DiffusersRecipe {
-    private DiffusersRecipe() {
-    }
+    private DiffusersRecipe() {}
 
     /**
      * arange(768).reshape(3, 8, 8, 4) / 768, permuted to [4, 3, 8, 8]; {@code flipped} uses 767..0.
@@ -50,8 +49,7 @@ final class DiffusersRecipe {
     }
 
     /** sum(|x|) and mean(|x|), as the tests compute them. */
-    record Result(double sum, double mean) {
-    }
+    record Result(double sum, double mean) {}
 
     static Result measure(Tensor x) {
         return new Result(x.abs().sum().item_float(), x.abs().mean().item_float());

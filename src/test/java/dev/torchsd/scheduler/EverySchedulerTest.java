@@ -1,6 +1,11 @@
 package dev.torchsd.scheduler;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.torchsd.tensor.LibTorch;
+import java.util.List;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
@@ -10,12 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every accepted name builds a sampler that runs a pipeline-style loop, finitely and without leaking tensors. */
 class EverySchedulerTest {
@@ -40,12 +39,14 @@ class EverySchedulerTest {
 
     private static long[] run(String name, SchedulerConfig config, int steps, boolean[] finite) {
         try (PointerScope outer = new PointerScope();
-             Scheduler scheduler = Schedulers.create(name, config, steps)) {
+                Scheduler scheduler = Schedulers.create(name, config, steps)) {
             Generator generator = torch.make_generator_cpu(42);
             Tensor latents;
             try (PointerScope scope = new PointerScope()) {
-                latents = torch.randn(new long[] {1, 4, 8, 8}, new org.bytedeco.pytorch.GeneratorOptional(generator),
-                        new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float))
+                latents = torch.randn(
+                                new long[] {1, 4, 8, 8},
+                                new org.bytedeco.pytorch.GeneratorOptional(generator),
+                                new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float))
                         .mul(new org.bytedeco.pytorch.Scalar(scheduler.initNoiseSigma()));
                 latents.retainReference();
             }
@@ -101,17 +102,20 @@ class EverySchedulerTest {
         long[] counts = run("PNDMScheduler", SchedulerConfig.sd15().with("skip_prk_steps", "false"), 50, finite);
         assertTrue(finite[0]);
         // the PLMS history (4 noise predictions) is full from index 13 on, after the 12 PRK calls
-        assertTrue(counts[counts.length - 2] <= counts[20], "live pointers grew from " + counts[20] + " to "
-                + counts[counts.length - 2]);
+        assertTrue(
+                counts[counts.length - 2] <= counts[20],
+                "live pointers grew from " + counts[20] + " to " + counts[counts.length - 2]);
         assertTrue(Pointer.totalCount() <= before, (Pointer.totalCount() - before) + " pointers left after close()");
     }
 
     @Test
     void timestepBeyondTheTrainingTableIsAClearError() {
-        SchedulerException error = assertThrows(SchedulerException.class,
-                () -> Schedulers.create("DDIM", SchedulerConfig.sd15(), 1000));
-        assertEquals("DDIMScheduler: 1000 steps give timestep 1000, outside 0..999 (steps_offset too large for this"
-                + " many steps); use fewer steps or another timestep_spacing", error.getMessage());
+        SchedulerException error =
+                assertThrows(SchedulerException.class, () -> Schedulers.create("DDIM", SchedulerConfig.sd15(), 1000));
+        assertEquals(
+                "DDIMScheduler: 1000 steps give timestep 1000, outside 0..999 (steps_offset too large for this"
+                        + " many steps); use fewer steps or another timestep_spacing",
+                error.getMessage());
     }
 
     /** Stateful samplers keep tensors between steps: the live pointer count stays flat over 50 steps. */
@@ -125,10 +129,12 @@ class EverySchedulerTest {
         long[] counts = run(name, 50, finite);
         int n = counts.length;
         // garbage of earlier tests may be collected meanwhile, which only lowers the count
-        assertTrue(counts[n - 2] <= counts[5], name + ": live pointers grew during the loop from "
-                + counts[5] + " to " + counts[n - 2]);
-        assertTrue(Pointer.totalCount() <= before, name + ": " + (Pointer.totalCount() - before)
-                + " pointers left after close()");
+        assertTrue(
+                counts[n - 2] <= counts[5],
+                name + ": live pointers grew during the loop from " + counts[5] + " to " + counts[n - 2]);
+        assertTrue(
+                Pointer.totalCount() <= before,
+                name + ": " + (Pointer.totalCount() - before) + " pointers left after close()");
     }
 
     @Test

@@ -1,10 +1,10 @@
 package dev.torchsd.scheduler;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.torchsd.tensor.LibTorch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * diffusers' full-loop expectations for the schedulers the reference file's section 2 does not cover
@@ -49,18 +49,29 @@ class MoreDiffusersLoopsTest {
 
     @Test
     void uniPcKarras() {
-        assertEquals(0.2925, solverLoop("UniPC", UNIPC_BASE, "\"use_karras_sigmas\": true", 0).mean(), 1e-3);
+        assertEquals(
+                0.2925,
+                solverLoop("UniPC", UNIPC_BASE, "\"use_karras_sigmas\": true", 0)
+                        .mean(),
+                1e-3);
     }
 
     @Test
     void uniPcVPrediction() {
-        assertEquals(0.1014, solverLoop("UniPC", UNIPC_BASE, "\"prediction_type\": \"v_prediction\"", 0).mean(), 1e-3);
+        assertEquals(
+                0.1014,
+                solverLoop("UniPC", UNIPC_BASE, "\"prediction_type\": \"v_prediction\"", 0)
+                        .mean(),
+                1e-3);
     }
 
     @Test
     void uniPcKarrasVPrediction() {
-        assertEquals(0.1966, solverLoop("UniPC", UNIPC_BASE,
-                "\"prediction_type\": \"v_prediction\", \"use_karras_sigmas\": true", 0).mean(), 1e-3);
+        assertEquals(
+                0.1966,
+                solverLoop("UniPC", UNIPC_BASE, "\"prediction_type\": \"v_prediction\", \"use_karras_sigmas\": true", 0)
+                        .mean(),
+                1e-3);
     }
 
     @Test
@@ -72,13 +83,19 @@ class MoreDiffusersLoopsTest {
 
     @Test
     void singlestepNoNoise() {
-        assertEquals(0.2791, solverLoop("DPMSolverSinglestepScheduler", SINGLE_BASE, "", 0).mean(), 1e-3);
+        assertEquals(
+                0.2791,
+                solverLoop("DPMSolverSinglestepScheduler", SINGLE_BASE, "", 0).mean(),
+                1e-3);
     }
 
     @Test
     void singlestepVPrediction() {
-        assertEquals(0.1453, solverLoop("DPMSolverSinglestepScheduler", SINGLE_BASE,
-                "\"prediction_type\": \"v_prediction\"", 0).mean(), 1e-3);
+        assertEquals(
+                0.1453,
+                solverLoop("DPMSolverSinglestepScheduler", SINGLE_BASE, "\"prediction_type\": \"v_prediction\"", 0)
+                        .mean(),
+                1e-3);
     }
 
     @Test

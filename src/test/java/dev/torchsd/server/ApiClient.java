@@ -3,8 +3,6 @@ package dev.torchsd.server;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -17,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 
 /** A client of a test server on the loopback address, as AUTOMATIC1111's clients call it. */
 final class ApiClient {
@@ -30,8 +29,11 @@ final class ApiClient {
         }
 
         String header(String name) {
-            return headers.entrySet().stream().filter(e -> name.equalsIgnoreCase(e.getKey()))
-                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+            return headers.entrySet().stream()
+                    .filter(e -> name.equalsIgnoreCase(e.getKey()))
+                    .map(e -> e.getValue().get(0))
+                    .findFirst()
+                    .orElse(null);
         }
 
         /** The field a 422 names: FastAPI's loc without its leading "body". */
@@ -54,7 +56,8 @@ final class ApiClient {
 
     ApiClient(int port, String userColonPassword) {
         this.base = "http://127.0.0.1:" + port;
-        this.authorization = userColonPassword == null ? null
+        this.authorization = userColonPassword == null
+                ? null
                 : "Basic " + Base64.getEncoder().encodeToString(userColonPassword.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -72,7 +75,8 @@ final class ApiClient {
 
     Reply send(String method, String path, byte[] body) {
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create(base + path).toURL().openConnection();
             c.setRequestMethod(method);
             c.setConnectTimeout(10_000);
             c.setReadTimeout(300_000);

@@ -1,16 +1,11 @@
 package dev.torchsd.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.torchsd.image.PngWriter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -18,8 +13,12 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The request sequences Open WebUI (backend/open_webui/routers/images.py) and SillyTavern
@@ -83,16 +82,18 @@ class ClientReplayTest {
                 .startsWith("a large yellow triangle on the left, blue background\nNegative prompt: red\nSteps: 4,")
                 .contains("CFG scale: 7,", "Size: 64x64", "Model: torchsd-shapes", "Batch size: 2");
         assertThat(info.get("sd_model_name").getAsString()).isEqualTo("torchsd-shapes");
-        assertThat(r.object().getAsJsonObject("parameters").get("steps").getAsInt()).isEqualTo(4);
+        assertThat(r.object().getAsJsonObject("parameters").get("steps").getAsInt())
+                .isEqualTo(4);
     }
 
     @Test
     void sillyTavern() {
         String auth = null;
-        assertThat(client.get("/sdapi/v1/options").status()).isEqualTo(200);  // ping
+        assertThat(client.get("/sdapi/v1/options").status()).isEqualTo(200); // ping
         List<String> upscalers = names(client.get("/sdapi/v1/upscalers").json().getAsJsonArray(), "name");
         assertThat(upscalers).first().isEqualTo("None");
-        assertThat(client.get("/sdapi/v1/latent-upscale-modes").json().isJsonArray()).isTrue();
+        assertThat(client.get("/sdapi/v1/latent-upscale-modes").json().isJsonArray())
+                .isTrue();
         assertThat(client.get("/sdapi/v1/sd-vae").json().isJsonArray()).isTrue();
         assertThat(names(client.get("/sdapi/v1/samplers").json().getAsJsonArray(), "name"))
                 .contains("Euler a", "DPM++ 2M", "EulerDiscreteScheduler");
@@ -100,13 +101,19 @@ class ClientReplayTest {
                 .contains("automatic", "karras");
         assertThat(names(client.get("/sdapi/v1/sd-models").json().getAsJsonArray(), "title"))
                 .containsExactly("torchsd-shapes");
-        assertThat(client.get("/sdapi/v1/options").object().get("sd_model_checkpoint").getAsString())
-                .isEqualTo("torchsd-shapes");  // get-model
+        assertThat(client.get("/sdapi/v1/options")
+                        .object()
+                        .get("sd_model_checkpoint")
+                        .getAsString())
+                .isEqualTo("torchsd-shapes"); // get-model
         // set-model: options with the checkpoint alone, then progress until idle
-        assertThat(client.post("/sdapi/v1/options", "{\"sd_model_checkpoint\": \"torchsd-shapes\"}").status()).isEqualTo(200);
+        assertThat(client.post("/sdapi/v1/options", "{\"sd_model_checkpoint\": \"torchsd-shapes\"}")
+                        .status())
+                .isEqualTo(200);
         JsonObject progress = client.get("/sdapi/v1/progress").object();
         assertThat(progress.get("progress").getAsDouble()).isEqualTo(0.0);
-        assertThat(progress.getAsJsonObject("state").get("job_count").getAsInt()).isEqualTo(0);
+        assertThat(progress.getAsJsonObject("state").get("job_count").getAsInt())
+                .isEqualTo(0);
         // generate: SillyTavern's body (its own url and auth fields included)
         String body = """
                 {"url": "http://127.0.0.1:7860", "auth": %s,
@@ -128,7 +135,7 @@ class ClientReplayTest {
         assertThat(info.getAsJsonArray("infotexts").get(0).getAsString())
                 .contains("Sampler: Euler a,", "Seed: 1234,", "Clip skip: 2", "Scheduler use_karras_sigmas: true");
         assertThat(r.object().getAsJsonObject("parameters").has("auth")).isFalse();
-        assertThat(client.post("/sdapi/v1/interrupt", "").object().size()).isZero();  // cancel: nothing running
+        assertThat(client.post("/sdapi/v1/interrupt", "").object().size()).isZero(); // cancel: nothing running
     }
 
     @Test
@@ -151,9 +158,29 @@ class ClientReplayTest {
         CommandLine cli = dev.torchsd.cli.Main.commandLine();
         cli.setErr(new PrintWriter(err, true));
         cli.setOut(new PrintWriter(new StringWriter(), true));
-        int code = cli.execute("generate", "--prompt", "a large (yellow:1.2) triangle on the left, blue background",
-                "--negative-prompt", "green", "--seed", "42", "--steps", "6", "--cfg-scale", "6.5", "--sampler", "DPM++ 2M",
-                "-W", "64", "-H", "96", "--prompt-syntax", "a1111", "--quiet", "--out", png.toString());
+        int code = cli.execute(
+                "generate",
+                "--prompt",
+                "a large (yellow:1.2) triangle on the left, blue background",
+                "--negative-prompt",
+                "green",
+                "--seed",
+                "42",
+                "--steps",
+                "6",
+                "--cfg-scale",
+                "6.5",
+                "--sampler",
+                "DPM++ 2M",
+                "-W",
+                "64",
+                "-H",
+                "96",
+                "--prompt-syntax",
+                "a1111",
+                "--quiet",
+                "--out",
+                png.toString());
         assertThat(code).as(err.toString()).isZero();
         BufferedImage fromCli = ImageIO.read(png.toFile());
         BufferedImage fromServer = ImageIO.read(new ByteArrayInputStream(served));
@@ -163,13 +190,18 @@ class ClientReplayTest {
 
     @Test
     void pngInfoReadsTheInfotextBack() {
-        ApiClient.Reply r = client.post("/sdapi/v1/txt2img",
+        ApiClient.Reply r = client.post(
+                "/sdapi/v1/txt2img",
                 "{\"prompt\": \"a blue square, white background\", \"negative_prompt\": \"a, b\", \"seed\": 9, \"steps\": 3}");
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         JsonObject request = new JsonObject();
-        request.addProperty("image", "data:image/png;base64," + r.object().getAsJsonArray("images").get(0).getAsString());
+        request.addProperty(
+                "image",
+                "data:image/png;base64,"
+                        + r.object().getAsJsonArray("images").get(0).getAsString());
         JsonObject info = client.post("/sdapi/v1/png-info", request).object();
-        assertThat(info.get("info").getAsString()).startsWith("a blue square, white background\nNegative prompt: a, b\n");
+        assertThat(info.get("info").getAsString())
+                .startsWith("a blue square, white background\nNegative prompt: a, b\n");
         JsonObject p = info.getAsJsonObject("parameters");
         assertThat(p.get("Prompt").getAsString()).isEqualTo("a blue square, white background");
         assertThat(p.get("Negative prompt").getAsString()).isEqualTo("a, b");

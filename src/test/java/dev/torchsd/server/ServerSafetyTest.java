@@ -1,24 +1,23 @@
 package dev.torchsd.server;
 
-import com.google.gson.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonObject;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a server refuses and how: bad fields (422 naming them), big bodies (413), a full queue (503
@@ -34,8 +33,11 @@ class ServerSafetyTest {
 
     @BeforeAll
     static void start() {
-        server = TorchsdServer.start(ServerSettings.defaults().withPort(0).withQueueLength(1)
-                .withMaxBodyBytes(1 << 20).withLimits(new Limits(256 * 256, 150, 4, 16)));
+        server = TorchsdServer.start(ServerSettings.defaults()
+                .withPort(0)
+                .withQueueLength(1)
+                .withMaxBodyBytes(1 << 20)
+                .withLimits(new Limits(256 * 256, 150, 4, 16)));
         client = new ApiClient(server.port());
     }
 
@@ -60,10 +62,14 @@ class ServerSafetyTest {
         assertRefused("{\"prompt\": \"x\", \"scheduler\": \"beta\"}", "scheduler", "automatic, uniform, karras");
         assertRefused("{\"prompt\": \"(x\"}", "prompt", "position");
         assertRefused("{\"prompt\": \"x\", \"enable_hr\": true}", "enable_hr", "not available");
-        assertRefused("{\"prompt\": \"x\", \"override_settings\": {\"sd_model_checkpoint\": \"../../etc/passwd\"}}",
-                "override_settings.sd_model_checkpoint", "no model '../../etc/passwd' is served");
-        assertRefused("{\"prompt\": \"x\", \"override_settings\": {\"CLIP_stop_at_last_layers\": 99}}",
-                "override_settings.CLIP_stop_at_last_layers", "clip skip");
+        assertRefused(
+                "{\"prompt\": \"x\", \"override_settings\": {\"sd_model_checkpoint\": \"../../etc/passwd\"}}",
+                "override_settings.sd_model_checkpoint",
+                "no model '../../etc/passwd' is served");
+        assertRefused(
+                "{\"prompt\": \"x\", \"override_settings\": {\"CLIP_stop_at_last_layers\": 99}}",
+                "override_settings.CLIP_stop_at_last_layers",
+                "clip skip");
         assertRefused("{\"prompt\": ", "body", "not valid JSON");
         assertRefused("[1, 2]", "body", "must be a JSON object");
         ApiClient.Reply options = client.post("/sdapi/v1/options", "{\"sd_model_checkpoint\": \"nope\"}");
@@ -98,12 +104,15 @@ class ServerSafetyTest {
 
     @Test
     void aFullQueueAnswers503WithRetryAfterAndInterruptKeepsThePartialImage() throws Exception {
-        CompletableFuture<ApiClient.Reply> running = CompletableFuture.supplyAsync(() -> client.post("/sdapi/v1/txt2img", LONG));
-        JsonObject progress = waitFor(p -> p.getAsJsonObject("state").get("sampling_step").getAsInt() >= 2);
-        assertThat(progress.getAsJsonObject("state").get("job_count").getAsInt()).isEqualTo(16);
+        CompletableFuture<ApiClient.Reply> running =
+                CompletableFuture.supplyAsync(() -> client.post("/sdapi/v1/txt2img", LONG));
+        JsonObject progress =
+                waitFor(p -> p.getAsJsonObject("state").get("sampling_step").getAsInt() >= 2);
+        assertThat(progress.getAsJsonObject("state").get("job_count").getAsInt())
+                .isEqualTo(16);
         assertThat(progress.get("progress").getAsDouble()).isBetween(0.0, 1.0);
-        CompletableFuture<ApiClient.Reply> waiting = CompletableFuture.supplyAsync(() -> client.post("/sdapi/v1/txt2img",
-                "{\"prompt\": \"a red square\", \"steps\": 3, \"seed\": 5}"));
+        CompletableFuture<ApiClient.Reply> waiting = CompletableFuture.supplyAsync(
+                () -> client.post("/sdapi/v1/txt2img", "{\"prompt\": \"a red square\", \"steps\": 3, \"seed\": 5}"));
         waitFor(p -> p.getAsJsonObject("queue").get("waiting").getAsInt() == 1);
         var line = stats().getAsJsonArray("jobs");
         assertThat(line).hasSize(2);
@@ -115,21 +124,22 @@ class ServerSafetyTest {
         assertThat(Integer.parseInt(full.header("Retry-After"))).isPositive();
         assertThat(full.object().get("detail").getAsString()).contains("queue is full");
 
-        waitFor(p -> !p.get("current_image").isJsonNull());  // a preview of the running job
+        waitFor(p -> !p.get("current_image").isJsonNull()); // a preview of the running job
         assertThat(client.post("/sdapi/v1/interrupt", "").status()).isEqualTo(200);
         ApiClient.Reply interrupted = running.get(60, TimeUnit.SECONDS);
         assertThat(interrupted.status()).as(interrupted.body()).isEqualTo(200);
         JsonObject info = ApiClient.json(interrupted.object().get("info").getAsString());
         assertThat(info.get("interrupted").getAsBoolean()).isTrue();
         int images = interrupted.object().getAsJsonArray("images").size();
-        assertThat(images).isBetween(1, 15);  // the batches done and the partial one; not all 16
+        assertThat(images).isBetween(1, 15); // the batches done and the partial one; not all 16
         assertThat(info.getAsJsonArray("all_seeds").get(images - 1).getAsLong()).isEqualTo(3 + images - 1);
-        assertThat(waiting.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);  // the next in line ran
+        assertThat(waiting.get(60, TimeUnit.SECONDS).status()).isEqualTo(200); // the next in line ran
     }
 
     @Test
     void skipEndsTheCurrentBatchAndGoesOn() throws Exception {
-        CompletableFuture<ApiClient.Reply> running = CompletableFuture.supplyAsync(() -> client.post("/sdapi/v1/txt2img",
+        CompletableFuture<ApiClient.Reply> running = CompletableFuture.supplyAsync(() -> client.post(
+                "/sdapi/v1/txt2img",
                 "{\"prompt\": \"a green triangle\", \"steps\": 150, \"n_iter\": 2, \"seed\": 11}"));
         waitFor(p -> p.getAsJsonObject("state").get("sampling_step").getAsInt() >= 2
                 && p.getAsJsonObject("state").get("job_no").getAsInt() == 0);
@@ -137,7 +147,7 @@ class ServerSafetyTest {
         ApiClient.Reply r = running.get(60, TimeUnit.SECONDS);
         assertThat(r.status()).isEqualTo(200);
         JsonObject info = ApiClient.json(r.object().get("info").getAsString());
-        assertThat(info.getAsJsonArray("all_seeds")).hasSize(2);  // the skipped (partial) batch and the next, whole
+        assertThat(info.getAsJsonArray("all_seeds")).hasSize(2); // the skipped (partial) batch and the next, whole
         assertThat(info.get("interrupted").getAsBoolean()).isFalse();
     }
 
@@ -148,7 +158,8 @@ class ServerSafetyTest {
         try (Socket socket = new Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /sdapi/v1/txt2img HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Content-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
             waitFor(p -> p.getAsJsonObject("state").get("sampling_step").getAsInt() >= 1);
@@ -165,40 +176,66 @@ class ServerSafetyTest {
 
     @Test
     void credentialsAreRequiredWhenConfigured() {
-        try (TorchsdServer locked = TorchsdServer.start(ServerSettings.defaults().withPort(0).withAuth("ann:secret"))) {
+        try (TorchsdServer locked =
+                TorchsdServer.start(ServerSettings.defaults().withPort(0).withAuth("ann:secret"))) {
             ApiClient.Reply none = new ApiClient(locked.port()).get("/sdapi/v1/options");
             assertThat(none.status()).isEqualTo(401);
             assertThat(none.header("WWW-Authenticate")).startsWith("Basic");
             assertThat(none.object().get("detail").getAsString()).isEqualTo("Incorrect username or password");
-            assertThat(new ApiClient(locked.port(), "ann:wrong").get("/sdapi/v1/options").status()).isEqualTo(401);
-            assertThat(new ApiClient(locked.port(), "ann:secret").get("/sdapi/v1/options").status()).isEqualTo(200);
+            assertThat(new ApiClient(locked.port(), "ann:wrong")
+                            .get("/sdapi/v1/options")
+                            .status())
+                    .isEqualTo(401);
+            assertThat(new ApiClient(locked.port(), "ann:secret")
+                            .get("/sdapi/v1/options")
+                            .status())
+                    .isEqualTo(200);
             assertThat(new ApiClient(locked.port()).get("/").status()).isEqualTo(401);
         }
     }
 
     @Test
     void savesOnlyIntoTheOutputFolderUnderItsOwnNames(@TempDir Path out) throws Exception {
-        try (TorchsdServer saving = TorchsdServer.start(ServerSettings.defaults().withPort(0).withOutputDir(out))) {
-            ApiClient.Reply r = new ApiClient(saving.port()).post("/sdapi/v1/txt2img",
-                    "{\"prompt\": \"../../x\", \"seed\": 77, \"steps\": 2, \"batch_size\": 2, \"save_images\": true}");
+        try (TorchsdServer saving =
+                TorchsdServer.start(ServerSettings.defaults().withPort(0).withOutputDir(out))) {
+            ApiClient.Reply r = new ApiClient(saving.port())
+                    .post(
+                            "/sdapi/v1/txt2img",
+                            "{\"prompt\": \"../../x\", \"seed\": 77, \"steps\": 2, \"batch_size\": 2, \"save_images\": true}");
             assertThat(r.status()).as(r.body()).isEqualTo(200);
-            long job = ApiClient.json(r.object().get("info").getAsString()).get("torchsd_job").getAsLong();
+            long job = ApiClient.json(r.object().get("info").getAsString())
+                    .get("torchsd_job")
+                    .getAsLong();
             try (Stream<Path> files = Files.list(out)) {
                 assertThat(files.map(f -> f.getFileName().toString()).sorted())
                         .containsExactly("txt2img-" + job + "-77-1.png", "txt2img-" + job + "-77-2.png");
             }
         }
-        ApiClient.Reply unsaved = client.post("/sdapi/v1/txt2img", "{\"prompt\": \"x\", \"steps\": 2, \"save_images\": true}");
-        assertThat(ApiClient.json(unsaved.object().get("info").getAsString()).getAsJsonArray("warnings").toString())
+        ApiClient.Reply unsaved =
+                client.post("/sdapi/v1/txt2img", "{\"prompt\": \"x\", \"steps\": 2, \"save_images\": true}");
+        assertThat(ApiClient.json(unsaved.object().get("info").getAsString())
+                        .getAsJsonArray("warnings")
+                        .toString())
                 .contains("no output folder");
     }
 
     @Test
     void otherAddressesNeedAuthOrInsecure() {
-        ServerSettings open = new ServerSettings("0.0.0.0", 0, java.util.List.of(), java.util.Optional.empty(),
-                java.util.Optional.empty(), java.util.Optional.empty(), false, java.util.List.of(), 1, 1, Limits.DEFAULT,
+        ServerSettings open = new ServerSettings(
+                "0.0.0.0",
+                0,
+                java.util.List.of(),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                false,
+                java.util.List.of(),
+                1,
+                1,
+                Limits.DEFAULT,
                 ServerSettings.DEFAULT_MAX_BODY);
-        assertThatThrownBy(() -> TorchsdServer.start(open)).hasMessageContaining("--api-auth")
+        assertThatThrownBy(() -> TorchsdServer.start(open))
+                .hasMessageContaining("--api-auth")
                 .hasMessageContaining("--insecure");
     }
 
@@ -206,7 +243,8 @@ class ServerSafetyTest {
     void thePageIsServedWithAStrictContentSecurityPolicy() {
         ApiClient.Reply page = client.get("/");
         assertThat(page.status()).isEqualTo(200);
-        assertThat(page.header("Content-Security-Policy")).contains("default-src 'none'", "script-src 'self'")
+        assertThat(page.header("Content-Security-Policy"))
+                .contains("default-src 'none'", "script-src 'self'")
                 .doesNotContain("unsafe-inline");
         assertThat(page.body()).contains("<script src=\"app.js\"").doesNotContain("<script>", "style=");
         assertThat(client.get("/app.js").header("Content-Type")).startsWith("text/javascript");
@@ -216,14 +254,19 @@ class ServerSafetyTest {
         ApiClient.Reply r = client.post("/sdapi/v1/txt2img", body);
         assertThat(r.status()).as(body + " -> " + r.body()).isEqualTo(422);
         assertThat(r.field()).as(body + " -> " + r.body()).isEqualTo(field);
-        assertThat(r.object().getAsJsonArray("detail").get(0).getAsJsonObject().get("msg").getAsString())
+        assertThat(r.object()
+                        .getAsJsonArray("detail")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("msg")
+                        .getAsString())
                 .contains(message);
     }
 
     static void assertServes() {
         ApiClient.Reply ok = client.post("/sdapi/v1/txt2img", "{\"prompt\": \"a white square\", \"steps\": 2}");
         assertThat(ok.status()).as(ok.body()).isEqualTo(200);
-        assertThat(ok.header("Connection")).isEqualTo("close");  // see ClientWatch
+        assertThat(ok.header("Connection")).isEqualTo("close"); // see ClientWatch
     }
 
     static JsonObject stats() {
@@ -239,6 +282,7 @@ class ServerSafetyTest {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("the server never reached the state waited for: " + client.get("/sdapi/v1/progress").body());
+        throw new AssertionError("the server never reached the state waited for: "
+                + client.get("/sdapi/v1/progress").body());
     }
 }

@@ -1,5 +1,15 @@
 package dev.torchsd.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,17 +21,6 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
-
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The web page end to end in headless Chromium (Debian's chromium and chromium-driver, which .ci/run
@@ -40,18 +39,29 @@ class WebPageTest {
     void open() {
         Optional<Path> chromium = onPath("chromium");
         Optional<Path> driver = onPath("chromedriver");
-        assumeTrue(chromium.isPresent() && driver.isPresent(),
+        assumeTrue(
+                chromium.isPresent() && driver.isPresent(),
                 "needs chromium and chromedriver on the PATH (apt-get install chromium chromium-driver)");
         server = TorchsdServer.start(ServerSettings.defaults().withPort(0));
         ChromeOptions options = new ChromeOptions().setBinary(chromium.get().toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
                 "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile()).build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(driver.get().toFile())
+                .build();
         browser = new ChromeDriver(service, options);
         wait = new WebDriverWait(browser, Duration.ofSeconds(60));
         browser.get("http://127.0.0.1:" + server.port() + "/");
-        wait.until(b -> new Select(b.findElement(By.id("sampler_name"))).getOptions().size() > 5);
+        wait.until(b ->
+                new Select(b.findElement(By.id("sampler_name"))).getOptions().size() > 5);
     }
 
     @AfterEach
@@ -74,13 +84,17 @@ class WebPageTest {
         type("negative_start", "0.25");
         new Select(browser.findElement(By.id("sampler_name"))).selectByVisibleText("Euler a");
         browser.findElement(By.id("generate")).click();
-        WebElement figure = wait.until(b -> b.findElements(By.cssSelector("#gallery figure")).stream().findFirst().orElse(null));
+        WebElement figure = wait.until(b -> b.findElements(By.cssSelector("#gallery figure")).stream()
+                .findFirst()
+                .orElse(null));
         String infotext = figure.findElement(By.className("infotext")).getText();
-        assertThat(infotext).startsWith("a large yellow triangle on the left, blue background\nNegative prompt: red\n")
+        assertThat(infotext)
+                .startsWith("a large yellow triangle on the left, blue background\nNegative prompt: red\n")
                 .contains("Steps: 8,", "Sampler: Euler a,", "Seed: 42,", "Negative start: 0.25");
         WebElement image = figure.findElement(By.tagName("img"));
         assertThat(image.getAttribute("src")).startsWith("data:image/png;base64,");
-        assertThat(((Number) browser.executeScript("return arguments[0].naturalWidth", image)).intValue()).isEqualTo(64);
+        assertThat(((Number) browser.executeScript("return arguments[0].naturalWidth", image)).intValue())
+                .isEqualTo(64);
         assertThat(browser.findElement(By.id("error")).getText()).isEmpty();
 
         type("prompt", "something else");
@@ -89,7 +103,8 @@ class WebPageTest {
         assertThat(browser.findElement(By.id("prompt")).getAttribute("value"))
                 .isEqualTo("a large yellow triangle on the left, blue background");
         assertThat(browser.findElement(By.id("seed")).getAttribute("value")).isEqualTo("42");
-        assertThat(browser.findElement(By.id("negative_start")).getAttribute("value")).isEqualTo("0.25");
+        assertThat(browser.findElement(By.id("negative_start")).getAttribute("value"))
+                .isEqualTo("0.25");
     }
 
     @Test
@@ -97,7 +112,7 @@ class WebPageTest {
         type("prompt", "a small green circle");
         type("steps", "150");
         type("batch_size", "4");
-        new Select(browser.findElement(By.id("sampler_name"))).selectByVisibleText("Euler");  // one U-Net call per step
+        new Select(browser.findElement(By.id("sampler_name"))).selectByVisibleText("Euler"); // one U-Net call per step
         browser.findElement(By.id("generate")).click();
         wait.until(b -> b.findElement(By.id("preview")).isDisplayed());
         assertThat(browser.findElement(By.id("textinfo")).getText()).contains("of 150");
@@ -106,8 +121,9 @@ class WebPageTest {
             List<WebElement> f = b.findElements(By.cssSelector("#gallery figure"));
             return f.isEmpty() ? null : f;
         });
-        assertThat(figures).hasSize(4);  // the batch's four images, decoded at the step it was interrupted at
-        assertThat(figures.get(0).findElement(By.className("infotext")).getText()).contains("Steps: 150,", "Batch size: 4");
+        assertThat(figures).hasSize(4); // the batch's four images, decoded at the step it was interrupted at
+        assertThat(figures.get(0).findElement(By.className("infotext")).getText())
+                .contains("Steps: 150,", "Batch size: 4");
         assertThat(browser.findElement(By.id("generate")).isEnabled()).isTrue();
     }
 
@@ -119,6 +135,8 @@ class WebPageTest {
 
     static Optional<Path> onPath(String program) {
         return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(dir -> Path.of(dir, program)).filter(Files::isExecutable).findFirst();
+                .map(dir -> Path.of(dir, program))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 }

@@ -1,20 +1,19 @@
 package dev.torchsd.study;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import org.junit.jupiter.api.Test;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
 
 /** The built-in checker on scenes drawn by native/train/dataset.py (ground truth in fixtures/scenes/scenes.json). */
 class SceneStudyCheckerTest {
@@ -30,14 +29,23 @@ class SceneStudyCheckerTest {
     void readsEveryAttributeIncludingTheBackgroundOfEveryScene() throws IOException {
         JsonObject truth;
         try (InputStream in = SceneStudyCheckerTest.class.getResourceAsStream("/fixtures/scenes/scenes.json")) {
-            truth = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+            truth = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         }
         assertThat(truth.size()).isGreaterThanOrEqualTo(40);
         for (Map.Entry<String, JsonElement> e : truth.entrySet()) {
             JsonObject t = e.getValue().getAsJsonObject();
-            Map<String, String> expected = Map.of("color", t.get("color").getAsString(),
-                    "shape", t.get("shape").getAsString(), "size", t.get("size").getAsString(),
-                    "position", t.get("position").getAsString(), "background", t.get("background").getAsString());
+            Map<String, String> expected = Map.of(
+                    "color",
+                    t.get("color").getAsString(),
+                    "shape",
+                    t.get("shape").getAsString(),
+                    "size",
+                    t.get("size").getAsString(),
+                    "position",
+                    t.get("position").getAsString(),
+                    "background",
+                    t.get("background").getAsString());
             assertThat(checker.read(fixture(e.getKey()))).as(e.getKey()).isEqualTo(expected);
         }
     }
@@ -49,8 +57,10 @@ class SceneStudyCheckerTest {
         assertThat(checker.negated("blue background")).isEqualTo(new StudyChecker.Attribute("background", "blue"));
         assertThat(checker.negated("on the left")).isEqualTo(new StudyChecker.Attribute("position", "left"));
         assertThat(checker.negated("small")).isEqualTo(new StudyChecker.Attribute("size", "small"));
-        assertThatThrownBy(() -> checker.negated("blurry")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'blurry'").hasMessageContaining("circle");
+        assertThatThrownBy(() -> checker.negated("blurry"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'blurry'")
+                .hasMessageContaining("circle");
     }
 
     @Test
@@ -67,9 +77,10 @@ class SceneStudyCheckerTest {
         ImageDifference d = ImageDifference.of(a, b);
         assertThat(d.meanAbsolute()).isEqualTo(30 / values);
         assertThat(d.meanSquared()).isEqualTo(900 / values);
-        assertThat(ImageDifference.psnr(d.meanSquared())).isCloseTo(10 * Math.log10(255.0 * 255 * values / 900), 
-                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(ImageDifference.psnr(d.meanSquared()))
+                .isCloseTo(10 * Math.log10(255.0 * 255 * values / 900), org.assertj.core.data.Offset.offset(1e-9));
         assertThatThrownBy(() -> ImageDifference.of(a, new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB)))
-                .hasMessageContaining("64x64").hasMessageContaining("32x32");
+                .hasMessageContaining("64x64")
+                .hasMessageContaining("32x32");
     }
 }

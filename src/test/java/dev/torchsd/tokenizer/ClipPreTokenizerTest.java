@@ -1,14 +1,13 @@
 package dev.torchsd.tokenizer;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /** The hand-written split against CLIP's pattern run by java.util.regex, on chosen and random texts. */
 class ClipPreTokenizerTest {
@@ -16,9 +15,48 @@ class ClipPreTokenizerTest {
     private static final Pattern CLIP_PATTERN = Pattern.compile(
             "<\\|[sſ]tartoftext\\|>|<\\|endoftext\\|>|'[sſ]|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\s\\p{L}\\p{N}]+",
             Pattern.UNICODE_CHARACTER_CLASS);
-    private static final String[] POOL = {"a", "z", "é", "ſ", "'", "s", "ll", "re", " ", "\t", "\u00a0", "\u3000",
-            "\u2028", "\u0085", "\u001c", "1", "²", "Ⅻ", "٣", "!", "<", "|", ">", "<|endoftext|>", "<|startoftext|>",
-            "<|ſtartoftext|>", "ป", "ี", "\u0301", "😊", "𝐀", "𝟙", "寿", "-", "_", ".", "\uFFFD", "ʰ", "ǅ"};
+
+    private static final String[] POOL = {
+        "a",
+        "z",
+        "é",
+        "ſ",
+        "'",
+        "s",
+        "ll",
+        "re",
+        " ",
+        "\t",
+        "\u00a0",
+        "\u3000",
+        "\u2028",
+        "\u0085",
+        "\u001c",
+        "1",
+        "²",
+        "Ⅻ",
+        "٣",
+        "!",
+        "<",
+        "|",
+        ">",
+        "<|endoftext|>",
+        "<|startoftext|>",
+        "<|ſtartoftext|>",
+        "ป",
+        "ี",
+        "\u0301",
+        "😊",
+        "𝐀",
+        "𝟙",
+        "寿",
+        "-",
+        "_",
+        ".",
+        "\uFFFD",
+        "ʰ",
+        "ǅ"
+    };
 
     private static List<String> split(String text) {
         List<String> words = new ArrayList<>();
@@ -42,7 +80,8 @@ class ClipPreTokenizerTest {
         assertEquals(List.of("!'", "s"), split("!'s"));
         assertEquals(List.of("ป", "ี"), split("ปี"));
         assertEquals(List.of("<", "s", ">", "hi", "<", "s", ">", "there"), split("<s> hi<s>there"));
-        assertEquals(List.of("hi", "<|endoftext|>", "there", "!<|", "endoftext", "|>"),
+        assertEquals(
+                List.of("hi", "<|endoftext|>", "there", "!<|", "endoftext", "|>"),
                 split("hi<|endoftext|>there !<|endoftext|>"));
         assertEquals(List.of("a", "b"), split("a\u00a0\u3000b"));
         assertEquals(List.of("a", "\u001c", "b"), split("a\u001cb"), "U+001C is not White_Space");
@@ -66,7 +105,9 @@ class ClipPreTokenizerTest {
     void whiteSpaceIsUnicodesProperty() {
         Pattern whiteSpace = Pattern.compile("\\p{IsWhite_Space}");
         for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
-            assertEquals(whiteSpace.matcher(Character.toString(c)).matches(), ClipTextCleaner.isWhiteSpace(c),
+            assertEquals(
+                    whiteSpace.matcher(Character.toString(c)).matches(),
+                    ClipTextCleaner.isWhiteSpace(c),
                     "U+" + Integer.toHexString(c));
         }
     }

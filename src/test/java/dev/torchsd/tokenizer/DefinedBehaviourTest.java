@@ -1,18 +1,17 @@
 package dev.torchsd.tokenizer;
 
-import org.junit.jupiter.api.Test;
+import static dev.torchsd.tokenizer.TinyVocabulary.BOS;
+import static dev.torchsd.tokenizer.TinyVocabulary.EOS;
+import static dev.torchsd.tokenizer.TinyVocabulary.endSymbol;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static dev.torchsd.tokenizer.TinyVocabulary.BOS;
-import static dev.torchsd.tokenizer.TinyVocabulary.EOS;
-import static dev.torchsd.tokenizer.TinyVocabulary.endSymbol;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /** Text that cannot be tokenized as it is: each case has one chosen, documented result, never an exception. */
 class DefinedBehaviourTest {
@@ -35,7 +34,7 @@ class DefinedBehaviourTest {
         assertArrayEquals(replacement, tokenizer.encode("\uFFFD"));
         // A proper pair is kept: 😊 is F0 9F 98 8A, four symbols.
         assertEquals(6, tokenizer.encode("😊").length);
-        assertArrayEquals(new int[]{BOS, 513, 171, 123, 377, 513, EOS}, tokenizer.encode("cat\uDBFFcat"));
+        assertArrayEquals(new int[] {BOS, 513, 171, 123, 377, 513, EOS}, tokenizer.encode("cat\uDBFFcat"));
     }
 
     @Test
@@ -43,9 +42,11 @@ class DefinedBehaviourTest {
         // Curly quotes stay: “ is E2 80 9C, ” is E2 80 9D. E2 is printable (â); 80, 9C and 9D are not and
         // are written U+0100 + their place among the non-printable bytes (0..32, then 127..): Ģ, ľ, Ŀ.
         List<String> curly = tokenizer.idsToTokens(tokenizer.encode("“cat”"));
-        assertEquals(List.of("<|startoftext|>", "â", "Ģ", "ľ</w>", "cat</w>", "â", "Ģ", "Ŀ</w>", "<|endoftext|>"), curly);
+        assertEquals(
+                List.of("<|startoftext|>", "â", "Ģ", "ľ</w>", "cat</w>", "â", "Ģ", "Ŀ</w>", "<|endoftext|>"), curly);
         // Full-width letters stay full-width (lowercased): Ａ is EF BC A1 -> ï ¼ ¡ -> ａ is EF BD 81.
-        assertEquals(List.of("<|startoftext|>", "ï", "½", "ģ</w>", "<|endoftext|>"),
+        assertEquals(
+                List.of("<|startoftext|>", "ï", "½", "ģ</w>", "<|endoftext|>"),
                 tokenizer.idsToTokens(tokenizer.encode("Ａ")));
         // The ideographic space is whitespace all the same.
         assertArrayEquals(tokenizer.encode("the cat"), tokenizer.encode("the\u3000cat"));
@@ -83,6 +84,6 @@ class DefinedBehaviourTest {
         } finally {
             pool.shutdownNow();
         }
-        assertArrayEquals(new int[]{BOS, endSymbol('1'), EOS}, tokenizer.encode("1"));
+        assertArrayEquals(new int[] {BOS, endSymbol('1'), EOS}, tokenizer.encode("1"));
     }
 }

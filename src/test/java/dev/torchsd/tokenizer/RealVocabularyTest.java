@@ -1,10 +1,11 @@
 package dev.torchsd.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,10 +13,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The real 49,408-token CLIP vocabulary from {@code ../shared/clip} against the cases of
@@ -30,17 +29,18 @@ class RealVocabularyTest {
     private static final String INTEGRATION_TEXT = "This is a test 😊\nI was born in 92000, and this is falsé.\n"
             + "生活的真谛是\nHi  Hello\nHi   Hello\n\n \n  \n Hello\n<s>\nhi<s>there\n"
             + "The following string should be properly encoded: Hello.\nBut ird and ปี   ird   ด\nHey how are you doing";
-    private static final int[] INTEGRATION_IDS = {589, 533, 320, 1628, 3020, 328, 739, 2683, 530, 280, 273, 271, 271,
-            271, 267, 537, 589, 533, 2778, 82, 4166, 269, 33375, 162, 112, 119, 163, 248, 226, 41570, 164, 108, 249,
-            42891, 363, 1883, 3306, 1883, 3306, 3306, 283, 338, 285, 1883, 283, 338, 285, 997, 518, 3473, 9696, 1535,
-            655, 12560, 524, 33703, 281, 3306, 269, 767, 2770, 537, 1777, 505, 20278, 2770, 38825, 2189, 829, 631,
-            592, 1960};
+
+    private static final int[] INTEGRATION_IDS = {
+        589, 533, 320, 1628, 3020, 328, 739, 2683, 530, 280, 273, 271, 271, 271, 267, 537, 589, 533, 2778, 82, 4166,
+        269, 33375, 162, 112, 119, 163, 248, 226, 41570, 164, 108, 249, 42891, 363, 1883, 3306, 1883, 3306, 3306, 283,
+        338, 285, 1883, 283, 338, 285, 997, 518, 3473, 9696, 1535, 655, 12560, 524, 33703, 281, 3306, 269, 767, 2770,
+        537, 1777, 505, 20278, 2770, 38825, 2189, 829, 631, 592, 1960
+    };
 
     private static ClipTokenizer folder;
     private static ClipTokenizer gz;
 
-    record Case(String prompt, int[] ids) {
-    }
+    record Case(String prompt, int[] ids) {}
 
     /** Loads both forms once; each test that needs them is skipped, with the reason, without ../shared. */
     @BeforeEach
@@ -58,7 +58,7 @@ class RealVocabularyTest {
             assertEquals(49408, tokenizer.vocabularySize());
             assertEquals(BOS, tokenizer.bosId());
             assertEquals(EOS, tokenizer.eosId());
-            assertEquals(List.of("!", "!</w>", "<|startoftext|>"), tokenizer.idsToTokens(new int[]{0, 256, 49406}));
+            assertEquals(List.of("!", "!</w>", "<|startoftext|>"), tokenizer.idsToTokens(new int[] {0, 256, 49406}));
         }
         // Every id has the same token in both forms.
         int[] all = IntStream.range(0, 49408).toArray();
@@ -68,7 +68,7 @@ class RealVocabularyTest {
     @Test
     void clipCasesJson() throws IOException {
         String json = Files.readString(SharedData.require("tokenizer/clip_cases.json"), StandardCharsets.UTF_8);
-        List<Case> cases = new Gson().fromJson(json, new TypeToken<List<Case>>() { }.getType());
+        List<Case> cases = new Gson().fromJson(json, new TypeToken<List<Case>>() {}.getType());
         assertEquals(17, cases.size());
         for (Case c : cases) {
             assertArrayEquals(c.ids(), folder.encode(c.prompt()), c.prompt());
@@ -79,7 +79,8 @@ class RealVocabularyTest {
     @Test
     void transformersIntegrationString() {
         assertArrayEquals(INTEGRATION_IDS, inner(folder.encode(INTEGRATION_TEXT)));
-        assertEquals(List.of("this</w>", "is</w>", "a</w>", "test</w>", "ðŁĺĬ</w>"),
+        assertEquals(
+                List.of("this</w>", "is</w>", "a</w>", "test</w>", "ðŁĺĬ</w>"),
                 folder.idsToTokens(Arrays.copyOf(INTEGRATION_IDS, 5)));
         assertEquals(List.of("fal", "s", "Ã©</w>"), folder.idsToTokens(Arrays.copyOfRange(INTEGRATION_IDS, 18, 21)));
         // The earlier variant: the same text without " 😊", with BOS and EOS.
@@ -93,7 +94,8 @@ class RealVocabularyTest {
 
     @Test
     void decodeGivesTransformersDecodedText() {
-        assertEquals("this is a test 😊 i was born in 9 2 0 0 0 , and this is falsé . 生活的真谛是 hi hello hi hello "
+        assertEquals(
+                "this is a test 😊 i was born in 9 2 0 0 0 , and this is falsé . 生活的真谛是 hi hello hi hello "
                         + "hello < s > hi < s > there the following string should be properly encoded : hello . but ird "
                         + "and ป ี ird ด hey how are you doing",
                 folder.decode(INTEGRATION_IDS));
@@ -115,25 +117,71 @@ class RealVocabularyTest {
         assertInner("a dog, a house.", 320, 1929, 267, 320, 1212, 269);
         assertInner("corazón", 851, 854, 13926);
         assertInner("cat---dog-—-rabbit", 2368, 11079, 1929, 12, 6718, 268, 10274);
-        assertInner("まあ、お待ちなさい。", 4813, 122, 4813, 480, 45262, 4813, 232, 161, 122, 227, 4813, 94, 29104,
-                4813, 243, 38850, 38000);
-        assertInner("Stable Diffusion is a deep learning, text-to-image model released in 2022 based on diffusion "
-                        + "techniques.", 10492, 18656, 9364, 533, 320, 3383, 2378, 267, 4160, 268, 531, 268, 2867, 2863,
-                3410, 530, 273, 271, 273, 273, 2812, 525, 18656, 9364, 1782, 697, 7715, 269);
+        assertInner(
+                "まあ、お待ちなさい。",
+                4813,
+                122,
+                4813,
+                480,
+                45262,
+                4813,
+                232,
+                161,
+                122,
+                227,
+                4813,
+                94,
+                29104,
+                4813,
+                243,
+                38850,
+                38000);
+        assertInner(
+                "Stable Diffusion is a deep learning, text-to-image model released in 2022 based on diffusion "
+                        + "techniques.",
+                10492,
+                18656,
+                9364,
+                533,
+                320,
+                3383,
+                2378,
+                267,
+                4160,
+                268,
+                531,
+                268,
+                2867,
+                2863,
+                3410,
+                530,
+                273,
+                271,
+                273,
+                273,
+                2812,
+                525,
+                18656,
+                9364,
+                1782,
+                697,
+                7715,
+                269);
     }
 
     @Test
     void smallCasesFromOtherImplementations() {
         // Section 1c: a Go test, Bumblebee.
-        assertArrayEquals(new int[]{BOS, 320, 1125, 539, 320, 2677, EOS}, folder.encode("a photo of a tree"));
-        assertArrayEquals(new int[]{BOS, 320, 1125, 539, 320, 2677, 256, EOS}, folder.encode("A Photo of a TREE!"));
-        assertArrayEquals(new int[]{BOS, 585, 568, 320, 2368, 568, 5988, 267, 2761, 1953, EOS},
+        assertArrayEquals(new int[] {BOS, 320, 1125, 539, 320, 2677, EOS}, folder.encode("a photo of a tree"));
+        assertArrayEquals(new int[] {BOS, 320, 1125, 539, 320, 2677, 256, EOS}, folder.encode("A Photo of a TREE!"));
+        assertArrayEquals(
+                new int[] {BOS, 585, 568, 320, 2368, 568, 5988, 267, 2761, 1953, EOS},
                 folder.encode("it's a cat's toy, running   fast"));
-        assertArrayEquals(new int[]{BOS, 273, 3255, 537, 274, 3989, EOS}, folder.encode("2 dogs and 3 cats"));
-        assertArrayEquals(new int[]{BOS, EOS}, folder.encode(""));
-        assertArrayEquals(new int[]{BOS, 3306, EOS}, folder.encode("hello"));
-        assertArrayEquals(new int[]{BOS, 320, 1125, 539, 320, 2368, EOS}, folder.encode("a photo of a cat"));
-        assertArrayEquals(new int[]{BOS, 320, 1125, 539, 320, 1929, EOS}, folder.encode("a photo of a dog"));
+        assertArrayEquals(new int[] {BOS, 273, 3255, 537, 274, 3989, EOS}, folder.encode("2 dogs and 3 cats"));
+        assertArrayEquals(new int[] {BOS, EOS}, folder.encode(""));
+        assertArrayEquals(new int[] {BOS, 3306, EOS}, folder.encode("hello"));
+        assertArrayEquals(new int[] {BOS, 320, 1125, 539, 320, 2368, EOS}, folder.encode("a photo of a cat"));
+        assertArrayEquals(new int[] {BOS, 320, 1125, 539, 320, 1929, EOS}, folder.encode("a photo of a dog"));
     }
 
     @Test
@@ -141,7 +189,7 @@ class RealVocabularyTest {
         // Section 1c: an ONNX export's text_input_ids and uncond ids, 77 long, padded with <|endoftext|>.
         int[] expected = new int[77];
         Arrays.fill(expected, EOS);
-        System.arraycopy(new int[]{BOS, 320, 2368, 6982, 525, 518, 2117, EOS}, 0, expected, 0, 8);
+        System.arraycopy(new int[] {BOS, 320, 2368, 6982, 525, 518, 2117, EOS}, 0, expected, 0, 8);
         Encoding cat = folder.encodePadded("a cat sleeping on the beach");
         assertArrayEquals(expected, cat.ids());
         assertEquals(0, cat.truncated());
@@ -154,7 +202,7 @@ class RealVocabularyTest {
         // SD 2.x pads with "!" (id 0) after the end-of-text.
         ClipTokenizer sd2 = ClipTokenizer.fromFolder(SharedData.require("clip"), 0);
         int[] sd2Ids = sd2.encodePadded("hello").ids();
-        assertArrayEquals(new int[]{BOS, 3306, EOS, 0, 0}, Arrays.copyOf(sd2Ids, 5));
+        assertArrayEquals(new int[] {BOS, 3306, EOS, 0, 0}, Arrays.copyOf(sd2Ids, 5));
         assertEquals(0, sd2Ids[76]);
     }
 
@@ -172,7 +220,8 @@ class RealVocabularyTest {
     @Test
     void hundredThousandCharacterPrompts() {
         // Words: ~17,000 tokens, truncated to 75.
-        Encoding words = folder.encodePadded("a cat sleeping on the beach, ".repeat(3_600).substring(0, 100_000));
+        Encoding words = folder.encodePadded(
+                "a cat sleeping on the beach, ".repeat(3_600).substring(0, 100_000));
         assertEquals(77, words.ids().length);
         assertTrue(words.truncated() > 20_000, "truncated " + words.truncated());
         // One word of 100,000 CJK letters (300,000 bytes): no quadratic BPE, no exception.
@@ -187,12 +236,13 @@ class RealVocabularyTest {
     @Test
     void addedTokensForTextualInversion() {
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(SharedData.require("clip"), EOS);
-        assertArrayEquals(new int[]{49408, 49409}, tokenizer.addTokens(List.of("<cat-toy>", "<cat-toy>_1")));
+        assertArrayEquals(new int[] {49408, 49409}, tokenizer.addTokens(List.of("<cat-toy>", "<cat-toy>_1")));
         assertEquals(49410, tokenizer.vocabularySize());
-        assertArrayEquals(new int[]{BOS, 320, 49408, 49409, 530, 518, 2117, EOS},
+        assertArrayEquals(
+                new int[] {BOS, 320, 49408, 49409, 530, 518, 2117, EOS},
                 tokenizer.encode("a <cat-toy> <cat-toy>_1 in the beach"));
-        var existing = org.junit.jupiter.api.Assertions.assertThrows(TokenizerException.class,
-                () -> tokenizer.addTokens(List.of("cat</w>")));
+        var existing = org.junit.jupiter.api.Assertions.assertThrows(
+                TokenizerException.class, () -> tokenizer.addTokens(List.of("cat</w>")));
         assertTrue(existing.getMessage().contains("2368"), existing.getMessage());
     }
 

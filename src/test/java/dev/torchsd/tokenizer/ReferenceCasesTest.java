@@ -1,19 +1,18 @@
 package dev.torchsd.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Checks cleaning, splitting and ids against {@code reference_cases.json}, which the independent Python
@@ -21,8 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code regex} module) produced for hand-picked edge cases and 300 seeded random strings.
  */
 class ReferenceCasesTest {
-    record Case(String prompt, String clean, List<String> words, int[] ids) {
-    }
+    record Case(String prompt, String clean, List<String> words, int[] ids) {}
 
     private static List<Case> cases;
 
@@ -30,7 +28,7 @@ class ReferenceCasesTest {
     static void readCases() throws IOException {
         try (Reader reader = new InputStreamReader(
                 ReferenceCasesTest.class.getResourceAsStream("reference_cases.json"), StandardCharsets.UTF_8)) {
-            cases = new Gson().fromJson(reader, new TypeToken<List<Case>>() { }.getType());
+            cases = new Gson().fromJson(reader, new TypeToken<List<Case>>() {}.getType());
         }
     }
 
@@ -60,7 +58,9 @@ class ReferenceCasesTest {
 
     static String escape(String text) {
         StringBuilder out = new StringBuilder("\"");
-        text.chars().forEach(ch -> out.append(ch < 0x20 || ch > 0x7E ? String.format("\\u%04x", ch) : String.valueOf((char) ch)));
+        text.chars()
+                .forEach(ch ->
+                        out.append(ch < 0x20 || ch > 0x7E ? String.format("\\u%04x", ch) : String.valueOf((char) ch)));
         return out.append('"').toString();
     }
 }

@@ -13,12 +13,12 @@ final class TinyVocabulary {
     static final int EOS = 531;
     static final int SIZE = 532;
 
-    private TinyVocabulary() {
-    }
+    private TinyVocabulary() {}
 
     static Path folder() {
         try {
-            return Path.of(TinyVocabulary.class.getResource("tiny/vocab.json").toURI()).getParent();
+            return Path.of(TinyVocabulary.class.getResource("tiny/vocab.json").toURI())
+                    .getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -1,16 +1,5 @@
 package dev.torchsd.tokenizer;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.zip.GZIPOutputStream;
-
 import static dev.torchsd.tokenizer.TinyVocabulary.BOS;
 import static dev.torchsd.tokenizer.TinyVocabulary.EOS;
 import static dev.torchsd.tokenizer.TinyVocabulary.endSymbol;
@@ -20,6 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** Encoding rules checked on the tiny vocabulary, expected ids worked out by hand from its merge list. */
 class TinyVocabularyTest {
     private final ClipTokenizer tokenizer = TinyVocabulary.tokenizer();
@@ -27,39 +26,40 @@ class TinyVocabularyTest {
     @Test
     void mergesApplyByRankNotByPosition() {
         // "cat": pairs (c,a) rank 15 and (a,t</w>) rank 0; rank 0 first gives c + at</w>, then rank 1 cat</w>.
-        assertArrayEquals(new int[]{BOS, 513, EOS}, tokenizer.encode("cat"));
+        assertArrayEquals(new int[] {BOS, 513, EOS}, tokenizer.encode("cat"));
         // "café": (Ã,©</w>) rank 14 before (c,a) rank 15, then (ca,f) rank 16: caf + é</w>.
-        assertArrayEquals(new int[]{BOS, 528, 526, EOS}, tokenizer.encode("café"));
+        assertArrayEquals(new int[] {BOS, 528, 526, EOS}, tokenizer.encode("café"));
         // "photo": ph (5), ot (6), phot (7), photo</w> (8).
-        assertArrayEquals(new int[]{BOS, endSymbol('a'), 520, 516, endSymbol('a'), 513, EOS},
+        assertArrayEquals(
+                new int[] {BOS, endSymbol('a'), 520, 516, endSymbol('a'), 513, EOS},
                 tokenizer.encode("A photo of a cat"));
     }
 
     @Test
     void aMergeAppliesLeftToRightWithoutOverlap() {
         // a a a</w>: (a,a) at 0 merges, its right a is gone, so the second pair is not merged.
-        assertArrayEquals(new int[]{BOS, 523, endSymbol('a'), EOS}, tokenizer.encode("aaa"));
+        assertArrayEquals(new int[] {BOS, 523, endSymbol('a'), EOS}, tokenizer.encode("aaa"));
         // a a a a</w>: (a,a) merges once at 0 (the pair at 2 is (a,a</w>)), then (aa,a) rank 12.
-        assertArrayEquals(new int[]{BOS, 524, endSymbol('a'), EOS}, tokenizer.encode("aaaa"));
+        assertArrayEquals(new int[] {BOS, 524, endSymbol('a'), EOS}, tokenizer.encode("aaaa"));
         // a a a a a</w>: rank 11 at 0 and 2 gives aa aa a</w>; (aa,aa) is no merge.
-        assertArrayEquals(new int[]{BOS, 523, 523, endSymbol('a'), EOS}, tokenizer.encode("aaaaa"));
+        assertArrayEquals(new int[] {BOS, 523, 523, endSymbol('a'), EOS}, tokenizer.encode("aaaaa"));
     }
 
     @Test
     void wordsAreSplitBeforeBpe() {
         // "it's" is "it" + "'s"; "dog!" is "dog" + "!"; each digit is its own word.
-        assertArrayEquals(new int[]{BOS, 529, 525, EOS}, tokenizer.encode("it's"));
-        assertArrayEquals(new int[]{BOS, 522, endSymbol('!'), EOS}, tokenizer.encode("DOG!"));
-        assertArrayEquals(new int[]{BOS, endSymbol('4'), endSymbol('2'), EOS}, tokenizer.encode("42"));
+        assertArrayEquals(new int[] {BOS, 529, 525, EOS}, tokenizer.encode("it's"));
+        assertArrayEquals(new int[] {BOS, 522, endSymbol('!'), EOS}, tokenizer.encode("DOG!"));
+        assertArrayEquals(new int[] {BOS, endSymbol('4'), endSymbol('2'), EOS}, tokenizer.encode("42"));
         // A space never reaches BPE; its byte symbol (U+0120, id 220) must not appear.
-        assertArrayEquals(new int[]{BOS, 515, 513, EOS}, tokenizer.encode("  the\t\ncat "));
+        assertArrayEquals(new int[] {BOS, 515, 513, EOS}, tokenizer.encode("  the\t\ncat "));
     }
 
     @Test
     void specialTokensInTextAreTheirIds() {
-        assertArrayEquals(new int[]{BOS, 513, EOS, 522, EOS}, tokenizer.encode("cat<|endoftext|>dog"));
-        assertArrayEquals(new int[]{BOS, BOS, EOS}, tokenizer.encode("<|STARTOFTEXT|>"));
-        assertArrayEquals(new int[]{BOS, EOS}, tokenizer.encode(""));
+        assertArrayEquals(new int[] {BOS, 513, EOS, 522, EOS}, tokenizer.encode("cat<|endoftext|>dog"));
+        assertArrayEquals(new int[] {BOS, BOS, EOS}, tokenizer.encode("<|STARTOFTEXT|>"));
+        assertArrayEquals(new int[] {BOS, EOS}, tokenizer.encode(""));
     }
 
     @Test
@@ -67,7 +67,7 @@ class TinyVocabularyTest {
         Encoding short_ = tokenizer.encodePadded("cat");
         assertEquals(77, short_.ids().length);
         assertEquals(0, short_.truncated());
-        assertArrayEquals(new int[]{BOS, 513, EOS, EOS}, java.util.Arrays.copyOf(short_.ids(), 4));
+        assertArrayEquals(new int[] {BOS, 513, EOS, EOS}, java.util.Arrays.copyOf(short_.ids(), 4));
         assertEquals(EOS, short_.ids()[76]);
 
         ClipTokenizer padWithBang = ClipTokenizer.fromFolder(TinyVocabulary.folder(), symbol('!'));
@@ -91,24 +91,26 @@ class TinyVocabularyTest {
     @Test
     void addedTokensAreMatchedInRawTextLongestFirst() {
         int[] ids = tokenizer.addTokens(List.of("<cat>", "<cat>-2", "Dog"));
-        assertArrayEquals(new int[]{532, 533, 534}, ids);
+        assertArrayEquals(new int[] {532, 533, 534}, ids);
         assertEquals(535, tokenizer.vocabularySize());
         // Raw text, case-sensitive: "Dog" is the added token, "dog" is not; "<cat>-2" wins over "<cat>".
-        assertArrayEquals(new int[]{BOS, endSymbol('a'), 533, 532, 534, 522, EOS},
-                tokenizer.encode("a<cat>-2<cat>Dog dog"));
+        assertArrayEquals(
+                new int[] {BOS, endSymbol('a'), 533, 532, 534, 522, EOS}, tokenizer.encode("a<cat>-2<cat>Dog dog"));
         // Text around an added token is tokenized on its own: "cat" and "s" are separate words.
-        assertArrayEquals(new int[]{BOS, 513, 532, endSymbol('s'), EOS}, tokenizer.encode("cat<cat>s"));
-        assertEquals(List.of("a</w>", "<cat>-2", "cat</w>"), tokenizer.idsToTokens(new int[]{endSymbol('a'), 533, 513}));
-        assertArrayEquals(new int[]{534, 513}, tokenizer.tokensToIds(List.of("Dog", "cat</w>")));
-        assertEquals("<|startoftext|>a <cat>-2 cat <|endoftext|>",
-                tokenizer.decode(tokenizer.encode("a <cat>-2 cat")));
+        assertArrayEquals(new int[] {BOS, 513, 532, endSymbol('s'), EOS}, tokenizer.encode("cat<cat>s"));
+        assertEquals(
+                List.of("a</w>", "<cat>-2", "cat</w>"), tokenizer.idsToTokens(new int[] {endSymbol('a'), 533, 513}));
+        assertArrayEquals(new int[] {534, 513}, tokenizer.tokensToIds(List.of("Dog", "cat</w>")));
+        assertEquals("<|startoftext|>a <cat>-2 cat <|endoftext|>", tokenizer.decode(tokenizer.encode("a <cat>-2 cat")));
     }
 
     @Test
     void addingAnExistingTokenFailsAndAddsNothing() {
         tokenizer.addTokens(List.of("<x>"));
         var twice = assertThrows(TokenizerException.class, () -> tokenizer.addTokens(List.of("<y>", "<x>")));
-        assertTrue(twice.getMessage().contains("\"<x>\" already exists") && twice.getMessage().contains("id 532"),
+        assertTrue(
+                twice.getMessage().contains("\"<x>\" already exists")
+                        && twice.getMessage().contains("id 532"),
                 twice.getMessage());
         var base = assertThrows(TokenizerException.class, () -> tokenizer.addTokens(List.of("cat</w>")));
         assertTrue(base.getMessage().contains("id 513"), base.getMessage());
@@ -116,16 +118,18 @@ class TinyVocabularyTest {
         assertThrows(TokenizerException.class, () -> tokenizer.addTokens(List.of("")));
         assertEquals(533, tokenizer.vocabularySize());
         // The failed call added nothing: "<y>" is still three words of plain text.
-        assertArrayEquals(new int[]{BOS, endSymbol('<'), endSymbol('y'), endSymbol('>'), EOS}, tokenizer.encode("<y>"));
+        assertArrayEquals(
+                new int[] {BOS, endSymbol('<'), endSymbol('y'), endSymbol('>'), EOS}, tokenizer.encode("<y>"));
     }
 
     @Test
     void decodeTurnsBytesBackIntoText() {
-        assertEquals("<|startoftext|>the cat café ! <|endoftext|>", tokenizer.decode(tokenizer.encode("The cat café!")));
-        assertEquals("a photo", tokenizer.decode(new int[]{endSymbol('a'), 520}));
+        assertEquals(
+                "<|startoftext|>the cat café ! <|endoftext|>", tokenizer.decode(tokenizer.encode("The cat café!")));
+        assertEquals("a photo", tokenizer.decode(new int[] {endSymbol('a'), 520}));
         // A lone lead byte of é (Ã) is not valid UTF-8 and decodes to U+FFFD.
-        assertEquals("\uFFFD", tokenizer.decode(new int[]{127}));
-        var unknown = assertThrows(TokenizerException.class, () -> tokenizer.decode(new int[]{999}));
+        assertEquals("\uFFFD", tokenizer.decode(new int[] {127}));
+        var unknown = assertThrows(TokenizerException.class, () -> tokenizer.decode(new int[] {999}));
         assertTrue(unknown.getMessage().contains("999"), unknown.getMessage());
         assertThrows(TokenizerException.class, () -> tokenizer.tokensToIds(List.of("caterpillar</w>")));
     }
@@ -137,7 +141,7 @@ class TinyVocabularyTest {
         Files.writeString(dir.resolve("vocab.json"), vocab.replace("\"b</w>\": 321, ", ""));
         Files.copy(TinyVocabulary.folder().resolve("merges.txt"), dir.resolve("merges.txt"));
         ClipTokenizer withoutB = ClipTokenizer.fromFolder(dir, EOS);
-        assertArrayEquals(new int[]{BOS, EOS, 513, EOS}, withoutB.encode("b cat"));
+        assertArrayEquals(new int[] {BOS, EOS, 513, EOS}, withoutB.encode("b cat"));
     }
 
     @Test

@@ -1,7 +1,8 @@
 package dev.torchsd.tokenizer;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Broken vocabulary files give one clear error naming the file, the line and what was wrong. */
 class VocabularyFilesTest {
@@ -66,7 +65,7 @@ class VocabularyFilesTest {
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "token \"a\" appears twice");
         Files.writeString(dir.resolve("vocab.json"), "");
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "vocab.json");
-        Files.write(dir.resolve("vocab.json"), new byte[]{'{', '"', (byte) 0xFF, '"', ':', '1', '}'});
+        Files.write(dir.resolve("vocab.json"), new byte[] {'{', '"', (byte) 0xFF, '"', ':', '1', '}'});
         assertError(() -> ClipTokenizer.fromFolder(dir, 0), "vocab.json", "not valid UTF-8");
     }
 
@@ -76,7 +75,8 @@ class VocabularyFilesTest {
         String vocab = vocab();
         Files.writeString(dir.resolve("vocab.json"), vocab.replace("\"<|startoftext|>\": 530, ", ""));
         assertError(() -> ClipTokenizer.fromFolder(dir, 531), "vocab.json", "has no \"<|startoftext|>\"");
-        Files.writeString(dir.resolve("vocab.json"), vocab.replace("\"<|startoftext|>\": 530", "\"<|startoftext|>\": 5"));
+        Files.writeString(
+                dir.resolve("vocab.json"), vocab.replace("\"<|startoftext|>\": 530", "\"<|startoftext|>\": 5"));
         assertError(() -> ClipTokenizer.fromFolder(dir, 531), "id 5 is given to two tokens", "\"&\"");
         Files.writeString(dir.resolve("vocab.json"), vocab);
         assertError(() -> ClipTokenizer.fromFolder(dir, 532), "pad id 532 is outside the vocabulary (0..531)");
@@ -86,7 +86,10 @@ class VocabularyFilesTest {
     void malformedMergesLineNamesFileAndLine() throws IOException {
         tinyCopy();
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na t</w>\nc  at</w>\n");
-        assertError(() -> ClipTokenizer.fromFolder(dir, 531), "merges.txt line 3", "two tokens separated by one space",
+        assertError(
+                () -> ClipTokenizer.fromFolder(dir, 531),
+                "merges.txt line 3",
+                "two tokens separated by one space",
                 "\"c  at</w>\"");
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\nabc\n");
         assertError(() -> ClipTokenizer.fromFolder(dir, 531), "merges.txt line 2", "found \"abc\"");
@@ -96,8 +99,12 @@ class VocabularyFilesTest {
     void mergeOfTokensTheVocabularyLacks() throws IOException {
         tinyCopy();
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na t</w>\nx yz\n");
-        assertError(() -> ClipTokenizer.fromFolder(dir, 531), "merges.txt line 3", "merge \"x yz\"",
-                "uses token \"yz\"", "vocab.json does not have");
+        assertError(
+                () -> ClipTokenizer.fromFolder(dir, 531),
+                "merges.txt line 3",
+                "merge \"x yz\"",
+                "uses token \"yz\"",
+                "vocab.json does not have");
         // Both parts exist but their concatenation does not.
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\nx y</w>\n");
         assertError(() -> ClipTokenizer.fromFolder(dir, 531), "line 2", "uses token \"xy</w>\"");
@@ -126,7 +133,8 @@ class VocabularyFilesTest {
         assertEquals(TinyVocabulary.EOS, ClipTokenizer.load(dir).padId(), "no config: <|endoftext|>");
         Files.writeString(dir.resolve("special_tokens_map.json"), "{\"pad_token\": \"!\"}");
         assertEquals(0, ClipTokenizer.load(dir).padId());
-        Files.writeString(dir.resolve("tokenizer_config.json"),
+        Files.writeString(
+                dir.resolve("tokenizer_config.json"),
                 "{\"pad_token\": {\"content\": \"<|endoftext|>\", \"normalized\": true}}");
         assertEquals(TinyVocabulary.EOS, ClipTokenizer.load(dir).padId(), "tokenizer_config.json comes first");
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"pad_token\": \"<pad>\"}");

@@ -1,27 +1,29 @@
 package dev.torchsd.trace;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.StepPrediction;
 import dev.torchsd.tensor.Tensors;
+import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
 /** The three-way trace: [empty; negative; positive] at the calls that use the negative prompt. */
 class ThreeWayTraceTest {
     static StableDiffusion sd;
-    static final GenerationRequest REQUEST = GenerationRequest.of("a red circle on the left").withNegativePrompt("blue")
-            .withSeed(4).withSteps(4).withScheduler("DDIM");
+    static final GenerationRequest REQUEST = GenerationRequest.of("a red circle on the left")
+            .withNegativePrompt("blue")
+            .withSeed(4)
+            .withSteps(4)
+            .withScheduler("DDIM");
 
     @BeforeAll
     static void load() {

@@ -3,7 +3,6 @@ package com.example.consumer;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
-
 import java.nio.file.Path;
 
 /**
@@ -12,8 +11,7 @@ import java.nio.file.Path;
  * <pre>Generate OUT.png PROMPT SEED</pre>
  */
 public final class Generate {
-    private Generate() {
-    }
+    private Generate() {}
 
     public static void main(String[] args) {
         if (args.length != 3) {

@@ -1,7 +1,6 @@
 package dev.torchsd.spark;
 
 import dev.torchsd.error.TorchsdException;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +18,9 @@ final class Arguments {
             } else if (options.contains(name) && i + 1 < args.length) {
                 values.put(name, args[++i]);
             } else {
-                throw new TorchsdException((options.contains(name) ? name + " needs a value" : "unknown argument " + name)
-                        + "\nusage: " + usage);
+                throw new TorchsdException(
+                        (options.contains(name) ? name + " needs a value" : "unknown argument " + name) + "\nusage: "
+                                + usage);
             }
         }
     }

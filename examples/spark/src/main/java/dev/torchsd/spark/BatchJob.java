@@ -4,10 +4,6 @@ import dev.torchsd.error.TorchsdException;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.LoadOptions;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +11,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * The batch job: requests from CSV (with a header), JSON lines or Parquet, images to a folder of PNGs
@@ -26,12 +25,23 @@ public final class BatchJob {
             + " [--output-format png|parquet] [--model DIR|sparkfiles:NAME] [--embeddings DIR|sparkfiles:NAME] [--ship]"
             + " [--partitions N] [--device cpu|cuda[:N]] [--jit none|freeze|optimize]";
 
-    private BatchJob() {
-    }
+    private BatchJob() {}
 
     public static void main(String[] args) {
-        Arguments a = new Arguments(args, Arguments.names("--input", "--format", "--output", "--output-format", "--model",
-                "--embeddings", "--partitions", "--device", "--jit"), Arguments.names("--ship"), USAGE);
+        Arguments a = new Arguments(
+                args,
+                Arguments.names(
+                        "--input",
+                        "--format",
+                        "--output",
+                        "--output-format",
+                        "--model",
+                        "--embeddings",
+                        "--partitions",
+                        "--device",
+                        "--jit"),
+                Arguments.names("--ship"),
+                USAGE);
         SparkSession spark = System.getProperty("spark.master") == null
                 ? OneMachine.builder("torchsd batch", "local[*]").getOrCreate()
                 : SparkSession.builder().appName("torchsd batch").getOrCreate();
@@ -52,12 +62,14 @@ public final class BatchJob {
             throw new TorchsdException("--output-format " + outputFormat + ": expected png or parquet");
         }
         ModelSpec model = ModelSpec.builtin()
-                .withLoadOptions(LoadOptions.DEFAULT.withDevice(Device.parse(a.get("--device", "cpu")))
+                .withLoadOptions(LoadOptions.DEFAULT
+                        .withDevice(Device.parse(a.get("--device", "cpu")))
                         .withJit(JitMode.parse(a.get("--jit", "none"), "--jit")))
                 .withModel(located(spark, a.get("--model", null), a.flag("--ship")))
                 .withEmbeddings(located(spark, a.get("--embeddings", null), a.flag("--ship")));
         Dataset<Row> requests = read(spark, input, a.get("--format", formatOf(input)));
-        requests = requests.repartition(a.integer("--partitions", spark.sparkContext().defaultParallelism()));
+        requests = requests.repartition(
+                a.integer("--partitions", spark.sparkContext().defaultParallelism()));
         Progress progress = Progress.register(spark.sparkContext());
         Dataset<Row> images = SparkImages.generate(requests, model, progress);
         if (outputFormat.equals("parquet")) {
@@ -75,7 +87,12 @@ public final class BatchJob {
 
     static Dataset<Row> read(SparkSession spark, String input, String format) {
         return switch (format) {
-            case "csv" -> spark.read().option("header", true).option("multiLine", true).option("escape", "\"").csv(input);
+            case "csv" ->
+                spark.read()
+                        .option("header", true)
+                        .option("multiLine", true)
+                        .option("escape", "\"")
+                        .csv(input);
             case "json" -> spark.read().json(input);
             case "parquet" -> spark.read().parquet(input);
             default -> throw new TorchsdException("--format " + format + ": expected csv, json or parquet");
@@ -93,7 +110,8 @@ public final class BatchJob {
         if (name.endsWith(".parquet")) {
             return "parquet";
         }
-        throw new TorchsdException("cannot tell the format of " + input + " from its name; give --format csv, json or parquet");
+        throw new TorchsdException(
+                "cannot tell the format of " + input + " from its name; give --format csv, json or parquet");
     }
 
     /**
@@ -111,7 +129,9 @@ public final class BatchJob {
         Iterator<Row> rows = images.toLocalIterator();
         for (int i = 0; rows.hasNext(); i++) {
             Row row = rows.next();
-            String name = named && !row.isNullAt(row.fieldIndex("name")) ? row.getAs("name").toString() : String.format("%05d", i);
+            String name = named && !row.isNullAt(row.fieldIndex("name"))
+                    ? row.getAs("name").toString()
+                    : String.format("%05d", i);
             String error = row.getAs(ImageColumns.ERROR);
             if (error != null) {
                 System.err.println("torchsd: " + name + ": " + error);

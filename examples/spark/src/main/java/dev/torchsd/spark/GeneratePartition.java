@@ -5,16 +5,15 @@ import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /**
  * One task's rows: the executor's model from {@link ModelCache}, then one image per row, streamed (a row's
@@ -85,7 +84,8 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
             throw new TorchsdException("column " + RequestColumns.EMBEDDINGS + ": the row uses " + names
                     + " but the job has no embeddings folder");
         }
-        List<String> loaded = sd.textualInversions().stream().map(Embedding::token).toList();
+        List<String> loaded =
+                sd.textualInversions().stream().map(Embedding::token).toList();
         for (String name : names) {
             if (!loaded.contains(name)) {
                 throw new TorchsdException("column " + RequestColumns.EMBEDDINGS + ": '" + name + "' is not in the"

@@ -1,11 +1,10 @@
 package dev.torchsd.spark;
 
 import dev.torchsd.error.TorchsdException;
+import java.util.Arrays;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-
-import java.util.Arrays;
 
 /** The columns {@link SparkImages#generate} adds to every request row. */
 final class ImageColumns {
@@ -23,16 +22,15 @@ final class ImageColumns {
     static final String ERROR = "error";
 
     private static final StructField[] FIELDS = {
-            DataTypes.createStructField(PNG, DataTypes.BinaryType, true),
-            DataTypes.createStructField(INFOTEXT, DataTypes.StringType, true),
-            DataTypes.createStructField(FINAL_SEED, DataTypes.LongType, true),
-            DataTypes.createStructField(GENERATE_MS, DataTypes.LongType, true),
-            DataTypes.createStructField(ENCODE_MS, DataTypes.LongType, true),
-            DataTypes.createStructField(ERROR, DataTypes.StringType, true),
+        DataTypes.createStructField(PNG, DataTypes.BinaryType, true),
+        DataTypes.createStructField(INFOTEXT, DataTypes.StringType, true),
+        DataTypes.createStructField(FINAL_SEED, DataTypes.LongType, true),
+        DataTypes.createStructField(GENERATE_MS, DataTypes.LongType, true),
+        DataTypes.createStructField(ENCODE_MS, DataTypes.LongType, true),
+        DataTypes.createStructField(ERROR, DataTypes.StringType, true),
     };
 
-    private ImageColumns() {
-    }
+    private ImageColumns() {}
 
     /** The request columns followed by the image columns; fails when the requests already have one of them. */
     static StructType append(StructType requests) {

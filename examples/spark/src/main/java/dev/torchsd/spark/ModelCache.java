@@ -2,7 +2,6 @@ package dev.torchsd.spark;
 
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +25,7 @@ public final class ModelCache {
         Runtime.getRuntime().addShutdownHook(new Thread(ModelCache::closeAll, "torchsd-model-cache-close"));
     }
 
-    private ModelCache() {
-    }
+    private ModelCache() {}
 
     /** The model of {@code spec}, loaded now if this JVM has not loaded it; {@code onLoad} gets a load's milliseconds. */
     public static StableDiffusion get(ModelSpec spec, LongConsumer onLoad) {
@@ -56,7 +54,8 @@ public final class ModelCache {
                 .map(folder -> StableDiffusion.load(folder, spec.loadOptions()))
                 .orElseGet(() -> StableDiffusion.builtin(spec.loadOptions()));
         try {
-            for (Path file : spec.embeddingsFolder().map(ModelCache::embeddingFiles).orElse(List.of())) {
+            for (Path file :
+                    spec.embeddingsFolder().map(ModelCache::embeddingFiles).orElse(List.of())) {
                 sd.loadTextualInversion(file);
             }
             return sd;
@@ -70,7 +69,8 @@ public final class ModelCache {
     private static List<Path> embeddingFiles(Path folder) {
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(f -> f.getFileName().toString().matches(".*\\.(safetensors|pt|bin)"))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new TorchsdException("cannot list the embeddings folder " + folder + ": " + e.getMessage(), e);
         }

@@ -4,12 +4,11 @@ import dev.torchsd.error.TorchsdException;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.LoadOptions;
-import org.apache.spark.SparkFiles;
-
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.apache.spark.SparkFiles;
 
 /**
  * Which model an executor loads: a value sent with every task and the key of {@link ModelCache}.
@@ -36,8 +35,12 @@ public record ModelSpec(String model, String embeddings, String device, String j
 
     /** The built-in model with the default load options. */
     public static ModelSpec builtin() {
-        return new ModelSpec(null, null, LoadOptions.DEFAULT.device().toString(),
-                LoadOptions.DEFAULT.jit().name(), LoadOptions.DEFAULT.channelsLast());
+        return new ModelSpec(
+                null,
+                null,
+                LoadOptions.DEFAULT.device().toString(),
+                LoadOptions.DEFAULT.jit().name(),
+                LoadOptions.DEFAULT.channelsLast());
     }
 
     /** A model folder (a path every executor sees, or {@code sparkfiles:NAME}) with the default load options. */
@@ -88,15 +91,19 @@ public record ModelSpec(String model, String embeddings, String device, String j
                 ? Path.of(SparkFiles.get(location.substring(SPARK_FILES.length())))
                 : Path.of(location);
         if (!Files.isDirectory(folder)) {
-            throw new TorchsdException(what + " " + location + (folder.toString().equals(location) ? "" : " (" + folder + ")")
-                    + ": not a folder on this executor; use a path every executor sees, or ship it"
-                    + " (--archives model.zip#NAME or SparkContext.addFile(folder, true)) and name it " + SPARK_FILES + "NAME");
+            throw new TorchsdException(
+                    what + " " + location + (folder.toString().equals(location) ? "" : " (" + folder + ")")
+                            + ": not a folder on this executor; use a path every executor sees, or ship it"
+                            + " (--archives model.zip#NAME or SparkContext.addFile(folder, true)) and name it "
+                            + SPARK_FILES + "NAME");
         }
         return folder;
     }
 
     private static LoadOptions options(String device, String jit, boolean channelsLast) {
-        return LoadOptions.DEFAULT.withDevice(Device.parse(device)).withJit(JitMode.parse(jit, "jit"))
+        return LoadOptions.DEFAULT
+                .withDevice(Device.parse(device))
+                .withJit(JitMode.parse(jit, "jit"))
                 .withChannelsLast(channelsLast);
     }
 }

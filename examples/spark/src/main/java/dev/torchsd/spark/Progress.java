@@ -1,9 +1,8 @@
 package dev.torchsd.spark;
 
+import java.io.Serializable;
 import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
-
-import java.io.Serializable;
 
 /**
  * A job's counters, named accumulators the Spark UI shows on the stage's page while it runs. A task
@@ -14,13 +13,17 @@ import java.io.Serializable;
  * @param loads     models loaded by this job's tasks (0 when the executors had it from an earlier job)
  * @param loadMillis milliseconds those loads took
  */
-public record Progress(LongAccumulator images, LongAccumulator errors, LongAccumulator loads, LongAccumulator loadMillis)
+public record Progress(
+        LongAccumulator images, LongAccumulator errors, LongAccumulator loads, LongAccumulator loadMillis)
         implements Serializable {
 
     /** New counters registered with {@code spark}, named "torchsd images", "torchsd errors", ... */
     public static Progress register(SparkContext spark) {
-        return new Progress(spark.longAccumulator("torchsd images"), spark.longAccumulator("torchsd errors"),
-                spark.longAccumulator("torchsd model loads"), spark.longAccumulator("torchsd model load ms"));
+        return new Progress(
+                spark.longAccumulator("torchsd images"),
+                spark.longAccumulator("torchsd errors"),
+                spark.longAccumulator("torchsd model loads"),
+                spark.longAccumulator("torchsd model load ms"));
     }
 
     @Override

@@ -5,13 +5,12 @@ import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.StepPoint;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.StructType;
-
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The request columns of a row, read into a {@link GenerationRequest}. Only {@code prompt} is required;
@@ -23,6 +22,7 @@ final class RequestColumns {
     static final String NEGATIVE_PROMPT = "negative_prompt";
     /** 0..2^63-1; null or -1: a random seed in 0..2^32-1, as AUTOMATIC1111 picks (the output's final_seed tells it). */
     static final String SEED = "seed";
+
     static final String STEPS = "steps";
     static final String GUIDANCE = "guidance";
     static final String WIDTH = "width";
@@ -31,6 +31,7 @@ final class RequestColumns {
     static final String SCHEDULER = "scheduler";
     /** A step index ("10") or a fraction of the steps ("0.4", "40%"), as --negative-start. */
     static final String NEGATIVE_START = "negative_start";
+
     static final String NEGATIVE_END = "negative_end";
     static final String CLIP_SKIP = "clip_skip";
     /** plain or a1111. */
@@ -38,8 +39,20 @@ final class RequestColumns {
     /** Names of the job's embeddings the prompts use: an array of strings, or one string separated by commas. */
     static final String EMBEDDINGS = "embeddings";
 
-    static final Set<String> ALL = Set.of(PROMPT, NEGATIVE_PROMPT, SEED, STEPS, GUIDANCE, WIDTH, HEIGHT, SCHEDULER,
-            NEGATIVE_START, NEGATIVE_END, CLIP_SKIP, PROMPT_SYNTAX, EMBEDDINGS);
+    static final Set<String> ALL = Set.of(
+            PROMPT,
+            NEGATIVE_PROMPT,
+            SEED,
+            STEPS,
+            GUIDANCE,
+            WIDTH,
+            HEIGHT,
+            SCHEDULER,
+            NEGATIVE_START,
+            NEGATIVE_END,
+            CLIP_SKIP,
+            PROMPT_SYNTAX,
+            EMBEDDINGS);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -52,8 +65,8 @@ final class RequestColumns {
     /** Fails, naming the column, when the requests have no prompt column. */
     static void check(StructType schema) {
         if (!Arrays.asList(schema.fieldNames()).contains(PROMPT)) {
-            throw new TorchsdException("the requests have no '" + PROMPT + "' column; found " + Arrays.toString(schema.fieldNames())
-                    + "; request columns: " + ALL);
+            throw new TorchsdException("the requests have no '" + PROMPT + "' column; found "
+                    + Arrays.toString(schema.fieldNames()) + "; request columns: " + ALL);
         }
     }
 
@@ -68,14 +81,20 @@ final class RequestColumns {
         if (value == null) {
             return List.of();
         }
-        List<?> names = value instanceof String s ? Arrays.asList(s.split(","))
-                : value instanceof scala.collection.Seq<?> seq ? scala.jdk.javaapi.CollectionConverters.asJava(seq)
-                : null;
+        List<?> names = value instanceof String s
+                ? Arrays.asList(s.split(","))
+                : value instanceof scala.collection.Seq<?> seq
+                        ? scala.jdk.javaapi.CollectionConverters.asJava(seq)
+                        : null;
         if (names == null) {
-            throw new TorchsdException("column " + EMBEDDINGS + ": expected an array of strings or a comma-separated string,"
-                    + " found " + value.getClass().getSimpleName());
+            throw new TorchsdException(
+                    "column " + EMBEDDINGS + ": expected an array of strings or a comma-separated string," + " found "
+                            + value.getClass().getSimpleName());
         }
-        return names.stream().map(n -> String.valueOf(n).strip()).filter(n -> !n.isEmpty()).toList();
+        return names.stream()
+                .map(n -> String.valueOf(n).strip())
+                .filter(n -> !n.isEmpty())
+                .toList();
     }
 
     private GenerationRequest request() {
@@ -83,8 +102,12 @@ final class RequestColumns {
         if (prompt == null) {
             throw new TorchsdException("column " + PROMPT + ": null; every request needs a prompt");
         }
-        GenerationRequest.Builder request = GenerationRequest.builder(prompt.toString()).negativePrompt(text(NEGATIVE_PROMPT))
-                .seed(seed()).width(integer(WIDTH)).height(integer(HEIGHT)).scheduler(text(SCHEDULER));
+        GenerationRequest.Builder request = GenerationRequest.builder(prompt.toString())
+                .negativePrompt(text(NEGATIVE_PROMPT))
+                .seed(seed())
+                .width(integer(WIDTH))
+                .height(integer(HEIGHT))
+                .scheduler(text(SCHEDULER));
         Integer steps = integer(STEPS);
         if (steps != null) {
             request.steps(steps);

@@ -12,18 +12,18 @@ import org.apache.spark.sql.Row;
  * the result generates again, so write it once, or persist it.
  */
 public final class SparkImages {
-    private SparkImages() {
-    }
+    private SparkImages() {}
 
     /** The requests with their images, counted in fresh {@link Progress} accumulators. */
     public static Dataset<Row> generate(Dataset<Row> requests, ModelSpec model) {
-        return generate(requests, model, Progress.register(requests.sparkSession().sparkContext()));
+        return generate(
+                requests, model, Progress.register(requests.sparkSession().sparkContext()));
     }
 
     /** The requests with their images, counted in {@code progress}. */
     public static Dataset<Row> generate(Dataset<Row> requests, ModelSpec model, Progress progress) {
         RequestColumns.check(requests.schema());
-        return requests.mapPartitions(new GeneratePartition(model, progress),
-                Encoders.row(ImageColumns.append(requests.schema())));
+        return requests.mapPartitions(
+                new GeneratePartition(model, progress), Encoders.row(ImageColumns.append(requests.schema())));
     }
 }

@@ -1,14 +1,13 @@
 package dev.torchsd.spark;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Measures batch throughput on one machine: a first job of one request (its executor loads the model:
@@ -24,8 +23,7 @@ public final class Throughput {
         "a large blue circle in the middle, yellow background",
     };
 
-    private Throughput() {
-    }
+    private Throughput() {}
 
     public static void main(String[] args) {
         String usage = "Throughput [--cores N] [--requests N]";
@@ -33,7 +31,8 @@ public final class Throughput {
         int cores = a.integer("--cores", 1);
         int n = a.integer("--requests", 64);
         SparkSession spark = OneMachine.builder("torchsd throughput", "local[" + cores + "]")
-                .config("spark.ui.enabled", false).getOrCreate();
+                .config("spark.ui.enabled", false)
+                .getOrCreate();
         try {
             long start = System.nanoTime();
             Progress first = run(spark, requests(spark, 1, 1));
@@ -42,10 +41,17 @@ public final class Throughput {
             start = System.nanoTime();
             Progress timed = run(spark, requests(spark, n, cores));
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("cores=%d OMP_NUM_THREADS=%s: first job (1 image, model load %d ms) %.1f s;"
+            System.out.printf(
+                    "cores=%d OMP_NUM_THREADS=%s: first job (1 image, model load %d ms) %.1f s;"
                             + " %d images in %.1f s = %.1f images/minute (%s)%n",
-                    cores, System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), first.loadMillis().value(),
-                    firstSeconds, timed.images().value(), seconds, timed.images().value() * 60 / seconds, timed);
+                    cores,
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
+                    first.loadMillis().value(),
+                    firstSeconds,
+                    timed.images().value(),
+                    seconds,
+                    timed.images().value() * 60 / seconds,
+                    timed);
         } finally {
             spark.stop();
         }
@@ -53,12 +59,17 @@ public final class Throughput {
 
     private static Progress run(SparkSession spark, Dataset<Row> requests) {
         Progress progress = Progress.register(spark.sparkContext());
-        SparkImages.generate(requests, ModelSpec.builtin(), progress).write().format("noop").mode("overwrite").save();
+        SparkImages.generate(requests, ModelSpec.builtin(), progress)
+                .write()
+                .format("noop")
+                .mode("overwrite")
+                .save();
         return progress;
     }
 
     private static Dataset<Row> requests(SparkSession spark, int n, int partitions) {
-        StructType schema = new StructType().add(RequestColumns.PROMPT, DataTypes.StringType)
+        StructType schema = new StructType()
+                .add(RequestColumns.PROMPT, DataTypes.StringType)
                 .add(RequestColumns.SEED, DataTypes.LongType);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {

@@ -1,10 +1,21 @@
 package dev.torchsd.spark;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -15,18 +26,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class SparkImagesTest {
     private static final StructType SCHEMA = new StructType()
@@ -43,23 +42,56 @@ class SparkImagesTest {
             .add("negative_end", DataTypes.StringType);
 
     private static final List<Row> ROWS = List.of(
-            RowFactory.create(1, "a large yellow triangle on the left, blue background", null, 42L, null, null, null, null, null, null, null),
-            RowFactory.create(2, "a small red circle at the top", "green", 7L, 12, 5.0, null, null, "Euler a", "0.25", null),
+            RowFactory.create(
+                    1,
+                    "a large yellow triangle on the left, blue background",
+                    null,
+                    42L,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null),
+            RowFactory.create(
+                    2, "a small red circle at the top", "green", 7L, 12, 5.0, null, null, "Euler a", "0.25", null),
             RowFactory.create(3, "a blue square", null, 1L, 4, null, 65, 64, null, null, null),
-            RowFactory.create(4, "a blue square on the right, white background", "", 3L, 8, 7.0, 96, 64, "DPM++ 2M", "2", "6"),
-            RowFactory.create(5, "a green circle, black background", null, null, 6, null, null, null, null, null, null));
+            RowFactory.create(
+                    4, "a blue square on the right, white background", "", 3L, 8, 7.0, 96, 64, "DPM++ 2M", "2", "6"),
+            RowFactory.create(
+                    5, "a green circle, black background", null, null, 6, null, null, null, null, null, null));
 
     /** What the library draws for the good rows, written by hand from the rows above. */
     private static GenerationRequest expected(int id, long seed) {
         return switch (id) {
-            case 1 -> GenerationRequest.builder("a large yellow triangle on the left, blue background").seed(42).build();
-            case 2 -> GenerationRequest.builder("a small red circle at the top").negativePrompt("green").seed(7).steps(12)
-                    .guidanceScale(5.0).scheduler("Euler a")
-                    .negativeWindow(new NegativeWindow(StepPoint.fraction(0.25), StepPoint.fraction(1.0))).build();
-            case 4 -> GenerationRequest.builder("a blue square on the right, white background").seed(3).steps(8)
-                    .guidanceScale(7.0).size(96, 64).scheduler("DPM++ 2M")
-                    .negativeWindow(new NegativeWindow(StepPoint.step(2), StepPoint.step(6))).build();
-            case 5 -> GenerationRequest.builder("a green circle, black background").seed(seed).steps(6).build();
+            case 1 ->
+                GenerationRequest.builder("a large yellow triangle on the left, blue background")
+                        .seed(42)
+                        .build();
+            case 2 ->
+                GenerationRequest.builder("a small red circle at the top")
+                        .negativePrompt("green")
+                        .seed(7)
+                        .steps(12)
+                        .guidanceScale(5.0)
+                        .scheduler("Euler a")
+                        .negativeWindow(new NegativeWindow(StepPoint.fraction(0.25), StepPoint.fraction(1.0)))
+                        .build();
+            case 4 ->
+                GenerationRequest.builder("a blue square on the right, white background")
+                        .seed(3)
+                        .steps(8)
+                        .guidanceScale(7.0)
+                        .size(96, 64)
+                        .scheduler("DPM++ 2M")
+                        .negativeWindow(new NegativeWindow(StepPoint.step(2), StepPoint.step(6)))
+                        .build();
+            case 5 ->
+                GenerationRequest.builder("a green circle, black background")
+                        .seed(seed)
+                        .steps(6)
+                        .build();
             default -> throw new AssertionError("row " + id + " has no image");
         };
     }
@@ -89,14 +121,17 @@ class SparkImagesTest {
     @Test
     void everyRowsPngIsTheLibrarysAndABadRowFailsAlone() throws IOException {
         Progress progress = Progress.register(spark.sparkContext());
-        Map<Integer, Row> out = byId(SparkImages.generate(requests(), ModelSpec.builtin(), progress).collectAsList());
+        Map<Integer, Row> out = byId(
+                SparkImages.generate(requests(), ModelSpec.builtin(), progress).collectAsList());
 
         assertThat(out).hasSize(ROWS.size());
         for (Row row : out.values()) {
             int id = row.getAs("id");
             Row in = ROWS.get(id - 1);
             for (int i = 0; i < in.length(); i++) {
-                assertThat(row.get(i)).as("row %d passes column %s through", id, SCHEMA.fields()[i].name()).isEqualTo(in.get(i));
+                assertThat(row.get(i))
+                        .as("row %d passes column %s through", id, SCHEMA.fields()[i].name())
+                        .isEqualTo(in.get(i));
             }
             if (id == 3) {
                 assertThat(row.<String>getAs("error")).contains("width").contains("65");
@@ -120,12 +155,36 @@ class SparkImagesTest {
 
     @Test
     void aRowsPngIsByteForByteWhatTheCommandLineWrites(@TempDir Path dir) throws Exception {
-        Row row = byId(SparkImages.generate(requests().where("id = 2"), ModelSpec.builtin()).collectAsList()).get(2);
+        Row row = byId(SparkImages.generate(requests().where("id = 2"), ModelSpec.builtin())
+                        .collectAsList())
+                .get(2);
         Path cli = dir.resolve("cli.png");
-        Process p = new ProcessBuilder(Path.of("../../bin/torchsd").toAbsolutePath().normalize().toString(), "generate",
-                "--prompt", "a small red circle at the top", "--negative-prompt", "green", "--seed", "7", "--steps", "12",
-                "--guidance", "5.0", "--scheduler", "Euler a", "--negative-start", "0.25", "--quiet", "--out", cli.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("cli.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        Path.of("../../bin/torchsd")
+                                .toAbsolutePath()
+                                .normalize()
+                                .toString(),
+                        "generate",
+                        "--prompt",
+                        "a small red circle at the top",
+                        "--negative-prompt",
+                        "green",
+                        "--seed",
+                        "7",
+                        "--steps",
+                        "12",
+                        "--guidance",
+                        "5.0",
+                        "--scheduler",
+                        "Euler a",
+                        "--negative-start",
+                        "0.25",
+                        "--quiet",
+                        "--out",
+                        cli.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("cli.log").toFile())
+                .start();
         assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
         assertThat(p.exitValue()).as(Files.readString(dir.resolve("cli.log"))).isZero();
         assertThat(row.<byte[]>getAs("png")).isEqualTo(Files.readAllBytes(cli));
@@ -134,9 +193,11 @@ class SparkImagesTest {
     @Test
     void aSecondJobOnTheSameExecutorsDoesNotLoadTheModelAgain() {
         Progress first = Progress.register(spark.sparkContext());
-        SparkImages.generate(requests().where("id in (1, 3)"), ModelSpec.builtin(), first).collectAsList();
+        SparkImages.generate(requests().where("id in (1, 3)"), ModelSpec.builtin(), first)
+                .collectAsList();
         Progress second = Progress.register(spark.sparkContext());
-        List<Row> again = SparkImages.generate(requests().where("id in (1, 3)"), ModelSpec.builtin(), second).collectAsList();
+        List<Row> again = SparkImages.generate(requests().where("id in (1, 3)"), ModelSpec.builtin(), second)
+                .collectAsList();
 
         assertThat(again).hasSize(2);
         assertThat(second.images().value()).isEqualTo(1);
@@ -149,7 +210,9 @@ class SparkImagesTest {
     void aModelShippedWithTheJobDrawsWhatTheSameFolderDraws() throws IOException {
         String shipped = ModelSpec.ship(spark.sparkContext(), library.info().folder());
         ModelSpec spec = ModelSpec.folder(shipped);
-        Row row = SparkImages.generate(requests().where("id = 1"), spec).collectAsList().get(0);
+        Row row = SparkImages.generate(requests().where("id = 1"), spec)
+                .collectAsList()
+                .get(0);
 
         assertThat(shipped).startsWith(ModelSpec.SPARK_FILES);
         assertThat(row.<String>getAs("error")).isNull();
