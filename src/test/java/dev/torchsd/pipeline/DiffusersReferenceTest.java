@@ -90,21 +90,18 @@ class DiffusersReferenceTest {
         }
 
         JsonObject json() {
-            JsonObject o = new JsonObject();
-            o.addProperty("id", id());
-            o.addProperty("scheduler", Schedulers.className(sampler));
-            JsonObject config = new JsonObject();
-            Schedulers.fixedValues(sampler).forEach(config::addProperty);
-            o.add("config", config);
-            o.addProperty("prompt", PROMPT);
-            o.addProperty("negative_prompt", negative.text);
-            o.addProperty("seed", SEED);
-            o.addProperty("steps", STEPS);
-            o.addProperty("guidance_scale", negative.guidance);
-            o.addProperty("width", WIDTH);
-            o.addProperty("height", HEIGHT);
-            o.addProperty("batch_size", batch);
-            o.addProperty("clip_skip", clipSkip);
+            JsonObject o = ReferenceCases.of(
+                    id(),
+                    sampler,
+                    PROMPT,
+                    negative.text,
+                    SEED,
+                    STEPS,
+                    negative.guidance,
+                    WIDTH,
+                    HEIGHT,
+                    batch,
+                    clipSkip);
             return o;
         }
 

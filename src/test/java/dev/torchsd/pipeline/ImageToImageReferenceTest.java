@@ -9,7 +9,6 @@ import dev.torchsd.Differences;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.TestModels;
 import dev.torchsd.TestPython;
-import dev.torchsd.scheduler.Schedulers;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,21 +75,8 @@ class ImageToImageReferenceTest {
         }
 
         JsonObject json() {
-            JsonObject o = new JsonObject();
-            o.addProperty("id", id());
-            o.addProperty("scheduler", Schedulers.className(sampler));
-            JsonObject config = new JsonObject();
-            Schedulers.fixedValues(sampler).forEach(config::addProperty);
-            o.add("config", config);
-            o.addProperty("prompt", PROMPT);
-            o.addProperty("negative_prompt", "");
-            o.addProperty("seed", SEED);
-            o.addProperty("steps", STEPS);
-            o.addProperty("guidance_scale", GenerationRequest.DEFAULT_GUIDANCE);
-            o.addProperty("width", SIZE);
-            o.addProperty("height", SIZE);
-            o.addProperty("batch_size", batch);
-            o.addProperty("clip_skip", 1);
+            JsonObject o = ReferenceCases.of(
+                    id(), sampler, PROMPT, "", SEED, STEPS, GenerationRequest.DEFAULT_GUIDANCE, SIZE, SIZE, batch, 1);
             o.addProperty("image", start.toString());
             o.addProperty("mask", mode == Mode.BLEND ? mask.toString() : null);
             o.addProperty("strength", strength);
