@@ -84,6 +84,8 @@ def single_file(arch, dtype=torch.float32, ema=False, junk=False, seed=0):
                 sd["model_ema.diffusion_model" + k[len("model.diffusion_model."):].replace(".", "")] = v + 1
     if junk:
         for k, s in JUNK.items():
+            if arch.sdxl and "position_ids" in k and not arch.text2_width:
+                continue  # the refiner has no CLIP-L
             if arch.sdxl:  # SDXL's CLIP-L sits under conditioner.embedders.0.transformer.
                 k = k.replace("cond_stage_model.", "conditioner.embedders.0.")
             sd[k] = torch.zeros(s, dtype=torch.int64 if "position_ids" in k else dtype)

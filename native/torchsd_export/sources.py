@@ -120,7 +120,7 @@ def _openclip_layers(openclip: Dict[str, torch.Tensor]) -> int:
 def _sdxl_text(path: str, tensors, parts, origins, notes) -> str:
     """SDXL's text encoders into parts["text"] (CLIP-L; not in the refiner) and parts["text_2"] (OpenCLIP bigG, all
     its layers and text_projection); returns the family."""
-    if any(k.startswith(SDXL_CLIP_L) for k in tensors):
+    if any(k.startswith(SDXL_CLIP_L) and not k.endswith("position_ids") for k in tensors):
         family, bigg = "sdxl", SDXL_BIGG
         parts["text"], unknown = keymaps.text_from_hf(_strip(tensors, SDXL_CLIP_L))
         _unrecognised(f"{path}: {SDXL_CLIP_L}*", unknown)
