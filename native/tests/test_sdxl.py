@@ -2,6 +2,7 @@
 CLIP-L's hidden_states[-2] (Hugging Face CLIPTextModel), OpenCLIP bigG's hidden_states[-2] and pooled
 text_embeds (open_clip's encode_text), and UNet2DConditionModel with addition_embed_type "text_time", computed
 in diffusers' block layout from the diffusers names of the same tensors (native/keys' tables map them)."""
+import contextlib
 import json
 import math
 import os
@@ -14,7 +15,9 @@ import unittest
 import torch
 import torch.nn.functional as F
 
+from torchsd_export import config as configs
 from torchsd_export.checkpoint import CheckpointError
+from torchsd_export.components import Components, no_init
 from torchsd_export.from_checkpoint import export_checkpoint
 from torchsd_export.outdir import prepare_out_dir
 
@@ -318,10 +321,64 @@ class SdxlRefinerTest(Export):
         assert_close(self, got, expected, "refiner U-Net")
 
 
-class SdxlBadInputTest(unittest.TestCase):
+@contextlib.contextmanager
+def on_meta_device():
+    """Modules built inside hold shapes only (torch 1.13 has no default device): SDXL would take 14 GB otherwise."""
+    empty = torch.empty
+    torch.empty = lambda *a, **k: empty(*a, **dict(k, device="meta"))
+    try:
+        with no_init():
+            yield
+    finally:
+        torch.empty = empty
+
+
+class SdxlTablesTest(unittest.TestCase):
+    """native/keys' SDXL tables hold the published parameter counts, and our full-size modules their keys/shapes."""
+
+    def count(self, table, prefix):
+        return sum(math.prod(r[1]) for r in fc.tables.read(os.path.join(NATIVE, "keys", table))
+                   if r[0].startswith(prefix))
+
+    def test_published_parameter_counts(self):
+        self.assertEqual(self.count("sdxl-single-file.tsv", UNET), 2_567_463_684)
+        self.assertEqual(self.count("sdxl-single-file.tsv", CLIP_L), 123_060_480)
+        # bigG's text tower: 694,659,840 in Hugging Face's CLIPTextModelWithProjection, + OpenCLIP's logit_scale
+        self.assertEqual(self.count("sdxl-single-file.tsv", BIGG), 694_659_841)
+        self.assertEqual(self.count("sdxl-diffusers.tsv", "text_encoder_2/"), 694_659_840)
+        self.assertEqual(self.count("sdxl-single-file.tsv", "first_stage_model."), 83_653_863)
+        self.assertEqual(self.count("sdxl-refiner-single-file.tsv", UNET), 2_259_526_660)
+        self.assertEqual(self.count("sdxl-refiner-single-file.tsv", REFINER_BIGG), 694_659_841)
+
+    def test_tables_are_what_the_generator_writes(self):
+        for name, rows in (("sdxl-single-file.tsv", fc.tables.single_file(fc.tables.SDXL)),
+                           ("sdxl-diffusers.tsv", fc.tables.diffusers_folder(fc.tables.SDXL)),
+                           ("sdxl-refiner-single-file.tsv", fc.tables.single_file(fc.tables.SDXL_REFINER)),
+                           ("sdxl-refiner-diffusers.tsv", fc.tables.diffusers_folder(fc.tables.SDXL_REFINER))):
+            committed = fc.tables.read(os.path.join(NATIVE, "keys", name))
+            self.assertEqual([(r[0], tuple(r[1])) for r in committed], [(r[0], tuple(r[1])) for r in rows], name)
+
+    def test_full_size_configs_match_the_tables(self):
+        """The U-Nets against the single-file table, the text encoders against Hugging Face's names."""
+        for cfg, arch in ((configs.sdxl(), fc.tables.SDXL), (configs.sdxl_refiner(), fc.tables.SDXL_REFINER)):
+            with on_meta_device():
+                parts = Components(cfg)
+            rows = fc.tables.diffusers_folder(arch)
+            expected = {"unet": {ldm[len(UNET):]: tuple(s) for _, s, ldm in rows if ldm.startswith(UNET)}}
+            for name, folder in (("text", "text_encoder/"), ("text_2", "text_encoder_2/")):
+                expected[name] = {k[len(folder):].replace("text_model.", ""): tuple(s) for k, s, _ in rows
+                                  if k.startswith(folder)}
+            for name, module in parts.modules().items():
+                if name != "vae":  # SD's VAE: test_checkpoint
+                    ours = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+                    self.assertEqual(ours, expected[name], f"{cfg.name} {name}")
+            self.assertEqual(parts.text is None, not expected["text"], cfg.name)
+
+
+class Workspace(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="torchsd-sdxl-bad-")
+        cls.dir = tempfile.mkdtemp(prefix="torchsd-sdxl-")
         cls.tok = os.path.join(cls.dir, "tok")
         subprocess.run([sys.executable, os.path.join(NATIVE, "make_vocab.py"), os.path.join(NATIVE, "vocab_corpus.txt"),
                         cls.tok], check=True, capture_output=True)
@@ -330,6 +387,95 @@ class SdxlBadInputTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.dir)
 
+    def export(self, checkpoint, **kw):
+        out = os.path.join(self.dir, "out-" + os.path.basename(checkpoint))
+        prepare_out_dir(out, True)
+        export_checkpoint(checkpoint, out, **kw)
+        with open(os.path.join(out, "model.json"), encoding="utf-8") as f:
+            return out, json.load(f)
+
+
+class DiffusersSdxlFolderTest(Workspace):
+    def check(self, arch, family, files):
+        folder = os.path.join(self.dir, family)
+        weights = fc.diffusers_folder(folder, arch, self.tok)
+        out, m = self.export(folder)
+        self.assertEqual((m["family"], m["vae"]["scaling_factor"], m["scheduler"]["_class_name"]),
+                         (family, 0.13025, "EulerDiscreteScheduler"))
+        self.assertNotIn("tokenizer_2", m)  # the same files as tokenizer/
+        self.assertEqual(m["text_encoder_2"]["pad_token_id"], 0)
+        self.assertEqual(sorted(f for f in os.listdir(out) if f.endswith(".pt")), files)
+        exported = {f: dict(torch.jit.load(os.path.join(out, f)).named_parameters()) for f in files}
+        prefixes = {UNET: "unet.pt", "first_stage_model.": None, "conditioner.embedders.0.transformer.text_model.":
+                    "text_encoder.pt", "text_encoder_2/text_model.": "text_encoder_2.pt",
+                    "text_encoder_2/": "text_encoder_2.pt"}
+        count = 0
+        for key, value in weights.items():
+            prefix = next(p for p in prefixes if key.startswith(p))
+            if prefixes[prefix] is None:
+                continue  # the VAE: split into the two VAE exports, checked by the SD tests
+            torch.testing.assert_close(exported[prefixes[prefix]][key[len(prefix):]], value, rtol=0, atol=0, msg=key)
+            count += 1
+        self.assertEqual(count, sum(len(p) for f, p in exported.items() if not f.startswith("vae")))
+        return m
+
+    def test_base(self):
+        m = self.check(fc.SDXL_SMALL, "sdxl", ["text_encoder.pt", "text_encoder_2.pt", "unet.pt", "vae_decoder.pt",
+                                               "vae_encoder.pt"])
+        self.assertEqual(m["text_encoder"]["pad_token_id"], fc.VOCAB_TOKENS - 1)
+
+    def test_refiner(self):
+        m = self.check(fc.SDXL_REFINER_SMALL, "sdxl-refiner", ["text_encoder_2.pt", "unet.pt", "vae_decoder.pt",
+                                                               "vae_encoder.pt"])
+        self.assertNotIn("text_encoder", m)
+
+    def test_a_different_second_tokenizer_is_kept(self):
+        folder = os.path.join(self.dir, "sdxl-tok2")
+        fc.diffusers_folder(folder, fc.SDXL_SMALL, self.tok)
+        with open(os.path.join(folder, "tokenizer_2", "merges.txt"), "a", encoding="utf-8") as f:
+            f.write("x y\n")
+        out, m = self.export(folder)
+        self.assertEqual(m["tokenizer_2"], "tokenizer_2")
+        with open(os.path.join(out, "tokenizer_2", "merges.txt"), encoding="utf-8") as f:
+            self.assertTrue(f.read().endswith("x y\n"))
+
+    def test_separate_diffusers_vae_replaces_the_checkpoints(self):
+        """The fp16-fix VAE (madebyollin/sdxl-vae-fp16-fix) is a diffusers AutoencoderKL file."""
+        sd = fc.single_file(fc.SDXL_SMALL)
+        path = os.path.join(self.dir, "xl-vae.safetensors")
+        fc.write_safetensors(path, sd)
+        rows = [r for r in fc.tables.diffusers_folder(fc.SDXL_SMALL) if r[0].startswith("vae/")]
+        vae = {k[len("vae/"):]: v for k, v in fc.random_tensors(rows, seed=9).items()}
+        vae = {k: (v.reshape(v.shape[:2]) if ".attentions.0.to_" in k and v.dim() == 4 else v) for k, v in vae.items()}
+        vae_file = os.path.join(self.dir, "sdxl_vae_fp16_fix.safetensors")
+        fc.write_safetensors(vae_file, vae)
+        out, m = self.export(path, tokenizer=self.tok, vae=vae_file)
+        self.assertEqual(m["vae"]["scaling_factor"], 0.13025)
+        decoder = dict(torch.jit.load(os.path.join(out, "vae_decoder.pt")).named_parameters())
+        torch.testing.assert_close(decoder["decoder.conv_out.weight"], vae["decoder.conv_out.weight"], rtol=0, atol=0)
+        torch.testing.assert_close(decoder["decoder.up.0.block.0.conv1.weight"],
+                                   vae["decoder.up_blocks.3.resnets.0.conv1.weight"], rtol=0, atol=0)
+
+
+class SdxlFp16Test(Workspace):
+    def test_both_text_encoders_are_stored_in_half_and_compute_in_float32(self):
+        path = os.path.join(self.dir, "fp16.safetensors")
+        fc.write_safetensors(path, fc.single_file(fc.SDXL_SMALL))
+        out, m = self.export(path, tokenizer=self.tok, weights="fp16")
+        self.assertEqual(m["weights_dtype"], "float16")
+        te2 = torch.jit.load(os.path.join(out, "text_encoder_2.pt"))
+        self.assertEqual({p.dtype for p in te2.parameters()}, {torch.float16})
+        embeds = torch.randn(1, 77, 128)
+        with torch.no_grad():
+            self.assertEqual(te2.float().pooled(embeds, torch.tensor([3])).dtype, torch.float32)
+            unet = torch.jit.load(os.path.join(out, "unet.pt"))
+            self.assertEqual(dict(unet.named_parameters())["label_emb.0.0.weight"].dtype, torch.float16)
+            got = unet.float()(torch.randn(1, 4, 8, 8), torch.tensor([10.0]), torch.randn(1, 77, 192),
+                               torch.randn(1, 128), torch.tensor([[512.0, 512, 0, 0, 512, 512]]))
+        self.assertEqual(got.dtype, torch.float32)
+
+
+class SdxlBadInputTest(Workspace):
     def write(self, name, arch, mutate=None):
         sd = fc.single_file(arch)
         if mutate:
@@ -339,10 +485,8 @@ class SdxlBadInputTest(unittest.TestCase):
         return path
 
     def refused(self, path, config=None):
-        out = os.path.join(self.dir, "out-" + os.path.basename(path) + str(config))
-        prepare_out_dir(out, True)
         with self.assertRaises(CheckpointError) as ctx:
-            export_checkpoint(path, out, tokenizer=self.tok, config=config)
+            self.export(path, tokenizer=self.tok, config=config)
         return str(ctx.exception)
 
     def test_sd15_config_on_an_sdxl_file_and_the_reverse(self):

@@ -61,12 +61,14 @@ def choose_variant(source: Source, path: str, override: Optional[str]):
     return "v_prediction", 768, "SD 2.x default (as diffusers); pass --config sd2-base for a 512-base model"
 
 
-def build_config(source: Source, path: str, override: Optional[str], pad_token_id: int) -> configs.ModelConfig:
+def build_config(source: Source, path: str, override: Optional[str], pad_token_id: int,
+                 pad_token_id_2: int = 0) -> configs.ModelConfig:
+    """pad_token_id: the (first) tokenizer's; pad_token_id_2: SDXL's second tokenizer's."""
     prediction, size, why = choose_variant(source, path, override)
     source.notes.append(f"{source.family}, prediction {prediction}, default size {size} (from {why})")
     try:
         cfg = model_config(source.parts, source.family, prediction, size, pad_token_id, source.scaling_factor,
-                           source.text_heads)
+                           source.text_heads, source.text_2_heads, pad_token_id_2)
     except ArchitectureError as e:
         raise CheckpointError(f"{path}: {e}") from e
     cfg.name = os.path.splitext(os.path.basename(os.path.normpath(path)))[0]

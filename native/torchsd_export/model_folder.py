@@ -22,7 +22,9 @@ FORMAT_VERSION = 1
 WEIGHTS_DTYPES = {"fp32": "float32", "fp16": "float16"}
 
 
-def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None, weights="fp32") -> dict:
+def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None, weights="fp32",
+             tokenizer_2: bool = False) -> dict:
+    """tokenizer_2: the folder has a second tokenizer (SDXL folders whose tokenizer_2/ differs from tokenizer/)."""
     sdxl = cfg.family in configs.SDXL_FAMILIES
     m = {
         "format": "torchsd-model",
@@ -57,8 +59,10 @@ def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=N
     if sdxl:  # SDXL's VAE overflows in float16 (diffusers' force_upcast); torchsd decodes in float32 anyway
         m["vae"]["force_upcast"] = True
         m["force_zeros_for_empty_prompt"] = cfg.family == "sdxl"  # diffusers' base and refiner configs
+    m["tokenizer"] = "tokenizer"
+    if tokenizer_2:
+        m["tokenizer_2"] = "tokenizer_2"
     m.update({
-        "tokenizer": "tokenizer",
         "weights_dtype": WEIGHTS_DTYPES[weights],
         "scheduler": dict(scheduler or configs.scheduler_for(cfg), prediction_type=cfg.prediction_type),
         "exporter": {"torch": torch.__version__, "sdpa": HAS_SDPA, "seed": seed, "config": cfg.to_dict(),
@@ -90,7 +94,7 @@ def save_scripted(module: torch.nn.Module, path: str):
 
 
 def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=None, scheduler=None,
-                       source=None, weights: str = "fp32"):
+                       source=None, weights: str = "fp32", tokenizer_2_dir=None):
     """parts: anything with cfg, text, text_2, unet and vae (a Components, or the trained model's own VAE); text is
     None for the SDXL refiner, text_2 None but for SDXL."""
     os.makedirs(out_dir, exist_ok=True)
@@ -107,6 +111,8 @@ def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=
         save_scripted(VAEEncode(parts.vae), os.path.join(out_dir, "vae_encoder.pt"))
     write_keymap(out_dir, parts.unet, parts.text, parts.cfg.unet.num_res_blocks, parts.text_2)  # for LoRA files
     copy_tokenizer(tokenizer_dir, os.path.join(out_dir, "tokenizer"))
+    if tokenizer_2_dir:
+        copy_tokenizer(tokenizer_2_dir, os.path.join(out_dir, "tokenizer_2"))
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
-        json.dump(manifest(parts.cfg, name, seed, scheduler, source, weights), f, indent=2)
+        json.dump(manifest(parts.cfg, name, seed, scheduler, source, weights, tokenizer_2_dir is not None), f, indent=2)
         f.write("\n")
