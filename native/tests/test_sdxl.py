@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from torchsd_export import config as configs
+from torchsd_export import lora_keymap
 from torchsd_export.checkpoint import CheckpointError
 from torchsd_export.components import Components, no_init
 from torchsd_export.from_checkpoint import export_checkpoint
@@ -23,6 +24,7 @@ from torchsd_export.outdir import prepare_out_dir
 
 sys.path.insert(0, os.path.dirname(__file__))
 import fake_checkpoints as fc  # noqa: E402 (importable only after the sys.path line)
+from tests.test_lora_keymap import diffusers_table  # noqa: E402
 
 NATIVE = os.path.join(os.path.dirname(__file__), "..")
 CLIP_L, BIGG, REFINER_BIGG = "conditioner.embedders.0.transformer.text_model.", "conditioner.embedders.1.model.", \
@@ -357,6 +359,13 @@ class SdxlTablesTest(unittest.TestCase):
                            ("sdxl-refiner-diffusers.tsv", fc.tables.diffusers_folder(fc.tables.SDXL_REFINER))):
             committed = fc.tables.read(os.path.join(NATIVE, "keys", name))
             self.assertEqual([(r[0], tuple(r[1])) for r in committed], [(r[0], tuple(r[1])) for r in rows], name)
+
+    def test_lora_keymap_is_the_diffusers_table(self):
+        """keymap.json's U-Net section for the full-size tables: add_embedding, deep transformer stacks."""
+        for name in ("sdxl", "sdxl-refiner"):
+            expected, ldm_names = diffusers_table(name)
+            self.assertEqual(lora_keymap.unet_map(ldm_names, 2), expected, name)
+            self.assertEqual(expected["add_embedding.linear_1"], "label_emb.0.0.weight")
 
     def test_full_size_configs_match_the_tables(self):
         """The U-Nets against the single-file table, the text encoders against Hugging Face's names."""

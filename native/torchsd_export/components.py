@@ -1,7 +1,7 @@
 """The networks of one model, built from a ModelConfig: seeded random weights, or allocated without
 initialisation for weights that are loaded next."""
 import contextlib
-from typing import Dict
+from typing import Callable, Dict, Iterator, Tuple
 
 import torch
 
@@ -11,29 +11,60 @@ from .unet import SDXLUNet, UNet
 from .vae import AutoencoderKL
 
 
+def builders(cfg: configs.ModelConfig) -> Dict[str, Callable[[], torch.nn.Module]]:
+    """"text" / "text_2" / "unet" / "vae" -> a function building that network (in eval mode), for the ones the
+    model has, in the order they are built: text is absent for the SDXL refiner, text_2 (OpenCLIP bigG with its
+    projection) is there for SDXL only."""
+    found = {}
+    if cfg.text is not None:
+        found["text"] = lambda: TextModel(cfg.text).eval()
+    if cfg.text_2 is not None:
+        found["text_2"] = lambda: TextModelWithProjection(cfg.text_2).eval()
+    found["unet"] = lambda: (SDXLUNet(cfg.unet) if cfg.unet.adm_in_channels else UNet(cfg.unet)).eval()
+    found["vae"] = lambda: AutoencoderKL(cfg.vae).eval()
+    return found
+
+
 class Components:
-    """The text encoder(s), U-Net and VAE of one model, in eval mode. text is None for the SDXL refiner,
-    text_2 (OpenCLIP bigG, with its projection) is there for SDXL only."""
+    """The text encoder(s), U-Net and VAE of one model, in eval mode (text / text_2 None where absent)."""
 
     def __init__(self, cfg: configs.ModelConfig):
         self.cfg = cfg
-        self.text = TextModel(cfg.text).eval() if cfg.text else None
-        self.text_2 = TextModelWithProjection(cfg.text_2).eval() if cfg.text_2 else None
-        self.unet = (SDXLUNet(cfg.unet) if cfg.unet.adm_in_channels else UNet(cfg.unet)).eval()
-        self.vae = AutoencoderKL(cfg.vae).eval()
+        built = {name: build() for name, build in builders(cfg).items()}
+        self.text, self.text_2 = built.get("text"), built.get("text_2")
+        self.unet, self.vae = built["unet"], built["vae"]
 
     def modules(self) -> Dict[str, torch.nn.Module]:
         """"text" / "text_2" / "unet" / "vae" -> the module, for the ones this model has."""
         found = {"text": self.text, "text_2": self.text_2, "unet": self.unet, "vae": self.vae}
         return {name: m for name, m in found.items() if m is not None}
 
+    def each(self) -> Iterator[Tuple[str, torch.nn.Module]]:
+        return iter(self.modules().items())
+
     def parameter_count(self) -> int:
         return sum(p.numel() for m in self.modules().values() for p in m.parameters())
 
 
-def random_components(cfg: configs.ModelConfig, seed: int) -> Components:
-    torch.manual_seed(seed)
-    return Components(cfg)
+class RandomComponents:
+    """Seeded random weights, built one network at a time by each() so that a full-size SDXL never holds more
+    than its U-Net: the same weights as Components built right after torch.manual_seed(seed)."""
+
+    def __init__(self, cfg: configs.ModelConfig, seed: int):
+        self.cfg, self.seed, self.counts = cfg, seed, {}
+
+    def each(self) -> Iterator[Tuple[str, torch.nn.Module]]:
+        """Yields each network once; the caller drops it before asking for the next."""
+        torch.manual_seed(self.seed)
+        for name, build in builders(self.cfg).items():
+            module = build()
+            self.counts[name] = sum(p.numel() for p in module.parameters())
+            yield name, module
+            del module
+
+    def parameter_count(self) -> int:
+        """The parameters of the networks each() has built so far."""
+        return sum(self.counts.values())
 
 
 @contextlib.contextmanager

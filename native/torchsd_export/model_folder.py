@@ -5,6 +5,7 @@ model.json (the manifest, see docs/model-format.md):
 
 SDXL adds text_encoder_2.pt (OpenCLIP bigG); the SDXL refiner has it instead of text_encoder.pt.
 """
+import gc
 import json
 import os
 
@@ -93,23 +94,33 @@ def save_scripted(module: torch.nn.Module, path: str):
     torch.jit.script(module).save(path)
 
 
+def exports(component: str, module: torch.nn.Module):
+    """(file name, module to script) for one network: the VAE gives two exports, the others one each."""
+    if component == "vae":
+        return [("vae_decoder.pt", VAEDecode(module)), ("vae_encoder.pt", VAEEncode(module))]
+    return [(EXPORT_FILES[component], module)]
+
+
+EXPORT_FILES = {"text": "text_encoder.pt", "text_2": "text_encoder_2.pt", "unet": "unet.pt"}
+
+
 def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=None, scheduler=None,
                        source=None, weights: str = "fp32", tokenizer_2_dir=None):
-    """parts: anything with cfg, text, text_2, unet and vae (a Components, or the trained model's own VAE); text is
-    None for the SDXL refiner, text_2 None but for SDXL."""
+    """parts: anything with cfg and each() yielding ("text" / "text_2" / "unet" / "vae", module) for the networks
+    the model has (a Components, RandomComponents, or the trained model with its own VAE). Each network is saved
+    and let go before the next, so RandomComponents builds a full-size SDXL with one network in memory at a time."""
     os.makedirs(out_dir, exist_ok=True)
-    texts = {"text_encoder.pt": parts.text, "text_encoder_2.pt": parts.text_2}
-    texts = {file: module for file, module in texts.items() if module is not None}
-    if weights == "fp16":  # half the size on disk; the Java runtime converts them to float32 at load
-        for module in (*texts.values(), parts.unet, parts.vae):
+    names = {}
+    for component, module in parts.each():
+        names[component] = [n for n, _ in module.named_parameters()]
+        if weights == "fp16":  # half the size on disk; the Java runtime converts them to float32 at load
             module.half()  # floating-point parameters and buffers only
-    with torch.no_grad():
-        for file, module in texts.items():
-            save_scripted(module, os.path.join(out_dir, file))
-        save_scripted(parts.unet, os.path.join(out_dir, "unet.pt"))
-        save_scripted(VAEDecode(parts.vae), os.path.join(out_dir, "vae_decoder.pt"))
-        save_scripted(VAEEncode(parts.vae), os.path.join(out_dir, "vae_encoder.pt"))
-    write_keymap(out_dir, parts.unet, parts.text, parts.cfg.unet.num_res_blocks, parts.text_2)  # for LoRA files
+        with torch.no_grad():
+            for file, export in exports(component, module):
+                save_scripted(export, os.path.join(out_dir, file))
+        del module, export  # before each() builds the next network
+        gc.collect()
+    write_keymap(out_dir, names, parts.cfg.unet.num_res_blocks)  # for LoRA files
     copy_tokenizer(tokenizer_dir, os.path.join(out_dir, "tokenizer"))
     if tokenizer_2_dir:
         copy_tokenizer(tokenizer_2_dir, os.path.join(out_dir, "tokenizer_2"))
