@@ -524,6 +524,14 @@ class SdxlBadInputTest(Workspace):
                                           lambda sd: sd.pop(BIGG + "text_projection")))
         self.assertIn(BIGG + "text_projection is missing", message)
 
+    def test_a_bad_last_component_is_refused_before_anything_is_written(self):
+        """An export writes one network at a time; every component's keys and shapes are checked first."""
+        path = self.write("novae.safetensors", fc.SDXL_SMALL,
+                          lambda sd: sd.pop("first_stage_model.decoder.conv_out.bias"))
+        message = self.refused(path)
+        self.assertIn("VAE (first_stage_model.*): 1 missing: decoder.conv_out.bias", message)
+        self.assertEqual(os.listdir(os.path.join(self.dir, "out-novae.safetensors")), [])
+
     def test_an_sgm_layout_sd2_file_is_named(self):
         def sgm(sd):
             for k in [k for k in sd if k.startswith("cond_stage_model.model.")]:

@@ -1,5 +1,6 @@
 """The networks of one model, built from a ModelConfig: seeded random weights, or allocated without
-initialisation for weights that are loaded next."""
+initialisation for weights that are loaded next; all at once (Components) or one at a time (OneAtATime,
+so a full-size SDXL never holds more than its U-Net: 10.3 GB in float32)."""
 import contextlib
 from typing import Callable, Dict, Iterator, Tuple
 
@@ -26,11 +27,12 @@ def builders(cfg: configs.ModelConfig) -> Dict[str, Callable[[], torch.nn.Module
 
 
 class Components:
-    """The text encoder(s), U-Net and VAE of one model, in eval mode (text / text_2 None where absent)."""
+    """The text encoder(s), U-Net and VAE of one model, in eval mode (text / text_2 None where absent); built
+    here, or given as {name: module} as builders(cfg) names them."""
 
-    def __init__(self, cfg: configs.ModelConfig):
+    def __init__(self, cfg: configs.ModelConfig, built: Dict[str, torch.nn.Module] = None):
         self.cfg = cfg
-        built = {name: build() for name, build in builders(cfg).items()}
+        built = built if built is not None else {name: build() for name, build in builders(cfg).items()}
         self.text, self.text_2 = built.get("text"), built.get("text_2")
         self.unet, self.vae = built["unet"], built["vae"]
 
@@ -46,18 +48,19 @@ class Components:
         return sum(p.numel() for m in self.modules().values() for p in m.parameters())
 
 
-class RandomComponents:
-    """Seeded random weights, built one network at a time by each() so that a full-size SDXL never holds more
-    than its U-Net: the same weights as Components built right after torch.manual_seed(seed)."""
+class OneAtATime:
+    """The networks built one at a time by each(): make(name, build) returns the network (build() builds it
+    empty or random), start() runs before the first. Counts the parameters of what it has built."""
 
-    def __init__(self, cfg: configs.ModelConfig, seed: int):
-        self.cfg, self.seed, self.counts = cfg, seed, {}
+    def __init__(self, cfg: configs.ModelConfig, make: Callable[[str, Callable[[], torch.nn.Module]], torch.nn.Module],
+                 start: Callable[[], object] = lambda: None):
+        self.cfg, self.make, self.start, self.counts = cfg, make, start, {}
 
     def each(self) -> Iterator[Tuple[str, torch.nn.Module]]:
         """Yields each network once; the caller drops it before asking for the next."""
-        torch.manual_seed(self.seed)
+        self.start()
         for name, build in builders(self.cfg).items():
-            module = build()
+            module = self.make(name, build)
             self.counts[name] = sum(p.numel() for p in module.parameters())
             yield name, module
             del module
@@ -65,6 +68,23 @@ class RandomComponents:
     def parameter_count(self) -> int:
         """The parameters of the networks each() has built so far."""
         return sum(self.counts.values())
+
+
+def random_components(cfg: configs.ModelConfig, seed: int) -> OneAtATime:
+    """Seeded random weights: the same as Components(cfg) right after torch.manual_seed(seed)."""
+    return OneAtATime(cfg, lambda name, build: build(), lambda: torch.manual_seed(seed))
+
+
+def shapes(build: Callable[[], torch.nn.Module]) -> Dict[str, Tuple[int, ...]]:
+    """{parameter or buffer name: shape} of the network build() makes, without allocating it: the tensors are
+    created on torch's meta device (torch 1.13 has no default device, so torch.empty is redirected meanwhile)."""
+    empty = torch.empty
+    torch.empty = lambda *a, **k: empty(*a, **dict(k, device="meta"))
+    try:
+        with no_init():
+            return {k: tuple(v.shape) for k, v in build().state_dict().items()}
+    finally:
+        torch.empty = empty
 
 
 @contextlib.contextmanager

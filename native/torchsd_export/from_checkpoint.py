@@ -3,7 +3,7 @@ import os
 from typing import List, Optional
 
 from .checkpoint import CheckpointError
-from .convert import build_components, build_config
+from .convert import build_config, loaded_components
 from .model_folder import write_model_folder
 from .sources import Source, is_diffusers_folder, read_diffusers_folder, read_single_file, read_vae_file
 from .tokenizer import WHERE_TO_GET_ONE, check_vocab_size, read_vocab
@@ -59,7 +59,7 @@ def export_checkpoint(checkpoint: str, out: str, tokenizer: Optional[str] = None
         raise CheckpointError(f"{path}: the U-Net takes {cfg.unet.in_channels} input channels, the VAE gives "
                               f"{cfg.vae.z_channels}: neither a text-to-image model ({cfg.vae.z_channels}) nor an "
                               f"inpainting model ({inpainting}); instruct-pix2pix-like models are not supported")
-    parts = build_components(source, cfg, path)
+    parts = loaded_components(source, cfg, path)
     provenance = {"file": os.path.basename(path), "vae": os.path.basename(vae) if vae else None,
                   "notes": source.notes}
     write_model_folder(parts, tokenizer, out, name or cfg.name, None, source.scheduler, provenance, weights,

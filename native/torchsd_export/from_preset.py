@@ -6,7 +6,7 @@ largest, takes 10.3 GB / 9.0 GB in float32 while it is built).
 """
 from . import config as configs
 from .checkpoint import CheckpointError
-from .components import RandomComponents
+from .components import random_components
 from .model_folder import write_model_folder
 from .tokenizer import check_vocab_size, read_vocab
 
@@ -30,6 +30,6 @@ def export_preset(preset: str, tokenizer_dir: str, out: str, seed: int = 0, name
                   weights: str = "fp32") -> str:
     """Writes the model folder out; returns a summary for the user."""
     cfg = preset_config(preset, tokenizer_dir, read_vocab(tokenizer_dir))
-    parts = RandomComponents(cfg, seed)
+    parts = random_components(cfg, seed)
     write_model_folder(parts, tokenizer_dir, out, name or f"{preset}-random", seed, weights=weights)
     return f"{out}: {cfg.name} random weights (seed {seed}), {parts.parameter_count():,} parameters"
