@@ -504,6 +504,11 @@ class SdxlBadInputTest(Workspace):
         message = self.refused(self.write("adm.safetensors", fc.SDXL_SMALL, widen))
         self.assertIn("label_emb.0.0.weight takes 1408 inputs, expected 1664 for sdxl", message)
 
+    def test_a_base_without_clip_l(self):
+        message = self.refused(self.write("nol.safetensors", fc.SDXL_SMALL, lambda sd: [
+            sd.pop(k) for k in list(sd) if k.startswith("conditioner.embedders.0.")]))
+        self.assertIn("an SDXL base checkpoint (conditioner.embedders.1.model.*) without its CLIP ViT-L/14", message)
+
     def test_missing_text_projection(self):
         message = self.refused(self.write("noproj.safetensors", fc.SDXL_SMALL,
                                           lambda sd: sd.pop(BIGG + "text_projection")))

@@ -128,6 +128,9 @@ def _sdxl_text(path: str, tensors, parts, origins, notes) -> str:
         parts["text"], unknown = keymaps.text_from_hf(_strip(tensors, SDXL_CLIP_L))
         _unrecognised(f"{path}: {SDXL_CLIP_L}*", unknown)
         origins["text"] = SDXL_CLIP_L + "*"
+    elif any(k.startswith(SDXL_BIGG) for k in tensors):
+        raise CheckpointError(f"{path}: an SDXL base checkpoint ({SDXL_BIGG}*) without its CLIP ViT-L/14 text model "
+                              f"({SDXL_CLIP_L}*)")
     elif any(k.startswith(UNET + "label_emb.") for k in tensors):
         family, bigg = "sdxl-refiner", SDXL_REFINER_BIGG
     else:
