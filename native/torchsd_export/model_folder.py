@@ -107,8 +107,8 @@ EXPORT_FILES = {"text": "text_encoder.pt", "text_2": "text_encoder_2.pt", "unet"
 def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=None, scheduler=None,
                        source=None, weights: str = "fp32", tokenizer_2_dir=None):
     """parts: anything with cfg and each() yielding ("text" / "text_2" / "unet" / "vae", module) for the networks
-    the model has (a Components, RandomComponents, or the trained model with its own VAE). Each network is saved
-    and let go before the next, so RandomComponents builds a full-size SDXL with one network in memory at a time."""
+    the model has (a Components, a OneAtATime, or the trained model with its own VAE). Each network is saved and
+    let go before the next, so a OneAtATime holds one network of a full-size SDXL in memory at a time."""
     os.makedirs(out_dir, exist_ok=True)
     names = {}
     for component, module in parts.each():

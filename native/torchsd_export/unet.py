@@ -190,8 +190,7 @@ class UNet(nn.Module):
                 self.input_blocks.append(Block(Downsample(ch)))
                 skip_channels.append(ch)
 
-        self.middle_block = Block(ResBlock(ch, ch, emb_dim, groups),
-                                  SpatialTransformer(ch, cfg),
+        self.middle_block = Block(ResBlock(ch, ch, emb_dim, groups), SpatialTransformer(ch, cfg),
                                   ResBlock(ch, ch, emb_dim, groups))
 
         self.output_blocks = nn.ModuleList()
