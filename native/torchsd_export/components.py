@@ -2,6 +2,7 @@
 initialisation for weights that are loaded next; all at once (Components) or one at a time (OneAtATime,
 so a full-size SDXL never holds more than its U-Net: 10.3 GB in float32)."""
 import contextlib
+import gc
 from typing import Callable, Dict, Iterator, Tuple
 
 import torch
@@ -64,6 +65,7 @@ class OneAtATime:
             self.counts[name] = sum(p.numel() for p in module.parameters())
             yield name, module
             del module
+            gc.collect()  # the network is gone before the next is built (scripting may leave reference cycles)
 
     def parameter_count(self) -> int:
         """The parameters of the networks each() has built so far."""

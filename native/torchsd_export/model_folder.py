@@ -5,7 +5,6 @@ model.json (the manifest, see docs/model-format.md):
 
 SDXL adds text_encoder_2.pt (OpenCLIP bigG); the SDXL refiner has it instead of text_encoder.pt.
 """
-import gc
 import json
 import os
 
@@ -119,7 +118,6 @@ def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=
             for file, export in exports(component, module):
                 save_scripted(export, os.path.join(out_dir, file))
         del module, export  # before each() builds the next network
-        gc.collect()
     write_keymap(out_dir, names, parts.cfg.unet.num_res_blocks)  # for LoRA files
     copy_tokenizer(tokenizer_dir, os.path.join(out_dir, "tokenizer"))
     if tokenizer_2_dir:
