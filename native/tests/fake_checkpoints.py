@@ -17,6 +17,15 @@ SD1_SMALL = replace(tables.SD15, text_width=64, text_layers=2, text_mlp=128, voc
                     res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
 SD2_SMALL = replace(tables.SD21, text_width=64, text_layers=3, text_mlp=128, vocab=VOCAB_TOKENS, mc=64, mult=(1, 2),
                     res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
+# SDXL at tiny widths with everything that makes it SDXL: both text towers (bigG with 2 heads and text_projection),
+# no attention at level 0, a different transformer depth per level (1, then 2 and 2 in the middle), label_emb with
+# SDXL's 256-wide time-id embeddings; the refiner: bigG only, 4 levels, attention at levels 1 and 2.
+SDXL_SMALL = replace(tables.SDXL, text_width=64, text_layers=2, text_mlp=128, text2_width=128, text2_layers=3,
+                     text2_mlp=256, vocab=VOCAB_TOKENS, mc=32, depth=(1, 1, 2), mid_depth=2, context=64 + 128,
+                     adm=128 + 6 * 256, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
+SDXL_REFINER_SMALL = replace(tables.SDXL_REFINER, text_width=128, text_layers=3, text_mlp=256, vocab=VOCAB_TOKENS,
+                             mc=32, depth=(2, 2, 2, 2), mid_depth=2, context=128, adm=128 + 5 * 256, vae_ch=32,
+                             vae_mult=(1, 1, 1, 1), vae_res=1)
 SD1_SMALL_INPAINT = replace(SD1_SMALL, unet_in=9)
 SD15_INPAINT = replace(tables.SD15, unet_in=9)
 # What community files carry besides the weights: ldm's noise schedule buffers, the EMA bookkeeping,
@@ -75,6 +84,10 @@ def single_file(arch, dtype=torch.float32, ema=False, junk=False, seed=0):
                 sd["model_ema.diffusion_model" + k[len("model.diffusion_model."):].replace(".", "")] = v + 1
     if junk:
         for k, s in JUNK.items():
+            if arch.sdxl and "position_ids" in k and not arch.text2_width:
+                continue  # the refiner has no CLIP-L
+            if arch.sdxl:  # SDXL's CLIP-L sits under conditioner.embedders.0.transformer.
+                k = k.replace("cond_stage_model.", "conditioner.embedders.0.")
             sd[k] = torch.zeros(s, dtype=torch.int64 if "position_ids" in k else dtype)
     return sd
 
@@ -92,10 +105,13 @@ def diffusers_folder(folder, arch, tokenizer_dir, dtype=torch.float32, seed=0, p
         by_folder.setdefault(sub, {})[name] = value
         ldm[ldm_key or key] = values[key]
     files = {"unet": "diffusion_pytorch_model.safetensors", "vae": "diffusion_pytorch_model.safetensors",
-             "text_encoder": "model.safetensors"}
+             "text_encoder": "model.safetensors", "text_encoder_2": "model.safetensors"}
     for sub, tensors in by_folder.items():
         os.makedirs(os.path.join(folder, sub), exist_ok=True)
         write_safetensors(os.path.join(folder, sub, files[sub]), tensors)
+    if arch.sdxl:
+        _sdxl_configs(folder, arch, tokenizer_dir)
+        return ldm
     act = "gelu" if arch.openclip else "quick_gelu"
     _json(os.path.join(folder, "text_encoder", "config.json"), {"hidden_act": act, "num_attention_heads": 1})
     _json(os.path.join(folder, "vae", "config.json"), {"scaling_factor": 0.18215})
@@ -104,13 +120,35 @@ def diffusers_folder(folder, arch, tokenizer_dir, dtype=torch.float32, seed=0, p
            "num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
            "steps_offset": 1, "set_alpha_to_one": False, "skip_prk_steps": True, "clip_sample": False,
            "prediction_type": prediction_type})
-    os.makedirs(os.path.join(folder, "tokenizer"), exist_ok=True)
-    for f in ("vocab.json", "merges.txt"):
-        with open(os.path.join(tokenizer_dir, f), "rb") as src, open(os.path.join(folder, "tokenizer", f), "wb") as dst:
-            dst.write(src.read())
-    _json(os.path.join(folder, "tokenizer", "special_tokens_map.json"),
-          {"pad_token": "!" if arch.openclip else "<|endoftext|>"})
+    _tokenizer(folder, "tokenizer", tokenizer_dir, "!" if arch.openclip else "<|endoftext|>")
     return ldm
+
+
+def _sdxl_configs(folder, arch, tokenizer_dir):
+    """An SDXL folder's configs as diffusers writes them (the fields the exporter reads): CLIP-L in text_encoder/
+    and tokenizer/ (pad <|endoftext|>), bigG in text_encoder_2/ and tokenizer_2/ (pad '!'); the refiner has only
+    the second pair."""
+    bigg_width = arch.text2_width or arch.text_width
+    if arch.text2_width:
+        _json(os.path.join(folder, "text_encoder", "config.json"),
+              {"hidden_act": "quick_gelu", "num_attention_heads": arch.text_width // 64})
+        _tokenizer(folder, "tokenizer", tokenizer_dir, "<|endoftext|>")
+    _json(os.path.join(folder, "text_encoder_2", "config.json"),
+          {"hidden_act": "gelu", "num_attention_heads": bigg_width // 64, "projection_dim": bigg_width})
+    _tokenizer(folder, "tokenizer_2", tokenizer_dir, "!")
+    _json(os.path.join(folder, "vae", "config.json"), {"scaling_factor": 0.13025, "force_upcast": True})
+    _json(os.path.join(folder, "scheduler", "scheduler_config.json"),
+          {"_class_name": "EulerDiscreteScheduler", "num_train_timesteps": 1000, "beta_start": 0.00085,
+           "beta_end": 0.012, "beta_schedule": "scaled_linear", "steps_offset": 1, "timestep_spacing": "leading",
+           "interpolation_type": "linear", "use_karras_sigmas": False, "prediction_type": "epsilon"})
+
+
+def _tokenizer(folder, sub, tokenizer_dir, pad):
+    os.makedirs(os.path.join(folder, sub), exist_ok=True)
+    for f in ("vocab.json", "merges.txt"):
+        with open(os.path.join(tokenizer_dir, f), "rb") as src, open(os.path.join(folder, sub, f), "wb") as dst:
+            dst.write(src.read())
+    _json(os.path.join(folder, sub, "special_tokens_map.json"), {"pad_token": pad})
 
 
 def _json(path, obj):
@@ -120,7 +158,8 @@ def _json(path, obj):
 
 
 ARCHS = {"sd1-small": SD1_SMALL, "sd2-small": SD2_SMALL, "sd15": tables.SD15, "sd21": tables.SD21,
-         "sd1-small-inpaint": SD1_SMALL_INPAINT, "sd15-inpaint": SD15_INPAINT}
+         "sd1-small-inpaint": SD1_SMALL_INPAINT, "sd15-inpaint": SD15_INPAINT, "sdxl-small": SDXL_SMALL,
+         "sdxl-refiner-small": SDXL_REFINER_SMALL, "sdxl": tables.SDXL, "sdxl-refiner": tables.SDXL_REFINER}
 
 if __name__ == "__main__":
     # fake_checkpoints.py single ARCH OUT.safetensors [fp16] [scaled]
