@@ -35,7 +35,7 @@ final class Job {
     }
 
     final long id = IDS.incrementAndGet();
-    final Txt2Img spec;
+    final SdRequest spec;
     final long queuedAt = System.currentTimeMillis();
     private volatile long startedAt;
     private volatile int batch;
@@ -48,7 +48,7 @@ final class Job {
     private volatile BufferedImage preview;
     private final List<Batch> batches = new ArrayList<>();
 
-    Job(Txt2Img spec) {
+    Job(SdRequest spec) {
         this.spec = spec;
     }
 
