@@ -265,7 +265,7 @@ final class SdApi {
         ctx.contentType("application/json").result(gson.toJson(body));
     }
 
-    private static String base64Png(BufferedImage image) {
+    static String base64Png(BufferedImage image) {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, "png", png);

@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param iterations batches, one after the other (n_iter)
  * @param sendImages whether the response carries the images
  * @param saveImages whether the server writes them to its output folder
+ * @param trace      whether the first batch records torchsd's per-step trace ({@link StepTrace})
  * @param parameters the request's fields with the defaults filled in, as the response echoes them
  */
 record SdRequest(
@@ -34,6 +35,7 @@ record SdRequest(
         int iterations,
         boolean sendImages,
         boolean saveImages,
+        boolean trace,
         JsonObject parameters) {
     static final int DEFAULT_STEPS = 50;
     static final double DEFAULT_CFG_SCALE = 7.0;
@@ -117,6 +119,7 @@ record SdRequest(
                 iterations,
                 body.bool("send_images", true),
                 body.bool("save_images", false),
+                body.bool("trace", false),
                 echo(body, resolved, iterations, model));
         limits.check(t);
         return t;

@@ -102,6 +102,7 @@ final class SdResponse {
         response.add("images", images);
         response.add("parameters", spec.parameters());
         response.addProperty("info", gson.toJson(info));
+        job.trace().ifPresent(t -> response.add("torchsd_trace", t.toJson()));
         return response;
     }
 

@@ -219,6 +219,26 @@ class ImageRoutesTest {
         }
     }
 
+    @Test
+    void theTraceOnlyReads() {
+        JsonObject body = body(PROMPT, 6);
+        body.addProperty("negative_prompt", "red");
+        body.addProperty("negative_start", 0.5);
+        ApiClient.Reply plain = client.post("/sdapi/v1/txt2img", body);
+        body.addProperty("trace", true);
+        ApiClient.Reply traced = client.post("/sdapi/v1/txt2img", body);
+        assertThat(firstImage(traced)).isEqualTo(firstImage(plain));
+        assertThat(plain.object().has("torchsd_trace")).isFalse();
+        JsonArray calls = traced.object().getAsJsonArray("torchsd_trace");
+        assertThat(calls).hasSize(8); // Euler: one U-Net call per step
+        JsonObject first = calls.get(0).getAsJsonObject();
+        JsonObject last = calls.get(7).getAsJsonObject();
+        assertThat(first.get("negative_active").getAsBoolean()).isFalse();
+        assertThat(last.get("negative_active").getAsBoolean()).isTrue();
+        assertThat(first.get("guidance").getAsDouble()).isPositive();
+        assertThat(read(ApiClient.png(last.get("x0").getAsString())).getWidth()).isEqualTo(64);
+    }
+
     // --- requests and images
 
     static JsonObject body(String prompt, long seed) {
