@@ -211,8 +211,8 @@ final class RequestColumns {
         Double strength = decimal(STRENGTH);
         if (value == null) {
             if (strength != null) {
-                throw new TorchsdException("column " + STRENGTH + ": " + strength + " but the row has no "
-                        + INIT_IMAGE + " (strength applies to image-to-image)");
+                throw new TorchsdException("column " + STRENGTH + ": " + strength + " but the row has no " + INIT_IMAGE
+                        + " (strength applies to image-to-image)");
             }
             return Optional.empty();
         }

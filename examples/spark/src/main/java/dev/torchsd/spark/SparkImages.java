@@ -30,7 +30,6 @@ public final class SparkImages {
             Dataset<Row> requests, ModelSpec model, InputFolders folders, Progress progress) {
         RequestColumns.check(requests.schema());
         return requests.mapPartitions(
-                new GeneratePartition(model, folders, progress),
-                Encoders.row(ImageColumns.append(requests.schema())));
+                new GeneratePartition(model, folders, progress), Encoders.row(ImageColumns.append(requests.schema())));
     }
 }

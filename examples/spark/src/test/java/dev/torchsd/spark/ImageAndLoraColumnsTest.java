@@ -82,14 +82,30 @@ class ImageAndLoraColumnsTest {
         assertThat(out.get(1).<String>getAs("error")).isNull();
         assertThat(out.get(1).<byte[]>getAs("png"))
                 .isEqualTo(TorchsdCli.generate(
-                        dir, "--prompt", PROMPT, "--seed", "5", "--steps", "6", "--lora",
+                        dir,
+                        "--prompt",
+                        PROMPT,
+                        "--seed",
+                        "5",
+                        "--steps",
+                        "6",
+                        "--lora",
                         loras.resolve("star.safetensors") + ":0.8"));
         assertThat(out.get(1).<String>getAs("infotext")).contains("Lora hashes: \"star: ");
         assertThat(out.get(2).<String>getAs("error")).isNull();
         assertThat(out.get(2).<byte[]>getAs("png"))
                 .isEqualTo(TorchsdCli.generate(
-                        dir, "--prompt", PROMPT, "--seed", "5", "--steps", "6", "--init-image",
-                        images.resolve("scene.png").toString(), "--strength", "0.6"));
+                        dir,
+                        "--prompt",
+                        PROMPT,
+                        "--seed",
+                        "5",
+                        "--steps",
+                        "6",
+                        "--init-image",
+                        images.resolve("scene.png").toString(),
+                        "--strength",
+                        "0.6"));
         assertThat(out.get(3).<String>getAs("error")).contains("not a relative path inside the images folder");
         assertThat(out.get(4).<String>getAs("error")).contains("column loras", "no LoRA named 'nope'", "[star]");
         assertThat(out.get(5).<String>getAs("error")).contains("column strength", "no init_image");
@@ -112,14 +128,15 @@ class ImageAndLoraColumnsTest {
                 RowFactory.create(1, PROMPT, 8L, 10, scene, 0.5),
                 RowFactory.create(2, PROMPT, 8L, 10, "not a png".getBytes(StandardCharsets.UTF_8), 0.5),
                 RowFactory.create(3, PROMPT, 8L, 10, scene, 1.5));
-        Map<Integer, Row> out = byId(SparkImages.generate(
-                        spark.createDataFrame(rows, schema).repartition(2), ModelSpec.builtin())
-                .collectAsList());
+        Map<Integer, Row> out =
+                byId(SparkImages.generate(spark.createDataFrame(rows, schema).repartition(2), ModelSpec.builtin())
+                        .collectAsList());
 
         GenerationRequest expected = GenerationRequest.builder(PROMPT)
                 .seed(8)
                 .steps(10)
-                .image(ImageInput.of(ImageIO.read(new ByteArrayInputStream(scene))).withStrength(0.5))
+                .image(ImageInput.of(ImageIO.read(new ByteArrayInputStream(scene)))
+                        .withStrength(0.5))
                 .build();
         assertThat(out.get(1).<String>getAs("error")).isNull();
         assertThat(out.get(1).<byte[]>getAs("png")).isEqualTo(SparkImagesTest.png(library.generate(expected)));

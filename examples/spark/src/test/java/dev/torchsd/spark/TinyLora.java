@@ -39,7 +39,10 @@ final class TinyLora {
                 4 * (down.length + up.length + 1));
         byte[] json = header.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
+        out.write(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(json.length)
+                .array());
         out.write(json);
         for (float[] values : new float[][] {down, up, alpha}) {
             ByteBuffer data = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
