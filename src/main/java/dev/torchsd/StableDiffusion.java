@@ -3,6 +3,7 @@ package dev.torchsd;
 import dev.torchsd.embedding.LoadedEmbedding;
 import dev.torchsd.generation.Pipeline;
 import dev.torchsd.image.ImageConversion;
+import dev.torchsd.lora.LoraFolder;
 import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
@@ -174,6 +175,31 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public static List<String> samplers() {
         return Schedulers.names();
+    }
+
+    /**
+     * The LoRA files a folder holds (.safetensors, .pt, .ckpt, subfolders included), as the prompt's
+     * {@code <lora:name:…>} tags and {@link GenerationRequest.Builder#loraFolder} look them up.
+     *
+     * @param folder a folder of LoRA files
+     * @return the files, sorted; each is named by its file name without the extension
+     * @throws dev.torchsd.error.TorchsdException when the folder is missing or cannot be listed
+     */
+    public static List<Path> loraFiles(Path folder) {
+        return LoraFolder.files(folder);
+    }
+
+    /**
+     * The LoRA file {@code <lora:name:…>} names in a folder: the file name without extension, exact
+     * case first, then ignoring case.
+     *
+     * @param folder a folder of LoRA files
+     * @param name   the name a tag gives
+     * @return the file
+     * @throws dev.torchsd.error.TorchsdException listing the folder's names when none matches
+     */
+    public static Path findLora(Path folder, String name) {
+        return LoraFolder.find(folder, name);
     }
 
     /**

@@ -53,6 +53,13 @@ public final class ServeCommand implements Callable<Integer> {
     Path embeddingDir;
 
     @Option(
+            names = "--lora-dir",
+            paramLabel = "DIR",
+            description = "LoRA files (.safetensors, .pt, .ckpt; subfolders"
+                    + " too) the prompts' <lora:name:weight> tags may name; listed by /sdapi/v1/loras")
+    Path loraDir;
+
+    @Option(
             names = "--output-dir",
             paramLabel = "DIR",
             description = "where requests with save_images write their"
@@ -124,6 +131,7 @@ public final class ServeCommand implements Callable<Integer> {
                     port,
                     models,
                     Optional.ofNullable(embeddingDir),
+                    Optional.ofNullable(loraDir),
                     Optional.ofNullable(outputDir),
                     Optional.ofNullable(auth),
                     insecure,

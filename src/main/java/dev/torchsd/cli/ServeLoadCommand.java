@@ -25,6 +25,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -198,26 +199,46 @@ public final class ServeLoadCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         ProcessMemory first;
         ProcessMemory last;
+        long heapBefore;
+        long heapAfter;
         try {
             run(pool, base, warmup);
             System.gc();
             first = ProcessMemory.now();
-            run(pool, base, memoryRequests - warmup);
+            heapBefore = Runtime.getRuntime().totalMemory();
+            // the trend: resident memory after each fifth of the measured requests
+            List<String> trend = new ArrayList<>();
+            int measured = memoryRequests - warmup;
+            for (int part = 1; part <= 5; part++) {
+                run(pool, base, measured * part / 5 - measured * (part - 1) / 5);
+                trend.add(String.format(Locale.ROOT, "%.1f", ProcessMemory.now().residentBytes() / 1e6));
+            }
+            out.println("memory trend (resident MB after each fifth): " + String.join(", ", trend));
             System.gc();
             last = ProcessMemory.now();
+            heapAfter = Runtime.getRuntime().totalMemory();
         } finally {
             pool.shutdownNow();
         }
         double growth = 100.0 * (last.residentBytes() - first.residentBytes()) / first.residentBytes();
         out.printf(
-                "memory: %d requests (%d warm-up): resident %.1f MB -> %.1f MB (%+.2f %%); JavaCPP pointers %d -> %d%n",
+                "memory: %d requests (%d warm-up): resident %.1f MB -> %.1f MB (%+.2f %%); heap committed %.1f MB ->"
+                        + " %.1f MB of %.1f MB; JavaCPP pointers %d -> %d%n",
                 memoryRequests,
                 warmup,
                 first.residentBytes() / 1e6,
                 last.residentBytes() / 1e6,
                 growth,
+                heapBefore / 1e6,
+                heapAfter / 1e6,
+                Runtime.getRuntime().maxMemory() / 1e6,
                 first.javacppPointers(),
                 last.javacppPointers());
+        if (heapAfter < Runtime.getRuntime().maxMemory()) {
+            out.println("  note: the heap may still grow, and its growth counts as resident memory; bin/torchsd runs"
+                    + " serve-load with a fixed pre-touched heap (-Xms1g -Xmx1g -XX:+AlwaysPreTouch) unless"
+                    + " TORCHSD_JAVA_OPTS is set");
+        }
         check(growth < 2, "resident memory grows by less than 2 %", failures);
     }
 

@@ -1,6 +1,5 @@
 package dev.torchsd.server;
 
-import dev.torchsd.error.TorchsdException;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,6 +15,16 @@ final class FieldException extends ApiException {
             new String[] {"negative end", "negative_end"},
             new String[] {"guidance scale", "cfg_scale"},
             new String[] {"unknown scheduler", "sampler_name"},
+            new String[] {"hires fix", "enable_hr"},
+            new String[] {"hires scale", "hr_scale"},
+            new String[] {"hires width", "hr_scale"},
+            new String[] {"hires height", "hr_scale"},
+            new String[] {"hires strength", "denoising_strength"},
+            new String[] {"hires steps", "hr_second_pass_steps"},
+            new String[] {"strength", "denoising_strength"},
+            new String[] {"mask blur", "mask_blur"},
+            new String[] {"masked padding", "inpaint_full_res_padding"},
+            new String[] {"no lora named", "prompt"},
             new String[] {"batch size", "batch_size"},
             new String[] {"width", "width"},
             new String[] {"height", "height"},
@@ -35,8 +44,7 @@ final class FieldException extends ApiException {
     }
 
     /** A model's refusal of a request, on the field its message is about ("body" when none is named). */
-    static FieldException of(TorchsdException e) {
-        String message = e.getMessage();
+    static FieldException of(String message) {
         String lower = message.toLowerCase(Locale.ROOT);
         if (lower.contains("of the negative prompt")) {
             return new FieldException("negative_prompt", message);

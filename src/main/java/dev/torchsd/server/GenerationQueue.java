@@ -40,7 +40,7 @@ final class GenerationQueue {
     }
 
     /** Puts a job in line, or refuses it (503 with Retry-After) when the line is full. */
-    synchronized Job admit(Txt2Img spec) {
+    synchronized Job admit(SdRequest spec) {
         long onModel =
                 jobs.stream().filter(j -> j.spec.model().equals(spec.model())).count();
         long waiting = Math.max(0, onModel - perModel + 1); // this one included

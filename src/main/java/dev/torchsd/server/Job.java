@@ -9,6 +9,7 @@ import dev.torchsd.pipeline.StepProgress;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,7 +36,7 @@ final class Job {
     }
 
     final long id = IDS.incrementAndGet();
-    final Txt2Img spec;
+    final SdRequest spec;
     final long queuedAt = System.currentTimeMillis();
     private volatile long startedAt;
     private volatile int batch;
@@ -47,8 +48,9 @@ final class Job {
     private volatile boolean previewWanted;
     private volatile BufferedImage preview;
     private final List<Batch> batches = new ArrayList<>();
+    private volatile StepTrace trace;
 
-    Job(Txt2Img spec) {
+    Job(SdRequest spec) {
         this.spec = spec;
     }
 
@@ -62,8 +64,13 @@ final class Job {
             skipped = false;
             GenerationRequest request = spec.batch(i);
             List<BufferedImage> partial = new ArrayList<>();
+            GenerationListener listener = listener(sd, partial);
+            if (i == 0 && spec.trace()) {
+                trace = new StepTrace(sd);
+                listener = GenerationListener.all(listener, trace);
+            }
             try {
-                GenerationResult result = sd.generate(request, listener(sd, partial));
+                GenerationResult result = sd.generate(request, listener);
                 add(new Batch(
                         result.request(),
                         result.sampler(),
@@ -166,6 +173,11 @@ final class Job {
     /** Steps of the current batch: the U-Net calls as the pipeline counts them, or the request's steps before the first. */
     int totalSteps() {
         return totalSteps == 0 ? spec.request().steps() : totalSteps;
+    }
+
+    /** The first batch's per-step trace, when the request asked for it. */
+    Optional<StepTrace> trace() {
+        return Optional.ofNullable(trace);
     }
 
     BufferedImage preview() {

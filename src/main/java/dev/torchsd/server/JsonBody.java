@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -115,6 +117,38 @@ final class JsonBody {
             throw wrongType(name, "true or false", e);
         }
         return e.getAsBoolean();
+    }
+
+    /** true/false, or 0/1 as AUTOMATIC1111's integer flags (inpainting_mask_invert) are sent. */
+    boolean flag(String name, boolean fallback) {
+        JsonElement e = get(name);
+        if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            long bit = integer(name, 0);
+            if (bit != 0 && bit != 1) {
+                throw wrongType(name, "true, false, 0 or 1", e);
+            }
+            return bit == 1;
+        }
+        return bool(name, fallback);
+    }
+
+    /** An array of strings (init_images); empty when missing. */
+    List<String> strings(String name) {
+        JsonElement e = get(name);
+        if (e == null) {
+            return List.of();
+        }
+        if (!e.isJsonArray()) {
+            throw wrongType(name, "an array of strings", e);
+        }
+        List<String> list = new ArrayList<>();
+        for (JsonElement item : e.getAsJsonArray()) {
+            if (!item.isJsonPrimitive() || !item.getAsJsonPrimitive().isString()) {
+                throw wrongType(name, "an array of strings", e);
+            }
+            list.add(item.getAsString());
+        }
+        return list;
     }
 
     private double number(String name, JsonElement e) {

@@ -20,12 +20,27 @@ public record Limits(long maxPixels, int maxSteps, int maxBatch, int maxIter) {
     }
 
     /** Throws a 422 naming the first field over its limit. */
-    void check(Txt2Img t) {
+    void check(SdRequest t) {
         var r = t.request();
         long pixels = (long) r.width().getAsInt() * r.height().getAsInt();
         if (pixels > maxPixels) {
             throw new FieldException(
                     "width", "width x height is " + pixels + " pixels; this server allows at most " + maxPixels);
+        }
+        if (r.hiresFix().isPresent()) {
+            var fix = r.hiresFix().get();
+            long hires = ((long) (r.width().getAsInt() * fix.scale()))
+                    * ((long) (r.height().getAsInt() * fix.scale()));
+            if (hires > maxPixels) {
+                throw new FieldException(
+                        "hr_scale",
+                        "the hires fix makes " + hires + " pixels; this server allows at most " + maxPixels);
+            }
+            if (fix.steps() > maxSteps) {
+                throw new FieldException(
+                        "hr_second_pass_steps",
+                        "hr_second_pass_steps must be at most " + maxSteps + " on this server, got " + fix.steps());
+            }
         }
         if (r.steps() > maxSteps) {
             throw new FieldException(

@@ -5,7 +5,6 @@ import com.google.gson.JsonParser;
 import dev.torchsd.pipeline.Infotext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,7 +26,8 @@ final class PngInfo {
                 .orElseThrow(() -> new FieldException("image", "image is required: a base64 PNG"));
         String text;
         try {
-            text = Infotext.read(new ByteArrayInputStream(decode(image))).orElse("");
+            text = Infotext.read(new ByteArrayInputStream(Base64Image.bytes(image, "image")))
+                    .orElse("");
         } catch (IOException e) {
             throw new FieldException("image", "image is not a readable PNG: " + e.getMessage());
         }
@@ -40,18 +40,6 @@ final class PngInfo {
         response.add("items", items);
         response.add("parameters", parameters(text));
         return response;
-    }
-
-    static byte[] decode(String image) {
-        String data = image.strip();
-        if (data.startsWith("data:")) {
-            data = data.substring(data.indexOf(',') + 1);
-        }
-        try {
-            return Base64.getMimeDecoder().decode(data);
-        } catch (IllegalArgumentException e) {
-            throw new FieldException("image", "image is not valid base64: " + e.getMessage());
-        }
     }
 
     /** The fields of an infotext: the prompt lines, the negative prompt, then every {@code Key: value}. */

@@ -9,11 +9,14 @@ import dev.torchsd.Embedding;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationCancelledException;
+import dev.torchsd.pipeline.LoraWeight;
 import io.javalin.http.Context;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -38,7 +41,15 @@ final class SdApi {
     }
 
     void txt2img(Context ctx) {
-        Txt2Img spec = Txt2Img.parse(JsonBody.parse(ctx.body()), models, options, settings.limits());
+        generate(ctx, SdRequest.Kind.TXT2IMG);
+    }
+
+    void img2img(Context ctx) {
+        generate(ctx, SdRequest.Kind.IMG2IMG);
+    }
+
+    private void generate(Context ctx, SdRequest.Kind kind) {
+        SdRequest spec = SdRequest.parse(JsonBody.parse(ctx.body()), kind, models, options, settings.limits());
         StableDiffusion sd = models.get(spec.model(), "override_settings." + Options.CHECKPOINT);
         Job job = queue.admit(spec);
         ClientWatch.onDisconnect(ctx, job::cancel);
@@ -52,14 +63,9 @@ final class SdApi {
             }
             throw new ApiException(503, "generation stopped before any image was made: " + e.getMessage());
         } catch (TorchsdException e) {
-            throw FieldException.of(e);
+            throw FieldException.of(models.hidePaths(e.getMessage()));
         }
-        json(ctx, Txt2ImgResponse.of(job, batches, settings.outputDir(), gson));
-    }
-
-    @SuppressWarnings("DoNotCallSuggester") // a route handler Javalin calls; 501 until the endpoint maps ImageInput
-    void img2img(Context ctx) {
-        throw new ApiException(501, "img2img is not available in this torchsd version yet; use /sdapi/v1/txt2img");
+        json(ctx, SdResponse.of(job, batches, settings.outputDir(), gson));
     }
 
     void progress(Context ctx) {
@@ -70,7 +76,7 @@ final class SdApi {
         state.addProperty("skipped", job != null && job.skipped());
         state.addProperty("interrupted", job != null && job.interrupted());
         state.addProperty("stopping_generation", false);
-        state.addProperty("job", job == null ? "" : "txt2img-" + job.id);
+        state.addProperty("job", job == null ? "" : job.spec.kind().label() + "-" + job.id);
         state.addProperty("job_count", job == null ? 0 : job.spec.iterations());
         state.addProperty("job_timestamp", job == null ? "0" : Long.toString(job.queuedAt));
         state.addProperty("job_no", job == null ? 0 : job.batchIndex());
@@ -163,7 +169,7 @@ final class SdApi {
 
     void schedulers(Context ctx) {
         JsonArray list = new JsonArray();
-        for (String name : Txt2Img.SCHEDULERS) {
+        for (String name : SdRequest.SCHEDULERS) {
             JsonObject s = new JsonObject();
             s.addProperty("name", name);
             s.addProperty("label", Character.toUpperCase(name.charAt(0)) + name.substring(1));
@@ -175,21 +181,58 @@ final class SdApi {
         json(ctx, list);
     }
 
+    /** "None" first (SillyTavern expects it), then the image upscalers hires fix has; both upscale with Lanczos. */
     void upscalers(Context ctx) {
-        JsonObject none = new JsonObject();
-        none.addProperty("name", "None");
-        none.add("model_name", JsonNull.INSTANCE);
-        none.add("model_path", JsonNull.INSTANCE);
-        none.add("model_url", JsonNull.INSTANCE);
-        none.addProperty("scale", 4);
         JsonArray list = new JsonArray();
-        list.add(none);
+        for (String name : HiresFields.IMAGE_UPSCALERS) {
+            JsonObject upscaler = new JsonObject();
+            upscaler.addProperty("name", name);
+            upscaler.add("model_name", JsonNull.INSTANCE);
+            upscaler.add("model_path", JsonNull.INSTANCE);
+            upscaler.add("model_url", JsonNull.INSTANCE);
+            upscaler.addProperty("scale", 4);
+            list.add(upscaler);
+        }
         json(ctx, list);
     }
 
-    /** Lists torchsd has nothing in yet: latent upscale modes, VAEs, LoRAs. */
-    void empty(Context ctx) {
+    void latentUpscaleModes(Context ctx) {
+        JsonArray list = new JsonArray();
+        for (String name : HiresFields.LATENT_MODES) {
+            JsonObject mode = new JsonObject();
+            mode.addProperty("name", name);
+            list.add(mode);
+        }
+        json(ctx, list);
+    }
+
+    /** VAEs: torchsd has none apart from the model's own. */
+    void sdVae(Context ctx) {
         json(ctx, new JsonArray());
+    }
+
+    /**
+     * The LoRA folder's files in AUTOMATIC1111's shape {@code [{name, alias, path, metadata}]}, except
+     * that {@code path} is relative to the folder (AUTOMATIC1111 gives the server's absolute path).
+     */
+    void loras(Context ctx) {
+        JsonArray list = new JsonArray();
+        Path folder = models.loraFolder().orElse(null);
+        for (Path file : models.loraFiles()) {
+            String name = LoraWeight.of(file, 1).name();
+            JsonObject lora = new JsonObject();
+            lora.addProperty("name", name);
+            lora.addProperty("alias", name);
+            lora.addProperty("path", folder.relativize(file).toString().replace(File.separatorChar, '/'));
+            lora.add("metadata", new JsonObject());
+            list.add(lora);
+        }
+        json(ctx, list);
+    }
+
+    /** The list is read from the folder on each call: nothing to refresh (AUTOMATIC1111 answers null too). */
+    void refreshLoras(Context ctx) {
+        json(ctx, JsonNull.INSTANCE);
     }
 
     void embeddings(Context ctx) {
@@ -222,7 +265,7 @@ final class SdApi {
         ctx.contentType("application/json").result(gson.toJson(body));
     }
 
-    private static String base64Png(BufferedImage image) {
+    static String base64Png(BufferedImage image) {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, "png", png);

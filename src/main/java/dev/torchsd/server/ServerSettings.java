@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param port             the port; 0 = any free one
  * @param models           model folders to serve; empty = the built-in model
  * @param embeddingDir     textual-inversion files loaded into every model, named by file (empty = none)
+ * @param loraDir          the folder the prompts' {@code <lora:name:w>} tags are looked up in (empty = none)
  * @param outputDir        where {@code save_images} writes, under names the server makes (empty = not saved)
  * @param auth             "user:password" for HTTP Basic, as AUTOMATIC1111's --api-auth (empty = none)
  * @param insecure         allows a non-loopback address without auth
@@ -26,6 +27,7 @@ public record ServerSettings(
         int port,
         List<Path> models,
         Optional<Path> embeddingDir,
+        Optional<Path> loraDir,
         Optional<Path> outputDir,
         Optional<String> auth,
         boolean insecure,
@@ -63,6 +65,7 @@ public record ServerSettings(
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
+                Optional.empty(),
                 false,
                 List.of(),
                 16,
@@ -77,6 +80,7 @@ public record ServerSettings(
                 p,
                 models,
                 embeddingDir,
+                loraDir,
                 outputDir,
                 auth,
                 insecure,
@@ -93,6 +97,7 @@ public record ServerSettings(
                 port,
                 models,
                 embeddingDir,
+                loraDir,
                 outputDir,
                 auth,
                 insecure,
@@ -109,6 +114,7 @@ public record ServerSettings(
                 port,
                 models,
                 embeddingDir,
+                loraDir,
                 outputDir,
                 Optional.of(userColonPassword),
                 insecure,
@@ -125,7 +131,42 @@ public record ServerSettings(
                 port,
                 models,
                 embeddingDir,
+                loraDir,
                 Optional.of(dir),
+                auth,
+                insecure,
+                corsOrigins,
+                queueLength,
+                perModel,
+                limits,
+                maxBodyBytes);
+    }
+
+    public ServerSettings withLoraDir(Path dir) {
+        return new ServerSettings(
+                host,
+                port,
+                models,
+                embeddingDir,
+                Optional.of(dir),
+                outputDir,
+                auth,
+                insecure,
+                corsOrigins,
+                queueLength,
+                perModel,
+                limits,
+                maxBodyBytes);
+    }
+
+    public ServerSettings withEmbeddingDir(Path dir) {
+        return new ServerSettings(
+                host,
+                port,
+                models,
+                Optional.of(dir),
+                loraDir,
+                outputDir,
                 auth,
                 insecure,
                 corsOrigins,
@@ -141,6 +182,7 @@ public record ServerSettings(
                 port,
                 models,
                 embeddingDir,
+                loraDir,
                 outputDir,
                 auth,
                 insecure,
@@ -157,6 +199,7 @@ public record ServerSettings(
                 port,
                 models,
                 embeddingDir,
+                loraDir,
                 outputDir,
                 auth,
                 insecure,

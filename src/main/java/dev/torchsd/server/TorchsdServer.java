@@ -53,7 +53,7 @@ public final class TorchsdServer implements AutoCloseable {
     /** Loads the models, then listens; refuses a non-loopback address without auth or --insecure. */
     public static TorchsdServer start(ServerSettings settings) {
         settings.checkExposure();
-        ServedModels models = ServedModels.load(settings.models(), settings.embeddingDir());
+        ServedModels models = ServedModels.load(settings.models(), settings.embeddingDir(), settings.loraDir());
         try {
             TorchsdServer server = new TorchsdServer(settings, models);
             try {
@@ -124,9 +124,10 @@ public final class TorchsdServer implements AutoCloseable {
         routes.get(v1 + "samplers", api::samplers);
         routes.get(v1 + "schedulers", api::schedulers);
         routes.get(v1 + "upscalers", api::upscalers);
-        routes.get(v1 + "latent-upscale-modes", api::empty);
-        routes.get(v1 + "sd-vae", api::empty);
-        routes.get(v1 + "loras", api::empty);
+        routes.get(v1 + "latent-upscale-modes", api::latentUpscaleModes);
+        routes.get(v1 + "sd-vae", api::sdVae);
+        routes.get(v1 + "loras", api::loras);
+        routes.post(v1 + "refresh-loras", api::refreshLoras);
         routes.get(v1 + "embeddings", api::embeddings);
         routes.post(v1 + "png-info", api::pngInfo);
         routes.get("/torchsd/v1/stats", api::stats);

@@ -91,6 +91,14 @@ class ArchitectureTest {
         assertThat(exported).isEqualTo(new TreeSet<>(API));
     }
 
+    /** The server is an application of the library: it reaches torchsd through the exported packages only. */
+    @Test
+    void theServerIsAClientOfThePublicApi() throws IOException {
+        assertThat(dependencies().get("dev.torchsd.server"))
+                .as("the project's packages dev.torchsd.server names")
+                .isSubsetOf(API);
+    }
+
     /**
      * picocli and the progress bar are optional dependencies (pom.xml), absent from an embedding
      * application: only the command line may name them.

@@ -8,24 +8,24 @@ import java.util.Map;
 import java.util.Random;
 
 /** Small kohya LoRA files written from Java, for tests that need no Python: modules added one by one. */
-final class KohyaModules {
+public final class KohyaModules {
     /** Linear modules of the built-in model, with their [out, in]. */
-    static final String UNET_Q = "lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q";
+    public static final String UNET_Q = "lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q";
 
-    static final String TE_Q = "lora_te_text_model_encoder_layers_0_self_attn_q_proj";
-    static final long UNET_Q_SIZE = 64;
-    static final long TE_Q_SIZE = 32;
+    public static final String TE_Q = "lora_te_text_model_encoder_layers_0_self_attn_q_proj";
+    public static final long UNET_Q_SIZE = 64;
+    public static final long TE_Q_SIZE = 32;
 
     private final Map<String, Values> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final Random random;
 
-    KohyaModules(long seed) {
+    public KohyaModules(long seed) {
         random = new Random(seed);
     }
 
     /** A rank-{@code rank} linear module {@code name} of [out, in] with alpha = rank / 2. */
-    KohyaModules linear(String name, long out, long in, int rank) {
+    public KohyaModules linear(String name, long out, long in, int rank) {
         tensors.put(name + ".lora_down.weight", values(rank, in));
         tensors.put(name + ".lora_up.weight", values(out, rank));
         tensors.put(name + ".alpha", new Values(new long[0], new float[] {rank / 2f}));
@@ -42,7 +42,7 @@ final class KohyaModules {
         return this;
     }
 
-    Path write(Path file) throws Exception {
+    public Path write(Path file) throws Exception {
         TestSafetensors.write(file, tensors, metadata);
         return file;
     }

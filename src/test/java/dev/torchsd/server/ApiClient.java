@@ -36,6 +36,15 @@ final class ApiClient {
                     .orElse(null);
         }
 
+        /** The message of a 422. */
+        String message() {
+            return object().getAsJsonArray("detail")
+                    .get(0)
+                    .getAsJsonObject()
+                    .get("msg")
+                    .getAsString();
+        }
+
         /** The field a 422 names: FastAPI's loc without its leading "body". */
         String field() {
             var loc = object().getAsJsonArray("detail").get(0).getAsJsonObject().getAsJsonArray("loc");

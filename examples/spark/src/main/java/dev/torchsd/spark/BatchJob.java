@@ -22,7 +22,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class BatchJob {
     static final String USAGE = "BatchJob --input FILE|DIR [--format csv|json|parquet] --output DIR"
-            + " [--output-format png|parquet] [--model DIR|sparkfiles:NAME] [--embeddings DIR|sparkfiles:NAME] [--ship]"
+            + " [--output-format png|parquet] [--model DIR|sparkfiles:NAME] [--embeddings DIR|sparkfiles:NAME]"
+            + " [--loras DIR|sparkfiles:NAME] [--images DIR|sparkfiles:NAME] [--ship]"
             + " [--partitions N] [--device cpu|cuda[:N]] [--jit none|freeze|optimize]";
 
     private BatchJob() {}
@@ -37,6 +38,8 @@ public final class BatchJob {
                         "--output-format",
                         "--model",
                         "--embeddings",
+                        "--loras",
+                        "--images",
                         "--partitions",
                         "--device",
                         "--jit"),
@@ -71,7 +74,10 @@ public final class BatchJob {
         requests = requests.repartition(
                 a.integer("--partitions", spark.sparkContext().defaultParallelism()));
         Progress progress = Progress.register(spark.sparkContext());
-        Dataset<Row> images = SparkImages.generate(requests, model, progress);
+        InputFolders folders = InputFolders.NONE
+                .withLoras(located(spark, a.get("--loras", null), a.flag("--ship")))
+                .withImages(located(spark, a.get("--images", null), a.flag("--ship")));
+        Dataset<Row> images = SparkImages.generate(requests, model, folders, progress);
         if (outputFormat.equals("parquet")) {
             images.write().parquet(output.toString());
         } else {

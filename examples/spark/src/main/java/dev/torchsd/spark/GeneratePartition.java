@@ -22,10 +22,12 @@ import org.apache.spark.sql.RowFactory;
  */
 final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
     private final ModelSpec spec;
+    private final InputFolders folders;
     private final Progress progress;
 
-    GeneratePartition(ModelSpec spec, Progress progress) {
+    GeneratePartition(ModelSpec spec, InputFolders folders, Progress progress) {
         this.spec = spec;
+        this.folders = folders;
         this.progress = progress;
     }
 
@@ -58,7 +60,7 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
             out[i] = row.get(i);
         }
         try {
-            GenerationRequest request = RequestColumns.read(row);
+            GenerationRequest request = RequestColumns.read(row, folders);
             out[n + 2] = request.seed();
             checkEmbeddings(sd, RequestColumns.embeddings(row));
             long start = System.nanoTime();

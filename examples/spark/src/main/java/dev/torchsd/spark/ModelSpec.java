@@ -86,7 +86,8 @@ public record ModelSpec(String model, String embeddings, String device, String j
         return SPARK_FILES + folder.getFileName();
     }
 
-    private static Path locate(String location, String what) {
+    /** A folder given as a path or {@code sparkfiles:NAME}, as this JVM sees it; fails when it is not a folder here. */
+    static Path locate(String location, String what) {
         Path folder = location.startsWith(SPARK_FILES)
                 ? Path.of(SparkFiles.get(location.substring(SPARK_FILES.length())))
                 : Path.of(location);

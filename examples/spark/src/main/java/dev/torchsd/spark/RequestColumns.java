@@ -1,14 +1,24 @@
 package dev.torchsd.spark;
 
+import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.ImageInput;
+import dev.torchsd.pipeline.LoraWeight;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.StepPoint;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
@@ -38,6 +48,15 @@ final class RequestColumns {
     static final String PROMPT_SYNTAX = "prompt_syntax";
     /** Names of the job's embeddings the prompts use: an array of strings, or one string separated by commas. */
     static final String EMBEDDINGS = "embeddings";
+    /**
+     * LoRAs of the job's LoRA folder, as {@code name[:weight[:unet_weight]]}: an array of strings, or one
+     * string separated by commas (as --lora FILE:WEIGHT:UNET_WEIGHT with FILE found by name).
+     */
+    static final String LORAS = "loras";
+    /** The image to start from: PNG/JPEG bytes, or a path relative to the job's images folder. */
+    static final String INIT_IMAGE = "init_image";
+    /** How far the init image is noised, 0..1 (as --strength; default 0.8). */
+    static final String STRENGTH = "strength";
 
     static final Set<String> ALL = Set.of(
             PROMPT,
@@ -52,14 +71,19 @@ final class RequestColumns {
             NEGATIVE_END,
             CLIP_SKIP,
             PROMPT_SYNTAX,
-            EMBEDDINGS);
+            EMBEDDINGS,
+            LORAS,
+            INIT_IMAGE,
+            STRENGTH);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Row row;
+    private final InputFolders folders;
 
-    private RequestColumns(Row row) {
+    private RequestColumns(Row row, InputFolders folders) {
         this.row = row;
+        this.folders = folders;
     }
 
     /** Fails, naming the column, when the requests have no prompt column. */
@@ -70,14 +94,24 @@ final class RequestColumns {
         }
     }
 
-    /** The row's request; bad values throw a {@link TorchsdException} naming the column. */
+    /** The row's request, for a job without LoRA or images folder. */
     static GenerationRequest read(Row row) {
-        return new RequestColumns(row).request();
+        return read(row, InputFolders.NONE);
+    }
+
+    /** The row's request, its LoRAs and init image found in {@code folders}; bad values throw a {@link TorchsdException} naming the column. */
+    static GenerationRequest read(Row row, InputFolders folders) {
+        return new RequestColumns(row, folders).request();
     }
 
     /** The embedding names the row says it uses. */
     static List<String> embeddings(Row row) {
-        Object value = new RequestColumns(row).value(EMBEDDINGS);
+        return new RequestColumns(row, InputFolders.NONE).names(EMBEDDINGS);
+    }
+
+    /** An array of strings or one comma-separated string, each stripped, blanks dropped; empty when null. */
+    private List<String> names(String column) {
+        Object value = value(column);
         if (value == null) {
             return List.of();
         }
@@ -88,7 +122,7 @@ final class RequestColumns {
                         : null;
         if (names == null) {
             throw new TorchsdException(
-                    "column " + EMBEDDINGS + ": expected an array of strings or a comma-separated string," + " found "
+                    "column " + column + ": expected an array of strings or a comma-separated string," + " found "
                             + value.getClass().getSimpleName());
         }
         return names.stream()
@@ -131,7 +165,95 @@ final class RequestColumns {
                     start == null ? NegativeWindow.ALWAYS.start() : stepPoint(NEGATIVE_START, start),
                     end == null ? NegativeWindow.ALWAYS.end() : stepPoint(NEGATIVE_END, end)));
         }
+        loras().forEach(request::lora);
+        initImage().ifPresent(request::image);
         return request.build();
+    }
+
+    /** {@code name[:te[:unet]]} each, the file found by name in the job's LoRA folder (te defaults to 1, unet to te). */
+    private List<LoraWeight> loras() {
+        List<String> specs = names(LORAS);
+        if (specs.isEmpty()) {
+            return List.of();
+        }
+        Path folder = folders.loraFolder()
+                .orElseThrow(() -> new TorchsdException(
+                        "column " + LORAS + ": the row uses " + specs + " but the job has no LoRA folder"));
+        return specs.stream()
+                .map(spec -> {
+                    String[] parts = spec.split(":");
+                    if (parts.length > 3) {
+                        throw new TorchsdException(
+                                "column " + LORAS + ": '" + spec + "': expected name[:weight[:unet_weight]]");
+                    }
+                    double te = parts.length > 1 ? weight(spec, parts[1]) : 1.0;
+                    double unet = parts.length > 2 ? weight(spec, parts[2]) : te;
+                    try {
+                        return new LoraWeight(StableDiffusion.findLora(folder, parts[0].strip()), te, unet);
+                    } catch (TorchsdException e) {
+                        throw new TorchsdException("column " + LORAS + ": " + e.getMessage(), e);
+                    }
+                })
+                .toList();
+    }
+
+    private static double weight(String spec, String text) {
+        try {
+            return Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            throw new TorchsdException("column " + LORAS + ": '" + spec + "': weight '" + text + "' is not a number");
+        }
+    }
+
+    /** The init image (bytes, or a path inside the images folder) with the row's strength; empty without one. */
+    private Optional<ImageInput> initImage() {
+        Object value = value(INIT_IMAGE);
+        Double strength = decimal(STRENGTH);
+        if (value == null) {
+            if (strength != null) {
+                throw new TorchsdException("column " + STRENGTH + ": " + strength + " but the row has no " + INIT_IMAGE
+                        + " (strength applies to image-to-image)");
+            }
+            return Optional.empty();
+        }
+        ImageInput input = ImageInput.of(value instanceof byte[] bytes ? decode(bytes) : read(value.toString()));
+        return Optional.of(strength == null ? input : input.withStrength(strength));
+    }
+
+    private static BufferedImage decode(byte[] bytes) {
+        try {
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
+            if (image == null) {
+                throw new TorchsdException("column " + INIT_IMAGE + ": " + bytes.length
+                        + " bytes that are not an image this reader knows (PNG, JPEG, BMP, GIF)");
+            }
+            return image;
+        } catch (IOException e) {
+            throw new TorchsdException("column " + INIT_IMAGE + ": not a readable image: " + e.getMessage(), e);
+        }
+    }
+
+    /** A file under the job's images folder: a relative path that stays inside it. */
+    private BufferedImage read(String path) {
+        Path folder = folders.imageFolder()
+                .orElseThrow(() -> new TorchsdException("column " + INIT_IMAGE + ": the path '" + path
+                        + "' needs the job's images folder (--images DIR), or give the image's bytes"))
+                .toAbsolutePath()
+                .normalize();
+        Path file = folder.resolve(path).normalize();
+        if (Path.of(path).isAbsolute() || !file.startsWith(folder)) {
+            throw new TorchsdException(
+                    "column " + INIT_IMAGE + ": '" + path + "' is not a relative path inside the images folder");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new TorchsdException(
+                    "column " + INIT_IMAGE + ": '" + path + "': no such file in the images folder " + folder);
+        }
+        try {
+            return decode(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new TorchsdException("column " + INIT_IMAGE + ": cannot read '" + path + "': " + e.getMessage(), e);
+        }
     }
 
     private long seed() {

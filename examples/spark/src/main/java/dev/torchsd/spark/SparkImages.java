@@ -20,10 +20,16 @@ public final class SparkImages {
                 requests, model, Progress.register(requests.sparkSession().sparkContext()));
     }
 
-    /** The requests with their images, counted in {@code progress}. */
+    /** The requests with their images, counted in {@code progress}; no LoRA or images folder. */
     public static Dataset<Row> generate(Dataset<Row> requests, ModelSpec model, Progress progress) {
+        return generate(requests, model, InputFolders.NONE, progress);
+    }
+
+    /** The requests with their images, their LoRA names and init-image paths looked up in {@code folders}. */
+    public static Dataset<Row> generate(
+            Dataset<Row> requests, ModelSpec model, InputFolders folders, Progress progress) {
         RequestColumns.check(requests.schema());
         return requests.mapPartitions(
-                new GeneratePartition(model, progress), Encoders.row(ImageColumns.append(requests.schema())));
+                new GeneratePartition(model, folders, progress), Encoders.row(ImageColumns.append(requests.schema())));
     }
 }

@@ -9,11 +9,9 @@ import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
@@ -158,36 +156,23 @@ class SparkImagesTest {
         Row row = byId(SparkImages.generate(requests().where("id = 2"), ModelSpec.builtin())
                         .collectAsList())
                 .get(2);
-        Path cli = dir.resolve("cli.png");
-        Process p = new ProcessBuilder(
-                        Path.of("../../bin/torchsd")
-                                .toAbsolutePath()
-                                .normalize()
-                                .toString(),
-                        "generate",
-                        "--prompt",
-                        "a small red circle at the top",
-                        "--negative-prompt",
-                        "green",
-                        "--seed",
-                        "7",
-                        "--steps",
-                        "12",
-                        "--guidance",
-                        "5.0",
-                        "--scheduler",
-                        "Euler a",
-                        "--negative-start",
-                        "0.25",
-                        "--quiet",
-                        "--out",
-                        cli.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("cli.log").toFile())
-                .start();
-        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        assertThat(p.exitValue()).as(Files.readString(dir.resolve("cli.log"))).isZero();
-        assertThat(row.<byte[]>getAs("png")).isEqualTo(Files.readAllBytes(cli));
+        byte[] cli = TorchsdCli.generate(
+                dir,
+                "--prompt",
+                "a small red circle at the top",
+                "--negative-prompt",
+                "green",
+                "--seed",
+                "7",
+                "--steps",
+                "12",
+                "--guidance",
+                "5.0",
+                "--scheduler",
+                "Euler a",
+                "--negative-start",
+                "0.25");
+        assertThat(row.<byte[]>getAs("png")).isEqualTo(cli);
     }
 
     @Test

@@ -2,7 +2,10 @@ package dev.torchsd.server;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
 import dev.torchsd.runtime.Version;
@@ -18,17 +21,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * AUTOMATIC1111's answer to txt2img: {@code images} (base64 PNGs with their infotext),
+ * AUTOMATIC1111's answer to txt2img and img2img: {@code images} (base64 PNGs with their infotext),
  * {@code parameters} (the request with its defaults) and {@code info}, a JSON string with the seeds
  * and infotexts of every image.
  */
-final class Txt2ImgResponse {
+final class SdResponse {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 
-    private Txt2ImgResponse() {}
+    private SdResponse() {}
 
     static JsonObject of(Job job, List<Job.Batch> batches, Optional<Path> outputDir, Gson gson) {
-        Txt2Img spec = job.spec;
+        SdRequest spec = job.spec;
         JsonArray images = new JsonArray();
         JsonArray seeds = new JsonArray();
         JsonArray prompts = new JsonArray();
@@ -79,7 +82,7 @@ final class Txt2ImgResponse {
         info.add("sd_vae_hash", null);
         info.addProperty("seed_resize_from_w", -1);
         info.addProperty("seed_resize_from_h", -1);
-        info.add("denoising_strength", null);
+        info.add("denoising_strength", denoisingStrength(r));
         info.add("extra_generation_params", new JsonObject());
         info.addProperty("index_of_first_image", 0);
         info.add("infotexts", infotexts);
@@ -99,7 +102,18 @@ final class Txt2ImgResponse {
         response.add("images", images);
         response.add("parameters", spec.parameters());
         response.addProperty("info", gson.toJson(info));
+        job.trace().ifPresent(t -> response.add("torchsd_trace", t.toJson()));
         return response;
+    }
+
+    /** The strength of img2img or of the hires fix's second pass (AUTOMATIC1111 reports either here); null for neither. */
+    private static JsonElement denoisingStrength(GenerationRequest r) {
+        if (r.image().isPresent()) {
+            return new JsonPrimitive(r.image().get().strengthOrDefault());
+        }
+        return r.hiresFix()
+                .<JsonElement>map(f -> new JsonPrimitive(f.strength()))
+                .orElse(JsonNull.INSTANCE);
     }
 
     static String base64Png(GenerationResult result, int index) {
@@ -112,14 +126,15 @@ final class Txt2ImgResponse {
         return Base64.getEncoder().encodeToString(png.toByteArray());
     }
 
-    /** Writes a batch into the output folder as {@code txt2img-JOB-SEED.png} (batches: -1, -2, ...). */
+    /** Writes a batch into the output folder as {@code txt2img-JOB-SEED.png} or {@code img2img-...} (batches: -1, -2, ...). */
     private static void save(Job job, GenerationResult result, Optional<Path> outputDir, List<String> warnings) {
         if (outputDir.isEmpty()) {
             warnings.add(
                     "save_images: this server has no output folder (torchsd serve --output-dir DIR); nothing saved");
             return;
         }
-        String name = "txt2img-" + job.id + "-" + result.request().seed() + ".png";
+        String name =
+                job.spec.kind().label() + "-" + job.id + "-" + result.request().seed() + ".png";
         result.saveAll(outputDir.get().resolve(name));
     }
 }

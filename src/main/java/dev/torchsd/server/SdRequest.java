@@ -4,41 +4,58 @@ import com.google.gson.JsonObject;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.HiresFix;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.StepPoint;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * One {@code /sdapi/v1/txt2img} request read as AUTOMATIC1111 reads it and turned into a resolved
- * torchsd request: defaults as AUTOMATIC1111's API (50 steps, CFG scale 7, seed -1 = random, its
- * prompt syntax) except the size and sampler, which are the model's when not given.
+ * One {@code /sdapi/v1/txt2img} or {@code /img2img} request read as AUTOMATIC1111 reads it and
+ * turned into a resolved torchsd request: defaults as AUTOMATIC1111's API (50 steps, CFG scale 7,
+ * seed -1 = random, its prompt syntax) except the size and sampler, which are the model's when not
+ * given (img2img: the init image's size, rounded down to a multiple of 8).
  *
+ * @param kind       txt2img or img2img
  * @param model      the title of the model that runs it
  * @param request    the resolved request of the first batch (batch i uses seed + i)
  * @param iterations batches, one after the other (n_iter)
  * @param sendImages whether the response carries the images
  * @param saveImages whether the server writes them to its output folder
+ * @param trace      whether the first batch records torchsd's per-step trace ({@link StepTrace})
  * @param parameters the request's fields with the defaults filled in, as the response echoes them
  */
-record Txt2Img(
+record SdRequest(
+        Kind kind,
         String model,
         GenerationRequest request,
         int iterations,
         boolean sendImages,
         boolean saveImages,
+        boolean trace,
         JsonObject parameters) {
     static final int DEFAULT_STEPS = 50;
     static final double DEFAULT_CFG_SCALE = 7.0;
     /** AUTOMATIC1111's schedulers this server knows, and the config value each sets. */
     static final List<String> SCHEDULERS = List.of("automatic", "uniform", "karras");
     /** Fields whose features torchsd does not have: refused when turned on, rather than ignored. */
-    private static final List<String> UNAVAILABLE = List.of("enable_hr", "restore_faces", "tiling");
+    private static final List<String> UNAVAILABLE = List.of("restore_faces", "tiling");
+
+    /** The two generating routes; the name is AUTOMATIC1111's (job names, saved files). */
+    enum Kind {
+        TXT2IMG,
+        IMG2IMG;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** Reads, checks against the model and the server's limits; a 422 names the first bad field. */
-    static Txt2Img parse(JsonBody body, ServedModels models, Options options, Limits limits) {
+    static SdRequest parse(JsonBody body, Kind kind, ServedModels models, Options options, Limits limits) {
         for (String flag : UNAVAILABLE) {
             if (body.bool(flag, false)) {
                 throw new FieldException(flag, flag + " is not available in torchsd; send false or leave it out");
@@ -59,6 +76,10 @@ record Txt2Img(
                 .batchSize(body.smallInteger("batch_size", 1))
                 .clipSkip(overrides.smallInteger(Options.CLIP_SKIP, options.clipSkip()))
                 .promptSyntax(promptSyntax(body.string("prompt_syntax", "a1111")));
+        models.loraFolder().ifPresent(b::loraFolder);
+        if (kind == Kind.IMG2IMG) {
+            b.image(ImageFields.read(body, limits));
+        }
         if (body.has("width")) {
             b.width(body.smallInteger("width", 0));
         }
@@ -81,16 +102,25 @@ record Txt2Img(
         GenerationRequest resolved;
         try {
             resolved = sd.resolve(b.build());
+            if (kind == Kind.TXT2IMG) {
+                Optional<HiresFix> fix = HiresFields.read(
+                        body, resolved.width().getAsInt(), resolved.height().getAsInt());
+                if (fix.isPresent()) {
+                    resolved = sd.resolve(resolved.withHiresFix(fix.get()));
+                }
+            }
         } catch (TorchsdException e) {
-            throw FieldException.of(e);
+            throw FieldException.of(models.hidePaths(e.getMessage()));
         }
-        Txt2Img t = new Txt2Img(
+        SdRequest t = new SdRequest(
+                kind,
                 model,
                 resolved,
                 iterations,
                 body.bool("send_images", true),
                 body.bool("save_images", false),
-                echo(body.object(), resolved, iterations, model));
+                body.bool("trace", false),
+                echo(body, resolved, iterations, model));
         limits.check(t);
         return t;
     }
@@ -136,8 +166,13 @@ record Txt2Img(
         }
     }
 
-    private static JsonObject echo(JsonObject given, GenerationRequest r, int iterations, String model) {
+    private static JsonObject echo(JsonBody body, GenerationRequest r, int iterations, String model) {
+        JsonObject given = body.object();
         JsonObject echo = given.deepCopy();
+        if (r.image().isPresent() && !body.bool("include_init_images", false)) {
+            echo.add("init_images", null); // as AUTOMATIC1111: the images are not sent back unless asked
+            echo.add("mask", null);
+        }
         echo.remove("auth"); // a client's own credentials (SillyTavern sends them along) are not echoed
         echo.addProperty("prompt", r.prompt());
         echo.addProperty("negative_prompt", r.negativePrompt());
