@@ -2,6 +2,7 @@ package dev.torchsd.model;
 
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.JitMode;
+import dev.torchsd.runtime.Precision;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
 import java.nio.file.Files;
@@ -34,14 +35,16 @@ final class TorchScriptModule implements AutoCloseable {
     }
 
     static TorchScriptModule load(Path file, Device device, WeightsDtype stored) {
-        return load(file, device, stored, JitMode.NONE, false);
+        return load(file, device, stored, JitMode.NONE, false, Precision.FP32);
     }
 
     /**
-     * Loads, converts stored float16 weights to float32 and applies load-time TorchScript passes
-     * (freeze, optimize_for_inference) to the module.
+     * Loads, converts the weights to the type the module computes in ({@code precision}; stored
+     * float16 weights become float32 for {@link Precision#FP32}) and applies load-time TorchScript
+     * passes (freeze, optimize_for_inference) to the module.
      */
-    static TorchScriptModule load(Path file, Device device, WeightsDtype stored, JitMode jit, boolean channelsLast) {
+    static TorchScriptModule load(
+            Path file, Device device, WeightsDtype stored, JitMode jit, boolean channelsLast, Precision precision) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
         }
@@ -56,8 +59,8 @@ final class TorchScriptModule implements AutoCloseable {
                 module = torch.load(file.toString(), on, false);
             }
             module.eval();
-            if (stored == WeightsDtype.FLOAT16) {
-                Float32Weights.convert(module);
+            if (stored == WeightsDtype.FLOAT16 || precision != Precision.FP32) {
+                FloatWeights.convert(module, FloatWeights.of(precision));
             }
             if (channelsLast) {
                 ChannelsLast.convertParameters(module);
