@@ -22,6 +22,7 @@ import org.bytedeco.pytorch.global.torch;
  * name the file.
  */
 final class TorchScriptModule implements AutoCloseable {
+    static final boolean EXECUTOR_OPTIMIZE = !"false".equals(System.getProperty("torchsd.executor_optimize", "true"));
     private final Path file;
     private final JitModule module;
     private final boolean channelsLast;
@@ -90,6 +91,9 @@ final class TorchScriptModule implements AutoCloseable {
             // held for its lifetime: gradients stay off until the scope frees the guard
             @SuppressWarnings("UnusedVariable")
             NoGradGuard noGrad = new NoGradGuard();
+            if (!EXECUTOR_OPTIMIZE) { // thread-local in libtorch: set on the calling thread
+                torch.setGraphExecutorOptimize(false);
+            }
             IValueVector inputs = new IValueVector();
             for (Object arg : args) {
                 inputs.push_back(toIValue(arg));
