@@ -13,7 +13,7 @@ SIZE="${2:-256}"
 shift $(( $# >= 2 ? 2 : 1 ))
 LEVERS=("$@")
 [ ${#LEVERS[@]} -gt 0 ] || LEVERS=(openblas1-active openblas1-passive openblas2-passive openblas-openmp mkl
-                                   jit-optimize no-executor-optimize)
+                                   jit-optimize executor-optimize)
 cd "$ROOT"
 [ -f target/torchsd.jar ] || ./mvnw -q -B -DskipTests package
 CP="target/torchsd.jar"
@@ -48,7 +48,7 @@ for lever in "${LEVERS[@]}"; do
       LEVER_CP="target/classes:$(cat target/mkl-cp.txt)" run "$lever" MKL_THREADING_LAYER=GNU OMP_WAIT_POLICY=ACTIVE \
         -- -Dorg.bytedeco.openblas.load=mkl_rt ;;
     jit-optimize)         run "$lever" OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=ACTIVE -- -Dtorchsd.jit=optimize ;;
-    no-executor-optimize) run "$lever" OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=ACTIVE -- -Dtorchsd.executor_optimize=false ;;
+    executor-optimize)    run "$lever" OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=ACTIVE -- -Dtorchsd.executor_optimize=true ;;
     *) echo "unknown lever $lever" >&2; exit 2 ;;
   esac
 done

@@ -18,21 +18,33 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * One exported TorchScript network, loaded once onto a device, called from any thread.
- * Every call runs without autograd; errors from libtorch become {@link ModelException}s that
+ * Every call runs without autograd and, for a module as exported (unless {@link #EXECUTOR_OPTIMIZE}),
+ * without the graph executor's profiling and optimisation; errors from libtorch become {@link ModelException}s that
  * name the file.
  */
 final class TorchScriptModule implements AutoCloseable {
-    static final boolean EXECUTOR_OPTIMIZE = !"false".equals(System.getProperty("torchsd.executor_optimize", "true"));
+    /**
+     * Whether TorchScript's profiling executor profiles and re-optimises the graph on the first calls
+     * of each input shape ({@code -Dtorchsd.executor_optimize=true}). Off by default: on the CPU no
+     * fuser is enabled, so the optimised graph runs the same kernels (identical images), and without
+     * it the first call of a shape is no slower than the next (docs/performance.md, "First-step warm-up").
+     * Frozen modules ({@link JitMode#FREEZE}, {@link JitMode#OPTIMIZE}) always keep it: their submodule
+     * calls are inlined by the executor's passes.
+     */
+    static final boolean EXECUTOR_OPTIMIZE = Boolean.getBoolean("torchsd.executor_optimize");
+
     private final Path file;
     private final JitModule module;
     private final boolean channelsLast;
+    private final boolean executorOptimize;
     private final LongAdder calls = new LongAdder();
     private final LongAdder nanosInside = new LongAdder();
 
-    private TorchScriptModule(Path file, JitModule module, boolean channelsLast) {
+    private TorchScriptModule(Path file, JitModule module, boolean channelsLast, boolean executorOptimize) {
         this.file = file;
         this.module = module;
         this.channelsLast = channelsLast;
+        this.executorOptimize = executorOptimize;
     }
 
     static TorchScriptModule load(Path file, Device device, WeightsDtype stored) {
@@ -66,7 +78,8 @@ final class TorchScriptModule implements AutoCloseable {
             if (channelsLast) {
                 ChannelsLast.convertParameters(module);
             }
-            return new TorchScriptModule(file, JitPasses.apply(jit, module), channelsLast);
+            return new TorchScriptModule(
+                    file, JitPasses.apply(jit, module), channelsLast, EXECUTOR_OPTIMIZE || jit != JitMode.NONE);
         } catch (RuntimeException e) {
             throw new ModelException(
                     file + ": not a TorchScript file this libtorch can load (" + firstLine(e.getMessage()) + ")", e);
@@ -91,9 +104,8 @@ final class TorchScriptModule implements AutoCloseable {
             // held for its lifetime: gradients stay off until the scope frees the guard
             @SuppressWarnings("UnusedVariable")
             NoGradGuard noGrad = new NoGradGuard();
-            if (!EXECUTOR_OPTIMIZE) { // thread-local in libtorch: set on the calling thread
-                torch.setGraphExecutorOptimize(false);
-            }
+            // thread-local in libtorch, and one thread calls modules of both kinds: set on every call
+            torch.setGraphExecutorOptimize(executorOptimize);
             IValueVector inputs = new IValueVector();
             for (Object arg : args) {
                 inputs.push_back(toIValue(arg));
