@@ -15,9 +15,11 @@ public final class StepClock implements GenerationListener {
     private final UNet unet;
     private final List<Long> stepEnds = new ArrayList<>();
     private final List<Long> unetNanos = new ArrayList<>();
+    private final long unetNanosAtStart;
 
     public StepClock(UNet unet) {
         this.unet = unet;
+        this.unetNanosAtStart = unet.time().nanos();
     }
 
     @Override
@@ -30,6 +32,11 @@ public final class StepClock implements GenerationListener {
     /** When the first step ended, in nanoseconds of {@link System#nanoTime()}; -1 before it. */
     public long firstStepEnd() {
         return stepEnds.isEmpty() ? -1 : stepEnds.get(0);
+    }
+
+    /** Seconds inside the U-Net during the first step (its first call: profiling runs included); NaN before it. */
+    public double firstStepUNetSeconds() {
+        return unetNanos.isEmpty() ? Double.NaN : (unetNanos.get(0) - unetNanosAtStart) / 1e9;
     }
 
     /** Wall seconds of every step after the first (the first one's start is not seen from here). */

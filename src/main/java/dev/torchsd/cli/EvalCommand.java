@@ -4,12 +4,17 @@ import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.eval.Accuracy;
 import dev.torchsd.eval.Evaluation;
+import dev.torchsd.image.ImageDifference;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.GuidanceWindow;
 import dev.torchsd.tensor.LibTorch;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +48,10 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     GuidanceOption guidance;
+
+    /** With a window, the exact run (guidance at every call) is drawn too, same seeds, and compared. */
+    @Mixin
+    GuidanceWindowOptions guidanceWindow;
 
     @Option(
             names = {"-c", "--count"},
@@ -84,7 +93,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (save != null) {
             Files.createDirectories(save);
         }
-        GenerationRequest settings = guidance.applyTo(sampling.applyTo(GenerationRequest.builder("")))
+        GenerationRequest settings = guidanceWindow
+                .applyTo(guidance.applyTo(sampling.applyTo(GenerationRequest.builder(""))))
                 .build();
         try (StableDiffusion sd = model.open(spec.commandLine().getErr())) {
             Evaluation eval = new Evaluation(sd, settings);
@@ -95,10 +105,15 @@ public final class EvalCommand implements Callable<Integer> {
             }
             out.printf(
                     Locale.ROOT,
-                    "model %s, %d steps, guidance %.1f%n",
+                    "model %s, %d steps, guidance %.1f%s%n",
                     sd.info().name(),
                     settings.steps(),
-                    settings.guidanceScale());
+                    settings.guidanceScale(),
+                    settings.guidanceWindow().always() ? "" : ", " + settings.guidanceWindow());
+            if (!settings.guidanceWindow().always()) {
+                compareWithExact(out, sd, settings);
+                return 0;
+            }
             Accuracy trained = eval.score(Evaluation.captions(false, count, seed), seed);
             out.println("training pairs: " + trained);
             out.flush();
@@ -117,5 +132,56 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The guidance window's cost: both caption sets drawn exactly (guidance at every call) and with
+     * the window, same captions and seeds; accuracies side by side, the PSNR of each image against
+     * its exact twin, and the U-Net work the window saved.
+     */
+    private void compareWithExact(PrintWriter out, StableDiffusion sd, GenerationRequest settings) {
+        List<BufferedImage> exactImages = new ArrayList<>();
+        List<BufferedImage> windowImages = new ArrayList<>();
+        Evaluation exact = new Evaluation(sd, settings.withGuidanceWindow(GuidanceWindow.OFF))
+                .onImage((caption, image) -> exactImages.add(image));
+        Evaluation window = new Evaluation(sd, settings).onImage((caption, image) -> windowImages.add(image));
+        for (boolean heldOut : new boolean[] {false, true}) {
+            long first = heldOut ? seed + 1000 : seed;
+            List<String> captions = Evaluation.captions(heldOut, count, first);
+            Accuracy a = exact.score(captions, first);
+            Accuracy b = window.score(captions, first);
+            out.printf(
+                    Locale.ROOT,
+                    "%s pairs: exact %s%n    with the window %s%n",
+                    heldOut ? "held-out" : "training",
+                    a,
+                    b);
+            out.flush();
+        }
+        double squared = 0;
+        double psnrSum = 0;
+        double worst = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < exactImages.size(); i++) {
+            ImageDifference d = ImageDifference.of(exactImages.get(i), windowImages.get(i));
+            double psnr = ImageDifference.psnr(d.meanSquared());
+            squared += d.meanSquared();
+            psnrSum += Math.min(psnr, 100);
+            worst = Math.min(worst, psnr);
+        }
+        int n = exactImages.size();
+        out.printf(
+                Locale.ROOT,
+                "PSNR against the exact image: %.1f dB (of the mean squared error), mean %.1f dB (identical images"
+                        + " counted as 100), worst %.1f dB, over %d images%n",
+                ImageDifference.psnr(squared / n),
+                psnrSum / n,
+                worst,
+                n);
+        out.printf(
+                Locale.ROOT,
+                "U-Net work: %d image rows with the window against %d exact: %.1f %% saved%n",
+                window.unetRows(),
+                exact.unetRows(),
+                100.0 * (exact.unetRows() - window.unetRows()) / exact.unetRows());
     }
 }

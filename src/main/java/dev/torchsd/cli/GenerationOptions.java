@@ -43,6 +43,9 @@ final class GenerationOptions {
     @Mixin
     GuidanceOption guidance;
 
+    @Mixin
+    GuidanceWindowOptions guidanceWindow;
+
     @Option(
             names = "--guidance-rescale",
             defaultValue = "0",
@@ -132,7 +135,9 @@ final class GenerationOptions {
         if (negativeClipSkip != null) {
             request.negativeClipSkip(negativeClipSkip);
         }
-        return size.applyTo(guidance.applyTo(sampling.applyTo(request))).build();
+        return guidanceWindow
+                .applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(request))))
+                .build();
     }
 
     private PromptSyntax promptSyntax() {

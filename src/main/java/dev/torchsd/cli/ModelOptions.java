@@ -5,6 +5,7 @@ import dev.torchsd.model.BuiltinModel;
 import dev.torchsd.model.Model;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.LoadOptions;
+import dev.torchsd.runtime.Precision;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +14,8 @@ import java.util.function.BiFunction;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --model}, {@code --device} and {@code --embedding}: which model a command loads, where, and
- * with which textual-inversion embeddings. The JIT mode and channels-last come from the system
+ * {@code --model}, {@code --device}, {@code --precision} and {@code --embedding}: which model a command
+ * loads, where, computing in what, and with which textual-inversion embeddings. The JIT mode and channels-last come from the system
  * properties ({@link LoadOptions#fromSystemProperties()}).
  */
 final class ModelOptions {
@@ -27,6 +28,13 @@ final class ModelOptions {
 
     @Option(names = "--device", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
     String device = LoadOptions.DEFAULT.device().toString();
+
+    @Option(
+            names = "--precision",
+            paramLabel = "TYPE",
+            description = "what the U-Net computes in: fp32 (default), fp16 (CUDA) or bf16; the text encoder and"
+                    + " the VAE stay fp32 (docs/performance.md; default: -Dtorchsd.precision or fp32)")
+    String precision;
 
     @Option(
             names = "--embedding",
@@ -48,7 +56,8 @@ final class ModelOptions {
     }
 
     LoadOptions loadOptions() {
-        return LoadOptions.fromSystemProperties().withDevice(Device.parse(device));
+        LoadOptions options = LoadOptions.fromSystemProperties().withDevice(Device.parse(device));
+        return precision == null ? options : options.withPrecision(Precision.parse(precision, "--precision"));
     }
 
     /** Loads the model and the embeddings, printing their warnings to {@code err}. */

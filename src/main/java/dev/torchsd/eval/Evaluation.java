@@ -1,6 +1,7 @@
 package dev.torchsd.eval;
 
 import dev.torchsd.StableDiffusion;
+import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ public final class Evaluation {
     private final StableDiffusion sd;
     private final GenerationRequest settings;
     private BiConsumer<String, BufferedImage> imageSink = (caption, image) -> {};
+    private long unetRows;
 
     public Evaluation(StableDiffusion sd, int steps, double guidance, String scheduler) {
         this(
@@ -86,6 +88,14 @@ public final class Evaluation {
         return hits / (double) count;
     }
 
+    /**
+     * The U-Net's work so far in image rows: a call with guidance counts 2 per image, one without 1
+     * (what a {@link dev.torchsd.pipeline.GuidanceWindow} saves).
+     */
+    public long unetRows() {
+        return unetRows;
+    }
+
     /** One image of a prompt. */
     public BufferedImage draw(String prompt, String negative, long seed) {
         GenerationRequest request = settings.toBuilder()
@@ -93,7 +103,11 @@ public final class Evaluation {
                 .negativePrompt(negative)
                 .seed(seed)
                 .build();
-        BufferedImage image = sd.generate(request).image();
+        BufferedImage image = sd.generate(request, GenerationListener.onEachPrediction(p -> {
+                    unetRows += p.epsNegative() == null ? 1 : 2; // a call with guidance ran both halves
+                    return null;
+                }))
+                .image();
         imageSink.accept(prompt + (negative.isEmpty() ? "" : " [not " + negative + "]"), image);
         return image;
     }

@@ -124,7 +124,7 @@ public final class Conditioning {
         int step = (int) ((long) call * steps / calls);
         List<Fragment> pos = positive.atStep(step).fragments();
         if (!guidance) {
-            return contexts.computeIfAbsent(List.of(pos), k -> repeat(encoded(pos, clipSkip)));
+            return positiveAt(call, calls);
         }
         List<Fragment> unconditional = negativeActive ? negative.atStep(step).fragments() : List.of();
         return contexts.computeIfAbsent(
@@ -138,6 +138,13 @@ public final class Conditioning {
                                     repeat(padded(u, length, negativeClipSkip)), repeat(padded(p, length, clipSkip))),
                             0);
                 }));
+    }
+
+    /** The positive prompt's context alone ({@code positive × B}) for call {@code call}: a call without guidance. */
+    public Tensor positiveAt(int call, int calls) {
+        List<Fragment> pos =
+                positive.atStep((int) ((long) call * steps / calls)).fragments();
+        return contexts.computeIfAbsent(List.of(pos), k -> repeat(encoded(pos, clipSkip)));
     }
 
     /** The context {@code [empty; negative; positive]} for call {@code call}, with the negative prompt active. */

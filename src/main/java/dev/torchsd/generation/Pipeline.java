@@ -108,11 +108,25 @@ public final class Pipeline {
                 for (int i = first; i < calls; i++) {
                     boolean negativeActive =
                             window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
-                    Tensor context = negativeActive && r.usesGuidance() && observers.wantsEmptyPrediction()
-                            ? conditioning.withEmpty(i, calls)
-                            : conditioning.at(i, calls, negativeActive);
+                    boolean cfg =
+                            r.usesGuidance() && !r.guidanceWindow().skipsAt(i, calls, sigmaAt(scheduler, training, i));
+                    Tensor context = !cfg
+                            ? conditioning.positiveAt(i, calls)
+                            : negativeActive && observers.wantsEmptyPrediction()
+                                    ? conditioning.withEmpty(i, calls)
+                                    : conditioning.at(i, calls, negativeActive);
                     Tensor next = denoiseStep(
-                            scheduler, i, latents, context, negativeActive, r, generator, observers, training, start);
+                            scheduler,
+                            i,
+                            latents,
+                            context,
+                            negativeActive,
+                            cfg,
+                            r,
+                            generator,
+                            observers,
+                            training,
+                            start);
                     latents.close();
                     latents = next;
                     if (!listener.onStep(new StepProgress(
@@ -183,6 +197,7 @@ public final class Pipeline {
             Tensor latents,
             Tensor context,
             boolean negativeActive,
+            boolean cfg,
             GenerationRequest r,
             Generator generator,
             GenerationListener listener,
@@ -193,7 +208,7 @@ public final class Pipeline {
             long branches = context.size(0) / r.batchSize(); // 3: [empty; negative; positive], a diagnostic
             Tensor input = branches == 3
                     ? torch.cat(new TensorVector(latents, latents, latents), 0)
-                    : r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
+                    : cfg ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor sample = start != null ? start.unetSample(scaled) : scaled;
             Tensor prediction = model.unet().predict(UNetInput.of(sample, t, context));
@@ -205,7 +220,7 @@ public final class Pipeline {
             Tensor negative = null;
             Tensor positive = prediction;
             Tensor guided = prediction;
-            if (r.usesGuidance()) {
+            if (cfg) {
                 TensorVector halves = Guidance.split(prediction);
                 negative = halves.get(0);
                 positive = halves.get(1);
@@ -215,7 +230,7 @@ public final class Pipeline {
                 }
             }
             double[] sigmas = scheduler.sigmas();
-            Tensor modelInput = r.usesGuidance() ? scaled.narrow(0, 0, r.batchSize()) : scaled;
+            Tensor modelInput = cfg ? scaled.narrow(0, 0, r.batchSize()) : scaled;
             Tensor replacement = listener.onPrediction(new StepPrediction(
                     i,
                     scheduler.timesteps().length,
@@ -227,7 +242,7 @@ public final class Pipeline {
                     negative,
                     positive,
                     guided,
-                    negativeActive && r.usesGuidance(),
+                    negativeActive && cfg,
                     r.guidanceScale(),
                     empty));
             if (replacement != null) {
@@ -236,6 +251,19 @@ public final class Pipeline {
             Tensor stepped = scheduler.step(guided, i, latents, generator);
             return Tensors.keep(start != null ? start.afterStep(stepped, scheduler, i) : stepped);
         }
+    }
+
+    /**
+     * The noise level of call {@code i}: the sampler's sigma where it has sigmas, else k-diffusion's
+     * {@code sqrt((1 - alphaBar) / alphaBar)} of the call's timestep.
+     */
+    private static double sigmaAt(Scheduler scheduler, TrainingSchedule training, int i) {
+        double[] sigmas = scheduler.sigmas();
+        if (sigmas != null) {
+            return sigmas[i];
+        }
+        double alphaBar = training.alphaBarAt(scheduler.timesteps()[i]);
+        return Math.sqrt((1 - alphaBar) / alphaBar);
     }
 
     /** The image of the latents: decoded whole, or in tiles when the request asks for it. */

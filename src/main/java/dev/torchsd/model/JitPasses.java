@@ -13,6 +13,8 @@ final class JitPasses {
         if (mode == JitMode.NONE) {
             return module;
         }
+        // the passes consult the thread-local executor setting, which network calls on this thread may have turned off
+        torch.setGraphExecutorOptimize(true);
         JitModule frozen = torch.freeze(module);
         module.close();
         if (mode == JitMode.FREEZE) {

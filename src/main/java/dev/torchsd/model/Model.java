@@ -10,6 +10,7 @@ import dev.torchsd.lora.Part;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.LoadOptions;
+import dev.torchsd.runtime.Precision;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
@@ -103,7 +104,8 @@ public final class Model implements AutoCloseable {
                             device,
                             stored,
                             options.jit(),
-                            options.channelsLast()),
+                            options.channelsLast(),
+                            options.precision()),
                     manifest.unet());
             VaeDecoder vae = new VaeDecoder(
                     TorchScriptModule.load(
@@ -111,7 +113,8 @@ public final class Model implements AutoCloseable {
                             device,
                             stored,
                             options.jit(),
-                            options.channelsLast()),
+                            options.channelsLast(),
+                            Precision.FP32), // diffusers' force_upcast: SD 1.x/2.x VAEs overflow in float16
                     manifest.vae());
             return new Model(folder, manifest, options, tokenizer, text, unet, vae);
         } catch (RuntimeException e) {
@@ -216,7 +219,12 @@ public final class Model implements AutoCloseable {
                             + manifest.vae().encoder() + " not found); image-to-image and inpainting need it");
                 }
                 TorchScriptModule module = TorchScriptModule.load(
-                        file, options.device(), manifest.weightsDtype(), options.jit(), options.channelsLast());
+                        file,
+                        options.device(),
+                        manifest.weightsDtype(),
+                        options.jit(),
+                        options.channelsLast(),
+                        Precision.FP32); // as the decoder: diffusers' force_upcast
                 // loaded on first use, often inside a generation's PointerScope: kept past it, closed with the model
                 Tensors.keep(module.jit());
                 vaeEncoder = new VaeEncoder(module);

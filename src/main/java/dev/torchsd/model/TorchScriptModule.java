@@ -2,6 +2,7 @@ package dev.torchsd.model;
 
 import dev.torchsd.runtime.Device;
 import dev.torchsd.runtime.JitMode;
+import dev.torchsd.runtime.Precision;
 import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
 import java.nio.file.Files;
@@ -17,31 +18,46 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * One exported TorchScript network, loaded once onto a device, called from any thread.
- * Every call runs without autograd; errors from libtorch become {@link ModelException}s that
+ * Every call runs without autograd and, for a module as exported (unless {@link #EXECUTOR_OPTIMIZE}),
+ * without the graph executor's profiling and optimisation; errors from libtorch become {@link ModelException}s that
  * name the file.
  */
 final class TorchScriptModule implements AutoCloseable {
+    /**
+     * Whether TorchScript's profiling executor profiles and re-optimises the graph on the first calls
+     * of each input shape ({@code -Dtorchsd.executor_optimize=true}). Off by default: on the CPU no
+     * fuser is enabled, so the optimised graph runs the same kernels (identical images), and without
+     * it the first call of a shape is no slower than the next (docs/performance.md, "First-step warm-up").
+     * Frozen modules ({@link JitMode#FREEZE}, {@link JitMode#OPTIMIZE}) always keep it: their submodule
+     * calls are inlined by the executor's passes.
+     */
+    static final boolean EXECUTOR_OPTIMIZE = Boolean.getBoolean("torchsd.executor_optimize");
+
     private final Path file;
     private final JitModule module;
     private final boolean channelsLast;
+    private final boolean executorOptimize;
     private final LongAdder calls = new LongAdder();
     private final LongAdder nanosInside = new LongAdder();
 
-    private TorchScriptModule(Path file, JitModule module, boolean channelsLast) {
+    private TorchScriptModule(Path file, JitModule module, boolean channelsLast, boolean executorOptimize) {
         this.file = file;
         this.module = module;
         this.channelsLast = channelsLast;
+        this.executorOptimize = executorOptimize;
     }
 
     static TorchScriptModule load(Path file, Device device, WeightsDtype stored) {
-        return load(file, device, stored, JitMode.NONE, false);
+        return load(file, device, stored, JitMode.NONE, false, Precision.FP32);
     }
 
     /**
-     * Loads, converts stored float16 weights to float32 and applies load-time TorchScript passes
-     * (freeze, optimize_for_inference) to the module.
+     * Loads, converts the weights to the type the module computes in ({@code precision}; stored
+     * float16 weights become float32 for {@link Precision#FP32}) and applies load-time TorchScript
+     * passes (freeze, optimize_for_inference) to the module.
      */
-    static TorchScriptModule load(Path file, Device device, WeightsDtype stored, JitMode jit, boolean channelsLast) {
+    static TorchScriptModule load(
+            Path file, Device device, WeightsDtype stored, JitMode jit, boolean channelsLast, Precision precision) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException("TorchScript file not found: " + file);
         }
@@ -56,13 +72,14 @@ final class TorchScriptModule implements AutoCloseable {
                 module = torch.load(file.toString(), on, false);
             }
             module.eval();
-            if (stored == WeightsDtype.FLOAT16) {
-                Float32Weights.convert(module);
+            if (stored == WeightsDtype.FLOAT16 || precision != Precision.FP32) {
+                FloatWeights.convert(module, FloatWeights.of(precision));
             }
             if (channelsLast) {
                 ChannelsLast.convertParameters(module);
             }
-            return new TorchScriptModule(file, JitPasses.apply(jit, module), channelsLast);
+            return new TorchScriptModule(
+                    file, JitPasses.apply(jit, module), channelsLast, EXECUTOR_OPTIMIZE || jit != JitMode.NONE);
         } catch (RuntimeException e) {
             throw new ModelException(
                     file + ": not a TorchScript file this libtorch can load (" + firstLine(e.getMessage()) + ")", e);
@@ -87,6 +104,8 @@ final class TorchScriptModule implements AutoCloseable {
             // held for its lifetime: gradients stay off until the scope frees the guard
             @SuppressWarnings("UnusedVariable")
             NoGradGuard noGrad = new NoGradGuard();
+            // thread-local in libtorch, and one thread calls modules of both kinds: set on every call
+            torch.setGraphExecutorOptimize(executorOptimize);
             IValueVector inputs = new IValueVector();
             for (Object arg : args) {
                 inputs.push_back(toIValue(arg));

@@ -23,6 +23,11 @@ public final class VaeDecoder implements AutoCloseable {
         return module.time();
     }
 
+    /** The loaded module. */
+    TorchScriptModule module() {
+        return module;
+    }
+
     @Override
     public void close() {
         module.close();

@@ -48,6 +48,7 @@ public final class GenerationRequest {
     private final NegativeWindow negativeWindow;
     private final PromptSyntax promptSyntax;
     private final VaeTiling vaeTiling;
+    private final GuidanceWindow guidanceWindow;
     private final Latents initialLatents;
     private final ExtraNetworks extraNetworks;
     private final ImageInput image;
@@ -70,6 +71,7 @@ public final class GenerationRequest {
         negativeWindow = Objects.requireNonNull(b.negativeWindow, "negativeWindow");
         promptSyntax = Objects.requireNonNull(b.promptSyntax, "promptSyntax");
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
+        guidanceWindow = Objects.requireNonNull(b.guidanceWindow, "guidanceWindow");
         initialLatents = b.initialLatents;
         extraNetworks = Objects.requireNonNull(b.extraNetworks, "extraNetworks");
         image = b.image;
@@ -252,6 +254,15 @@ public final class GenerationRequest {
      */
     public VaeTiling vaeTiling() {
         return vaeTiling;
+    }
+
+    /**
+     * Where classifier-free guidance runs ({@link GuidanceWindow#OFF}: at every call).
+     *
+     * @return the window
+     */
+    public GuidanceWindow guidanceWindow() {
+        return guidanceWindow;
     }
 
     /**
@@ -477,6 +488,17 @@ public final class GenerationRequest {
     }
 
     /**
+     * Runs classifier-free guidance only inside {@code window} (AUTOMATIC1111's NGMS, diffusers' CFG cut-off).
+     *
+     * @param window the window, or {@link GuidanceWindow#OFF}
+     * @return a new request; this one is unchanged
+     * @throws NullPointerException if {@code window} is null
+     */
+    public GenerationRequest withGuidanceWindow(GuidanceWindow window) {
+        return toBuilder().guidanceWindow(window).build();
+    }
+
+    /**
      * This request starting from {@code latents} instead of the seed's noise.
      *
      * @param latents of shape (batch, channels, height / scale, width / scale); null for the seed's noise
@@ -535,6 +557,7 @@ public final class GenerationRequest {
                 && negativeWindow.equals(r.negativeWindow)
                 && promptSyntax.equals(r.promptSyntax)
                 && vaeTiling.equals(r.vaeTiling)
+                && guidanceWindow.equals(r.guidanceWindow)
                 && Objects.equals(initialLatents, r.initialLatents)
                 && extraNetworks.equals(r.extraNetworks)
                 && Objects.equals(image, r.image)
@@ -560,6 +583,7 @@ public final class GenerationRequest {
                 negativeWindow,
                 promptSyntax,
                 vaeTiling,
+                guidanceWindow,
                 initialLatents,
                 extraNetworks,
                 image,
@@ -573,7 +597,8 @@ public final class GenerationRequest {
                 + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
-                + ", vaeTiling=" + vaeTiling + ", initialLatents=" + (initialLatents != null) + ", extraNetworks="
+                + ", vaeTiling=" + vaeTiling + ", guidanceWindow=" + guidanceWindow + ", initialLatents="
+                + (initialLatents != null) + ", extraNetworks="
                 + extraNetworks + ", image=" + image + ", hiresFix=" + hiresFix + "]";
     }
 
@@ -595,6 +620,7 @@ public final class GenerationRequest {
         private NegativeWindow negativeWindow = NegativeWindow.ALWAYS;
         private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
         private VaeTiling vaeTiling = VaeTiling.OFF;
+        private GuidanceWindow guidanceWindow = GuidanceWindow.OFF;
         private Latents initialLatents;
         private ExtraNetworks extraNetworks = ExtraNetworks.NONE;
         private ImageInput image;
@@ -621,6 +647,7 @@ public final class GenerationRequest {
             negativeWindow = r.negativeWindow;
             promptSyntax = r.promptSyntax;
             vaeTiling = r.vaeTiling;
+            guidanceWindow = r.guidanceWindow;
             initialLatents = r.initialLatents;
             extraNetworks = r.extraNetworks;
             image = r.image;
@@ -851,6 +878,18 @@ public final class GenerationRequest {
          */
         public Builder vaeTiling(VaeTiling tiling) {
             vaeTiling = Objects.requireNonNull(tiling, "vaeTiling");
+            return this;
+        }
+
+        /**
+         * Sets where classifier-free guidance runs.
+         *
+         * @param window the window, or {@link GuidanceWindow#OFF}
+         * @return this builder
+         * @throws NullPointerException if {@code window} is null
+         */
+        public Builder guidanceWindow(GuidanceWindow window) {
+            guidanceWindow = Objects.requireNonNull(window, "guidanceWindow");
             return this;
         }
 

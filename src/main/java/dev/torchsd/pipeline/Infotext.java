@@ -79,6 +79,15 @@ public final class Infotext {
             fields.put("VAE tile size", Integer.toString(r.vaeTiling().tileSize()));
             fields.put("VAE tile overlap", Integer.toString(r.vaeTiling().overlap()));
         }
+        if (r.guidanceWindow().minSigma() > 0) { // AUTOMATIC1111's names
+            fields.put("NGMS", number(r.guidanceWindow().minSigma()));
+            if (r.guidanceWindow().allSteps()) {
+                fields.put("NGMS all steps", "True");
+            }
+        }
+        if (r.guidanceWindow().cutoffRatio() < 1) { // diffusers' SDCFGCutoffCallback(cutoff_step_ratio)
+            fields.put("CFG cutoff step ratio", number(r.guidanceWindow().cutoffRatio()));
+        }
         r.image().ifPresent(image -> imageFields(image, fields));
         r.hiresFix().ifPresent(fix -> {
             fields.put("Denoising strength", number(fix.strength()));

@@ -1,6 +1,7 @@
 package dev.torchsd.study;
 
 import dev.torchsd.StableDiffusion;
+import dev.torchsd.image.ImageDifference;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;

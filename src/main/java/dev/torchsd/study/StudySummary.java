@@ -1,5 +1,6 @@
 package dev.torchsd.study;
 
+import dev.torchsd.image.ImageDifference;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

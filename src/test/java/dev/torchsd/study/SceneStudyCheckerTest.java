@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.torchsd.image.ImageDifference;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;

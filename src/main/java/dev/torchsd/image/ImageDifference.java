@@ -1,11 +1,17 @@
-package dev.torchsd.study;
+package dev.torchsd.image;
 
 import java.awt.image.BufferedImage;
 
-/** Pixel difference of two images of one size, over the R, G and B channels (0..255). */
-record ImageDifference(double meanAbsolute, double meanSquared) {
+/**
+ * Pixel difference of two images of one size, over the R, G and B channels (0..255).
+ *
+ * @param meanAbsolute mean absolute difference per channel value
+ * @param meanSquared  mean squared difference per channel value
+ */
+public record ImageDifference(double meanAbsolute, double meanSquared) {
 
-    static ImageDifference of(BufferedImage a, BufferedImage b) {
+    /** The difference of {@code a} and {@code b}; they must have one size. */
+    public static ImageDifference of(BufferedImage a, BufferedImage b) {
         if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight()) {
             throw new IllegalArgumentException("images differ in size: " + a.getWidth() + "x" + a.getHeight() + " and "
                     + b.getWidth() + "x" + b.getHeight());
@@ -28,7 +34,7 @@ record ImageDifference(double meanAbsolute, double meanSquared) {
     }
 
     /** Peak signal-to-noise ratio in dB of a mean squared error; infinite for identical images. */
-    static double psnr(double meanSquared) {
+    public static double psnr(double meanSquared) {
         return 10 * Math.log10(255.0 * 255.0 / meanSquared);
     }
 }
