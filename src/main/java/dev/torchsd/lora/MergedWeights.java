@@ -87,6 +87,15 @@ public final class MergedWeights {
         }
     }
 
+    /** The bytes of the originals kept now: what a merged set costs in memory. */
+    public long keptOriginalBytes() {
+        synchronized (lock) {
+            return originals.values().stream()
+                    .mapToLong(t -> t.numel() * t.element_size())
+                    .sum();
+        }
+    }
+
     private void enter(List<NetworkUse> set) {
         synchronized (lock) {
             boolean counted = false;
