@@ -23,7 +23,7 @@ final class AutoNegativeStart implements GenerationListener {
 
     /** The negative prompt's prediction on a call's latents, made beside the guidance batch. */
     interface NegativeProbe {
-        /** eps(neg) for the call's model input, a tensor of the call's scope. */
+        /** eps(neg) for the call's model input, a tensor of the call's scope; null outside the negative window. */
         Tensor predict(StepPrediction call);
     }
 
@@ -39,10 +39,12 @@ final class AutoNegativeStart implements GenerationListener {
         if (start >= 0 || p.epsNegative() == null) {
             return null; // picked already, or no guidance: the negative prompt is never used
         }
+        Tensor negative = probe.predict(p);
         // before the pick the unconditional branch is the empty prompt
-        if (NegativeAlignment.of(p.epsNegative(), probe.predict(p), p.epsPositive())
-                        .alignment()
-                > THRESHOLD) {
+        if (negative != null
+                && NegativeAlignment.of(p.epsNegative(), negative, p.epsPositive())
+                                .alignment()
+                        > THRESHOLD) {
             start = (int) Math.ceil((double) (p.call() + 1) * p.steps() / p.calls());
         }
         return null;

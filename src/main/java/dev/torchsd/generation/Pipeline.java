@@ -99,7 +99,7 @@ public final class Pipeline {
             List<BufferedImage> images;
             Latents finalLatents;
             AutoNegativeStart auto = window.autoStart()
-                    ? new AutoNegativeStart(negativeProbe(conditioning, start, r.batchSize()))
+                    ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r.batchSize()))
                     : null;
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             try {
@@ -108,7 +108,7 @@ public final class Pipeline {
                 for (int i = first; i < calls; i++) {
                     boolean negativeActive =
                             window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
-                    if (auto != null && !negativeActive && r.usesGuidance()) {
+                    if (auto != null && !negativeActive && r.usesGuidance() && window.activeAt(i, calls)) {
                         conditioning.at(i, calls, true); // made (and cached) in the request's scope for the probe
                     }
                     Tensor context = negativeActive && r.usesGuidance() && observers.wantsEmptyPrediction()
@@ -150,10 +150,14 @@ public final class Pipeline {
     /**
      * The negative prompt's prediction on a call's latents for the automatic start, made beside the guidance
      * batch (whose results therefore stay those of the generation without a negative prompt, bit for bit). The
-     * loop has made the call's negative context before the step's scope opens.
+     * loop has made the call's negative context before the step's scope opens. Null outside the negative window.
      */
-    private AutoNegativeStart.NegativeProbe negativeProbe(Conditioning conditioning, ImageStart start, int batch) {
+    private AutoNegativeStart.NegativeProbe negativeProbe(
+            Conditioning conditioning, NegativeWindow.Resolved window, ImageStart start, int batch) {
         return p -> {
+            if (!window.activeAt(p.call(), p.calls())) {
+                return null;
+            }
             Tensor negative = conditioning.at(p.call(), p.calls(), true).narrow(0, 0, batch);
             Tensor sample = start != null ? start.unetSample(p.modelInput()) : p.modelInput();
             return model.unet().predict(UNetInput.of(sample, p.timestep(), negative));

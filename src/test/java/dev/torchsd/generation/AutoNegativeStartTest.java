@@ -104,6 +104,17 @@ class AutoNegativeStartTest {
     }
 
     @Test
+    void anEmptyWindowNeverStartsAndAnEndedOneStopsLooking() {
+        GenerationResult empty = sd.generate(REQUEST.withNegativeEnd(StepPoint.step(0)));
+        assertThat(empty.request().negativeWindow().start()).isEqualTo(StepPoint.autoChosen(8));
+        GenerationResult early = sd.generate(REQUEST.withNegativeEnd(StepPoint.step(1)));
+        assertThat(early.latents().values())
+                .isEqualTo(sd.generate(REQUEST.withNegativeStart(StepPoint.fraction(1.0)))
+                        .latents()
+                        .values()); // the window ends before any pick can act
+    }
+
+    @Test
     void autoParsesAndPrints() {
         assertThat(StepPoint.parse(" Auto ")).isEqualTo(StepPoint.AUTO);
         assertThat(StepPoint.AUTO.toString()).isEqualTo("auto");
