@@ -8,6 +8,9 @@
 #                                       on two cores with OpenBLAS; resumes from WORK_DIR's checkpoint),
 #                                       export it to WORK_DIR/model and install it
 #                                       -> src/main/resources/dev/torchsd/builtin/shapes (docs/training.md)
+#   ./cppbuild.sh train-lora [OUT]      train the "star" LoRA on the built-in model (native/train/train_lora.py,
+#                                       kohya format, 160 steps from seed 0 on one thread, ~2 min)
+#                                       -> src/test/resources/fixtures/lora/star.safetensors (docs/training.md)
 #   ./cppbuild.sh tiny OUT_DIR          a tiny model of random weights (seed 0) with the vocabulary of
 #                                       native/vocab_corpus.txt, for experiments with the exporter
 #   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE] [--config NAME]
@@ -66,6 +69,13 @@ case "${1:-help}" in
     "$PYTHON" -m train.export_model --work "$work" --tokenizer "$work/tokenizer" --out "$work/model"
     rm -rf "$BUILTIN"; mkdir -p "$(dirname "$BUILTIN")"; cp -r "$work/model" "$BUILTIN"
     echo "built-in model written to $BUILTIN; evaluate it with: bin/torchsd eval"
+    ;;
+  train-lora)
+    require_torch
+    out=${2:-$ROOT/src/test/resources/fixtures/lora/star.safetensors}
+    mkdir -p "$(dirname "$out")"
+    OPENBLAS_NUM_THREADS=1 "$PYTHON" -m train.train_lora --model "$BUILTIN" --out "$out" \
+      --steps 160 --batch 8 --lr 8e-3 --threads 1 --seed 0
     ;;
   export)
     require_torch; shift

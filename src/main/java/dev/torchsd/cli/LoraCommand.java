@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
         name = "lora",
         mixinStandardHelpOptions = true,
         description = "LoRA and LyCORIS files (.safetensors, .pt).",
-        subcommands = {LoraInspectCommand.class})
+        subcommands = {LoraInspectCommand.class, LoraBenchCommand.class})
 public final class LoraCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -70,6 +70,13 @@ public final class StudyCommand implements Runnable {
         String checker;
 
         @Option(
+                names = "--trace-three-way",
+                description = "also run the empty prompt where the negative prompt is active (1.5x the U-Net work"
+                        + " there) and write the negative prompt's effect and alignment per step over the seeds:"
+                        + " three-way.csv and charts")
+        boolean threeWay;
+
+        @Option(
                 names = {"-o", "--out"},
                 defaultValue = "study",
                 paramLabel = "DIR",
@@ -95,7 +102,7 @@ public final class StudyCommand implements Runnable {
             try (StableDiffusion sd = options.model.open(err)) {
                 NegativeTimingStudy.Result result;
                 try {
-                    result = new NegativeTimingStudy(sd, studyChecker)
+                    result = new NegativeTimingStudy(sd, studyChecker, threeWay)
                             .run(options.request(first, 1), seedList, points, Interrupts.stopOnInterrupt(), what -> {
                                 if (!options.quiet) {
                                     err.println("[" + ++done[0] + "/" + total + "] " + what);
@@ -106,6 +113,10 @@ public final class StudyCommand implements Runnable {
                 }
                 StudyReport.write(out, result).forEach(spec.commandLine().getOut()::println);
                 spec.commandLine().getOut().print(StudyReport.markdown(result));
+                if (result.criticalSteps().stream().anyMatch(c -> !c.landings().isEmpty())) {
+                    spec.commandLine().getOut().println();
+                    spec.commandLine().getOut().print(StudyReport.criticalMarkdown(result));
+                }
                 spec.commandLine().getOut().flush();
             }
             return 0;

@@ -2,40 +2,51 @@ package dev.torchsd.generation;
 
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.StepPrediction;
-import dev.torchsd.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * {@code --negative-start auto}: the negative prompt starts once the positive prompt's content has
- * settled. After every U-Net call it compares the clean latents x0 the positive branch predicts with
- * those of the previous call; the first time their relative change {@code |x0 - x0_prev| / |x0|}
- * falls below {@link #TOLERANCE}, the negative prompt starts at the next call's step (rounded up to a
- * whole step, so the request {@code --negative-start S} with that step reproduces the generation).
- * The criterion is the paper's "critical step" (arXiv:2406.02965): a negative prompt acts by
- * cancelling what the positive prompt has drawn, so it should come once that is in place.
+ * {@code --negative-start auto}: the negative prompt starts once the positive prompt's content holds what
+ * the negative prompt names. Until then the generation is the one without a negative prompt (the
+ * unconditional branch is the empty prompt); at each of those calls the negative prompt's prediction on
+ * the same latents is made too (a separate U-Net call, {@link NegativeProbe}), and its own effect
+ * {@code eps(neg) - eps(empty)} is compared with the content {@code eps(pos) - eps(empty)}
+ * ({@link NegativeAlignment}). While their alignment is negative the negative prompt would pull the
+ * layout away from the content (it redraws the scene); at the first call at which the alignment exceeds
+ * {@link #THRESHOLD} the content has begun to show the negated attribute, and the negative prompt starts at the next call's step (rounded up to a whole step, so the
+ * request {@code --negative-start S} with that step reproduces the generation). This is the paper's
+ * "critical step" (arXiv:2406.02965) read from the predictions: a negative prompt acts by cancelling what
+ * the positive prompt has drawn, so it should come once that is there (docs/negative-prompts.md).
  */
 final class AutoNegativeStart implements GenerationListener {
-    /** Relative change of the positive x0 between calls below which the content counts as settled. */
-    static final double TOLERANCE = 0.05;
+    /** The alignment above which the content counts as showing the negated attribute: no longer anti-aligned. */
+    static final double THRESHOLD = 0.0;
 
-    private final boolean vPrediction;
-    private float[] previous;
+    /** The negative prompt's prediction on a call's latents, made beside the guidance batch. */
+    interface NegativeProbe {
+        /** eps(neg) for the call's model input, a tensor of the call's scope; null outside the negative window. */
+        Tensor predict(StepPrediction call);
+    }
+
+    private final NegativeProbe probe;
     private int start = -1;
 
-    AutoNegativeStart(boolean vPrediction) {
-        this.vPrediction = vPrediction;
+    AutoNegativeStart(NegativeProbe probe) {
+        this.probe = probe;
     }
 
     @Override
     public Tensor onPrediction(StepPrediction p) {
-        if (start >= 0) {
-            return null;
+        if (start >= 0 || p.epsNegative() == null) {
+            return null; // picked already, or no guidance: the negative prompt is never used
         }
-        float[] x0 = Tensors.toFloats(p.predictedOriginal(p.epsPositive(), vPrediction));
-        if (previous != null && relativeChange(x0, previous) < TOLERANCE) {
+        Tensor negative = probe.predict(p);
+        // before the pick the unconditional branch is the empty prompt
+        if (negative != null
+                && NegativeAlignment.of(p.epsNegative(), negative, p.epsPositive())
+                                .alignment()
+                        > THRESHOLD) {
             start = (int) Math.ceil((double) (p.call() + 1) * p.steps() / p.calls());
         }
-        previous = x0;
         return null;
     }
 
@@ -44,19 +55,8 @@ final class AutoNegativeStart implements GenerationListener {
         return start >= 0 && (double) call * steps / calls >= start;
     }
 
-    /** The picked step, or {@code steps} (never) when the content did not settle before the end. */
+    /** The picked step, or {@code steps} (never) when the content did not show the attribute before the end. */
     int start(int steps) {
         return start >= 0 ? Math.min(start, steps) : steps;
-    }
-
-    static double relativeChange(float[] x, float[] previous) {
-        double difference = 0;
-        double norm = 0;
-        for (int i = 0; i < x.length; i++) {
-            double d = x[i] - previous[i];
-            difference += d * d;
-            norm += (double) x[i] * x[i];
-        }
-        return Math.sqrt(difference / norm);
     }
 }

@@ -99,7 +99,7 @@ public final class Pipeline {
             List<BufferedImage> images;
             Latents finalLatents;
             AutoNegativeStart auto = window.autoStart()
-                    ? new AutoNegativeStart(model.manifest().predictionType().equals("v_prediction"))
+                    ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r.batchSize()))
                     : null;
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             try {
@@ -110,6 +110,9 @@ public final class Pipeline {
                             window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
                     boolean cfg =
                             r.usesGuidance() && !r.guidanceWindow().skipsAt(i, calls, sigmaAt(scheduler, training, i));
+                    if (auto != null && !negativeActive && cfg && window.activeAt(i, calls)) {
+                        conditioning.at(i, calls, true); // made (and cached) in the request's scope for the probe
+                    }
                     Tensor context = !cfg
                             ? conditioning.positiveAt(i, calls)
                             : negativeActive && observers.wantsEmptyPrediction()
@@ -156,6 +159,23 @@ public final class Pipeline {
             }
             return new GenerationResult(done.build(), model.manifest().name(), sampler, images, finalLatents, warnings);
         }
+    }
+
+    /**
+     * The negative prompt's prediction on a call's latents for the automatic start, made beside the guidance
+     * batch (whose results therefore stay those of the generation without a negative prompt, bit for bit). The
+     * loop has made the call's negative context before the step's scope opens. Null outside the negative window.
+     */
+    private AutoNegativeStart.NegativeProbe negativeProbe(
+            Conditioning conditioning, NegativeWindow.Resolved window, ImageStart start, int batch) {
+        return p -> {
+            if (!window.activeAt(p.call(), p.calls())) {
+                return null;
+            }
+            Tensor negative = conditioning.at(p.call(), p.calls(), true).narrow(0, 0, batch);
+            Tensor sample = start != null ? start.unetSample(p.modelInput()) : p.modelInput();
+            return model.unet().predict(UNetInput.of(sample, p.timestep(), negative));
+        };
     }
 
     /** The request with the model's defaults filled in, checked against the model. */

@@ -87,6 +87,15 @@ public final class MergedWeights {
         }
     }
 
+    /** The bytes of the originals kept now: what a merged set costs in memory. */
+    public long keptOriginalBytes() {
+        synchronized (lock) {
+            return originals.values().stream()
+                    .mapToLong(t -> t.numel() * t.element_size())
+                    .sum();
+        }
+    }
+
     private void enter(List<NetworkUse> set) {
         synchronized (lock) {
             boolean counted = false;
@@ -151,15 +160,15 @@ public final class MergedWeights {
         }
         Tensor original = originals.computeIfAbsent(target, t -> Tensors.keep(Tensors.scoped(live::clone)));
         try (PointerScope scope = new PointerScope()) {
-            Tensor value = original.clone();
+            live.copy_(original); // then the contributions in order, in place: the same sums as on a copy
             long[] shape = Tensors.shape(live);
             for (MergePlan.Contribution c : contributions) {
                 Tensor delta = DeltaWeight.compute(c.module(), live.numel())
                         .reshape(shape)
                         .to(live.device(), live.scalar_type());
-                value.add_(delta.mul(Tensors.scalar(c.factor())));
+                live.add_(delta.mul(Tensors.scalar(c.factor())));
+                delta.close(); // each module's ΔW freed before the next one's is made
             }
-            live.copy_(value);
         }
     }
 

@@ -326,6 +326,13 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /** The bytes of the originals kept now (0 when no LoRA is merged). */
+    public long keptOriginalBytes() {
+        synchronized (lifecycle) {
+            return networks == null ? 0 : networks.keptOriginalBytes();
+        }
+    }
+
     private synchronized KeyMap keyMap() {
         if (keyMap == null) {
             keyMap = KeyMap.read(folder);

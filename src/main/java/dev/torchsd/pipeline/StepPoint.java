@@ -12,7 +12,10 @@ package dev.torchsd.pipeline;
  */
 public record StepPoint(double value, boolean fraction, boolean auto) {
 
-    /** The negative start the generation picks: the first step after the positive prediction has settled. */
+    /**
+     * The negative start the generation picks: the step after the first call at which the negative prompt's own
+     * effect is no longer anti-aligned with the positive prompt's content (docs/negative-prompts.md).
+     */
     public static final StepPoint AUTO = new StepPoint(Double.NaN, false, true);
 
     /**

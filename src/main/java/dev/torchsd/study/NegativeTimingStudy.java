@@ -25,18 +25,44 @@ public final class NegativeTimingStudy {
 
     private final StableDiffusion sd;
     private final StudyChecker checker;
+    private final boolean threeWay;
 
     public NegativeTimingStudy(StableDiffusion sd, StudyChecker checker) {
-        this.sd = Objects.requireNonNull(sd, "sd");
-        this.checker = Objects.requireNonNull(checker, "checker");
+        this(sd, checker, false);
     }
 
-    /** The study's findings. */
+    /**
+     * @param threeWay also run the empty prompt at every call that uses the negative prompt (1.5x the U-Net
+     *                 work there) and aggregate the three-way trace per start over the seeds ({@link ThreeWayCurve});
+     *                 those images equal the two-way batch's up to float rounding of the larger batch
+     */
+    public NegativeTimingStudy(StableDiffusion sd, StudyChecker checker, boolean threeWay) {
+        this.sd = Objects.requireNonNull(sd, "sd");
+        this.checker = Objects.requireNonNull(checker, "checker");
+        this.threeWay = threeWay;
+    }
+
+    /**
+     * The study's findings.
+     *
+     * @param request   the resolved request (without a seed of its own)
+     * @param negated   the attribute the negative prompt negates
+     * @param rows      one per generation, by start, then seed
+     * @param summaries one per start ("none" first)
+     * @param curves    the three-way trace per start (empty unless the study ran three-way)
+     */
     public record Result(
             GenerationRequest request,
             StudyChecker.Attribute negated,
             List<StudyRow> rows,
-            List<StudySummary> summaries) {}
+            List<StudySummary> summaries,
+            List<ThreeWayCurve> curves) {
+
+        /** Per seed: the measured critical step and where each automatic start landed ({@link CriticalStep}). */
+        public List<CriticalStep> criticalSteps() {
+            return CriticalStep.of(rows, request.steps());
+        }
+    }
 
     /**
      * Runs the study.
@@ -66,6 +92,7 @@ public final class NegativeTimingStudy {
         StudyChecker.Attribute negated = checker.negated(base.negativePrompt());
         int steps = base.steps();
         Map<String, List<StudyRow>> byStart = new LinkedHashMap<>();
+        Map<String, List<List<ThreeWayCurve.Measured>>> traces = new LinkedHashMap<>();
         for (long seed : seeds) {
             progress.accept(NONE + ", seed " + seed);
             BufferedImage reference = sd.generate(base.withSeed(seed).withNegativePrompt(""), listener)
@@ -76,7 +103,13 @@ public final class NegativeTimingStudy {
             for (StepPoint start : starts) {
                 String label = start.toString();
                 progress.accept("start " + label + ", seed " + seed);
-                GenerationResult result = sd.generate(base.withSeed(seed).withNegativeStart(start), listener);
+                ThreeWayCurve.Recorder recorder = threeWay ? new ThreeWayCurve.Recorder() : null;
+                GenerationResult result = sd.generate(
+                        base.withSeed(seed).withNegativeStart(start),
+                        recorder == null ? listener : GenerationListener.all(recorder, listener));
+                if (recorder != null) {
+                    traces.computeIfAbsent(label, k -> new ArrayList<>()).add(recorder.measured());
+                }
                 double startStep = result.request().negativeWindow().start().resolve(steps, "negative start");
                 byStart.computeIfAbsent(label, k -> new ArrayList<>())
                         .add(measure(label, seed, startStep, result.image(), negated, reference, referenceAttributes));
@@ -88,7 +121,9 @@ public final class NegativeTimingStudy {
             rows.addAll(list);
             summaries.add(StudySummary.of(label, list, steps));
         });
-        return new Result(base, negated, List.copyOf(rows), List.copyOf(summaries));
+        List<ThreeWayCurve> curves = new ArrayList<>();
+        traces.forEach((label, measured) -> curves.add(ThreeWayCurve.of(label, measured)));
+        return new Result(base, negated, List.copyOf(rows), List.copyOf(summaries), List.copyOf(curves));
     }
 
     private StudyRow measure(

@@ -5,15 +5,19 @@ import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 
 /**
  * The study's charts, drawn by JFreeChart: each measure against the start (a fraction of the steps),
@@ -49,7 +53,65 @@ final class StudyCharts {
                         title,
                         "mean abs pixel difference (0..255)",
                         series(result, "pixel difference", StudySummary::meanAbsDifference))));
+        if (!result.curves().isEmpty()) {
+            files.add(write(
+                    dir.resolve("three-way-alignment.png"),
+                    threeWayChart(
+                            title,
+                            "alignment cos(eps(neg) - eps(empty), eps(pos) - eps(empty))",
+                            threeWay(result, p -> p.alignmentMean(), p -> p.alignmentSd()))));
+            files.add(write(
+                    dir.resolve("three-way-effect.png"),
+                    threeWayChart(
+                            title,
+                            "negative effect |eps(neg) - eps(empty)|",
+                            threeWay(result, p -> p.effectMean(), p -> p.effectSd()))));
+        }
         return files;
+    }
+
+    /**
+     * Mean ± standard deviation over the seeds per call, for the curve of the earliest start (the most calls)
+     * and for each automatic start.
+     */
+    private static YIntervalSeriesCollection threeWay(
+            NegativeTimingStudy.Result result,
+            ToDoubleFunction<ThreeWayCurve.Point> mean,
+            ToDoubleFunction<ThreeWayCurve.Point> sd) {
+        String longest = result.curves().stream()
+                .max(Comparator.comparingInt(c -> c.points().size()))
+                .orElseThrow()
+                .start();
+        YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        for (ThreeWayCurve curve : result.curves()) {
+            if (!curve.start().equals(longest) && !curve.start().startsWith("auto")) {
+                continue;
+            }
+            YIntervalSeries series = new YIntervalSeries("start " + curve.start() + ", mean ± sd over the seeds");
+            for (ThreeWayCurve.Point p : curve.points()) {
+                double m = mean.applyAsDouble(p);
+                double d = sd.applyAsDouble(p);
+                series.add(p.step(), m, m - d, m + d);
+            }
+            data.addSeries(series);
+        }
+        return data;
+    }
+
+    private static JFreeChart threeWayChart(String title, String yLabel, YIntervalSeriesCollection data) {
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title, "step (U-Net call position)", yLabel, data, PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        DeviationRenderer renderer = new DeviationRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesFillPaint(i, renderer.lookupSeriesPaint(i));
+        }
+        renderer.setAlpha(0.2f);
+        plot.setRenderer(renderer);
+        return chart;
     }
 
     /** The fixed starts' line, then the auto point and the reference line where the study has them. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -29,16 +30,72 @@ public final class StudyReport {
         }
     }
 
-    /** Writes study.csv, study.json and the charts ({@link StudyCharts}); returns the files written. */
+    /**
+     * Writes study.csv, study.json, critical-steps.csv, the three-way curves (three-way.csv, when the study ran
+     * three-way) and the charts ({@link StudyCharts}); returns the files written.
+     */
     public static List<Path> write(Path dir, NegativeTimingStudy.Result result) {
         checkWritable(dir);
-        Path csv = dir.resolve("study.csv");
-        Path json = dir.resolve("study.json");
-        WholeFile.write(csv, csv(result.rows()).getBytes(StandardCharsets.UTF_8));
-        WholeFile.write(json, json(result).getBytes(StandardCharsets.UTF_8));
-        List<Path> charts = StudyCharts.write(dir, result);
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(csv, json), charts.stream())
-                .toList();
+        List<Path> files = new ArrayList<>();
+        files.add(text(dir.resolve("study.csv"), csv(result.rows())));
+        files.add(text(dir.resolve("study.json"), json(result)));
+        files.add(text(dir.resolve("critical-steps.csv"), criticalCsv(result.criticalSteps())));
+        if (!result.curves().isEmpty()) {
+            files.add(text(dir.resolve("three-way.csv"), threeWayCsv(result.curves())));
+        }
+        files.addAll(StudyCharts.write(dir, result));
+        return List.copyOf(files);
+    }
+
+    private static Path text(Path file, String content) {
+        WholeFile.write(file, content.getBytes(StandardCharsets.UTF_8));
+        return file;
+    }
+
+    /** One row per seed and automatic start (one per seed without automatic starts). */
+    static String criticalCsv(List<CriticalStep> steps) {
+        StringBuilder out = new StringBuilder(
+                "seed,critical_step,latest_safe_start,start,picked_step,negated_present,kept_fraction\n");
+        for (CriticalStep c : steps) {
+            String seed = c.seed() + "," + number(c.critical()) + "," + number(c.latestSafe());
+            if (c.landings().isEmpty()) {
+                out.append(seed).append(",,,,\n");
+            }
+            for (CriticalStep.Landing l : c.landings()) {
+                out.append(seed)
+                        .append(',')
+                        .append(l.start())
+                        .append(',')
+                        .append(number(l.step()))
+                        .append(',')
+                        .append(l.negatedPresent())
+                        .append(',')
+                        .append(number(l.keptFraction()))
+                        .append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    static String threeWayCsv(List<ThreeWayCurve> curves) {
+        StringBuilder out = new StringBuilder(
+                "start,call,step,seeds,negative_effect_mean,negative_effect_sd,alignment_mean,alignment_sd\n");
+        for (ThreeWayCurve curve : curves) {
+            for (ThreeWayCurve.Point p : curve.points()) {
+                out.append(curve.start())
+                        .append(',')
+                        .append(p.call())
+                        .append(',')
+                        .append(number(p.step()))
+                        .append(',')
+                        .append(p.seeds());
+                for (double v : new double[] {p.effectMean(), p.effectSd(), p.alignmentMean(), p.alignmentSd()}) {
+                    out.append(',').append(number(v));
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
     }
 
     static String csv(List<StudyRow> rows) {
@@ -151,6 +208,34 @@ public final class StudyReport {
                     Double.isFinite(s.psnr()) ? String.format(Locale.ROOT, "%.1f", s.psnr()) : "∞"));
         }
         return out.toString();
+    }
+
+    /** Per seed: the measured critical step, the latest safe start and each automatic start's landing. */
+    public static String criticalMarkdown(NegativeTimingStudy.Result result) {
+        StringBuilder out = new StringBuilder("| seed | critical step | latest safe start | start | picked step |" + " "
+                + result.negated() + " shows | kept |\n|---|---|---|---|---|---|---|\n");
+        for (CriticalStep c : result.criticalSteps()) {
+            String seed = "| " + c.seed() + " | " + step(c.critical()) + " | " + step(c.latestSafe()) + " | ";
+            for (CriticalStep.Landing l : c.landings()) {
+                out.append(seed)
+                        .append(l.start())
+                        .append(" | ")
+                        .append(step(l.step()))
+                        .append(" | ")
+                        .append(l.negatedPresent() ? "yes" : "no")
+                        .append(" | ")
+                        .append(percent(l.keptFraction()))
+                        .append(" |\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static String step(double step) {
+        if (Double.isNaN(step)) {
+            return "—";
+        }
+        return step == Math.rint(step) ? Long.toString((long) step) : String.format(Locale.ROOT, "%.2f", step);
     }
 
     private static String percent(double rate) {

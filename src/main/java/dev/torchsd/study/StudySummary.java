@@ -48,7 +48,7 @@ public record StudySummary(
                         rows.stream().mapToDouble(StudyRow::meanSquaredError).toArray())));
     }
 
-    private static double mean(double[] values) {
+    static double mean(double[] values) {
         double sum = 0;
         for (double v : values) {
             sum += v;

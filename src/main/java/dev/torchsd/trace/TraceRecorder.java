@@ -1,6 +1,7 @@
 package dev.torchsd.trace;
 
 import dev.torchsd.StableDiffusion;
+import dev.torchsd.generation.NegativeAlignment;
 import dev.torchsd.pipeline.GenerationListener;
 import dev.torchsd.pipeline.StepPrediction;
 import java.awt.image.BufferedImage;
@@ -68,10 +69,9 @@ public final class TraceRecorder implements GenerationListener {
             double negativeEffect = Double.NaN;
             double alignment = Double.NaN;
             if (p.epsEmpty() != null) {
-                Tensor own = p.epsNegative().sub(p.epsEmpty());
-                Tensor content = p.epsPositive().sub(p.epsEmpty());
-                negativeEffect = norm(own);
-                alignment = cosine(own, content);
+                NegativeAlignment measured = NegativeAlignment.of(p.epsEmpty(), p.epsNegative(), p.epsPositive());
+                negativeEffect = measured.effect();
+                alignment = measured.alignment();
                 for (String branch : List.of("empty", "negative", "positive")) {
                     Tensor eps = branch.equals("empty")
                             ? p.epsEmpty()

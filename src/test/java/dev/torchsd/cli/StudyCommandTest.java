@@ -43,6 +43,33 @@ class StudyCommandTest {
     }
 
     @Test
+    void tracesThreeWayAndPrintsWhereTheAutomaticStartLanded() throws Exception {
+        Path out = tmp.resolve("three-way");
+        GenerateCommandTest.Run r = run(
+                "study",
+                "negative-timing",
+                "-p",
+                "a circle",
+                "-n",
+                "red",
+                "--seeds",
+                "1",
+                "--starts",
+                "0,auto",
+                "--steps",
+                "3",
+                "--trace-three-way",
+                "-q",
+                "-o",
+                out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("| seed | critical step | latest safe start | start | picked step |");
+        assertThat(Files.readAllLines(out.resolve("three-way.csv")).get(0)).startsWith("start,call,step,seeds,");
+        assertThat(Files.readAllLines(out.resolve("critical-steps.csv"))).hasSize(2);
+        assertThat(out.resolve("three-way-alignment.png")).isRegularFile();
+    }
+
+    @Test
     void namesWhatIsMissingBeforeAnyWork() {
         GenerateCommandTest.Run noNegative = run("study", "negative-timing", "-p", "a circle", "-o", tmp.toString());
         assertThat(noNegative.exitCode()).isEqualTo(Main.USER_ERROR);
