@@ -22,6 +22,7 @@ import dev.torchsd.tensor.Tensors;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -96,6 +97,7 @@ public final class Pipeline {
             ImageStart start =
                     r.image().isPresent() ? ImageStart.prepare(model, r, scheduler, generator, imageLatents) : null;
             Tensor latents = start != null ? start.latents : prepareLatents(r, generator, scheduler.initNoiseSigma());
+            DenoisingSplit split = DenoisingSplit.of(r, scheduler, training.trainSteps());
             List<BufferedImage> images;
             Latents finalLatents;
             AutoNegativeStart auto = window.autoStart()
@@ -104,20 +106,34 @@ public final class Pipeline {
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             try {
                 int calls = scheduler.timesteps().length;
-                int first = start != null ? start.first : 0;
-                for (int i = first; i < calls; i++) {
+                int first = start != null ? start.first : split.first();
+                int end = split.end();
+                for (int i = first; i < end; i++) {
                     boolean negativeActive =
                             window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
-                    Tensor context = negativeActive && r.usesGuidance() && observers.wantsEmptyPrediction()
-                            ? conditioning.withEmpty(i, calls)
-                            : conditioning.at(i, calls, negativeActive);
+                    boolean threeWay = negativeActive && r.usesGuidance() && observers.wantsEmptyPrediction();
+                    Tensor context =
+                            threeWay ? conditioning.withEmpty(i, calls) : conditioning.at(i, calls, negativeActive);
+                    Map<String, Tensor> extras = threeWay
+                            ? conditioning.extrasWithEmpty(i, calls)
+                            : conditioning.extrasAt(i, calls, negativeActive);
                     Tensor next = denoiseStep(
-                            scheduler, i, latents, context, negativeActive, r, generator, observers, training, start);
+                            scheduler,
+                            i,
+                            latents,
+                            context,
+                            extras,
+                            negativeActive,
+                            r,
+                            generator,
+                            observers,
+                            training,
+                            start);
                     latents.close();
                     latents = next;
                     if (!listener.onStep(new StepProgress(
-                            i - first + 1, calls - first, scheduler.timesteps()[i], latents))) {
-                        throw new GenerationCancelledException(i - first + 1, calls - first);
+                            i - first + 1, end - first, scheduler.timesteps()[i], latents))) {
+                        throw new GenerationCancelledException(i - first + 1, end - first);
                     }
                     if (use.closing()) {
                         throw new GenerationCancelledException("generation cancelled after step " + (i + 1) + " of "
@@ -172,7 +188,8 @@ public final class Pipeline {
                     .map(given -> Tensors.fromFloats(given.values(), given.shape()))
                     .orElseGet(() -> InitialNoise.sample(
                             generator, RequestResolver.latentShape(r, model.manifest(), model.latentChannels())));
-            Tensor latents = start.mul(Tensors.scalar(initNoiseSigma));
+            // a refiner's start (denoising_start): the base's latents as they are, already at their noise level
+            Tensor latents = r.denoisingStart() > 0 ? start : start.mul(Tensors.scalar(initNoiseSigma));
             return latents.to(model.device().toTorch(), latents.scalar_type());
         });
     }
@@ -182,6 +199,7 @@ public final class Pipeline {
             int i,
             Tensor latents,
             Tensor context,
+            Map<String, Tensor> extras,
             boolean negativeActive,
             GenerationRequest r,
             Generator generator,
@@ -196,7 +214,7 @@ public final class Pipeline {
                     : r.usesGuidance() ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor sample = start != null ? start.unetSample(scaled) : scaled;
-            Tensor prediction = model.unet().predict(UNetInput.of(sample, t, context));
+            Tensor prediction = model.unet().predict(new UNetInput(sample, t, context, extras));
             Tensor empty = null;
             if (branches == 3) {
                 empty = prediction.narrow(0, 0, r.batchSize());

@@ -42,7 +42,7 @@ public final class Model implements AutoCloseable {
     private final Manifest manifest;
     private final LoadOptions options;
     private final ClipTokenizer tokenizer;
-    private final TextEncoder textEncoder;
+    private final List<TextEncoder> textEncoders;
     private final UNet unet;
     private final VaeDecoder vaeDecoder;
     private final TextualInversions textualInversions;
@@ -58,17 +58,17 @@ public final class Model implements AutoCloseable {
             Manifest manifest,
             LoadOptions options,
             ClipTokenizer tokenizer,
-            TextEncoder textEncoder,
+            List<TextEncoder> textEncoders,
             UNet unet,
             VaeDecoder vaeDecoder) {
         this.folder = folder;
         this.manifest = manifest;
         this.options = options;
         this.tokenizer = tokenizer;
-        this.textEncoder = textEncoder;
+        this.textEncoders = List.copyOf(textEncoders);
         this.unet = unet;
         this.vaeDecoder = vaeDecoder;
-        this.textualInversions = new TextualInversions(tokenizer, textEncoder);
+        this.textualInversions = new TextualInversions(tokenizer, this.textEncoders, manifest.isSdxl());
     }
 
     /** Loads the built-in model on the CPU. */
@@ -89,14 +89,15 @@ public final class Model implements AutoCloseable {
                     + tokenizer.vocabularySize() + " tokens, the manifest's text_encoder.vocab_size is "
                     + manifest.textEncoder().vocabSize());
         }
+        SecondTokenizer.check(folder, manifest);
         Device device = options.device();
         WeightsDtype stored = manifest.weightsDtype();
-        TextEncoder text = null;
+        List<TextEncoder> texts = new java.util.ArrayList<>();
         UNet unet = null;
         try {
-            text = new TextEncoder(
-                    TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device, stored),
-                    manifest.textEncoder());
+            for (Manifest.TextEncoderSpec spec : manifest.textEncoders()) {
+                texts.add(new TextEncoder(TorchScriptModule.load(folder.resolve(spec.file()), device, stored), spec));
+            }
             unet = new UNet(
                     TorchScriptModule.load(
                             folder.resolve(manifest.unet().file()),
@@ -113,14 +114,12 @@ public final class Model implements AutoCloseable {
                             options.jit(),
                             options.channelsLast()),
                     manifest.vae());
-            return new Model(folder, manifest, options, tokenizer, text, unet, vae);
+            return new Model(folder, manifest, options, tokenizer, texts, unet, vae);
         } catch (RuntimeException e) {
             if (unet != null) {
                 unet.close();
             }
-            if (text != null) {
-                text.close();
-            }
+            texts.forEach(TextEncoder::close);
             throw e;
         }
     }
@@ -185,8 +184,14 @@ public final class Model implements AutoCloseable {
         return tokenizer;
     }
 
+    /** The first text encoder (SD 1.x/2.x: the only one; SDXL: CLIP-L; the SDXL refiner: bigG). */
     public TextEncoder textEncoder() {
-        return textEncoder;
+        return textEncoders.get(0);
+    }
+
+    /** Every text encoder, in the order their hidden states are concatenated (SDXL: CLIP-L, bigG). */
+    public List<TextEncoder> textEncoders() {
+        return textEncoders;
     }
 
     public UNet unet() {
@@ -301,7 +306,7 @@ public final class Model implements AutoCloseable {
                 parameters.put(
                         Part.UNET, ModuleTensors.namedParameters(unet.module().jit()));
                 Map<String, org.bytedeco.pytorch.Tensor> text =
-                        ModuleTensors.namedParameters(textEncoder.module().jit());
+                        ModuleTensors.namedParameters(textEncoder().module().jit());
                 text.remove(manifest.textEncoder().tokenEmbedding())
                         .close(); // the token table is the text encoder's own
                 parameters.put(Part.TEXT_ENCODER, text);
@@ -354,7 +359,7 @@ public final class Model implements AutoCloseable {
         }
         vaeDecoder.close();
         unet.close();
-        textEncoder.close();
+        textEncoders.forEach(TextEncoder::close);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
