@@ -13,7 +13,7 @@ check these tables against the published parameter counts and build random check
 Each row: key, shape (comma-separated), and for diffusers tables the ldm key it corresponds to.
 """
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Tuple
 
 Row = Tuple[str, Tuple[int, ...], str]
@@ -38,10 +38,28 @@ class Arch:
     vae_res: int = 2
     z: int = 4
     unet_in: int = 4  # 9 for inpainting U-Nets: latents, mask, masked-image latents
+    # SDXL (Stability's generative-models layout: conditioner.embedders.*, label_emb). The base's text_* are CLIP-L's
+    # and text2_* OpenCLIP bigG's; the refiner has bigG only, as text_* with openclip and text2_width 0.
+    sdxl: bool = False
+    text2_width: int = 0
+    text2_layers: int = 0
+    text2_mlp: int = 0
+    depth: Tuple[int, ...] = ()  # transformer blocks per level (where attn_levels has attention); () = 1
+    mid_depth: int = 1
+    adm: int = 0  # label_emb's input width: pooled text embedding + 256 per time id
 
 
 SD15 = Arch()
 SD21 = Arch(text_width=1024, text_layers=24, text_mlp=4096, openclip=True, context=1024, linear=True)
+# sd_xl_base.yaml: model_channels 320, channel_mult 1,2,4, attention_resolutions 4,2 (levels 1, 2), transformer_depth
+# 1,2,10 (middle: the last, 10), context_dim 2048, adm_in_channels 2816; CLIP ViT-L/14 + OpenCLIP ViT-bigG/14 (width
+# 1280, 32 layers, MLP 5120).
+SDXL = Arch(sdxl=True, text2_width=1280, text2_layers=32, text2_mlp=5120, mult=(1, 2, 4), attn_levels=(1, 2),
+            depth=(1, 2, 10), mid_depth=10, context=2048, linear=True, adm=2816)
+# sd_xl_refiner.yaml: model_channels 384, channel_mult 1,2,4,4, attention_resolutions 4,2, transformer_depth 4,
+# context_dim 1280, adm_in_channels 2560; OpenCLIP ViT-bigG/14 only.
+SDXL_REFINER = Arch(sdxl=True, text_width=1280, text_layers=32, text_mlp=5120, openclip=True, mc=384,
+                    attn_levels=(1, 2), depth=(4, 4, 4, 4), mid_depth=4, context=1280, linear=True, adm=2560)
 
 
 def linear(name, cin, cout, bias=True):
@@ -65,15 +83,16 @@ def ldm_resblock(p, cin, cout, emb):
     return rows + (conv(f"{p}.skip_connection", cin, cout, 1) if cin != cout else [])
 
 
-def ldm_transformer(p, c, a: Arch):
+def ldm_transformer(p, c, a: Arch, depth: int = 1):
     proj = (lambda n: linear(n, c, c)) if a.linear else (lambda n: conv(n, c, c, 1))
     rows = norm(f"{p}.norm", c) + proj(f"{p}.proj_in")
-    b = f"{p}.transformer_blocks.0"
-    for attn, ctx in (("attn1", c), ("attn2", a.context)):
-        rows += linear(f"{b}.{attn}.to_q", c, c, False) + linear(f"{b}.{attn}.to_k", ctx, c, False)
-        rows += linear(f"{b}.{attn}.to_v", ctx, c, False) + linear(f"{b}.{attn}.to_out.0", c, c)
-    rows += linear(f"{b}.ff.net.0.proj", c, 8 * c) + linear(f"{b}.ff.net.2", 4 * c, c)
-    rows += norm(f"{b}.norm1", c) + norm(f"{b}.norm2", c) + norm(f"{b}.norm3", c)
+    for i in range(depth):
+        b = f"{p}.transformer_blocks.{i}"
+        for attn, ctx in (("attn1", c), ("attn2", a.context)):
+            rows += linear(f"{b}.{attn}.to_q", c, c, False) + linear(f"{b}.{attn}.to_k", ctx, c, False)
+            rows += linear(f"{b}.{attn}.to_v", ctx, c, False) + linear(f"{b}.{attn}.to_out.0", c, c)
+        rows += linear(f"{b}.ff.net.0.proj", c, 8 * c) + linear(f"{b}.ff.net.2", 4 * c, c)
+        rows += norm(f"{b}.norm1", c) + norm(f"{b}.norm2", c) + norm(f"{b}.norm3", c)
     return rows + proj(f"{p}.proj_out")
 
 
@@ -89,6 +108,10 @@ def ldm_unet(a: Arch) -> List[Row]:
     for i, (ours, theirs) in enumerate((("time_embed.0", "time_embedding.linear_1"),
                                         ("time_embed.2", "time_embedding.linear_2"))):
         add(linear(ours, mc if i == 0 else emb, emb), theirs, ours, lambda r: r)
+    if a.adm:  # sgm's label_emb = Sequential(Sequential(Linear, SiLU, Linear)); diffusers' add_embedding
+        for i, (ours, theirs) in enumerate((("label_emb.0.0", "add_embedding.linear_1"),
+                                            ("label_emb.0.2", "add_embedding.linear_2"))):
+            add(linear(ours, a.adm if i == 0 else emb, emb), theirs, ours, lambda r: r)
     add(conv("input_blocks.0.0", a.unet_in, mc, 3), "conv_in", "input_blocks.0.0", lambda r: r)
     ch, skips, n = mc, [mc], 1
     for level, m in enumerate(a.mult):
@@ -97,7 +120,8 @@ def ldm_unet(a: Arch) -> List[Row]:
             add(ldm_resblock(f"{p}.0", ch, m * mc, emb), f"down_blocks.{level}.resnets.{j}", f"{p}.0", resnet_rename)
             ch = m * mc
             if level in a.attn_levels:
-                add(ldm_transformer(f"{p}.1", ch, a), f"down_blocks.{level}.attentions.{j}", f"{p}.1", lambda r: r)
+                add(ldm_transformer(f"{p}.1", ch, a, depth_at(a, level)), f"down_blocks.{level}.attentions.{j}",
+                    f"{p}.1", lambda r: r)
             skips.append(ch)
             n += 1
         if level < len(a.mult) - 1:
@@ -106,7 +130,8 @@ def ldm_unet(a: Arch) -> List[Row]:
             skips.append(ch)
             n += 1
     add(ldm_resblock("middle_block.0", ch, ch, emb), "mid_block.resnets.0", "middle_block.0", resnet_rename)
-    add(ldm_transformer("middle_block.1", ch, a), "mid_block.attentions.0", "middle_block.1", lambda r: r)
+    add(ldm_transformer("middle_block.1", ch, a, a.mid_depth), "mid_block.attentions.0", "middle_block.1",
+        lambda r: r)
     add(ldm_resblock("middle_block.2", ch, ch, emb), "mid_block.resnets.1", "middle_block.2", resnet_rename)
     n = 0
     for up, level in enumerate(reversed(range(len(a.mult)))):
@@ -118,7 +143,8 @@ def ldm_unet(a: Arch) -> List[Row]:
             ch = m * mc
             pos = 1
             if level in a.attn_levels:
-                add(ldm_transformer(f"{p}.1", ch, a), f"up_blocks.{up}.attentions.{j}", f"{p}.1", lambda r: r)
+                add(ldm_transformer(f"{p}.1", ch, a, depth_at(a, level)), f"up_blocks.{up}.attentions.{j}",
+                    f"{p}.1", lambda r: r)
                 pos = 2
             if level > 0 and j == a.res:
                 add(conv(f"{p}.{pos}.conv", ch, ch, 3), f"up_blocks.{up}.upsamplers.0.conv", f"{p}.{pos}.conv",
@@ -127,6 +153,10 @@ def ldm_unet(a: Arch) -> List[Row]:
     add(norm("out.0", mc), "conv_norm_out", "out.0", lambda r: r)
     add(conv("out.2", mc, 4, 3), "conv_out", "out.2", lambda r: r)
     return out
+
+
+def depth_at(a: Arch, level: int) -> int:
+    return a.depth[level] if a.depth else 1
 
 
 def resnet_rename(rest):
@@ -221,10 +251,20 @@ def openclip_text(a: Arch) -> List[Tuple[str, Tuple[int, ...]]]:
     return rows + norm("ln_final", w) + [("text_projection", (w, w)), ("logit_scale", ())]
 
 
+def bigg(a: Arch) -> Arch:
+    """The SDXL base's second text tower as an Arch of its own."""
+    return replace(a, text_width=a.text2_width, text_layers=a.text2_layers, text_mlp=a.text2_mlp, openclip=True)
+
+
 def single_file(a: Arch) -> List[Tuple[str, Tuple[int, ...]]]:
     rows = [("model.diffusion_model." + k, s) for k, s, _ in ldm_unet(a)]
     rows += [("first_stage_model." + k, s) for k, s, _ in ldm_vae(a)]
-    if a.openclip:
+    if a.sdxl and a.text2_width:
+        rows += [("conditioner.embedders.0.transformer." + k, s) for k, s in clip_text(a, a.text_layers)]
+        rows += [("conditioner.embedders.1.model." + k, s) for k, s in openclip_text(bigg(a))]
+    elif a.sdxl:
+        rows += [("conditioner.embedders.0.model." + k, s) for k, s in openclip_text(a)]
+    elif a.openclip:
         rows += [("cond_stage_model.model." + k, s) for k, s in openclip_text(a)]
     else:
         rows += [("cond_stage_model.transformer." + k, s) for k, s in clip_text(a, a.text_layers)]

@@ -17,6 +17,15 @@ SD1_SMALL = replace(tables.SD15, text_width=64, text_layers=2, text_mlp=128, voc
                     res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
 SD2_SMALL = replace(tables.SD21, text_width=64, text_layers=3, text_mlp=128, vocab=VOCAB_TOKENS, mc=64, mult=(1, 2),
                     res=1, attn_levels=(0, 1), context=64, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
+# SDXL at tiny widths with everything that makes it SDXL: both text towers (bigG with 2 heads and text_projection),
+# no attention at level 0, a different transformer depth per level (1, then 2 and 2 in the middle), label_emb with
+# SDXL's 256-wide time-id embeddings; the refiner: bigG only, 4 levels, attention at levels 1 and 2.
+SDXL_SMALL = replace(tables.SDXL, text_width=64, text_layers=2, text_mlp=128, text2_width=128, text2_layers=3,
+                     text2_mlp=256, vocab=VOCAB_TOKENS, mc=32, depth=(1, 1, 2), mid_depth=2, context=64 + 128,
+                     adm=128 + 6 * 256, vae_ch=32, vae_mult=(1, 1, 1, 1), vae_res=1)
+SDXL_REFINER_SMALL = replace(tables.SDXL_REFINER, text_width=128, text_layers=3, text_mlp=256, vocab=VOCAB_TOKENS,
+                             mc=32, depth=(2, 2, 2, 2), mid_depth=2, context=128, adm=128 + 5 * 256, vae_ch=32,
+                             vae_mult=(1, 1, 1, 1), vae_res=1)
 SD1_SMALL_INPAINT = replace(SD1_SMALL, unet_in=9)
 SD15_INPAINT = replace(tables.SD15, unet_in=9)
 # What community files carry besides the weights: ldm's noise schedule buffers, the EMA bookkeeping,
@@ -75,6 +84,10 @@ def single_file(arch, dtype=torch.float32, ema=False, junk=False, seed=0):
                 sd["model_ema.diffusion_model" + k[len("model.diffusion_model."):].replace(".", "")] = v + 1
     if junk:
         for k, s in JUNK.items():
+            if arch.sdxl and "position_ids" in k and not arch.text2_width:
+                continue  # the refiner has no CLIP-L
+            if arch.sdxl:  # SDXL's CLIP-L sits under conditioner.embedders.0.transformer.
+                k = k.replace("cond_stage_model.", "conditioner.embedders.0.")
             sd[k] = torch.zeros(s, dtype=torch.int64 if "position_ids" in k else dtype)
     return sd
 
@@ -120,7 +133,8 @@ def _json(path, obj):
 
 
 ARCHS = {"sd1-small": SD1_SMALL, "sd2-small": SD2_SMALL, "sd15": tables.SD15, "sd21": tables.SD21,
-         "sd1-small-inpaint": SD1_SMALL_INPAINT, "sd15-inpaint": SD15_INPAINT}
+         "sd1-small-inpaint": SD1_SMALL_INPAINT, "sd15-inpaint": SD15_INPAINT, "sdxl-small": SDXL_SMALL,
+         "sdxl-refiner-small": SDXL_REFINER_SMALL, "sdxl": tables.SDXL, "sdxl-refiner": tables.SDXL_REFINER}
 
 if __name__ == "__main__":
     # fake_checkpoints.py single ARCH OUT.safetensors [fp16] [scaled]

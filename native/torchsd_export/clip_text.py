@@ -84,8 +84,16 @@ class TextModel(nn.Module):
         self.embeddings = Embeddings(cfg)
         self.encoder = Encoder(cfg)
         self.final_layer_norm = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
+        self.normed_output = cfg.output == "final_layer_norm"
 
     def forward(self, inputs_embeds: torch.Tensor, skip_layers: int) -> torch.Tensor:
+        x = self.hidden(inputs_embeds, skip_layers)
+        if self.normed_output:
+            x = self.final_layer_norm(x)
+        return x.to(torch.float32)
+
+    def hidden(self, inputs_embeds: torch.Tensor, skip_layers: int) -> torch.Tensor:
+        """The hidden states after layer (num_layers - skip_layers), in the weights' dtype."""
         tokens = inputs_embeds.shape[1]
         weights = self.embeddings.position_embedding.weight  # fp16 exports take and return float32
         x = inputs_embeds.to(weights.dtype) + weights[:tokens].unsqueeze(0)
@@ -95,8 +103,23 @@ class TextModel(nn.Module):
             if i < last:
                 x = layer(x)
             i += 1
-        return self.final_layer_norm(x).to(torch.float32)
+        return x
 
     def embed_ids(self, ids: torch.Tensor) -> torch.Tensor:
         """Python-side convenience for tests; Java does this lookup itself."""
         return self.embeddings.token_embedding(ids)
+
+
+class TextModelWithProjection(TextModel):
+    """SDXL's OpenCLIP bigG: also pooled(inputs_embeds, eos_index) = text_projection of the last layer's final-
+    layer-normed state at each row's EOS position (Hugging Face CLIPTextModelWithProjection's text_embeds)."""
+
+    def __init__(self, cfg: TextConfig):
+        super().__init__(cfg)
+        self.text_projection = nn.Linear(cfg.hidden_size, cfg.projection_dim, bias=False)
+
+    @torch.jit.export
+    def pooled(self, inputs_embeds: torch.Tensor, eos_index: torch.Tensor) -> torch.Tensor:
+        x = self.final_layer_norm(self.hidden(inputs_embeds, 0))
+        rows = torch.arange(x.shape[0], device=x.device)
+        return self.text_projection(x[rows, eos_index.to(torch.long)]).to(torch.float32)

@@ -1,6 +1,6 @@
 """Architecture sizes. The same code builds SD 1.5 at full size and torchsd's tiny test model."""
 from dataclasses import dataclass, field, asdict
-from typing import Tuple
+from typing import Optional, Tuple
 
 
 @dataclass
@@ -14,12 +14,20 @@ class TextConfig:
     max_length: int = 77
     hidden_act: str = "quick_gelu"
     layer_norm_eps: float = 1e-5
+    # "final_layer_norm" (SD 1.x/2.x): forward returns the chosen layer through the final layer norm;
+    # "hidden" (SDXL): the chosen layer's hidden states as they are, Hugging Face's hidden_states[-(skip + 1)].
+    output: str = "final_layer_norm"
+    projection_dim: int = 0       # SDXL's OpenCLIP bigG: text_projection's width, for the pooled embedding
 
 
 @dataclass
 class UNetConfig:
     """ldm's UNetModel as SD 1.x configures it. attention_levels are the indices into channel_mult
-    whose blocks carry a spatial transformer (SD 1.x: attention_resolutions 4,2,1 = levels 0,1,2)."""
+    whose blocks carry a spatial transformer (SD 1.x: attention_resolutions 4,2,1 = levels 0,1,2).
+    transformer_depth is the middle block's number of transformer blocks, and every level's unless
+    transformer_depths gives one per level (SDXL: 1,2,10 and 10 in the middle). adm_in_channels > 0 adds
+    SDXL's label_emb: the pooled text embedding and each time id's addition_time_embed_dim-wide
+    sinusoidal embedding, added to the timestep embedding."""
     in_channels: int = 4
     out_channels: int = 4
     model_channels: int = 320
@@ -29,9 +37,15 @@ class UNetConfig:
     num_heads: int = 8            # SD 1.x: fixed head count
     head_channels: int = -1       # SD 2.x: fixed head width (64) instead; -1 = unused
     transformer_depth: int = 1
+    transformer_depths: Tuple[int, ...] = ()
     context_dim: int = 768
     linear_projection: bool = False   # SD 2.x uses Linear proj_in/proj_out
     norm_groups: int = 32
+    adm_in_channels: int = 0
+    addition_time_embed_dim: int = 256
+
+    def depth_at(self, level: int) -> int:
+        return self.transformer_depths[level] if self.transformer_depths else self.transformer_depth
 
 
 @dataclass
@@ -54,14 +68,24 @@ class VAEConfig:
 
 @dataclass
 class ModelConfig:
+    """text is the first (or only) text encoder, text_2 SDXL's OpenCLIP bigG; the SDXL refiner has text_2 only."""
     name: str
     family: str
-    text: TextConfig = field(default_factory=TextConfig)
+    text: Optional[TextConfig] = field(default_factory=TextConfig)
     unet: UNetConfig = field(default_factory=UNetConfig)
     vae: VAEConfig = field(default_factory=VAEConfig)
     prediction_type: str = "epsilon"
     default_size: int = 512
     pad_token_id: int = 49407
+    text_2: Optional[TextConfig] = None
+    pad_token_id_2: int = 0       # OpenCLIP's tokenizer pads with id 0 ('!')
+
+    @property
+    def time_ids(self) -> int:
+        """SDXL: how many numbers condition the U-Net besides the text (base 6, refiner 5); 0 otherwise."""
+        if not self.unet.adm_in_channels:
+            return 0
+        return (self.unet.adm_in_channels - self.text_2.projection_dim) // self.unet.addition_time_embed_dim
 
     def to_dict(self):
         return asdict(self)
@@ -90,7 +114,33 @@ SD2_BASE_SCHEDULER = dict(SD15_SCHEDULER)
 SD2_V_SCHEDULER = dict(SD15_SCHEDULER, _class_name="DDIMScheduler", prediction_type="v_prediction")
 
 
+# SDXL's scheduler config (diffusers' scheduler_config.json of stabilityai/stable-diffusion-xl-base-1.0 and
+# -refiner-1.0, which are the same): Euler, the training schedule of SD 1.x, leading spacing.
+SDXL_SCHEDULER = {
+    "_class_name": "EulerDiscreteScheduler",
+    "num_train_timesteps": 1000,
+    "beta_start": 0.00085,
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "trained_betas": None,
+    "steps_offset": 1,
+    "set_alpha_to_one": False,
+    "skip_prk_steps": True,
+    "clip_sample": False,
+    "sample_max_value": 1.0,
+    "interpolation_type": "linear",
+    "use_karras_sigmas": False,
+    "prediction_type": "epsilon",
+    "timestep_spacing": "leading",
+}
+
+SDXL_FAMILIES = ("sdxl", "sdxl-refiner")
+SD_VAE_SCALING, SDXL_VAE_SCALING = 0.18215, 0.13025  # SDXL's VAE: the same architecture, retrained
+
+
 def scheduler_for(cfg: "ModelConfig") -> dict:
+    if cfg.family in SDXL_FAMILIES:
+        return dict(SDXL_SCHEDULER, prediction_type=cfg.prediction_type)
     if cfg.family == "sd2" and cfg.prediction_type == "v_prediction":
         return dict(SD2_V_SCHEDULER)
     if cfg.family == "sd2":
@@ -133,3 +183,34 @@ def sd2(v_prediction: bool) -> ModelConfig:
 
 # OpenCLIP ViT-H/14's text tower has 24 layers; SD 2.x uses the output of the 23rd.
 OPENCLIP_LAYERS_DROPPED = 1
+
+
+def openclip_bigg() -> TextConfig:
+    """OpenCLIP ViT-bigG/14's text tower as SDXL uses it: all 32 layers (the penultimate conditions, the last
+    one feeds the pooled embedding), hidden-state output, text_projection 1280 -> 1280."""
+    return TextConfig(hidden_size=1280, num_layers=32, num_heads=20, intermediate_size=5120, hidden_act="gelu",
+                      output="hidden", projection_dim=1280)
+
+
+def sdxl() -> ModelConfig:
+    """SDXL base (Stability's sd_xl_base.yaml): CLIP ViT-L/14 and OpenCLIP bigG, U-Net of 320 channels x [1, 2, 4]
+    with attention at levels 1 and 2 only (2 and 10 transformer blocks, 10 in the middle; the yaml's
+    transformer_depth [1, 2, 10] names 1 for level 0, which has none), 64-channel heads, linear projections,
+    2048-wide context, adm 2816 = 1280 pooled + 6 time ids x 256; SD's VAE scaled by 0.13025."""
+    return ModelConfig(
+        name="sdxl-base", family="sdxl", text=TextConfig(output="hidden"), text_2=openclip_bigg(),
+        unet=UNetConfig(channel_mult=(1, 2, 4), attention_levels=(1, 2), num_heads=-1, head_channels=64,
+                        transformer_depth=10, transformer_depths=(0, 2, 10), context_dim=2048, linear_projection=True,
+                        adm_in_channels=2816),
+        vae=VAEConfig(scaling_factor=SDXL_VAE_SCALING), default_size=1024)
+
+
+def sdxl_refiner() -> ModelConfig:
+    """SDXL refiner (sd_xl_refiner.yaml): OpenCLIP bigG only, U-Net of 384 channels x [1, 2, 4, 4] with 4 transformer
+    blocks at levels 1 and 2 and in the middle, 1280-wide context, adm 2560 = 1280 pooled + 5 time ids x 256."""
+    return ModelConfig(
+        name="sdxl-refiner", family="sdxl-refiner", text=None, text_2=openclip_bigg(),
+        unet=UNetConfig(model_channels=384, channel_mult=(1, 2, 4, 4), attention_levels=(1, 2), num_heads=-1,
+                        head_channels=64, transformer_depth=4, context_dim=1280, linear_projection=True,
+                        adm_in_channels=2560),
+        vae=VAEConfig(scaling_factor=SDXL_VAE_SCALING), default_size=1024)

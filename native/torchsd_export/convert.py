@@ -17,7 +17,14 @@ VARIANTS = {
     "sd1": ("sd1", "epsilon", 512), "sd15": ("sd1", "epsilon", 512),
     "sd2-base": ("sd2", "epsilon", 512), "sd21-base": ("sd2", "epsilon", 512),
     "sd2-v": ("sd2", "v_prediction", 768), "sd21-768": ("sd2", "v_prediction", 768),
+    "sdxl": ("sdxl", "epsilon", 1024), "sdxl-refiner": ("sdxl-refiner", "epsilon", 1024),
 }
+FAMILY_NAMES = {"sd1": "SD 1.x", "sd2": "SD 2.x", "sdxl": "SDXL base", "sdxl-refiner": "SDXL refiner"}
+# What tells the family apart, for the message when --config names another family.
+FAMILY_EVIDENCE = {"sd1": "cond_stage_model.transformer.* (CLIP)", "sd2": "cond_stage_model.model.* (OpenCLIP)",
+                   "sdxl": "conditioner.embedders.0.transformer.* + conditioner.embedders.1.model.* (CLIP-L and "
+                           "OpenCLIP bigG)",
+                   "sdxl-refiner": "conditioner.embedders.0.model.* (OpenCLIP bigG only) and a U-Net with label_emb"}
 SD2_BASE_GLOBAL_STEP = 875000  # SD 2.0-base's .ckpt; the 768-v checkpoints record other steps
 
 
@@ -28,12 +35,15 @@ def choose_variant(source: Source, path: str, override: Optional[str]):
             raise CheckpointError(f"--config {override}: unknown; expected one of {', '.join(VARIANTS)}")
         family, prediction, size = VARIANTS[override]
         if family != source.family:
-            raise CheckpointError(f"--config {override} is an {family} variant but the weights are {source.family} "
-                                  f"(text encoder layout); expected one of "
-                                  f"{', '.join(n for n, v in VARIANTS.items() if v[0] == source.family)}")
+            raise CheckpointError(f"--config {override} is an {FAMILY_NAMES[family]} ({family}) variant but "
+                                  f"{path} is an {FAMILY_NAMES[source.family]} model ({source.family}: "
+                                  f"{FAMILY_EVIDENCE[source.family]}); expected --config "
+                                  f"{' or '.join(n for n, v in VARIANTS.items() if v[0] == source.family)}, "
+                                  "or none")
         return prediction, size, f"--config {override}"
-    if source.family == "sd1":
-        return "epsilon", 512, "SD 1.x"
+    if source.family != "sd2":
+        _, prediction, size = VARIANTS[source.family]
+        return prediction, size, FAMILY_NAMES[source.family]
     if source.scheduler and source.scheduler.get("prediction_type"):
         prediction = source.scheduler["prediction_type"]
         return prediction, 768 if prediction == "v_prediction" else 512, "scheduler_config.json"
@@ -89,10 +99,12 @@ def _names(keys: List[str]) -> str:
     return ", ".join(keys[:12]) + (f" and {len(keys) - 12} more" if len(keys) > 12 else "")
 
 
+COMPONENT_NAMES = {"text": "text encoder", "text_2": "second text encoder", "unet": "U-Net", "vae": "VAE"}
+
+
 def build_components(source: Source, cfg: configs.ModelConfig, path: str) -> Components:
     with no_init():
         parts = Components(cfg)
-    load_into(parts.text, source.parts["text"], f"{path}: text encoder ({source.origins['text']})")
-    load_into(parts.unet, source.parts["unet"], f"{path}: U-Net ({source.origins['unet']})")
-    load_into(parts.vae, source.parts["vae"], f"{path}: VAE ({source.origins['vae']})")
+    for name, module in parts.modules().items():
+        load_into(module, source.parts[name], f"{path}: {COMPONENT_NAMES[name]} ({source.origins[name]})")
     return parts

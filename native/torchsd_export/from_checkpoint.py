@@ -1,4 +1,4 @@
-"""`--checkpoint`: a user's SD 1.x/2.x single file or diffusers folder -> a torchsd model folder."""
+"""`--checkpoint`: a user's SD 1.x/2.x/XL single file or diffusers folder -> a torchsd model folder."""
 import os
 from typing import List, Optional
 
@@ -10,8 +10,9 @@ from .tokenizer import WHERE_TO_GET_ONE, check_vocab_size, read_vocab
 
 
 def pad_id(source: Source, vocab: dict) -> int:
-    """SD 1.x pads prompts with <|endoftext|>, SD 2.x (OpenCLIP) with id 0 ('!'); a diffusers tokenizer config says."""
-    token = source.pad_token or ("<|endoftext|>" if source.family == "sd1" else None)
+    """SD 1.x pads prompts with <|endoftext|>, SD 2.x (OpenCLIP) with id 0 ('!'); a diffusers tokenizer config says.
+    SDXL: this is the CLIP-L tokenizer's (<|endoftext|>); the second one pads with 0 (ModelConfig.pad_token_id_2)."""
+    token = source.pad_token or ("<|endoftext|>" if source.family in ("sd1", "sdxl") else None)
     if token is None:
         return 0
     if token not in vocab:
@@ -44,7 +45,9 @@ def export_checkpoint(checkpoint: str, out: str, tokenizer: Optional[str] = None
         raise CheckpointError("a single-file checkpoint carries no tokenizer: " + WHERE_TO_GET_ONE)
     vocab = read_vocab(tokenizer)
     cfg = build_config(source, path, config, pad_id(source, vocab))
-    check_vocab_size(tokenizer, vocab, cfg.text.vocab_size, "the text encoder's table")
+    for text, what in ((cfg.text, "the text encoder's table"), (cfg.text_2, "the second text encoder's table")):
+        if text is not None:
+            check_vocab_size(tokenizer, vocab, text.vocab_size, what)
     inpainting = 2 * cfg.vae.z_channels + 1  # latents, mask, masked-image latents (SD 1.5/2 inpainting)
     if cfg.unet.in_channels not in (cfg.vae.z_channels, inpainting):
         raise CheckpointError(f"{path}: the U-Net takes {cfg.unet.in_channels} input channels, the VAE gives "

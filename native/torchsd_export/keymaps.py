@@ -5,7 +5,8 @@ Three layouts reach us besides ldm's own:
     which group layers into down/mid/up blocks of resnets and attentions;
   * Hugging Face's CLIPTextModel (diffusers' text_encoder/, SD 1.x single files) - the same names
     as ours under `text_model.`;
-  * OpenCLIP's text tower (SD 2.x single files), with fused q/k/v projections.
+  * OpenCLIP's text tower (SD 2.x and SDXL single files), with fused q/k/v projections and (SDXL) a
+    text_projection stored as the matrix that multiplies from the right, i.e. a Linear weight transposed.
 
 Each mapper takes {source name: tensor} and returns ({our name: tensor}, [source names it did not
 recognise]); the caller turns unrecognised names into an error that lists them.
@@ -49,7 +50,8 @@ def unet_from_diffusers(sd: Dict[str, torch.Tensor]) -> Mapped:
 
 def _unet_name(key: str, per_level: int, up_with_attention) -> str:
     fixed = {"conv_in.": "input_blocks.0.0.", "time_embedding.linear_1.": "time_embed.0.",
-             "time_embedding.linear_2.": "time_embed.2.", "conv_norm_out.": "out.0.", "conv_out.": "out.2."}
+             "time_embedding.linear_2.": "time_embed.2.", "conv_norm_out.": "out.0.", "conv_out.": "out.2.",
+             "add_embedding.linear_1.": "label_emb.0.0.", "add_embedding.linear_2.": "label_emb.0.2."}
     for prefix, ours in fixed.items():
         if key.startswith(prefix):
             return ours + key[len(prefix):]
@@ -138,14 +140,15 @@ def _vae_resnet(rest: str) -> str:
 
 
 def text_from_hf(sd: Dict[str, torch.Tensor]) -> Mapped:
-    """Hugging Face CLIPTextModel -> ours: drop `text_model.` (older files lack it) and the position_ids buffer."""
+    """Hugging Face CLIPTextModel -> ours: drop `text_model.` (older files lack it) and the position_ids buffer.
+    CLIPTextModelWithProjection's text_projection.weight (SDXL's text_encoder_2) keeps its name."""
     out, unknown = {}, []
     for key, value in sd.items():
         name = key[len("text_model."):] if key.startswith("text_model.") else key
         if name == "embeddings.position_ids":
             continue
-        if re.match(r"(embeddings\.(token|position)_embedding\.weight|encoder\.layers\.\d+\.|final_layer_norm\.)",
-                    name):
+        if re.match(r"(embeddings\.(token|position)_embedding\.weight|encoder\.layers\.\d+\.|final_layer_norm\."
+                    r"|text_projection\.weight$)", name):
             out[name] = value
         else:
             unknown.append(key)
@@ -159,13 +162,16 @@ _OPENCLIP_LAYER = {"ln_1": "layer_norm1", "ln_2": "layer_norm2", "attn.out_proj"
 OPENCLIP_UNUSED = ("text_projection", "logit_scale")
 
 
-def text_from_openclip(sd: Dict[str, torch.Tensor],
-                       keep_layers: int) -> Tuple[Dict[str, torch.Tensor], List[str], List[str]]:
-    """OpenCLIP's text tower -> ours, keeping the first keep_layers residual blocks. Returns (mapped,
-    unknown, unused): unused are names recognised but deliberately left out (later layers, projection)."""
+def text_from_openclip(sd: Dict[str, torch.Tensor], keep_layers: int,
+                       projection: bool = False) -> Tuple[Dict[str, torch.Tensor], List[str], List[str]]:
+    """OpenCLIP's text tower -> ours, keeping the first keep_layers residual blocks, and with projection (SDXL)
+    text_projection as a Linear weight. Returns (mapped, unknown, unused): unused are names recognised but
+    deliberately left out (later layers, projection, logit_scale)."""
     out, unknown, unused = {}, [], []
     for key, value in sd.items():
-        if key == "token_embedding.weight":
+        if key == "text_projection" and projection:  # x @ text_projection = Linear with weight text_projection.T
+            out["text_projection.weight"] = value.t().contiguous()
+        elif key == "token_embedding.weight":
             out["embeddings.token_embedding.weight"] = value
         elif key == "positional_embedding":
             out["embeddings.position_embedding.weight"] = value

@@ -6,12 +6,14 @@ written next to the exports (docs/model-format.md):
 
     {"format": "torchsd-keymap", "format_version": 1,
      "unet": {"down_blocks.0.attentions.0.proj_in": "input_blocks.1.1.proj_in.weight", ...},
-     "text_encoder": {"text_model.encoder.layers.0.self_attn.q_proj": "encoder.layers.0.self_attn.q_proj.weight", ...}}
+     "text_encoder": {"text_model.encoder.layers.0.self_attn.q_proj": "encoder.layers.0.self_attn.q_proj.weight", ...},
+     "text_encoder_2": {...}}          (SDXL's OpenCLIP bigG, the same names, plus text_projection; the
+                                        refiner has only this one)
 
 The U-Net side inverts keymaps.unet_from_diffusers (and is checked against it: every name maps back
 to the export's own). The text encoder's names are Hugging Face CLIP's under `text_model.`, for SD
 2.x too: the exporter splits OpenCLIP's fused in_proj into q/k/v_proj, the layout kohya's SD 2.x
-LoRA files target.
+LoRA files target (and SDXL's text_encoder_2, i.e. kohya's lora_te2_).
 
     python3 -m torchsd_export.lora_keymap MODEL_DIR   # writes MODEL_DIR/keymap.json, weights untouched
 """
@@ -31,7 +33,8 @@ FORMAT_VERSION = 1
 _RESNET_LAYERS = {"in_layers.0": "norm1", "in_layers.2": "conv1", "emb_layers.1": "time_emb_proj",
                   "out_layers.0": "norm2", "out_layers.3": "conv2", "skip_connection": "conv_shortcut"}
 _FIXED = {"time_embed.0": "time_embedding.linear_1", "time_embed.2": "time_embedding.linear_2",
-          "input_blocks.0.0": "conv_in", "out.0": "conv_norm_out", "out.2": "conv_out"}
+          "input_blocks.0.0": "conv_in", "out.0": "conv_norm_out", "out.2": "conv_out",
+          "label_emb.0.0": "add_embedding.linear_1", "label_emb.0.2": "add_embedding.linear_2"}
 
 
 def unet_module(name: str, per_level: int) -> str:
@@ -96,18 +99,29 @@ def _up_with_attention(names: Iterable[str], per_level: int):
 
 
 def text_map(names: Iterable[str]) -> Dict[str, str]:
-    """Hugging Face CLIP module path (text_model.…) -> export weight name, for the encoder's weights."""
-    return {"text_model." + n[:-len(".weight")]: n for n in names if n.endswith(".weight")}
+    """Hugging Face CLIP module path (text_model.…; CLIPTextModelWithProjection's text_projection at the top)
+    -> export weight name, for the encoder's weights."""
+    return {("" if n.startswith("text_projection.") else "text_model.") + n[:-len(".weight")]: n
+            for n in names if n.endswith(".weight")}
 
 
-def keymap(unet_names, text_names, per_level: int) -> dict:
-    return {"format": "torchsd-keymap", "format_version": FORMAT_VERSION,
-            "unet": unet_map(list(unet_names), per_level), "text_encoder": text_map(text_names)}
+def keymap(unet_names, text_names, per_level: int, text_2_names=None) -> dict:
+    """text_names None: no first text encoder (the SDXL refiner); text_2_names: SDXL's second one."""
+    data = {"format": "torchsd-keymap", "format_version": FORMAT_VERSION, "unet": unet_map(list(unet_names), per_level)}
+    for section, names in (("text_encoder", text_names), ("text_encoder_2", text_2_names)):
+        if names is not None:
+            data[section] = text_map(names)
+    return data
 
 
-def write_keymap(out_dir: str, unet: torch.nn.Module, text: torch.nn.Module, per_level: int):
-    """Writes out_dir/keymap.json for the modules being exported (or loaded from the folder)."""
-    data = keymap([n for n, _ in unet.named_parameters()], [n for n, _ in text.named_parameters()], per_level)
+def _names(module):
+    return None if module is None else [n for n, _ in module.named_parameters()]
+
+
+def write_keymap(out_dir: str, unet: torch.nn.Module, text, per_level: int, text_2=None):
+    """Writes out_dir/keymap.json for the modules being exported (or loaded from the folder); text, text_2: the
+    text encoders the model has (None for the one it lacks)."""
+    data = keymap(_names(unet), _names(text), per_level, _names(text_2))
     with open(os.path.join(out_dir, FILE_NAME), "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
         f.write("\n")
@@ -121,8 +135,9 @@ def main():
         manifest = json.load(f)
     per_level = manifest["exporter"]["config"]["unet"]["num_res_blocks"]
     unet = torch.jit.load(os.path.join(args.model, manifest["unet"]["file"]))
-    text = torch.jit.load(os.path.join(args.model, manifest["text_encoder"]["file"]))
-    write_keymap(args.model, unet, text, per_level)
+    texts = [torch.jit.load(os.path.join(args.model, manifest[section]["file"])) if section in manifest else None
+             for section in ("text_encoder", "text_encoder_2")]
+    write_keymap(args.model, unet, texts[0], per_level, texts[1])
 
 
 if __name__ == "__main__":

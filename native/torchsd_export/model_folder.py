@@ -1,7 +1,9 @@
-"""Writes a torchsd model folder: the three components scripted with TorchScript, the tokenizer and
+"""Writes a torchsd model folder: the components scripted with TorchScript, the tokenizer and
 model.json (the manifest, see docs/model-format.md):
 
     model.json  text_encoder.pt  unet.pt  vae_decoder.pt  vae_encoder.pt  keymap.json  tokenizer/{vocab.json,merges.txt}
+
+SDXL adds text_encoder_2.pt (OpenCLIP bigG); the SDXL refiner has it instead of text_encoder.pt.
 """
 import json
 import os
@@ -21,7 +23,8 @@ WEIGHTS_DTYPES = {"fp32": "float32", "fp16": "float16"}
 
 
 def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None, weights="fp32") -> dict:
-    return {
+    sdxl = cfg.family in configs.SDXL_FAMILIES
+    m = {
         "format": "torchsd-model",
         "format_version": FORMAT_VERSION,
         "name": name,
@@ -29,34 +32,54 @@ def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=N
         "prediction_type": cfg.prediction_type,
         "default_width": cfg.default_size,
         "default_height": cfg.default_size,
-        "text_encoder": {
-            "file": "text_encoder.pt",
-            "hidden_size": cfg.text.hidden_size,
-            "num_layers": cfg.text.num_layers,
-            "vocab_size": cfg.text.vocab_size,
-            "max_length": cfg.text.max_length,
-            "pad_token_id": cfg.pad_token_id,
-            "layers_dropped": configs.OPENCLIP_LAYERS_DROPPED if cfg.family == "sd2" else 0,
-            "token_embedding": "embeddings.token_embedding.weight",
-        },
-        "unet": {
-            "file": "unet.pt",
-            "in_channels": cfg.unet.in_channels,
-            "context_dim": cfg.unet.context_dim,
-        },
-        "vae": {
-            "decoder": "vae_decoder.pt",
-            "encoder": "vae_encoder.pt",
-            "latent_channels": cfg.vae.z_channels,
-            "scaling_factor": cfg.vae.scaling_factor,
-            "scale_factor": cfg.vae.scale_factor,
-        },
+    }
+    if cfg.text is not None:
+        m["text_encoder"] = dict(_text_encoder("text_encoder.pt", cfg.text, cfg.pad_token_id),
+                                 layers_dropped=configs.OPENCLIP_LAYERS_DROPPED if cfg.family == "sd2" else 0)
+    if cfg.text_2 is not None:
+        m["text_encoder_2"] = dict(_text_encoder("text_encoder_2.pt", cfg.text_2, cfg.pad_token_id_2),
+                                   projection_dim=cfg.text_2.projection_dim)
+    m["unet"] = {
+        "file": "unet.pt",
+        "in_channels": cfg.unet.in_channels,
+        "context_dim": cfg.unet.context_dim,
+    }
+    if cfg.unet.adm_in_channels:
+        m["unet"].update(extra_inputs=["text_embeds", "time_ids"],
+                         addition_time_embed_dim=cfg.unet.addition_time_embed_dim, time_ids=cfg.time_ids)
+    m["vae"] = {
+        "decoder": "vae_decoder.pt",
+        "encoder": "vae_encoder.pt",
+        "latent_channels": cfg.vae.z_channels,
+        "scaling_factor": cfg.vae.scaling_factor,
+        "scale_factor": cfg.vae.scale_factor,
+    }
+    if sdxl:  # SDXL's VAE overflows in float16 (diffusers' force_upcast); torchsd decodes in float32 anyway
+        m["vae"]["force_upcast"] = True
+        m["force_zeros_for_empty_prompt"] = cfg.family == "sdxl"  # diffusers' base and refiner configs
+    m.update({
         "tokenizer": "tokenizer",
         "weights_dtype": WEIGHTS_DTYPES[weights],
         "scheduler": dict(scheduler or configs.scheduler_for(cfg), prediction_type=cfg.prediction_type),
         "exporter": {"torch": torch.__version__, "sdpa": HAS_SDPA, "seed": seed, "config": cfg.to_dict(),
                      **({"source": source} if source else {})},
+    })
+    return m
+
+
+def _text_encoder(file: str, text: configs.TextConfig, pad_token_id: int) -> dict:
+    entry = {
+        "file": file,
+        "hidden_size": text.hidden_size,
+        "num_layers": text.num_layers,
+        "vocab_size": text.vocab_size,
+        "max_length": text.max_length,
+        "pad_token_id": pad_token_id,
+        "token_embedding": "embeddings.token_embedding.weight",
     }
+    if text.output != "final_layer_norm":
+        entry["output"] = text.output
+    return entry
 
 
 def save_scripted(module: torch.nn.Module, path: str):
@@ -68,17 +91,21 @@ def save_scripted(module: torch.nn.Module, path: str):
 
 def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=None, scheduler=None,
                        source=None, weights: str = "fp32"):
-    """parts: anything with cfg, text, unet and vae (a Components, or the trained model's own VAE)."""
+    """parts: anything with cfg, text, text_2, unet and vae (a Components, or the trained model's own VAE); text is
+    None for the SDXL refiner, text_2 None but for SDXL."""
     os.makedirs(out_dir, exist_ok=True)
+    texts = {"text_encoder.pt": parts.text, "text_encoder_2.pt": parts.text_2}
+    texts = {file: module for file, module in texts.items() if module is not None}
     if weights == "fp16":  # half the size on disk; the Java runtime converts them to float32 at load
-        for module in (parts.text, parts.unet, parts.vae):
+        for module in (*texts.values(), parts.unet, parts.vae):
             module.half()  # floating-point parameters and buffers only
     with torch.no_grad():
-        save_scripted(parts.text, os.path.join(out_dir, "text_encoder.pt"))
+        for file, module in texts.items():
+            save_scripted(module, os.path.join(out_dir, file))
         save_scripted(parts.unet, os.path.join(out_dir, "unet.pt"))
         save_scripted(VAEDecode(parts.vae), os.path.join(out_dir, "vae_decoder.pt"))
         save_scripted(VAEEncode(parts.vae), os.path.join(out_dir, "vae_encoder.pt"))
-    write_keymap(out_dir, parts.unet, parts.text, parts.cfg.unet.num_res_blocks)  # for LoRA files
+    write_keymap(out_dir, parts.unet, parts.text, parts.cfg.unet.num_res_blocks, parts.text_2)  # for LoRA files
     copy_tokenizer(tokenizer_dir, os.path.join(out_dir, "tokenizer"))
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
         json.dump(manifest(parts.cfg, name, seed, scheduler, source, weights), f, indent=2)

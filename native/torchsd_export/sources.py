@@ -6,6 +6,9 @@ Single files (ldm layout):
   first_stage_model.*                   VAE
   cond_stage_model.transformer.*        SD 1.x: CLIP ViT-L/14 text model (Hugging Face names)
   cond_stage_model.model.*              SD 2.x: OpenCLIP ViT-H/14 text tower
+  conditioner.embedders.0.transformer.* SDXL base: CLIP ViT-L/14 text model (Hugging Face names)
+  conditioner.embedders.1.model.*       SDXL base: OpenCLIP ViT-bigG/14 text tower (with text_projection)
+  conditioner.embedders.0.model.*       SDXL refiner: OpenCLIP ViT-bigG/14 text tower (its only text encoder)
   model_ema.*                           EMA copy of the U-Net (names without dots); used with --ema
   anything else (noise schedule buffers, loss.*, ...) is ignored with a note.
 """
@@ -20,27 +23,31 @@ import torch
 
 from . import keymaps
 from .checkpoint import CheckpointError, read_weights
-from .config import OPENCLIP_LAYERS_DROPPED
+from .config import OPENCLIP_LAYERS_DROPPED, SD_VAE_SCALING, SDXL_FAMILIES, SDXL_VAE_SCALING
 
 # Where each component's weights are in an ldm single file (the table above).
 UNET, VAE = "model.diffusion_model.", "first_stage_model."
 SD1_TEXT, SD2_TEXT, EMA = "cond_stage_model.transformer.", "cond_stage_model.model.", "model_ema."
+SDXL_CLIP_L, SDXL_BIGG = "conditioner.embedders.0.transformer.", "conditioner.embedders.1.model."
+SDXL_REFINER_BIGG = "conditioner.embedders.0.model."
+SDXL_CONDITIONER = "conditioner.embedders."
 # ... and in a diffusers folder: the subfolder of each.
 DIFFUSERS_FOLDERS = {"unet": "unet", "vae": "vae", "text": "text_encoder"}
-EXPECTED_LAYOUT = (f"an SD 1.x/2.x single file (keys {UNET}*, {VAE}*, and {SD1_TEXT}* for SD 1.x or {SD2_TEXT}* "
-                   f"for SD 2.x) or a diffusers folder ({', '.join(d + '/' for d in DIFFUSERS_FOLDERS.values())})")
+EXPECTED_LAYOUT = (f"an SD 1.x/2.x/XL single file (keys {UNET}*, {VAE}*, and {SD1_TEXT}* for SD 1.x, {SD2_TEXT}* "
+                   f"for SD 2.x, {SDXL_CLIP_L}* + {SDXL_BIGG}* for SDXL) or a diffusers folder "
+                   f"({', '.join(d + '/' for d in DIFFUSERS_FOLDERS.values())})")
 
 
 @dataclass
 class Source:
-    parts: Dict[str, Dict[str, torch.Tensor]]       # "text" / "unet" / "vae" -> {our name: tensor}
-    family: str                                       # "sd1" or "sd2"
-    origins: Dict[str, str]                           # "text" / "unet" / "vae" -> where they were read from
+    parts: Dict[str, Dict[str, torch.Tensor]]       # "text" / "text_2" / "unet" / "vae" -> {our name: tensor}
+    family: str                                       # "sd1", "sd2", "sdxl" or "sdxl-refiner"
+    origins: Dict[str, str]                           # the same keys -> where they were read from
     notes: List[str] = field(default_factory=list)
     metadata: Dict[str, str] = field(default_factory=dict)
     tokenizer_dir: Optional[str] = None
     scheduler: Optional[dict] = None                  # a diffusers folder's scheduler_config.json
-    scaling_factor: float = 0.18215
+    scaling_factor: float = SD_VAE_SCALING
     text_heads: int = 0                               # from a config.json; 0 = the family's rule
     pad_token: Optional[str] = None                   # from a diffusers tokenizer config
 
@@ -64,17 +71,16 @@ def _ignored_note(keys: List[str]) -> str:
 
 def read_single_file(path: str, use_ema: bool = False) -> Source:
     tensors, metadata = read_weights(path)
-    if any(k.startswith("conditioner.embedders.") for k in tensors):
-        raise CheckpointError(f"{path}: this is an SDXL checkpoint (conditioner.embedders.*); torchsd exports "
-                              "SD 1.x and SD 2.x only")
     if not any(k.startswith(UNET) for k in tensors):
         raise CheckpointError(f"{path}: unknown architecture: no {UNET}* keys; expected {EXPECTED_LAYOUT}. "
                               f"First keys found: {', '.join(sorted(tensors)[:8])}")
     notes, parts, origins = [], {}, {"unet": UNET + "*", "vae": VAE + "*"}
-    if any(k.startswith(SD2_TEXT) for k in tensors):
+    if any(k.startswith(SDXL_CONDITIONER) for k in tensors):
+        family = _sdxl_text(path, tensors, parts, origins, notes)
+    elif any(k.startswith(SD2_TEXT) for k in tensors):
         family, origins["text"] = "sd2", SD2_TEXT + "*"
         openclip = _strip(tensors, SD2_TEXT)
-        layers = len({m.group(1) for k in openclip for m in [re.match(r"transformer\.resblocks\.(\d+)\.", k)] if m})
+        layers = _openclip_layers(openclip)
         parts["text"], unknown, unused = keymaps.text_from_openclip(openclip, layers - OPENCLIP_LAYERS_DROPPED)
         _unrecognised(f"{path}: {SD2_TEXT}*", unknown)
         notes.append(f"SD 2.x text encoder: kept {layers - OPENCLIP_LAYERS_DROPPED} of OpenCLIP's {layers} layers "
@@ -99,11 +105,44 @@ def read_single_file(path: str, use_ema: bool = False) -> Source:
         bookkeeping = [EMA + k for k in ema if not k.startswith("diffusion_model")]
         notes.append(f"ignored EMA bookkeeping: {', '.join(bookkeeping)}")
     parts["vae"] = _strip(tensors, VAE)
-    used = (UNET, VAE, SD1_TEXT, SD2_TEXT, EMA)
+    used = (UNET, VAE, SD1_TEXT, SD2_TEXT, EMA, SDXL_CLIP_L, SDXL_BIGG, SDXL_REFINER_BIGG)
     rest = [k for k in tensors if not k.startswith(used)]
     if rest:
         notes.append(_ignored_note(rest))
-    return Source(parts=parts, family=family, origins=origins, notes=notes, metadata=metadata)
+    scaling = SDXL_VAE_SCALING if family in SDXL_FAMILIES else SD_VAE_SCALING
+    return Source(parts=parts, family=family, origins=origins, notes=notes, metadata=metadata, scaling_factor=scaling)
+
+
+def _openclip_layers(openclip: Dict[str, torch.Tensor]) -> int:
+    return len({m.group(1) for k in openclip for m in [re.match(r"transformer\.resblocks\.(\d+)\.", k)] if m})
+
+
+def _sdxl_text(path: str, tensors, parts, origins, notes) -> str:
+    """SDXL's text encoders into parts["text"] (CLIP-L; not in the refiner) and parts["text_2"] (OpenCLIP bigG, all
+    its layers and text_projection); returns the family."""
+    if any(k.startswith(SDXL_CLIP_L) and not k.endswith("position_ids") for k in tensors):
+        family, bigg = "sdxl", SDXL_BIGG
+        parts["text"], unknown = keymaps.text_from_hf(_strip(tensors, SDXL_CLIP_L))
+        _unrecognised(f"{path}: {SDXL_CLIP_L}*", unknown)
+        origins["text"] = SDXL_CLIP_L + "*"
+    elif any(k.startswith(UNET + "label_emb.") for k in tensors):
+        family, bigg = "sdxl-refiner", SDXL_REFINER_BIGG
+    else:
+        raise CheckpointError(f"{path}: {SDXL_CONDITIONER}* keys but neither SDXL base's CLIP text model "
+                              f"({SDXL_CLIP_L}*) nor a refiner's U-Net (with label_emb): not an SDXL checkpoint "
+                              "torchsd knows (an SD 2.x model in Stability's sgm layout is not supported)")
+    openclip = _strip(tensors, bigg)
+    if not openclip:
+        raise CheckpointError(f"{path}: an SDXL {'base' if family == 'sdxl' else 'refiner'} checkpoint without its "
+                              f"OpenCLIP ViT-bigG text tower ({bigg}*)")
+    if "text_projection" not in openclip:
+        raise CheckpointError(f"{path}: {bigg}text_projection is missing (SDXL's pooled text embedding needs it)")
+    parts["text_2"], unknown, unused = keymaps.text_from_openclip(openclip, _openclip_layers(openclip), projection=True)
+    _unrecognised(f"{path}: {bigg}*", unknown)
+    origins["text_2"] = bigg + "*"
+    if unused:
+        notes.append(f"unused: {', '.join(bigg + n for n in unused)} (OpenCLIP's contrastive temperature)")
+    return family
 
 
 def _ema_unet(path, unet, ema):

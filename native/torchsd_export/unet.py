@@ -3,7 +3,8 @@
 Every layer of a block takes (x, emb, context, out_size) so a block is a plain sequence that
 TorchScript can unroll; out_size is the spatial size an upsampler must reach (the next skip
 connection's), which makes any latent size that is a whole number of pixels work, not only
-multiples of 2^levels.
+multiples of 2^levels. SDXLUNet adds `label_emb` (diffusers' add_time_proj + add_embedding, addition_embed_type
+"text_time") and takes the pooled text embedding and the time ids.
 """
 import math
 from typing import List
@@ -103,7 +104,7 @@ class TransformerBlock(nn.Module):
 
 
 class SpatialTransformer(nn.Module):
-    def __init__(self, channels: int, cfg: UNetConfig):
+    def __init__(self, channels: int, cfg: UNetConfig, depth: int):
         super().__init__()
         if cfg.head_channels > 0:
             heads, head_dim = channels // cfg.head_channels, cfg.head_channels
@@ -114,7 +115,7 @@ class SpatialTransformer(nn.Module):
         self.norm = nn.GroupNorm(cfg.norm_groups, channels, eps=1e-6)
         self.proj_in = nn.Linear(channels, inner) if cfg.linear_projection else nn.Conv2d(channels, inner, 1)
         self.transformer_blocks = nn.ModuleList(
-            [TransformerBlock(inner, cfg.context_dim, heads, head_dim) for _ in range(cfg.transformer_depth)])
+            [TransformerBlock(inner, cfg.context_dim, heads, head_dim) for _ in range(depth)])
         self.proj_out = nn.Linear(inner, channels) if cfg.linear_projection else nn.Conv2d(inner, channels, 1)
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor, context: torch.Tensor, out_size: List[int]) -> torch.Tensor:
@@ -180,14 +181,15 @@ class UNet(nn.Module):
                 layers = [ResBlock(ch, mult * mc, emb_dim, groups)]
                 ch = mult * mc
                 if level in cfg.attention_levels:
-                    layers.append(SpatialTransformer(ch, cfg))
+                    layers.append(SpatialTransformer(ch, cfg, cfg.depth_at(level)))
                 self.input_blocks.append(Block(*layers))
                 skip_channels.append(ch)
             if level != len(cfg.channel_mult) - 1:
                 self.input_blocks.append(Block(Downsample(ch)))
                 skip_channels.append(ch)
 
-        self.middle_block = Block(ResBlock(ch, ch, emb_dim, groups), SpatialTransformer(ch, cfg),
+        self.middle_block = Block(ResBlock(ch, ch, emb_dim, groups),
+                                  SpatialTransformer(ch, cfg, cfg.transformer_depth),
                                   ResBlock(ch, ch, emb_dim, groups))
 
         self.output_blocks = nn.ModuleList()
@@ -196,7 +198,7 @@ class UNet(nn.Module):
                 layers = [ResBlock(ch + skip_channels.pop(), mc * mult, emb_dim, groups)]
                 ch = mc * mult
                 if level in cfg.attention_levels:
-                    layers.append(SpatialTransformer(ch, cfg))
+                    layers.append(SpatialTransformer(ch, cfg, cfg.depth_at(level)))
                 if level > 0 and i == cfg.num_res_blocks:
                     layers.append(Upsample(ch))
                 self.output_blocks.append(Block(*layers))
@@ -204,12 +206,17 @@ class UNet(nn.Module):
         self.out = nn.Sequential(nn.GroupNorm(groups, ch), nn.SiLU(), nn.Conv2d(mc, cfg.out_channels, 3, padding=1))
 
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        batch = sample.shape[0]
+        return self.denoise(sample, self.time_emb(timestep, sample), context)
+
+    def time_emb(self, timestep: torch.Tensor, sample: torch.Tensor) -> torch.Tensor:
+        """The timestep's embedding for each row of sample, in the weights' dtype."""
+        t = timestep.reshape(-1).to(sample.device).expand(sample.shape[0])
+        return self.time_embed(timestep_embedding(t, self.model_channels).to(self.time_embed[0].weight.dtype))
+
+    def denoise(self, sample: torch.Tensor, emb: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         dtype = self.time_embed[0].weight.dtype  # fp16 exports take and return float32
         result_dtype = sample.dtype
         sample, context = sample.to(dtype), context.to(dtype)
-        t = timestep.reshape(-1).to(sample.device).expand(batch)
-        emb = self.time_embed(timestep_embedding(t, self.model_channels).to(sample.dtype))
         no_size: List[int] = []
         skips: List[torch.Tensor] = []
         h = sample
@@ -223,3 +230,23 @@ class UNet(nn.Module):
             target = list(skips[-1].shape[2:]) if len(skips) > 0 else list(h.shape[2:])
             h = block(h, emb, context, target)
         return self.out(h).to(result_dtype)
+
+
+class SDXLUNet(UNet):
+    """forward(sample, timestep, context (B,T,C), text_embeds (B,pooled), time_ids (B,n) float) -> noise prediction.
+    label_emb sees [text_embeds, the addition_time_embed_dim-wide sinusoidal embedding of each time id]."""
+
+    def __init__(self, cfg: UNetConfig):
+        super().__init__(cfg)
+        emb_dim = cfg.model_channels * 4
+        self.addition_time_embed_dim = cfg.addition_time_embed_dim
+        self.label_emb = nn.Sequential(nn.Sequential(nn.Linear(cfg.adm_in_channels, emb_dim), nn.SiLU(),
+                                                     nn.Linear(emb_dim, emb_dim)))
+
+    def forward(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor, text_embeds: torch.Tensor,
+                time_ids: torch.Tensor) -> torch.Tensor:
+        batch = sample.shape[0]
+        times = timestep_embedding(time_ids.reshape(-1).to(sample.device), self.addition_time_embed_dim)
+        added = torch.cat([text_embeds.to(torch.float32), times.reshape(batch, -1)], dim=1)
+        emb = self.time_emb(timestep, sample) + self.label_emb(added.to(self.time_embed[0].weight.dtype))
+        return self.denoise(sample, emb, context)

@@ -19,10 +19,11 @@ from .tokens import Tokenizer
 
 
 class TrainedComponents:
-    """What write_model_folder needs: cfg, text, unet, vae."""
+    """What write_model_folder needs: cfg, text, text_2 (none here), unet, vae."""
 
     def __init__(self, cfg, text, unet, vae):
         self.cfg, self.text, self.unet, self.vae = cfg, text.eval(), unet.eval(), vae.eval()
+        self.text_2 = None
 
 
 def main():
