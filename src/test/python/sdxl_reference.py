@@ -12,12 +12,17 @@ of __call__, decode) does, on the folder's TorchScript exports (the contract in 
   the first end-of-text token of its ids;
 - negative: when the negative prompt is empty and the manifest says force_zeros_for_empty_prompt, zeros
   of the prompt's shape (diffusers: negative_prompt None), else the encoded negative prompt;
-- add_time_ids: original size (h, w) + crop (top, left) + target size (h, w), the negative's the same;
+- add_time_ids: original size (h, w) + crop (top, left) + target size (h, w), the negative's the same; the
+  refiner's (unet.time_ids 5): original size + crop + aesthetic score (negative: the negative score);
+- hand-over: "denoising_end" runs the timesteps t >= round(T - end * T) (the base), "denoising_start" the
+  ones below round(T - start * T) (the refiner, img2img's get_timesteps) from "initial_latents" (an .npy file,
+  taken as it is: no noise added, not scaled);
 - guidance: one U-Net call on [negative x B; prompt x B] with text_embeds and time_ids batched alike;
 - noise, scheduler and image as diffusers_reference.py.
 
 Usage: python3 sdxl_reference.py MODEL_DIR CASES_JSON OUT_DIR
-A case is diffusers_reference.py's plus optional "original_size" [h, w], "crop" [top, left], "target_size" [h, w].
+A case is diffusers_reference.py's plus optional "original_size" [h, w], "crop" [top, left], "target_size" [h, w],
+"aesthetic_score", "negative_aesthetic_score", "denoising_end", "denoising_start" with "initial_latents".
 Writes OUT_DIR/ID.npy (final latents) and OUT_DIR/ID-K.png (image K = 1..B).
 """
 import json
@@ -73,6 +78,7 @@ class Model:
         self.scaling_factor = vae["scaling_factor"]
         self.scale_factor = vae["scale_factor"]
         self.force_zeros = self.manifest.get("force_zeros_for_empty_prompt", False)
+        self.refiner = self.manifest["unet"]["time_ids"] == 5
 
     def encode(self, text, skip_layers):
         """(1, 77, 2048) hidden states and (1, 1280) pooled."""
@@ -91,24 +97,51 @@ def encode_prompt(model, case):
             torch.cat([negative_pooled.repeat(batch, 1), pooled.repeat(batch, 1)]))
 
 
-def time_ids(case):
+def time_ids(model, case):
     size = [case["height"], case["width"]]
-    ids = case.get("original_size", size) + case.get("crop", [0, 0]) + case.get("target_size", size)
-    return torch.tensor([ids], dtype=torch.float32).repeat(2 * case["batch_size"], 1)
+    ids = case.get("original_size", size) + case.get("crop", [0, 0])
+    if model.refiner:
+        positive = ids + [case.get("aesthetic_score", 6.0)]
+        negative = ids + [case.get("negative_aesthetic_score", 2.5)]
+    else:
+        positive = negative = ids + case.get("target_size", size)
+    batch = case["batch_size"]
+    return torch.tensor([negative] * batch + [positive] * batch, dtype=torch.float32)
+
+
+def schedule_part(scheduler, case):
+    """The scheduler indices the case runs: all, the base's part before denoising_end, the refiner's after."""
+    timesteps = [float(t) for t in scheduler.timesteps]
+    train = scheduler_steps.T
+    first, end = 0, len(timesteps)
+    if "denoising_end" in case:
+        cutoff = int(round(train - case["denoising_end"] * train))
+        end = len([t for t in timesteps if t >= cutoff])
+    if "denoising_start" in case:
+        cutoff = int(round(train - case["denoising_start"] * train))
+        running = len([t for t in timesteps if t < cutoff])
+        if isinstance(scheduler, scheduler_steps.Heun) and running % 2 == 0:  # diffusers' order 2
+            running += 1
+        first = len(timesteps) - running
+    return range(first, end)
 
 
 @torch.no_grad()
 def generate(model, case):
     guidance_scale = case["guidance_scale"]
     context, text_embeds = encode_prompt(model, case)
-    add_time_ids = time_ids(case)
+    add_time_ids = time_ids(model, case)
     config = dict(model.manifest["scheduler"], prediction_type=model.manifest["prediction_type"])
     config.update({key: config_value(value) for key, value in case["config"].items()})
     scheduler = scheduler_steps.create(case["scheduler"], config, case["steps"])
     generator = torch.Generator().manual_seed(case["seed"])
     shape = (case["batch_size"], 4, case["height"] // model.scale_factor, case["width"] // model.scale_factor)
-    latents = torch.randn(shape, generator=generator, dtype=torch.float32) * scheduler.init_noise_sigma
-    for i, t in enumerate(scheduler.timesteps):
+    if "initial_latents" in case:
+        latents = torch.from_numpy(np.load(case["initial_latents"]))
+    else:
+        latents = torch.randn(shape, generator=generator, dtype=torch.float32) * scheduler.init_noise_sigma
+    for i in schedule_part(scheduler, case):
+        t = scheduler.timesteps[i]
         model_input = scheduler.scale(torch.cat([latents] * 2), i)
         noise_pred = model.unet(model_input, torch.tensor([float(t)], dtype=torch.float32), context, text_embeds,
                                 add_time_ids)
