@@ -160,7 +160,8 @@ public final class Conditioning {
     private Halves halves(int call, int calls, boolean negativeActive) {
         int step = (int) ((long) call * steps / calls);
         List<Fragment> pos = positive.atStep(step).fragments();
-        List<Fragment> unconditional = negativeActive ? negative.atStep(step).fragments() : List.of();
+        List<Fragment> unconditional =
+                negativeActive && negative != null ? negative.atStep(step).fragments() : List.of();
         return new Halves(unconditional, pos);
     }
 
