@@ -29,6 +29,11 @@ public record SdxlConditioning(
     /**
      * Checks the values.
      *
+     * @param size                   the prompt's size conditioning
+     * @param negativeSize           the negative prompt's; empty = the prompt's
+     * @param aestheticScore         the refiner's aesthetic score for the prompt
+     * @param negativeAestheticScore the refiner's for the negative prompt
+     * @param encodeEmptyNegative    whether an empty negative prompt is encoded rather than zeros
      * @throws RequestException if an aesthetic score is not a finite number
      * @throws NullPointerException if {@code size} or {@code negativeSize} is null
      */

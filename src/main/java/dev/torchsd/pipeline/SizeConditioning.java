@@ -21,7 +21,13 @@ public record SizeConditioning(
     /**
      * Checks the values.
      *
-     * @throws RequestException if a value is negative
+     * @param originalWidth  the original image's width, 0 = the request's width
+     * @param originalHeight the original image's height, 0 = the request's height
+     * @param cropTop        the crop's top edge in pixels
+     * @param cropLeft       the crop's left edge in pixels
+     * @param targetWidth    the target width, 0 = the request's width
+     * @param targetHeight   the target height, 0 = the request's height
+     * @throws RequestException if a value is outside 0..65536
      */
     public SizeConditioning {
         int[] values = {originalWidth, originalHeight, cropTop, cropLeft, targetWidth, targetHeight};
