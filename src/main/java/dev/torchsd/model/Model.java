@@ -305,11 +305,17 @@ public final class Model implements AutoCloseable {
                 Map<Part, Map<String, org.bytedeco.pytorch.Tensor>> parameters = new EnumMap<>(Part.class);
                 parameters.put(
                         Part.UNET, ModuleTensors.namedParameters(unet.module().jit()));
-                Map<String, org.bytedeco.pytorch.Tensor> text =
-                        ModuleTensors.namedParameters(textEncoder().module().jit());
-                text.remove(manifest.textEncoder().tokenEmbedding())
-                        .close(); // the token table is the text encoder's own
-                parameters.put(Part.TEXT_ENCODER, text);
+                // SDXL: CLIP-L is lora_te1_ (the TEXT_ENCODER part), bigG lora_te2_; the refiner's bigG is its first
+                List<Part> parts = manifest.family().equals(Manifest.SDXL_REFINER)
+                        ? List.of(Part.TEXT_ENCODER_2)
+                        : List.of(Part.TEXT_ENCODER, Part.TEXT_ENCODER_2);
+                for (int k = 0; k < textEncoders.size(); k++) {
+                    Map<String, org.bytedeco.pytorch.Tensor> text = ModuleTensors.namedParameters(
+                            textEncoders.get(k).module().jit());
+                    text.remove(manifest.textEncoders().get(k).tokenEmbedding())
+                            .close(); // the token table is the text encoder's own
+                    parameters.put(parts.get(k), text);
+                }
                 networks = new MergedWeights(parameters, this::keyMap, manifest.family());
             }
             return networks;

@@ -128,6 +128,38 @@ class SdxlFeaturesTest {
         assertThat(l.getMessage()).contains("an SD 1.x/2.x LoRA").contains("this model is sdxl");
     }
 
+    /** A kohya LoRA file with one low-rank module per key, each {@code in -> out} wide. */
+    static Path lora(String name, Map<String, long[]> modules) throws Exception {
+        Random random = new Random(name.hashCode());
+        Map<String, Values> tensors = new LinkedHashMap<>();
+        modules.forEach((key, inOut) -> {
+            tensors.put(key + ".lora_down.weight", values(random, 4, (int) inOut[0]));
+            tensors.put(key + ".lora_up.weight", values(random, (int) inOut[1], 4));
+        });
+        Path file = dir.resolve(name + ".safetensors");
+        TestSafetensors.write(file, tensors, Map.of("ss_network_module", "networks.lora"));
+        return file;
+    }
+
+    @Test
+    void sdxlLorasMergeIntoEachTextEncoderAndTheUNetAndAreUndone() throws Exception {
+        String q = "_text_model_encoder_layers_0_self_attn_q_proj";
+        GenerationRequest plain = request("a cat");
+        float[] before = sd.generate(plain).latents().values();
+        for (Map<String, long[]> modules : List.of(
+                Map.of("lora_te1" + q, new long[] {64, 64}),
+                Map.of("lora_te2" + q, new long[] {128, 128}),
+                Map.of("lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q", new long[] {64, 64}))) {
+            Path file = lora("sdxl-" + modules.keySet().iterator().next().substring(0, 9), modules);
+            GenerationResult with = sd.generate(plain.toBuilder()
+                    .lora(dev.torchsd.pipeline.LoraWeight.of(file, 1.0))
+                    .build());
+            assertThat(with.warnings()).as("%s", modules.keySet()).isEmpty();
+            assertThat(with.latents().values()).as("%s", modules.keySet()).isNotEqualTo(before);
+        }
+        assertThat(sd.generate(plain).latents().values()).containsExactly(before);
+    }
+
     @Test
     void longAutomatic1111PromptsAndVaeTilingRun() {
         String longPrompt = String.join(", ", java.util.Collections.nCopies(40, "a (red:1.2) circle"));
