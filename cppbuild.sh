@@ -12,13 +12,17 @@
 #                                       native/vocab_corpus.txt, for experiments with the exporter
 #   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE] [--config NAME]
 #                       [--ema] [--weights fp32|fp16] [--force]
-#                                       an SD 1.x/2.x .safetensors/.ckpt or diffusers folder -> model folder
-#                                       (docs/checkpoints.md; --help for all options)
+#                                       an SD 1.x/2.x/XL (base or refiner) .safetensors/.ckpt or diffusers
+#                                       folder -> model folder (docs/checkpoints.md; --help for all options)
 #   ./cppbuild.sh verify --checkpoint FILE_OR_DIR --model DIR
 #                                       compare an export with diffusers (needs diffusers + transformers)
 #   ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR [--weights fp16]
 #                                       a full-size SD 1.5-architecture model with random weights
 #                                       (--weights fp16: float16 files, float32 compute; docs/performance.md)
+#   ./cppbuild.sh sdxl OUT_DIR TOKENIZER_DIR [--weights fp16]
+#   ./cppbuild.sh sdxl-refiner OUT_DIR TOKENIZER_DIR [--weights fp16]
+#                                       full-size SDXL base / refiner stand-ins with random weights, built and
+#                                       saved one network at a time (peak: the U-Net, ~10 GB in float32)
 #   ./cppbuild.sh fuse-attention MODEL_DIR
 #                                       rewrite an export's attention to libtorch's fused kernel (in place;
 #                                       loads only in torch >= 2.0; docs/performance.md)
@@ -71,10 +75,10 @@ case "${1:-help}" in
     require_torch; shift
     "$PYTHON" -m torchsd_export.verify "$@"
     ;;
-  sd15)
+  sd15|sdxl|sdxl-refiner)
     require_torch
-    [ $# -ge 3 ] || { echo "usage: ./cppbuild.sh sd15 OUT_DIR TOKENIZER_DIR [--weights fp16] (TOKENIZER_DIR: CLIP's vocab.json and merges.txt)" >&2; exit 2; }
-    "$PYTHON" -m torchsd_export.cli --preset sd15 --out "$2" --tokenizer "$3" --name sd15-random "${@:4}"
+    [ $# -ge 3 ] || { echo "usage: ./cppbuild.sh $1 OUT_DIR TOKENIZER_DIR [--weights fp16] (TOKENIZER_DIR: CLIP's vocab.json and merges.txt)" >&2; exit 2; }
+    "$PYTHON" -m torchsd_export.cli --preset "$1" --out "$2" --tokenizer "$3" --name "$1-random" "${@:4}"
     ;;
   fuse-attention)
     require_torch

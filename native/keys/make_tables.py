@@ -4,9 +4,11 @@ Written from the published architecture descriptions, independently of torchsd_e
 ldm's configs (configs/stable-diffusion/v1-inference.yaml, v2-inference.yaml, v2-inference-v.yaml:
 model_channels 320, channel_mult 1,2,4,4, num_res_blocks 2, attention_resolutions 4,2,1, num_heads 8
 (SD 1) / num_head_channels 64 + use_linear_in_transformer (SD 2), context_dim 768/1024; the VAE's
-ch 128, ch_mult 1,2,4,4, z_channels 4), CLIP ViT-L/14's text model (width 768, 12 layers, MLP 3072),
-OpenCLIP ViT-H/14's text tower (width 1024, 24 layers, MLP 4096), and diffusers' block naming
-(down_blocks/mid_block/up_blocks of resnets/attentions/downsamplers/upsamplers). The tests
+ch 128, ch_mult 1,2,4,4, z_channels 4), Stability's generative-models configs for SDXL
+(configs/inference/sd_xl_base.yaml, sd_xl_refiner.yaml: see SDXL and SDXL_REFINER below), CLIP ViT-L/14's
+text model (width 768, 12 layers, MLP 3072), OpenCLIP ViT-H/14's text tower (width 1024, 24 layers, MLP
+4096) and ViT-bigG/14's (width 1280, 32 layers, MLP 5120), and diffusers' block naming
+(down_blocks/mid_block/up_blocks of resnets/attentions/downsamplers/upsamplers, add_embedding). The tests
 check these tables against the published parameter counts and build random checkpoints from them.
 
     python3 native/keys/make_tables.py native/keys        (re)writes the tables
@@ -272,9 +274,19 @@ def single_file(a: Arch) -> List[Tuple[str, Tuple[int, ...]]]:
 
 
 def diffusers_folder(a: Arch) -> List[Row]:
-    """(folder/key, shape, ldm single-file key). SD 2.x's diffusers text encoder has 23 layers (the last dropped)."""
+    """(folder/key, shape, ldm single-file key). SD 2.x's diffusers text encoder has 23 layers (the last dropped).
+    SDXL: text_encoder/ is CLIP-L (CLIPTextModel), text_encoder_2/ OpenCLIP bigG as CLIPTextModelWithProjection
+    (q/k/v split, text_projection a Linear weight: no single-file key of the same shape); the refiner has only
+    text_encoder_2/."""
     rows = [("unet/" + d, s, "model.diffusion_model." + k) for k, s, d in ldm_unet(a)]
     rows += [("vae/" + d, s, "first_stage_model." + k) for k, s, d in ldm_vae(a)]
+    if a.sdxl:
+        if a.text2_width:
+            rows += [("text_encoder/" + k, s, "conditioner.embedders.0.transformer." + k)
+                     for k, s in clip_text(a, a.text_layers)]
+        g = bigg(a) if a.text2_width else a
+        rows += [("text_encoder_2/" + k, s, "") for k, s in clip_text(g, g.text_layers)]
+        return rows + [("text_encoder_2/text_projection.weight", (g.text_width, g.text_width), "")]
     layers = a.text_layers - 1 if a.openclip else a.text_layers
     rows += [("text_encoder/" + k, s, ("cond_stage_model.transformer." + k) if not a.openclip else "")
              for k, s in clip_text(a, layers)]
@@ -307,3 +319,7 @@ if __name__ == "__main__":
     write(f"{out}/sd21-single-file.tsv", single_file(SD21))
     write(f"{out}/sd15-diffusers.tsv", diffusers_folder(SD15))
     write(f"{out}/sd21-diffusers.tsv", diffusers_folder(SD21))
+    write(f"{out}/sdxl-single-file.tsv", single_file(SDXL))
+    write(f"{out}/sdxl-diffusers.tsv", diffusers_folder(SDXL))
+    write(f"{out}/sdxl-refiner-single-file.tsv", single_file(SDXL_REFINER))
+    write(f"{out}/sdxl-refiner-diffusers.tsv", diffusers_folder(SDXL_REFINER))

@@ -105,10 +105,13 @@ def diffusers_folder(folder, arch, tokenizer_dir, dtype=torch.float32, seed=0, p
         by_folder.setdefault(sub, {})[name] = value
         ldm[ldm_key or key] = values[key]
     files = {"unet": "diffusion_pytorch_model.safetensors", "vae": "diffusion_pytorch_model.safetensors",
-             "text_encoder": "model.safetensors"}
+             "text_encoder": "model.safetensors", "text_encoder_2": "model.safetensors"}
     for sub, tensors in by_folder.items():
         os.makedirs(os.path.join(folder, sub), exist_ok=True)
         write_safetensors(os.path.join(folder, sub, files[sub]), tensors)
+    if arch.sdxl:
+        _sdxl_configs(folder, arch, tokenizer_dir)
+        return ldm
     act = "gelu" if arch.openclip else "quick_gelu"
     _json(os.path.join(folder, "text_encoder", "config.json"), {"hidden_act": act, "num_attention_heads": 1})
     _json(os.path.join(folder, "vae", "config.json"), {"scaling_factor": 0.18215})
@@ -117,13 +120,35 @@ def diffusers_folder(folder, arch, tokenizer_dir, dtype=torch.float32, seed=0, p
            "num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
            "steps_offset": 1, "set_alpha_to_one": False, "skip_prk_steps": True, "clip_sample": False,
            "prediction_type": prediction_type})
-    os.makedirs(os.path.join(folder, "tokenizer"), exist_ok=True)
-    for f in ("vocab.json", "merges.txt"):
-        with open(os.path.join(tokenizer_dir, f), "rb") as src, open(os.path.join(folder, "tokenizer", f), "wb") as dst:
-            dst.write(src.read())
-    _json(os.path.join(folder, "tokenizer", "special_tokens_map.json"),
-          {"pad_token": "!" if arch.openclip else "<|endoftext|>"})
+    _tokenizer(folder, "tokenizer", tokenizer_dir, "!" if arch.openclip else "<|endoftext|>")
     return ldm
+
+
+def _sdxl_configs(folder, arch, tokenizer_dir):
+    """An SDXL folder's configs as diffusers writes them (the fields the exporter reads): CLIP-L in text_encoder/
+    and tokenizer/ (pad <|endoftext|>), bigG in text_encoder_2/ and tokenizer_2/ (pad '!'); the refiner has only
+    the second pair."""
+    bigg_width = arch.text2_width or arch.text_width
+    if arch.text2_width:
+        _json(os.path.join(folder, "text_encoder", "config.json"),
+              {"hidden_act": "quick_gelu", "num_attention_heads": arch.text_width // 64})
+        _tokenizer(folder, "tokenizer", tokenizer_dir, "<|endoftext|>")
+    _json(os.path.join(folder, "text_encoder_2", "config.json"),
+          {"hidden_act": "gelu", "num_attention_heads": bigg_width // 64, "projection_dim": bigg_width})
+    _tokenizer(folder, "tokenizer_2", tokenizer_dir, "!")
+    _json(os.path.join(folder, "vae", "config.json"), {"scaling_factor": 0.13025, "force_upcast": True})
+    _json(os.path.join(folder, "scheduler", "scheduler_config.json"),
+          {"_class_name": "EulerDiscreteScheduler", "num_train_timesteps": 1000, "beta_start": 0.00085,
+           "beta_end": 0.012, "beta_schedule": "scaled_linear", "steps_offset": 1, "timestep_spacing": "leading",
+           "interpolation_type": "linear", "use_karras_sigmas": False, "prediction_type": "epsilon"})
+
+
+def _tokenizer(folder, sub, tokenizer_dir, pad):
+    os.makedirs(os.path.join(folder, sub), exist_ok=True)
+    for f in ("vocab.json", "merges.txt"):
+        with open(os.path.join(tokenizer_dir, f), "rb") as src, open(os.path.join(folder, sub, f), "wb") as dst:
+            dst.write(src.read())
+    _json(os.path.join(folder, sub, "special_tokens_map.json"), {"pad_token": pad})
 
 
 def _json(path, obj):

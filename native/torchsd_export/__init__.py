@@ -4,10 +4,11 @@ Parameter names equal the keys of the original single-file checkpoints (without 
 prefixes), so real checkpoints load by name. Runs on Debian's torch 1.13 and on current torch.
 
 Modules, each importing only modules listed before it (tests/test_imports.py: no import cycle):
-  config                        architecture sizes and scheduler configs of SD 1.x/2.x and the tiny model
+  config                        architecture sizes and scheduler configs of SD 1.x/2.x/XL and the tiny model
   attention, clip_text, unet,   the networks; scripted as they are, so their module paths are part of
   vae                           every export (fuse_attention edits attention.py inside the archives)
-  components                    the three networks of one model: seeded random or uninitialised
+  components                    the networks of one model: seeded random or uninitialised, all at once or
+                                one at a time; their shapes without allocating them
   checkpoint                    weight files -> tensors, without running code from them; CheckpointError
   keymaps, sources              other layouts' names -> ours; single files / diffusers folders -> a Source
                                 (sources holds the table of where each component's weights are)

@@ -4,7 +4,8 @@ a checkpoint or from random weights.
     python3 -m torchsd_export.cli --checkpoint FILE_OR_DIFFUSERS_DIR --out DIR [--vae FILE]
                                   [--tokenizer DIR] [--config NAME] [--ema] [--force]
     python3 -m torchsd_export.cli --preset tiny --tokenizer DIR --out DIR [--seed N]
-    python3 -m torchsd_export.cli --preset sd15 --tokenizer DIR --out DIR   (random weights, full size)
+    python3 -m torchsd_export.cli --preset sd15 --tokenizer DIR --out DIR   (random weights, full size;
+                                  also sdxl, sdxl-refiner)
 
 Any of them takes --weights fp16: the files hold float16 weights (half the size; the runtime converts them to
 float32 at load and computes in float32).
@@ -21,10 +22,11 @@ from .outdir import prepare_out_dir
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="./cppbuild.sh export", description="Export an SD 1.x/2.x checkpoint (or "
-                                "random weights) as a torchsd model folder.")
+    p = argparse.ArgumentParser(prog="./cppbuild.sh export", description="Export an SD 1.x/2.x/XL checkpoint "
+                                "(or random weights) as a torchsd model folder.")
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--checkpoint", help="an SD 1.x/2.x .safetensors/.ckpt single file or a diffusers model folder")
+    what.add_argument("--checkpoint",
+                      help="an SD 1.x/2.x/XL (base or refiner) .safetensors/.ckpt single file or a diffusers folder")
     what.add_argument("--preset", choices=PRESETS, help="random weights of a built-in architecture")
     p.add_argument("--out", required=True, help="the model folder to write (must be new or empty, or --force)")
     p.add_argument("--tokenizer", help="folder with CLIP's vocab.json and merges.txt (a diffusers folder brings "

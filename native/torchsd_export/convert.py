@@ -2,13 +2,13 @@
 modules without random initialisation, and load every tensor, refusing missing, extra or
 mis-shaped ones by name."""
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
 from . import config as configs
 from .checkpoint import CheckpointError
-from .components import Components, no_init
+from .components import Components, OneAtATime, builders, no_init, shapes
 from .infer import ArchitectureError, model_config
 from .sources import Source
 
@@ -61,25 +61,26 @@ def choose_variant(source: Source, path: str, override: Optional[str]):
     return "v_prediction", 768, "SD 2.x default (as diffusers); pass --config sd2-base for a 512-base model"
 
 
-def build_config(source: Source, path: str, override: Optional[str], pad_token_id: int) -> configs.ModelConfig:
+def build_config(source: Source, path: str, override: Optional[str], pad_token_id: int,
+                 pad_token_id_2: int = 0) -> configs.ModelConfig:
+    """pad_token_id: the (first) tokenizer's; pad_token_id_2: SDXL's second tokenizer's."""
     prediction, size, why = choose_variant(source, path, override)
     source.notes.append(f"{source.family}, prediction {prediction}, default size {size} (from {why})")
     try:
         cfg = model_config(source.parts, source.family, prediction, size, pad_token_id, source.scaling_factor,
-                           source.text_heads)
+                           source.text_heads, source.text_2_heads, pad_token_id_2)
     except ArchitectureError as e:
         raise CheckpointError(f"{path}: {e}") from e
     cfg.name = os.path.splitext(os.path.basename(os.path.normpath(path)))[0]
     return cfg
 
 
-def load_into(module: torch.nn.Module, weights: Dict[str, torch.Tensor], where: str):
-    """Copies weights into module; every parameter must be given exactly once, with its shape."""
-    expected = module.state_dict()
+def check_weights(expected: Dict[str, Tuple[int, ...]], weights: Dict[str, torch.Tensor], where: str):
+    """Every parameter (name -> shape) must be given exactly once, with its shape."""
     missing = sorted(set(expected) - set(weights))
     extra = sorted(set(weights) - set(expected))
-    wrong = [f"{k}: expected {list(expected[k].shape)}, found {list(weights[k].shape)}"
-             for k in sorted(set(expected) & set(weights)) if tuple(expected[k].shape) != tuple(weights[k].shape)]
+    wrong = [f"{k}: expected {list(expected[k])}, found {list(weights[k].shape)}"
+             for k in sorted(set(expected) & set(weights)) if tuple(expected[k]) != tuple(weights[k].shape)]
     problems: List[str] = []
     if missing:
         problems.append(f"{len(missing)} missing: " + _names(missing))
@@ -90,6 +91,12 @@ def load_into(module: torch.nn.Module, weights: Dict[str, torch.Tensor], where: 
                         + (" ..." if len(wrong) > 8 else ""))
     if problems:
         raise CheckpointError(f"{where}: " + " | ".join(problems))
+
+
+def load_into(module: torch.nn.Module, weights: Dict[str, torch.Tensor], where: str):
+    """Copies weights into module, after check_weights."""
+    expected = module.state_dict()
+    check_weights({k: tuple(v.shape) for k, v in expected.items()}, weights, where)
     with torch.no_grad():
         for name, target in expected.items():
             target.copy_(weights[name])
@@ -102,9 +109,28 @@ def _names(keys: List[str]) -> str:
 COMPONENT_NAMES = {"text": "text encoder", "text_2": "second text encoder", "unet": "U-Net", "vae": "VAE"}
 
 
+def _loader(source: Source, path: str):
+    def load(name: str, build) -> torch.nn.Module:
+        with no_init():
+            module = build()
+        load_into(module, source.parts[name], _where(source, path, name))
+        return module
+    return load
+
+
+def _where(source: Source, path: str, name: str) -> str:
+    return f"{path}: {COMPONENT_NAMES[name]} ({source.origins[name]})"
+
+
 def build_components(source: Source, cfg: configs.ModelConfig, path: str) -> Components:
-    with no_init():
-        parts = Components(cfg)
-    for name, module in parts.modules().items():
-        load_into(module, source.parts[name], f"{path}: {COMPONENT_NAMES[name]} ({source.origins[name]})")
-    return parts
+    """All networks at once, loaded (for inspection; an export loads them one at a time)."""
+    load = _loader(source, path)
+    return Components(cfg, {name: load(name, build) for name, build in builders(cfg).items()})
+
+
+def loaded_components(source: Source, cfg: configs.ModelConfig, path: str) -> OneAtATime:
+    """The networks loaded one at a time, each() after every component's names and shapes were checked here,
+    so bad input is refused before anything is written."""
+    for name, build in builders(cfg).items():
+        check_weights(shapes(build), source.parts[name], _where(source, path, name))
+    return OneAtATime(cfg, _loader(source, path))

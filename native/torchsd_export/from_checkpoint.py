@@ -3,7 +3,7 @@ import os
 from typing import List, Optional
 
 from .checkpoint import CheckpointError
-from .convert import build_components, build_config
+from .convert import build_config, loaded_components
 from .model_folder import write_model_folder
 from .sources import Source, is_diffusers_folder, read_diffusers_folder, read_single_file, read_vae_file
 from .tokenizer import WHERE_TO_GET_ONE, check_vocab_size, read_vocab
@@ -12,7 +12,10 @@ from .tokenizer import WHERE_TO_GET_ONE, check_vocab_size, read_vocab
 def pad_id(source: Source, vocab: dict) -> int:
     """SD 1.x pads prompts with <|endoftext|>, SD 2.x (OpenCLIP) with id 0 ('!'); a diffusers tokenizer config says.
     SDXL: this is the CLIP-L tokenizer's (<|endoftext|>); the second one pads with 0 (ModelConfig.pad_token_id_2)."""
-    token = source.pad_token or ("<|endoftext|>" if source.family in ("sd1", "sdxl") else None)
+    return _token_id(source.pad_token or ("<|endoftext|>" if source.family in ("sd1", "sdxl") else None), vocab)
+
+
+def _token_id(token: Optional[str], vocab: dict) -> int:
     if token is None:
         return 0
     if token not in vocab:
@@ -44,19 +47,23 @@ def export_checkpoint(checkpoint: str, out: str, tokenizer: Optional[str] = None
     if tokenizer is None:
         raise CheckpointError("a single-file checkpoint carries no tokenizer: " + WHERE_TO_GET_ONE)
     vocab = read_vocab(tokenizer)
-    cfg = build_config(source, path, config, pad_id(source, vocab))
-    for text, what in ((cfg.text, "the text encoder's table"), (cfg.text_2, "the second text encoder's table")):
+    tokenizer_2 = source.tokenizer_2_dir or tokenizer  # SDXL's second tokenizer: the same files but in odd folders
+    vocab_2 = read_vocab(tokenizer_2) if source.tokenizer_2_dir else vocab
+    cfg = build_config(source, path, config, pad_id(source, vocab), _token_id(source.pad_token_2, vocab_2))
+    for text, folder, words, what in ((cfg.text, tokenizer, vocab, "the text encoder's table"),
+                                      (cfg.text_2, tokenizer_2, vocab_2, "the second text encoder's table")):
         if text is not None:
-            check_vocab_size(tokenizer, vocab, text.vocab_size, what)
+            check_vocab_size(folder, words, text.vocab_size, what)
     inpainting = 2 * cfg.vae.z_channels + 1  # latents, mask, masked-image latents (SD 1.5/2 inpainting)
     if cfg.unet.in_channels not in (cfg.vae.z_channels, inpainting):
         raise CheckpointError(f"{path}: the U-Net takes {cfg.unet.in_channels} input channels, the VAE gives "
                               f"{cfg.vae.z_channels}: neither a text-to-image model ({cfg.vae.z_channels}) nor an "
                               f"inpainting model ({inpainting}); instruct-pix2pix-like models are not supported")
-    parts = build_components(source, cfg, path)
+    parts = loaded_components(source, cfg, path)
     provenance = {"file": os.path.basename(path), "vae": os.path.basename(vae) if vae else None,
                   "notes": source.notes}
-    write_model_folder(parts, tokenizer, out, name or cfg.name, None, source.scheduler, provenance, weights)
+    write_model_folder(parts, tokenizer, out, name or cfg.name, None, source.scheduler, provenance, weights,
+                       source.tokenizer_2_dir)
     return [f"note: {note}" for note in source.notes] + [
         f"{out}: {cfg.family} ({cfg.prediction_type}, {cfg.default_size}px) from {os.path.basename(path)}, "
         f"{parts.parameter_count():,} parameters"]

@@ -1,6 +1,8 @@
 """`--preset`: seeded random weights of a built-in architecture -> a torchsd model folder.
 
-tiny: a few-MB SD 1.x-architecture model sized to the tokenizer's vocabulary; sd15: SD 1.5 at full size.
+tiny: a few-MB SD 1.x-architecture model sized to the tokenizer's vocabulary; sd15: SD 1.5 at full size;
+sdxl, sdxl-refiner: SDXL base and refiner at full size (built and saved one network at a time: the U-Net, the
+largest, takes 10.3 GB / 9.0 GB in float32 while it is built).
 """
 from . import config as configs
 from .checkpoint import CheckpointError
@@ -8,7 +10,8 @@ from .components import random_components
 from .model_folder import write_model_folder
 from .tokenizer import check_vocab_size, read_vocab
 
-PRESETS = ("tiny", "sd15")
+PRESETS = ("tiny", "sd15", "sdxl", "sdxl-refiner")
+FULL_SIZE = {"sd15": configs.sd15, "sdxl": configs.sdxl, "sdxl-refiner": configs.sdxl_refiner}
 
 
 def preset_config(preset: str, tokenizer_dir: str, vocab: dict) -> configs.ModelConfig:
@@ -16,9 +19,9 @@ def preset_config(preset: str, tokenizer_dir: str, vocab: dict) -> configs.Model
         cfg = configs.tiny(len(vocab))
         cfg.pad_token_id = len(vocab) - 1  # <|endoftext|>, as SD 1.x pads
         return cfg
-    if preset == "sd15":
-        cfg = configs.sd15()
-        check_vocab_size(tokenizer_dir, vocab, cfg.text.vocab_size, "sd15's text encoder")
+    if preset in FULL_SIZE:
+        cfg = FULL_SIZE[preset]()
+        check_vocab_size(tokenizer_dir, vocab, (cfg.text or cfg.text_2).vocab_size, f"{preset}'s text encoder")
         return cfg
     raise CheckpointError(f"--preset {preset}: unknown; expected one of {', '.join(PRESETS)}")
 

@@ -68,8 +68,8 @@ def main():
     manifest_path = os.path.join(args.model, "model.json")
     with open(manifest_path, encoding="utf-8") as f:
         manifest = json.load(f)
-    files = [manifest["text_encoder"]["file"], manifest["unet"]["file"], manifest["vae"]["decoder"],
-             manifest["vae"]["encoder"]]
+    texts = [manifest[section]["file"] for section in ("text_encoder", "text_encoder_2") if section in manifest]
+    files = texts + [manifest["unet"]["file"], manifest["vae"]["decoder"], manifest["vae"]["encoder"]]
     changed = []
     for name in files:
         path = os.path.join(args.model, name)

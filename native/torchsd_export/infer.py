@@ -97,13 +97,15 @@ def vae_config(sd: Dict[str, torch.Tensor], scaling_factor: float) -> VAEConfig:
 
 
 def model_config(parts: Dict[str, Dict[str, torch.Tensor]], family: str, prediction_type: str,
-                 default_size: int, pad_token_id: int, scaling_factor: float, text_heads: int = 0) -> ModelConfig:
+                 default_size: int, pad_token_id: int, scaling_factor: float, text_heads: int = 0,
+                 text_2_heads: int = 0, pad_token_id_2: int = 0) -> ModelConfig:
     """parts: "text" (all but the SDXL refiner), "text_2" (SDXL's OpenCLIP bigG), "unet", "vae"."""
     sdxl = family in SDXL_FAMILIES
     output = "hidden" if sdxl else "final_layer_norm"
     text = text_config(parts["text"], "gelu" if family == "sd2" else "quick_gelu", text_heads, output) \
         if "text" in parts else None
-    text_2 = text_config(parts["text_2"], "gelu", 0, output, "second text encoder") if "text_2" in parts else None
+    text_2 = text_config(parts["text_2"], "gelu", text_2_heads, output, "second text encoder") \
+        if "text_2" in parts else None
     unet = unet_config(parts["unet"], family)
     widths = [t.hidden_size for t in (text, text_2) if t is not None]
     if unet.context_dim != sum(widths):
@@ -117,7 +119,7 @@ def model_config(parts: Dict[str, Dict[str, torch.Tensor]], family: str, predict
                                 "not have")
     return ModelConfig(name=family, family=family, text=text, unet=unet, vae=vae_config(parts["vae"], scaling_factor),
                        prediction_type=prediction_type, default_size=default_size, pad_token_id=pad_token_id,
-                       text_2=text_2)
+                       text_2=text_2, pad_token_id_2=pad_token_id_2)
 
 
 def _check_label_emb(unet: UNetConfig, text_2: TextConfig, family: str):

@@ -21,7 +21,7 @@ import argparse
 import json
 import os
 import re
-from typing import Dict, Iterable
+from typing import Dict, Iterable, List
 
 import torch
 
@@ -114,14 +114,10 @@ def keymap(unet_names, text_names, per_level: int, text_2_names=None) -> dict:
     return data
 
 
-def _names(module):
-    return None if module is None else [n for n, _ in module.named_parameters()]
-
-
-def write_keymap(out_dir: str, unet: torch.nn.Module, text, per_level: int, text_2=None):
-    """Writes out_dir/keymap.json for the modules being exported (or loaded from the folder); text, text_2: the
-    text encoders the model has (None for the one it lacks)."""
-    data = keymap(_names(unet), _names(text), per_level, _names(text_2))
+def write_keymap(out_dir: str, names: Dict[str, List[str]], per_level: int):
+    """Writes out_dir/keymap.json for the networks being exported (or loaded from the folder), given the parameter
+    names of each: "unet", "text" (absent for the SDXL refiner), "text_2" (SDXL)."""
+    data = keymap(names["unet"], names.get("text"), per_level, names.get("text_2"))
     with open(os.path.join(out_dir, FILE_NAME), "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
         f.write("\n")
@@ -134,10 +130,12 @@ def main():
     with open(os.path.join(args.model, "model.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     per_level = manifest["exporter"]["config"]["unet"]["num_res_blocks"]
-    unet = torch.jit.load(os.path.join(args.model, manifest["unet"]["file"]))
-    texts = [torch.jit.load(os.path.join(args.model, manifest[section]["file"])) if section in manifest else None
-             for section in ("text_encoder", "text_encoder_2")]
-    write_keymap(args.model, unet, texts[0], per_level, texts[1])
+    names = {}
+    for component, section in (("unet", "unet"), ("text", "text_encoder"), ("text_2", "text_encoder_2")):
+        if section in manifest:
+            module = torch.jit.load(os.path.join(args.model, manifest[section]["file"]))
+            names[component] = [n for n, _ in module.named_parameters()]
+    write_keymap(args.model, names, per_level)
 
 
 if __name__ == "__main__":

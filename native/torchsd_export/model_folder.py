@@ -22,7 +22,9 @@ FORMAT_VERSION = 1
 WEIGHTS_DTYPES = {"fp32": "float32", "fp16": "float16"}
 
 
-def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None, weights="fp32") -> dict:
+def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=None, weights="fp32",
+             tokenizer_2: bool = False) -> dict:
+    """tokenizer_2: the folder has a second tokenizer (SDXL folders whose tokenizer_2/ differs from tokenizer/)."""
     sdxl = cfg.family in configs.SDXL_FAMILIES
     m = {
         "format": "torchsd-model",
@@ -57,8 +59,10 @@ def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=N
     if sdxl:  # SDXL's VAE overflows in float16 (diffusers' force_upcast); torchsd decodes in float32 anyway
         m["vae"]["force_upcast"] = True
         m["force_zeros_for_empty_prompt"] = cfg.family == "sdxl"  # diffusers' base and refiner configs
+    m["tokenizer"] = "tokenizer"
+    if tokenizer_2:
+        m["tokenizer_2"] = "tokenizer_2"
     m.update({
-        "tokenizer": "tokenizer",
         "weights_dtype": WEIGHTS_DTYPES[weights],
         "scheduler": dict(scheduler or configs.scheduler_for(cfg), prediction_type=cfg.prediction_type),
         "exporter": {"torch": torch.__version__, "sdpa": HAS_SDPA, "seed": seed, "config": cfg.to_dict(),
@@ -89,24 +93,35 @@ def save_scripted(module: torch.nn.Module, path: str):
     torch.jit.script(module).save(path)
 
 
+def exports(component: str, module: torch.nn.Module):
+    """(file name, module to script) for one network: the VAE gives two exports, the others one each."""
+    if component == "vae":
+        return [("vae_decoder.pt", VAEDecode(module)), ("vae_encoder.pt", VAEEncode(module))]
+    return [(EXPORT_FILES[component], module)]
+
+
+EXPORT_FILES = {"text": "text_encoder.pt", "text_2": "text_encoder_2.pt", "unet": "unet.pt"}
+
+
 def write_model_folder(parts, tokenizer_dir: str, out_dir: str, name: str, seed=None, scheduler=None,
-                       source=None, weights: str = "fp32"):
-    """parts: anything with cfg, text, text_2, unet and vae (a Components, or the trained model's own VAE); text is
-    None for the SDXL refiner, text_2 None but for SDXL."""
+                       source=None, weights: str = "fp32", tokenizer_2_dir=None):
+    """parts: anything with cfg and each() yielding ("text" / "text_2" / "unet" / "vae", module) for the networks
+    the model has (a Components, a OneAtATime, or the trained model with its own VAE). Each network is saved and
+    let go before the next, so a OneAtATime holds one network of a full-size SDXL in memory at a time."""
     os.makedirs(out_dir, exist_ok=True)
-    texts = {"text_encoder.pt": parts.text, "text_encoder_2.pt": parts.text_2}
-    texts = {file: module for file, module in texts.items() if module is not None}
-    if weights == "fp16":  # half the size on disk; the Java runtime converts them to float32 at load
-        for module in (*texts.values(), parts.unet, parts.vae):
+    names = {}
+    for component, module in parts.each():
+        names[component] = [n for n, _ in module.named_parameters()]
+        if weights == "fp16":  # half the size on disk; the Java runtime converts them to float32 at load
             module.half()  # floating-point parameters and buffers only
-    with torch.no_grad():
-        for file, module in texts.items():
-            save_scripted(module, os.path.join(out_dir, file))
-        save_scripted(parts.unet, os.path.join(out_dir, "unet.pt"))
-        save_scripted(VAEDecode(parts.vae), os.path.join(out_dir, "vae_decoder.pt"))
-        save_scripted(VAEEncode(parts.vae), os.path.join(out_dir, "vae_encoder.pt"))
-    write_keymap(out_dir, parts.unet, parts.text, parts.cfg.unet.num_res_blocks, parts.text_2)  # for LoRA files
+        with torch.no_grad():
+            for file, export in exports(component, module):
+                save_scripted(export, os.path.join(out_dir, file))
+        del module, export  # before each() builds the next network
+    write_keymap(out_dir, names, parts.cfg.unet.num_res_blocks)  # for LoRA files
     copy_tokenizer(tokenizer_dir, os.path.join(out_dir, "tokenizer"))
+    if tokenizer_2_dir:
+        copy_tokenizer(tokenizer_2_dir, os.path.join(out_dir, "tokenizer_2"))
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
-        json.dump(manifest(parts.cfg, name, seed, scheduler, source, weights), f, indent=2)
+        json.dump(manifest(parts.cfg, name, seed, scheduler, source, weights, tokenizer_2_dir is not None), f, indent=2)
         f.write("\n")

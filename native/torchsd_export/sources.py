@@ -31,11 +31,11 @@ SD1_TEXT, SD2_TEXT, EMA = "cond_stage_model.transformer.", "cond_stage_model.mod
 SDXL_CLIP_L, SDXL_BIGG = "conditioner.embedders.0.transformer.", "conditioner.embedders.1.model."
 SDXL_REFINER_BIGG = "conditioner.embedders.0.model."
 SDXL_CONDITIONER = "conditioner.embedders."
-# ... and in a diffusers folder: the subfolder of each.
-DIFFUSERS_FOLDERS = {"unet": "unet", "vae": "vae", "text": "text_encoder"}
+# ... and in a diffusers folder: the subfolder of each (SDXL: text_encoder_2 too; the refiner has no text_encoder).
+DIFFUSERS_FOLDERS = {"unet": "unet", "vae": "vae", "text": "text_encoder", "text_2": "text_encoder_2"}
 EXPECTED_LAYOUT = (f"an SD 1.x/2.x/XL single file (keys {UNET}*, {VAE}*, and {SD1_TEXT}* for SD 1.x, {SD2_TEXT}* "
                    f"for SD 2.x, {SDXL_CLIP_L}* + {SDXL_BIGG}* for SDXL) or a diffusers folder "
-                   f"({', '.join(d + '/' for d in DIFFUSERS_FOLDERS.values())})")
+                   "(unet/, vae/, text_encoder/ and for SDXL text_encoder_2/)")
 
 
 @dataclass
@@ -50,6 +50,9 @@ class Source:
     scaling_factor: float = SD_VAE_SCALING
     text_heads: int = 0                               # from a config.json; 0 = the family's rule
     pad_token: Optional[str] = None                   # from a diffusers tokenizer config
+    text_2_heads: int = 0                             # SDXL diffusers folders: text_encoder_2/config.json
+    pad_token_2: Optional[str] = None                 # ... and tokenizer_2's pad token ('!')
+    tokenizer_2_dir: Optional[str] = None             # tokenizer_2/ when its files differ from tokenizer/'s
 
 
 def _unrecognised(where: str, names: List[str]):
@@ -125,6 +128,9 @@ def _sdxl_text(path: str, tensors, parts, origins, notes) -> str:
         parts["text"], unknown = keymaps.text_from_hf(_strip(tensors, SDXL_CLIP_L))
         _unrecognised(f"{path}: {SDXL_CLIP_L}*", unknown)
         origins["text"] = SDXL_CLIP_L + "*"
+    elif any(k.startswith(SDXL_BIGG) for k in tensors):
+        raise CheckpointError(f"{path}: an SDXL base checkpoint ({SDXL_BIGG}*) without its CLIP ViT-L/14 text model "
+                              f"({SDXL_CLIP_L}*)")
     elif any(k.startswith(UNET + "label_emb.") for k in tensors):
         family, bigg = "sdxl-refiner", SDXL_REFINER_BIGG
     else:
@@ -181,6 +187,7 @@ DIFFUSERS_WEIGHTS = {
             "diffusion_pytorch_model.bin", "diffusion_pytorch_model.fp16.bin"],
     "text_encoder": ["model.safetensors", "model.fp16.safetensors", "pytorch_model.bin", "pytorch_model.fp16.bin"],
 }
+DIFFUSERS_WEIGHTS["text_encoder_2"] = DIFFUSERS_WEIGHTS["text_encoder"]
 
 
 def _json(path: str) -> dict:
@@ -206,34 +213,56 @@ def is_diffusers_folder(path: str) -> bool:
 
 
 def read_diffusers_folder(folder: str) -> Source:
-    missing = [d for d in DIFFUSERS_FOLDERS.values() if not os.path.isdir(os.path.join(folder, d))]
+    subs = {part: sub for part, sub in DIFFUSERS_FOLDERS.items() if os.path.isdir(os.path.join(folder, sub))}
+    missing = [sub for part, sub in DIFFUSERS_FOLDERS.items() if part in ("unet", "vae") and part not in subs]
+    if "text" not in subs and "text_2" not in subs:
+        missing.append("text_encoder")
     if missing:
-        raise CheckpointError(f"{folder}: not a diffusers SD folder: missing {', '.join(m + '/' for m in missing)}"
-                              " (SDXL folders, with text_encoder_2/, are not supported)")
-    if os.path.isdir(os.path.join(folder, "text_encoder_2")):
-        raise CheckpointError(f"{folder}: has text_encoder_2/: an SDXL model; torchsd exports SD 1.x and SD 2.x only")
-    text_cfg = _json(os.path.join(folder, "text_encoder", "config.json"))
-    vae_cfg = _json(os.path.join(folder, "vae", "config.json"))
-    mappers = {"unet": keymaps.unet_from_diffusers, "vae": keymaps.vae_from_diffusers, "text": keymaps.text_from_hf}
+        raise CheckpointError(f"{folder}: not a diffusers SD folder: missing {', '.join(m + '/' for m in missing)}")
+    mappers = {"unet": keymaps.unet_from_diffusers, "vae": keymaps.vae_from_diffusers, "text": keymaps.text_from_hf,
+               "text_2": keymaps.text_from_hf}
     parts, notes = {}, []
-    for part, sub in DIFFUSERS_FOLDERS.items():
+    for part, sub in subs.items():
         parts[part], unknown = mappers[part](_component_weights(folder, sub))
         _unrecognised(f"{folder}/{sub}", unknown)
-    hidden = parts["text"]["embeddings.token_embedding.weight"].shape[1] \
-        if "embeddings.token_embedding.weight" in parts["text"] else 0
-    act = text_cfg.get("hidden_act")
-    family = "sd2" if act == "gelu" or (act is None and hidden == 1024) else "sd1"
-    tokenizer = os.path.join(folder, "tokenizer")
-    tok_cfg = {**_json(os.path.join(tokenizer, "tokenizer_config.json")),
-               **_json(os.path.join(tokenizer, "special_tokens_map.json"))}
-    pad = tok_cfg.get("pad_token")
-    if isinstance(pad, dict):
-        pad = pad.get("content")
+    text_cfg = _json(os.path.join(folder, "text_encoder", "config.json"))
+    if "text_2" in subs:
+        family = "sdxl" if "text" in subs else "sdxl-refiner"
+    else:
+        hidden = parts["text"]["embeddings.token_embedding.weight"].shape[1] \
+            if "embeddings.token_embedding.weight" in parts["text"] else 0
+        act = text_cfg.get("hidden_act")
+        family = "sd2" if act == "gelu" or (act is None and hidden == 1024) else "sd1"
+    tokenizers = [os.path.join(folder, t) for t in ("tokenizer", "tokenizer_2")
+                  if all(os.path.isfile(os.path.join(folder, t, f)) for f in ("vocab.json", "merges.txt"))]
+    tokenizer_2 = os.path.join(folder, "tokenizer_2")
     scheduler = _json(os.path.join(folder, "scheduler", "scheduler_config.json")) or None
     if scheduler is None:
         notes.append(f"{folder}/scheduler/scheduler_config.json not found: using the family's scheduler config")
-    return Source(parts=parts, family=family, origins={part: sub + "/" for part, sub in DIFFUSERS_FOLDERS.items()},
-                  notes=notes,
-                  tokenizer_dir=tokenizer if os.path.isfile(os.path.join(tokenizer, "vocab.json")) else None,
-                  scheduler=scheduler, scaling_factor=float(vae_cfg.get("scaling_factor", 0.18215)),
-                  text_heads=int(text_cfg.get("num_attention_heads", 0)), pad_token=pad)
+    default_scaling = SDXL_VAE_SCALING if family in SDXL_FAMILIES else SD_VAE_SCALING
+    scaling = _json(os.path.join(folder, "vae", "config.json")).get("scaling_factor", default_scaling)
+    text_2_cfg = _json(os.path.join(folder, "text_encoder_2", "config.json"))
+    return Source(parts=parts, family=family, origins={part: sub + "/" for part, sub in subs.items()},
+                  notes=notes, tokenizer_dir=tokenizers[0] if tokenizers else None, scheduler=scheduler,
+                  scaling_factor=float(scaling),
+                  text_heads=int(text_cfg.get("num_attention_heads", 0)),
+                  pad_token=_pad_token(os.path.join(folder, "tokenizer")),
+                  text_2_heads=int(text_2_cfg.get("num_attention_heads", 0)),
+                  pad_token_2=_pad_token(tokenizer_2),
+                  tokenizer_2_dir=tokenizer_2 if len(tokenizers) == 2 and _differ(*tokenizers) else None)
+
+
+def _pad_token(tokenizer: str) -> Optional[str]:
+    config = {**_json(os.path.join(tokenizer, "tokenizer_config.json")),
+              **_json(os.path.join(tokenizer, "special_tokens_map.json"))}
+    pad = config.get("pad_token")
+    return pad.get("content") if isinstance(pad, dict) else pad
+
+
+def _differ(first: str, second: str) -> bool:
+    """Whether two tokenizer folders hold different vocab.json/merges.txt (SDXL's two are the same files)."""
+    for name in ("vocab.json", "merges.txt"):
+        with open(os.path.join(first, name), "rb") as a, open(os.path.join(second, name), "rb") as b:
+            if a.read() != b.read():
+                return True
+    return False

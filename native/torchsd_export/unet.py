@@ -7,7 +7,7 @@ multiples of 2^levels. SDXLUNet adds `label_emb` (diffusers' add_time_proj + add
 "text_time") and takes the pooled text embedding and the time ids.
 """
 import math
-from typing import List
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
@@ -104,7 +104,8 @@ class TransformerBlock(nn.Module):
 
 
 class SpatialTransformer(nn.Module):
-    def __init__(self, channels: int, cfg: UNetConfig, depth: int):
+    def __init__(self, channels: int, cfg: UNetConfig, depth: Optional[int] = None):
+        """depth: transformer blocks (default cfg.transformer_depth, the middle block's)."""
         super().__init__()
         if cfg.head_channels > 0:
             heads, head_dim = channels // cfg.head_channels, cfg.head_channels
@@ -114,6 +115,7 @@ class SpatialTransformer(nn.Module):
         self.linear_projection = cfg.linear_projection
         self.norm = nn.GroupNorm(cfg.norm_groups, channels, eps=1e-6)
         self.proj_in = nn.Linear(channels, inner) if cfg.linear_projection else nn.Conv2d(channels, inner, 1)
+        depth = cfg.transformer_depth if depth is None else depth
         self.transformer_blocks = nn.ModuleList(
             [TransformerBlock(inner, cfg.context_dim, heads, head_dim) for _ in range(depth)])
         self.proj_out = nn.Linear(inner, channels) if cfg.linear_projection else nn.Conv2d(inner, channels, 1)
@@ -188,8 +190,7 @@ class UNet(nn.Module):
                 self.input_blocks.append(Block(Downsample(ch)))
                 skip_channels.append(ch)
 
-        self.middle_block = Block(ResBlock(ch, ch, emb_dim, groups),
-                                  SpatialTransformer(ch, cfg, cfg.transformer_depth),
+        self.middle_block = Block(ResBlock(ch, ch, emb_dim, groups), SpatialTransformer(ch, cfg),
                                   ResBlock(ch, ch, emb_dim, groups))
 
         self.output_blocks = nn.ModuleList()

@@ -19,11 +19,13 @@ from .tokens import Tokenizer
 
 
 class TrainedComponents:
-    """What write_model_folder needs: cfg, text, text_2 (none here), unet, vae."""
+    """What write_model_folder needs: cfg and each() network by name."""
 
     def __init__(self, cfg, text, unet, vae):
         self.cfg, self.text, self.unet, self.vae = cfg, text.eval(), unet.eval(), vae.eval()
-        self.text_2 = None
+
+    def each(self):
+        return iter({"text": self.text, "unet": self.unet, "vae": self.vae}.items())
 
 
 def main():
