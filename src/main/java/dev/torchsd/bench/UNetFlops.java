@@ -24,6 +24,9 @@ public final class UNetFlops {
     private final int[] channelMult;
     private final boolean[] attentionAt;
     private final int resBlocks;
+    /** Transformer blocks of each level's spatial transformers (SDXL: 0, 2, 10); the middle block's is {@link #depth}. */
+    private final int[] depths;
+
     private final int depth;
     private final int inChannels;
     private final int outChannels;
@@ -43,6 +46,13 @@ public final class UNetFlops {
         }
         this.resBlocks = unet.get("num_res_blocks").getAsInt();
         this.depth = unet.get("transformer_depth").getAsInt();
+        this.depths = new int[channelMult.length];
+        JsonArray perLevel = unet.has("transformer_depths") ? unet.getAsJsonArray("transformer_depths") : null;
+        for (int i = 0; i < depths.length; i++) {
+            depths[i] = perLevel != null && perLevel.size() == depths.length
+                    ? perLevel.get(i).getAsInt()
+                    : depth;
+        }
         this.inChannels = unet.get("in_channels").getAsInt();
         this.outChannels = unet.get("out_channels").getAsInt();
         this.contextDim = unet.get("context_dim").getAsInt();
@@ -83,7 +93,7 @@ public final class UNetFlops {
                 total += resBlock(ch, out, emb, h, w);
                 ch = out;
                 if (attentionAt[level]) {
-                    total += transformer(ch, h * w);
+                    total += transformer(ch, h * w, depths[level]);
                 }
                 skips.push(new long[] {ch, h, w});
             }
@@ -94,7 +104,7 @@ public final class UNetFlops {
                 skips.push(new long[] {ch, h, w});
             }
         }
-        total += resBlock(ch, ch, emb, h, w) + transformer(ch, h * w) + resBlock(ch, ch, emb, h, w);
+        total += resBlock(ch, ch, emb, h, w) + transformer(ch, h * w, depth) + resBlock(ch, ch, emb, h, w);
         for (int level = channelMult.length - 1; level >= 0; level--) {
             int out = channelMult[level] * modelChannels;
             for (int i = 0; i <= resBlocks; i++) {
@@ -102,7 +112,7 @@ public final class UNetFlops {
                 total += resBlock((int) (ch + skip[0]), out, emb, h, w);
                 ch = out;
                 if (attentionAt[level]) {
-                    total += transformer(ch, h * w);
+                    total += transformer(ch, h * w, depths[level]);
                 }
                 if (level > 0 && i == resBlocks) {
                     h = skips.peek()[1]; // the upsampler reaches the next skip connection's size
@@ -129,13 +139,13 @@ public final class UNetFlops {
     }
 
     /** A spatial transformer on {@code c} channels over {@code n} pixels (its inner width is c). */
-    private double transformer(int c, long n) {
+    private double transformer(int c, long n, int blocks) {
         double block = 0;
         block += 4 * linear(n, c, c) + 2 * 2.0 * n * n * c; // self-attention
         block += 2 * linear(n, c, c)
                 + 2 * linear(contextTokens, contextDim, c)
                 + 2 * 2.0 * n * contextTokens * c; // cross-attention
         block += linear(n, c, 8L * c) + linear(n, 4L * c, c); // GEGLU feed-forward
-        return 2 * conv(c, c, 1, n, 1) + depth * block; // proj_in, proj_out
+        return 2 * conv(c, c, 1, n, 1) + blocks * block; // proj_in, proj_out
     }
 }

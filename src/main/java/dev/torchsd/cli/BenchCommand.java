@@ -9,6 +9,7 @@ import dev.torchsd.bench.UNetFlops;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.generation.Pipeline;
 import dev.torchsd.model.Model;
+import dev.torchsd.model.TextEncoder;
 import dev.torchsd.model.NetworkTime;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.runtime.LoadOptions;
@@ -209,7 +210,7 @@ public final class BenchCommand implements Callable<Integer> {
         double stepOutside = 0;
         ProcessCpu cpuStart = ProcessCpu.now();
         for (int i = 0; i < runs; i++) {
-            NetworkTime text0 = m.textEncoder().time();
+            NetworkTime text0 = textTime(m);
             NetworkTime unet0 = m.unet().time();
             NetworkTime vae0 = m.vaeDecoder().time();
             StepClock clock = new StepClock(m.unet());
@@ -217,7 +218,7 @@ public final class BenchCommand implements Callable<Integer> {
             pipeline.generate(request, clock);
             totals.add((System.nanoTime() - start) / 1e9);
             firstClock = firstClock == null ? clock : firstClock;
-            text = text.plus(m.textEncoder().time().minus(text0));
+            text = text.plus(textTime(m).minus(text0));
             unet = unet.plus(m.unet().time().minus(unet0));
             vae = vae.plus(m.vaeDecoder().time().minus(vae0));
             stepTimes.addAll(clock.stepSeconds());
@@ -337,5 +338,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static double growth(long from, long to) {
         return from <= 0 ? 0 : 100.0 * (to - from) / from;
+    }
+
+    /** The time inside every text encoder (SDXL has two). */
+    private static NetworkTime textTime(Model m) {
+        return m.textEncoders().stream().map(TextEncoder::time).reduce(NetworkTime.ZERO, NetworkTime::plus);
     }
 }

@@ -37,6 +37,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     HiresOptions hires;
 
+    @Mixin
+    SdxlOptions sdxl;
+
     @Option(
             names = {"-b", "--batch"},
             defaultValue = "1",
@@ -86,15 +89,31 @@ public final class GenerateCommand implements Callable<Integer> {
             WholeFile.checkWritable(saveLatents);
         }
         long seed = options.resolveSeed();
-        try (StableDiffusion sd = options.model.open(spec.commandLine().getErr())) {
-            GenerationRequest request = sd.resolve(hires.apply(image.apply(options.request(seed, batch))));
+        GenerationRequest base = hires.apply(image.apply(
+                sdxl.applyTo(options.request(seed, batch).toBuilder()).build()));
+        if (sdxl.refiner != null) {
+            GenerationResult handOver;
+            try (StableDiffusion sd = options.model.open(err)) {
+                handOver = sd.generate(base, progress(base));
+            }
+            handOver.warnings().forEach(w -> err.println("warning: " + w));
+            // the refiner goes on from the base's latents at the base's size (an image's, for image-to-image)
+            base = handOver.request().toBuilder()
+                    .image(null)
+                    .hiresFix(null)
+                    .extraNetworks(dev.torchsd.pipeline.ExtraNetworks.NONE)
+                    .initialLatents(handOver.latents())
+                    .denoising(sdxl.refinerSwitch, 1)
+                    .build();
+        }
+        try (StableDiffusion sd = sdxl.refiner != null
+                ? options.model.open(sdxl.refiner, err)
+                : options.model.open(spec.commandLine().getErr())) {
+            GenerationRequest request = sd.resolve(base);
             TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode, traceThreeWay);
             GenerationResult result = sd.generate(
                     request,
-                    GenerationListener.all(
-                            Interrupts.stopOnInterrupt(),
-                            options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()),
-                            recorder == null ? GenerationListener.NONE : recorder));
+                    GenerationListener.all(progress(request), recorder == null ? GenerationListener.NONE : recorder));
             result.warnings().forEach(w -> err.println("warning: " + w));
             List<Path> files = result.saveAll(out);
             files.forEach(spec.commandLine().getOut()::println);
@@ -107,8 +126,15 @@ public final class GenerateCommand implements Callable<Integer> {
                 err.println("trace written to " + trace);
             }
             err.println("seed " + seed + ", " + result.sampler() + ", " + request.steps() + " steps, "
-                    + request.width().getAsInt() + "x" + request.height().getAsInt());
+                    + request.width().getAsInt() + "x" + request.height().getAsInt()
+                    + (sdxl.refiner != null ? ", refined by " + sdxl.refiner + " from " + sdxl.refinerSwitch : ""));
         }
         return 0;
+    }
+
+    private GenerationListener progress(GenerationRequest request) {
+        return GenerationListener.all(
+                Interrupts.stopOnInterrupt(),
+                options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()));
     }
 }

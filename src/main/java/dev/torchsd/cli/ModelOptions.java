@@ -62,7 +62,12 @@ final class ModelOptions {
 
     /** Loads the model and the embeddings, printing their warnings to {@code err}. */
     StableDiffusion open(PrintWriter err) {
-        StableDiffusion sd = StableDiffusion.load(folder(), loadOptions());
+        return open(folder(), err);
+    }
+
+    /** Loads the model in {@code folder} (an SDXL refiner) with these options and embeddings. */
+    StableDiffusion open(Path folder, PrintWriter err) {
+        StableDiffusion sd = StableDiffusion.load(folder, loadOptions());
         return withEmbeddings(
                 sd, (file, token) -> sd.loadTextualInversion(file, token).warnings(), err);
     }

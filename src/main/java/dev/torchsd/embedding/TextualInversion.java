@@ -74,6 +74,31 @@ public record TextualInversion(
         return set.rows();
     }
 
+    /**
+     * The vectors for one text encoder of an SDXL model: {@code clip_l} (CLIP-L, 768 wide) or {@code clip_g}
+     * (OpenCLIP bigG, 1280 wide).
+     *
+     * @throws EmbeddingException for an SD 1.x/2.x embedding, or when the width differs
+     */
+    public float[][] vectorsForSdxl(String key, int hiddenSize) {
+        if (!isSdxl()) {
+            throw new EmbeddingException(file + ": "
+                    + modelFamily(vectorSets.get(0).hiddenSize())
+                    + " embedding (one set of " + vectorSets.get(0).hiddenSize() + "-wide vectors); this model is SDXL"
+                    + " and needs clip_l + clip_g vectors: pick an embedding trained for SDXL");
+        }
+        for (VectorSet set : vectorSets) {
+            if (set.key().equals(key)) {
+                if (set.hiddenSize() != hiddenSize) {
+                    throw new EmbeddingException(file + ": " + key + " vectors are " + set.hiddenSize()
+                            + " wide, but the model's text encoder for them expects " + hiddenSize);
+                }
+                return set.rows();
+            }
+        }
+        throw new EmbeddingException(file + ": no " + key + " vectors");
+    }
+
     private static String modelFamily(int hiddenSize) {
         return switch (hiddenSize) {
             case 768 -> "an SD 1.x";

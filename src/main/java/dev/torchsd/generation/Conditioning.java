@@ -1,5 +1,6 @@
 package dev.torchsd.generation;
 
+import dev.torchsd.model.Manifest;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.NegativeWindow;
@@ -35,12 +36,24 @@ import org.bytedeco.pytorch.global.torch;
  *   <li>U-Net call {@code call} of {@code calls} is at step {@code call × steps / calls} (rounded
  *       down): the step itself for one call per step, proportional for samplers with more.</li>
  * </ul>
- * Every tensor belongs to the PointerScope that is innermost when this object is made or used
+ * SDXL: each prompt goes through both text encoders ({@link PromptEncoder}); each call also gets the U-Net's
+ * extra inputs ({@link #extrasAt}), batched as the context: the pooled embedding of each half's prompt and the
+ * time ids ({@link SdxlTimeIds}) of the negative or positive side; without a negative prompt on a model with
+ * {@code force_zeros_for_empty_prompt}, the unconditional context and pooled embedding are zeros (diffusers),
+ * unless the request asks to encode the empty prompt.
+ *
+ * <p>Every tensor belongs to the PointerScope that is innermost when this object is made or used
  * (the pipeline's request scope).
  */
 public final class Conditioning {
     /** A prompt encoded from one text-encoder layer. */
     private record Key(List<Fragment> fragments, int clipSkip) {}
+
+    /** A prompt's hidden states (1, 77 × chunks, context) and pooled embedding (1, projection; null for SD 1.x/2.x). */
+    private record Encoded(Tensor hidden, Tensor pooled) {}
+
+    /** Which prompts a call's unconditional and positive halves are. */
+    private record Halves(List<Fragment> unconditional, List<Fragment> positive) {}
 
     private final PromptEncoder encoder;
     private final PromptSchedule positive;
@@ -50,10 +63,18 @@ public final class Conditioning {
     private final boolean guidance;
     private final int clipSkip;
     private final int negativeClipSkip;
-    private final Map<Key, Tensor> encoded = new HashMap<>();
+    /** SDXL's time ids, null for a U-Net without extra inputs. */
+    private final SdxlTimeIds timeIds;
+    /** An empty unconditional prompt is zeros (SDXL base's force_zeros_for_empty_prompt). */
+    private final boolean zeroEmpty;
+
+    private final Map<Key, Encoded> encoded = new HashMap<>();
     private final Map<List<List<Fragment>>, Tensor> contexts = new HashMap<>();
+    private final Map<List<List<Fragment>>, Map<String, Tensor>> extras = new HashMap<>();
     /** Three-way contexts by their two-way context (which names the negative and positive prompts). */
     private final IdentityHashMap<Tensor, Tensor> threeWay = new IdentityHashMap<>();
+
+    private final IdentityHashMap<Map<String, Tensor>, Map<String, Tensor>> threeWayExtras = new IdentityHashMap<>();
 
     private Conditioning(
             PromptEncoder encoder,
@@ -63,7 +84,9 @@ public final class Conditioning {
             int batch,
             boolean guidance,
             int clipSkip,
-            int negativeClipSkip) {
+            int negativeClipSkip,
+            SdxlTimeIds timeIds,
+            boolean zeroEmpty) {
         this.encoder = encoder;
         this.positive = positive;
         this.negative = negative;
@@ -72,6 +95,8 @@ public final class Conditioning {
         this.guidance = guidance;
         this.clipSkip = clipSkip;
         this.negativeClipSkip = negativeClipSkip;
+        this.timeIds = timeIds;
+        this.zeroEmpty = zeroEmpty;
     }
 
     /**
@@ -90,16 +115,28 @@ public final class Conditioning {
                 ? PromptSchedule.read(r.negativePrompt(), r.steps(), r.promptSyntax(), "negative prompt")
                 : null;
         int negativeClipSkip = r.negativeClipSkip().orElseThrow();
+        boolean zeroEmpty =
+                model.manifest().forceZerosForEmptyPrompt() && !r.sdxl().encodeEmptyNegative();
         Conditioning c = new Conditioning(
-                encoder, positive, negative, r.steps(), r.batchSize(), guidance, r.clipSkip(), negativeClipSkip);
+                encoder,
+                positive,
+                negative,
+                r.steps(),
+                r.batchSize(),
+                guidance,
+                r.clipSkip(),
+                negativeClipSkip,
+                SdxlTimeIds.of(model, r),
+                zeroEmpty);
         int maxLength = model.tokenizer().maxLength();
         positive.entries().forEach(e -> c.encodeOnce(e.fragments(), r.clipSkip(), "prompt", maxLength, warnings));
         if (negative != null) {
-            negative.entries()
+            negative.entries().stream()
+                    .filter(e -> !c.zeroed(e.fragments()))
                     .forEach(
                             e -> c.encodeOnce(e.fragments(), negativeClipSkip, "negative prompt", maxLength, warnings));
         }
-        if (guidance && !window.always()) {
+        if (guidance && !window.always() && !zeroEmpty) {
             c.encodeOnce(List.of(), negativeClipSkip, "empty prompt", maxLength, warnings);
         }
         return c;
@@ -113,38 +150,85 @@ public final class Conditioning {
     /** The longest context any call can get, in tokens (77 per chunk): what the U-Net's cross-attention grows with. */
     public long maxContextTokens() {
         long longest = 0;
-        for (Tensor t : encoded.values()) {
-            longest = Math.max(longest, t.size(1));
+        for (Encoded e : encoded.values()) {
+            longest = Math.max(longest, e.hidden().size(1));
         }
         return longest;
     }
 
-    /** The context for U-Net call {@code call} of {@code calls}. */
-    public Tensor at(int call, int calls, boolean negativeActive) {
+    /** The prompts of U-Net call {@code call} of {@code calls}'s halves. */
+    private Halves halves(int call, int calls, boolean negativeActive) {
         int step = (int) ((long) call * steps / calls);
         List<Fragment> pos = positive.atStep(step).fragments();
+        List<Fragment> unconditional =
+                negativeActive && negative != null ? negative.atStep(step).fragments() : List.of();
+        return new Halves(unconditional, pos);
+    }
+
+    /** The context for U-Net call {@code call} of {@code calls}. */
+    public Tensor at(int call, int calls, boolean negativeActive) {
+        Halves h = halves(call, calls, negativeActive);
         if (!guidance) {
             return positiveAt(call, calls);
         }
-        List<Fragment> unconditional = negativeActive ? negative.atStep(step).fragments() : List.of();
         return contexts.computeIfAbsent(
-                List.of(unconditional, pos),
+                List.of(h.unconditional(), h.positive()),
                 k -> Tensors.scoped(() -> {
-                    Tensor u = encoded(unconditional, negativeClipSkip);
-                    Tensor p = encoded(pos, clipSkip);
-                    long length = Math.max(u.size(1), p.size(1));
+                    Encoded p = encoded(h.positive(), clipSkip);
+                    Tensor u = unconditional(h.unconditional(), p).hidden();
+                    long length = Math.max(u.size(1), p.hidden().size(1));
                     return torch.cat(
                             new TensorVector(
-                                    repeat(padded(u, length, negativeClipSkip)), repeat(padded(p, length, clipSkip))),
+                                    repeat(padded(u, length, negativeClipSkip, zeroed(h.unconditional()))),
+                                    repeat(padded(p.hidden(), length, clipSkip, false))),
                             0);
                 }));
     }
 
     /** The positive prompt's context alone ({@code positive × B}) for call {@code call}: a call without guidance. */
     public Tensor positiveAt(int call, int calls) {
-        List<Fragment> pos =
-                positive.atStep((int) ((long) call * steps / calls)).fragments();
-        return contexts.computeIfAbsent(List.of(pos), k -> repeat(encoded(pos, clipSkip)));
+        List<Fragment> pos = halves(call, calls, false).positive();
+        return contexts.computeIfAbsent(List.of(pos), k -> repeat(encoded(pos, clipSkip).hidden()));
+    }
+
+    /**
+     * The U-Net's extra inputs for call {@code call} of {@code calls}, rows as {@link #at}'s: SDXL's pooled
+     * embeddings ({@code text_embeds}) and time ids ({@code time_ids}); none for SD 1.x/2.x.
+     */
+    public Map<String, Tensor> extrasAt(int call, int calls, boolean negativeActive) {
+        if (timeIds == null) {
+            return Map.of();
+        }
+        if (!guidance) {
+            return positiveExtrasAt(call, calls);
+        }
+        Halves h = halves(call, calls, negativeActive);
+        return extras.computeIfAbsent(List.of(h.unconditional(), h.positive()), k -> {
+            Encoded p = encoded(h.positive(), clipSkip);
+            Encoded u = unconditional(h.unconditional(), p);
+            return Map.of(
+                    Manifest.TEXT_EMBEDS,
+                    Tensors.scoped(() -> torch.cat(new TensorVector(repeat(u.pooled()), repeat(p.pooled())), 0)),
+                    Manifest.TIME_IDS,
+                    Tensors.scoped(() ->
+                            torch.cat(new TensorVector(repeat(timeIds.negative()), repeat(timeIds.positive())), 0)));
+        });
+    }
+
+    /** The extra inputs of the positive prompt alone, rows as {@link #positiveAt}'s: a call without guidance. */
+    public Map<String, Tensor> positiveExtrasAt(int call, int calls) {
+        if (timeIds == null) {
+            return Map.of();
+        }
+        List<Fragment> pos = halves(call, calls, false).positive();
+        return extras.computeIfAbsent(List.of(pos), k -> {
+            Encoded p = encoded(pos, clipSkip);
+            return Map.of(
+                    Manifest.TEXT_EMBEDS,
+                    Tensors.scoped(() -> repeat(p.pooled())),
+                    Manifest.TIME_IDS,
+                    Tensors.scoped(() -> repeat(timeIds.positive())));
+        });
     }
 
     /** The context {@code [empty; negative; positive]} for call {@code call}, with the negative prompt active. */
@@ -159,6 +243,39 @@ public final class Conditioning {
                 twoWay, k -> Tensors.scoped(() -> torch.cat(new TensorVector(empty.narrow(0, 0, batch), twoWay), 0)));
     }
 
+    /** The extra inputs of {@link #withEmpty}'s rows. */
+    public Map<String, Tensor> extrasWithEmpty(int call, int calls) {
+        Map<String, Tensor> twoWay = extrasAt(call, calls, true);
+        if (twoWay.isEmpty()) {
+            return twoWay;
+        }
+        Map<String, Tensor> empty = extrasAt(call, calls, false);
+        return threeWayExtras.computeIfAbsent(twoWay, k -> {
+            Map<String, Tensor> three = new java.util.TreeMap<>();
+            twoWay.forEach((name, rows) -> three.put(
+                    name,
+                    Tensors.scoped(() ->
+                            torch.cat(new TensorVector(empty.get(name).narrow(0, 0, batch), rows), 0))));
+            return Map.copyOf(three);
+        });
+    }
+
+    /** Whether an unconditional prompt is zeros here: an empty one on a force_zeros_for_empty_prompt model. */
+    private boolean zeroed(List<Fragment> fragments) {
+        return zeroEmpty
+                && fragments.stream().allMatch(f -> !f.isBreak() && f.text().isEmpty());
+    }
+
+    /** The unconditional half's prompt encoded, or zeros shaped as {@code positive}'s first chunk. */
+    private Encoded unconditional(List<Fragment> fragments, Encoded positive) {
+        if (!zeroed(fragments)) {
+            return encoded(fragments, negativeClipSkip);
+        }
+        return new Encoded(
+                Tensors.scoped(() -> torch.zeros_like(positive.hidden().narrow(1, 0, PromptChunker.CHUNK_LENGTH))),
+                positive.pooled() == null ? null : Tensors.scoped(() -> torch.zeros_like(positive.pooled())));
+    }
+
     private void encodeOnce(List<Fragment> fragments, int layer, String what, int maxLength, List<String> warnings) {
         Key key = new Key(fragments, layer);
         if (encoded.containsKey(key)) {
@@ -169,26 +286,38 @@ public final class Conditioning {
             warnings.add("the " + what + " is longer than " + maxLength + " tokens: " + chunks.truncated()
                     + " token(s) were truncated");
         }
-        encoded.put(key, encoder.encode(chunks.chunks(), layer));
+        encoded.put(key, encode(chunks.chunks(), layer));
     }
 
-    private Tensor encoded(List<Fragment> fragments, int layer) {
+    private Encoded encode(List<PromptChunker.Chunk> chunks, int layer) {
+        return new Encoded(encoder.encode(chunks, layer), timeIds == null ? null : encoder.pooled(chunks));
+    }
+
+    private Encoded encoded(List<Fragment> fragments, int layer) {
         return encoded.computeIfAbsent(
-                new Key(fragments, layer),
-                k -> encoder.encode(encoder.chunks(fragments).chunks(), layer));
+                new Key(fragments, layer), k -> encode(encoder.chunks(fragments).chunks(), layer));
     }
 
-    /** {@code context} made {@code length} long with copies of the empty prompt's chunk. */
-    private Tensor padded(Tensor context, long length, int layer) {
+    /** {@code context} made {@code length} long with copies of the empty prompt's chunk (zeros for a zeroed one). */
+    private Tensor padded(Tensor context, long length, int layer, boolean zeros) {
         if (context.size(1) == length) {
             return context;
         }
         long chunks = (length - context.size(1)) / PromptChunker.CHUNK_LENGTH;
-        Tensor empty = encoded(List.of(), layer);
+        Tensor empty = zeros
+                ? context.narrow(1, 0, PromptChunker.CHUNK_LENGTH)
+                : encoded(List.of(), layer).hidden();
         return torch.cat(new TensorVector(context, empty.repeat(1, chunks, 1)), 1);
     }
 
+    /** One row repeated for the batch: (1, ...) -> (batch, ...). */
     private Tensor repeat(Tensor oneRow) {
-        return batch == 1 ? oneRow : oneRow.repeat(batch, 1, 1);
+        if (batch == 1) {
+            return oneRow;
+        }
+        long[] times = new long[(int) oneRow.dim()];
+        java.util.Arrays.fill(times, 1);
+        times[0] = batch;
+        return oneRow.repeat(times);
     }
 }

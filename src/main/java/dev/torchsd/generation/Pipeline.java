@@ -21,7 +21,9 @@ import dev.torchsd.scheduler.TrainingSchedule;
 import dev.torchsd.tensor.Tensors;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -96,6 +98,7 @@ public final class Pipeline {
             ImageStart start =
                     r.image().isPresent() ? ImageStart.prepare(model, r, scheduler, generator, imageLatents) : null;
             Tensor latents = start != null ? start.latents : prepareLatents(r, generator, scheduler.initNoiseSigma());
+            DenoisingSplit split = DenoisingSplit.of(r, scheduler, training.trainSteps());
             List<BufferedImage> images;
             Latents finalLatents;
             AutoNegativeStart auto = window.autoStart()
@@ -104,8 +107,9 @@ public final class Pipeline {
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             try {
                 int calls = scheduler.timesteps().length;
-                int first = start != null ? start.first : 0;
-                for (int i = first; i < calls; i++) {
+                int first = start != null ? start.first : split.first();
+                int end = split.end();
+                for (int i = first; i < end; i++) {
                     boolean negativeActive =
                             window.activeAt(i, calls) && (auto == null || auto.reached(i, calls, r.steps()));
                     boolean cfg =
@@ -113,16 +117,21 @@ public final class Pipeline {
                     if (auto != null && !negativeActive && cfg && window.activeAt(i, calls)) {
                         conditioning.at(i, calls, true); // made (and cached) in the request's scope for the probe
                     }
+                    boolean threeWay = cfg && negativeActive && observers.wantsEmptyPrediction();
                     Tensor context = !cfg
                             ? conditioning.positiveAt(i, calls)
-                            : negativeActive && observers.wantsEmptyPrediction()
-                                    ? conditioning.withEmpty(i, calls)
-                                    : conditioning.at(i, calls, negativeActive);
+                            : threeWay ? conditioning.withEmpty(i, calls) : conditioning.at(i, calls, negativeActive);
+                    Map<String, Tensor> extras = !cfg
+                            ? conditioning.positiveExtrasAt(i, calls)
+                            : threeWay
+                                    ? conditioning.extrasWithEmpty(i, calls)
+                                    : conditioning.extrasAt(i, calls, negativeActive);
                     Tensor next = denoiseStep(
                             scheduler,
                             i,
                             latents,
                             context,
+                            extras,
                             negativeActive,
                             cfg,
                             r,
@@ -133,8 +142,8 @@ public final class Pipeline {
                     latents.close();
                     latents = next;
                     if (!listener.onStep(new StepProgress(
-                            i - first + 1, calls - first, scheduler.timesteps()[i], latents))) {
-                        throw new GenerationCancelledException(i - first + 1, calls - first);
+                            i - first + 1, end - first, scheduler.timesteps()[i], latents))) {
+                        throw new GenerationCancelledException(i - first + 1, end - first);
                     }
                     if (use.closing()) {
                         throw new GenerationCancelledException("generation cancelled after step " + (i + 1) + " of "
@@ -173,8 +182,10 @@ public final class Pipeline {
                 return null;
             }
             Tensor negative = conditioning.at(p.call(), p.calls(), true).narrow(0, 0, batch);
+            Map<String, Tensor> extras = new LinkedHashMap<>();
+            conditioning.extrasAt(p.call(), p.calls(), true).forEach((name, rows) -> extras.put(name, rows.narrow(0, 0, batch)));
             Tensor sample = start != null ? start.unetSample(p.modelInput()) : p.modelInput();
-            return model.unet().predict(UNetInput.of(sample, p.timestep(), negative));
+            return model.unet().predict(new UNetInput(sample, p.timestep(), negative, extras));
         };
     }
 
@@ -206,7 +217,8 @@ public final class Pipeline {
                     .map(given -> Tensors.fromFloats(given.values(), given.shape()))
                     .orElseGet(() -> InitialNoise.sample(
                             generator, RequestResolver.latentShape(r, model.manifest(), model.latentChannels())));
-            Tensor latents = start.mul(Tensors.scalar(initNoiseSigma));
+            // a refiner's start (denoising_start): the base's latents as they are, already at their noise level
+            Tensor latents = r.denoisingStart() > 0 ? start : start.mul(Tensors.scalar(initNoiseSigma));
             return latents.to(model.device().toTorch(), latents.scalar_type());
         });
     }
@@ -216,6 +228,7 @@ public final class Pipeline {
             int i,
             Tensor latents,
             Tensor context,
+            Map<String, Tensor> extras,
             boolean negativeActive,
             boolean cfg,
             GenerationRequest r,
@@ -231,7 +244,7 @@ public final class Pipeline {
                     : cfg ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor sample = start != null ? start.unetSample(scaled) : scaled;
-            Tensor prediction = model.unet().predict(UNetInput.of(sample, t, context));
+            Tensor prediction = model.unet().predict(new UNetInput(sample, t, context, extras));
             Tensor empty = null;
             if (branches == 3) {
                 empty = prediction.narrow(0, 0, r.batchSize());

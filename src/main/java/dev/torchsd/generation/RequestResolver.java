@@ -51,7 +51,10 @@ public final class RequestResolver {
         if (r.seed() < 0) {
             throw new RequestException("seed must be in 0.." + Long.MAX_VALUE + ", got " + r.seed());
         }
-        int layers = manifest.textEncoder().numLayers();
+        int layers = manifest.textEncoders().stream()
+                .mapToInt(Manifest.TextEncoderSpec::numLayers)
+                .min()
+                .orElseThrow();
         checkClipSkip("clip skip", r.clipSkip(), layers);
         int negativeClipSkip = r.negativeClipSkip().orElse(r.promptSyntax().a1111() ? r.clipSkip() : 1);
         checkClipSkip("negative clip skip", negativeClipSkip, layers);
@@ -63,6 +66,7 @@ public final class RequestResolver {
             PromptSchedule.of(r.negativePrompt(), r.steps(), "negative prompt");
         }
         checkImage(r, manifest, latentChannels);
+        checkDenoising(r, manifest);
         checkHiresFix(r, w, h, multiple);
         var networks = RequestNetworks.of(r); // files and <lora:…> names exist, weights are numbers
         GenerationRequest resolved = r.toBuilder()
@@ -121,6 +125,34 @@ public final class RequestResolver {
                         || input.maskBlur() != 0
                         || input.invertMask())) {
             throw new RequestException("mask options (blur, invert, inpaint area, fill) need a mask");
+        }
+    }
+
+    /**
+     * diffusers' denoising_start / denoising_end, and that a refiner is not asked for text-to-image: it continues a
+     * base model's latents or changes an image.
+     */
+    private static void checkDenoising(GenerationRequest r, Manifest manifest) {
+        double start = r.denoisingStart();
+        double end = r.denoisingEnd();
+        if (!(start >= 0 && start < 1 && end > start && end <= 1)) {
+            throw new RequestException("denoising start and end must satisfy 0 <= start < end <= 1, got start " + start
+                    + " and end " + end);
+        }
+        if (start > 0
+                && (r.initialLatents().isEmpty()
+                        || r.image().isPresent()
+                        || r.hiresFix().isPresent())) {
+            throw new RequestException("denoising start " + start + " continues a base model's latents: give them as"
+                    + " the initial latents (and no image or hires fix)");
+        }
+        if (manifest.family().equals(Manifest.SDXL_REFINER)
+                && start == 0
+                && r.image().isEmpty()) {
+            throw new RequestException("model '" + manifest.name() + "' is an SDXL refiner (family "
+                    + Manifest.SDXL_REFINER + "), not a base model: it continues a base model's latents (denoising"
+                    + " start with initial latents; the command line's --refiner) or changes an image"
+                    + " (image-to-image); for text-to-image load an SDXL base model");
         }
     }
 

@@ -48,6 +48,9 @@ public final class KeyMap {
             Map<Part, Map<String, String>> byPath = new HashMap<>();
             byPath.put(Part.UNET, entries(root.getAsJsonObject("unet")));
             byPath.put(Part.TEXT_ENCODER, entries(root.getAsJsonObject("text_encoder")));
+            byPath.put(
+                    Part.TEXT_ENCODER_2,
+                    root.has("text_encoder_2") ? entries(root.getAsJsonObject("text_encoder_2")) : Map.of());
             return new KeyMap(byPath);
         } catch (RuntimeException e) {
             if (e instanceof LoraException) {

@@ -20,6 +20,11 @@ import java.util.Optional;
  */
 public record LoraModule(String key, Part part, String path, Kind kind, Map<String, StoredTensor> tensors) {
 
+    /** Whether the module names SDXL's text encoders ({@code lora_te1_}, {@code lora_te2_}). */
+    public boolean sdxlTextEncoder() {
+        return key.startsWith("lora_te1_") || key.startsWith("lora_te2_") || part == Part.TEXT_ENCODER_2;
+    }
+
     /** How ΔW is stored. */
     public enum Kind {
         /** kohya LoRA and LoCon: {@code up @ down}, optionally around a CP core ({@code lora_mid}). */

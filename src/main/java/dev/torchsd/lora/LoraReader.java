@@ -140,13 +140,10 @@ public final class LoraReader {
             throw new LoraException(file + ": " + key + ".alpha must be one number, found shape "
                     + java.util.Arrays.toString(tensors.get("alpha").shape()));
         }
-        Part part = prefix.equals("lora_unet") || prefix.equals("unet") ? Part.UNET : Part.TEXT_ENCODER;
-        return new LoraModule(
-                key,
-                part,
-                prefix.endsWith("1") || prefix.endsWith("2") ? prefix + ":" + path : path,
-                kind,
-                Map.copyOf(tensors));
+        Part part = prefix.equals("lora_unet") || prefix.equals("unet")
+                ? Part.UNET
+                : prefix.endsWith("2") ? Part.TEXT_ENCODER_2 : Part.TEXT_ENCODER;
+        return new LoraModule(key, part, path, kind, Map.copyOf(tensors));
     }
 
     private static StoredTensor checked(Path file, StoredTensor t) {

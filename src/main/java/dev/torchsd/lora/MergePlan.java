@@ -126,11 +126,18 @@ final class MergePlan {
     }
 
     private static void checkFamily(LoraFile lora, String family) {
-        boolean sdxl = lora.modules().stream().anyMatch(m -> m.path().contains(":"))
+        boolean sdxl = lora.modules().stream().anyMatch(LoraModule::sdxlTextEncoder)
                 || lora.metadata().getOrDefault("ss_base_model_version", "").startsWith("sdxl");
+        boolean sd1TextEncoder =
+                lora.modules().stream().anyMatch(m -> m.part() == Part.TEXT_ENCODER && !m.sdxlTextEncoder());
+        if (!sdxl && family.startsWith("sdxl") && sd1TextEncoder) {
+            throw new LoraException(
+                    lora.file() + ": an SD 1.x/2.x LoRA (lora_te_ text-encoder keys, no lora_te1_/lora_te2_),"
+                            + " this model is " + family + ": use a LoRA trained for SDXL");
+        }
         if (sdxl && !family.equals("sdxl")) {
             List<String> keys = lora.modules().stream()
-                    .filter(m -> m.path().contains(":"))
+                    .filter(LoraModule::sdxlTextEncoder)
                     .map(LoraModule::key)
                     .toList();
             throw new LoraException(

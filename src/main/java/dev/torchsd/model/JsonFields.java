@@ -34,6 +34,22 @@ final class JsonFields {
         return new ModelException(file + ": field '" + name(field) + "': expected " + expected + ", found " + found);
     }
 
+    String fileName() {
+        return file;
+    }
+
+    String path() {
+        return path;
+    }
+
+    boolean bool(String field) {
+        JsonElement e = required(field);
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
+            throw wrongType(field, "true or false", e);
+        }
+        return e.getAsBoolean();
+    }
+
     /** Whether the field is present (and not null): for optional fields. */
     boolean has(String field) {
         JsonElement e = object.get(field);

@@ -14,7 +14,15 @@ import java.nio.file.Path;
  * A model folder's {@code model.json}: what the exports are and how to drive them.
  * The format is documented in docs/model-format.md.
  *
- * @param tokenizer the folder (relative to the model folder) holding CLIP's vocab.json and merges.txt
+ * @param textEncoders the text encoders whose hidden states are concatenated into the U-Net's context, in order:
+ *                     SD 1.x/2.x one, SDXL CLIP-L then OpenCLIP bigG ({@code text_encoder}, {@code text_encoder_2}),
+ *                     the SDXL refiner bigG only
+ * @param tokenizer the folder (relative to the model folder) holding CLIP's vocab.json and merges.txt (the
+ *                  refiner's: {@code tokenizer_2} when present)
+ * @param secondTokenizer SDXL's {@code tokenizer_2} folder, or null (the same vocabulary; only its padding differs,
+ *                        which {@link TextEncoderSpec#padTokenId()} says)
+ * @param forceZerosForEmptyPrompt SDXL base: without a negative prompt the unconditional context and pooled
+ *                                 embedding are zeros ({@code force_zeros_for_empty_prompt}, as diffusers)
  * @param scheduler diffusers' scheduler config (its key names and values, verbatim)
  * @param architecture the exporter's record of the networks' sizes ({@code exporter.config}), or null; informative
  *                     (memory estimates), never required
@@ -28,10 +36,12 @@ public record Manifest(
         String predictionType,
         int defaultWidth,
         int defaultHeight,
-        TextEncoderSpec textEncoder,
+        java.util.List<TextEncoderSpec> textEncoders,
         UNetSpec unet,
         VaeSpec vae,
         String tokenizer,
+        String secondTokenizer,
+        boolean forceZerosForEmptyPrompt,
         JsonObject scheduler,
         JsonObject architecture,
         boolean fusedAttention,
@@ -39,8 +49,43 @@ public record Manifest(
 
     public static final String FILE_NAME = "model.json";
     public static final int FORMAT_VERSION = 1;
+    /** The SDXL families: two text encoders (the refiner one), a pooled embedding and time ids into the U-Net. */
+    public static final String SDXL = "sdxl";
 
-    /** The text encoder export: its width, depth, vocabulary and padding. */
+    public static final String SDXL_REFINER = "sdxl-refiner";
+    /** SDXL's U-Net extra inputs: the pooled text embedding and the size (and aesthetic score) ids. */
+    public static final String TEXT_EMBEDS = "text_embeds";
+
+    public static final String TIME_IDS = "time_ids";
+
+    public Manifest {
+        textEncoders = java.util.List.copyOf(textEncoders);
+    }
+
+    /** The first text encoder (SD 1.x/2.x: the only one; SDXL: CLIP-L; the refiner: bigG). */
+    public TextEncoderSpec textEncoder() {
+        return textEncoders.get(0);
+    }
+
+    /** Whether this is an SDXL base or refiner model. */
+    public boolean isSdxl() {
+        return family.equals(SDXL) || family.equals(SDXL_REFINER);
+    }
+
+    /** What a text-encoder export returns ({@code output}). */
+    public enum TextOutput {
+        /** SD 1.x/2.x: the chosen layer's hidden states through the final layer norm; skip_layers = clip skip - 1. */
+        FINAL_LAYER_NORM,
+        /** SDXL: the hidden states after layer (layers - skip_layers), no final layer norm; skip_layers = clip skip. */
+        HIDDEN
+    }
+
+    /**
+     * A text encoder export: its width, depth, vocabulary and padding.
+     *
+     * @param output        what its forward returns
+     * @param projectionDim the width of its pooled embedding ({@code pooled} method; SDXL's bigG), 0 when it has none
+     */
     public record TextEncoderSpec(
             String file,
             int hiddenSize,
@@ -48,7 +93,31 @@ public record Manifest(
             int vocabSize,
             int maxLength,
             int padTokenId,
-            String tokenEmbedding) {}
+            String tokenEmbedding,
+            TextOutput output,
+            int projectionDim) {
+
+        /** A SD 1.x/2.x text encoder: final layer norm output, no pooled embedding. */
+        public TextEncoderSpec(
+                String file,
+                int hiddenSize,
+                int numLayers,
+                int vocabSize,
+                int maxLength,
+                int padTokenId,
+                String tokenEmbedding) {
+            this(
+                    file,
+                    hiddenSize,
+                    numLayers,
+                    vocabSize,
+                    maxLength,
+                    padTokenId,
+                    tokenEmbedding,
+                    TextOutput.FINAL_LAYER_NORM,
+                    0);
+        }
+    }
 
     /**
      * The U-Net export.
@@ -57,14 +126,29 @@ public record Manifest(
      * @param extraInputs the inputs it takes after (sample, timestep, context), by name ({@code unet.extra_inputs},
      *                    none for SD 1.x/2.x)
      */
-    public record UNetSpec(String file, int inChannels, int contextDim, java.util.List<String> extraInputs) {
+    public record UNetSpec(
+            String file, int inChannels, int contextDim, java.util.List<String> extraInputs, int timeIds) {
         public UNetSpec {
             extraInputs = java.util.List.copyOf(extraInputs);
         }
+
+        /** A U-Net without SDXL's time ids. */
+        public UNetSpec(String file, int inChannels, int contextDim, java.util.List<String> extraInputs) {
+            this(file, inChannels, contextDim, extraInputs, 0);
+        }
     }
 
-    /** The VAE exports; latents are divided by scalingFactor before decoding; one latent pixel is scaleFactor image pixels. */
-    public record VaeSpec(String decoder, String encoder, int latentChannels, double scalingFactor, int scaleFactor) {}
+    /**
+     * The VAE exports; latents are divided by scalingFactor before decoding; one latent pixel is scaleFactor image
+     * pixels. {@code forceUpcast}: the VAE overflows in float16 (SDXL's), it runs in float32.
+     */
+    public record VaeSpec(
+            String decoder,
+            String encoder,
+            int latentChannels,
+            double scalingFactor,
+            int scaleFactor,
+            boolean forceUpcast) {}
 
     /** Reads and validates {@code folder/model.json}. */
     public static Manifest read(Path folder) {
@@ -134,38 +218,97 @@ public record Manifest(
                     + FORMAT_VERSION + "); re-export the model with this torchsd's cppbuild.sh");
         }
         checkSchedulerPrediction(fileName, root);
-        JsonFields text = m.object("text_encoder");
+        String family = m.oneOf("family", "sd1", "sd2", SDXL, SDXL_REFINER);
+        boolean sdxl = family.equals(SDXL) || family.equals(SDXL_REFINER);
         JsonFields unet = m.object("unet");
         JsonFields vae = m.object("vae");
+        java.util.List<TextEncoderSpec> texts = new java.util.ArrayList<>();
+        if (!family.equals(SDXL_REFINER)) {
+            texts.add(textEncoder(m.object("text_encoder"), sdxl));
+        }
+        if (sdxl) {
+            TextEncoderSpec bigG = textEncoder(m.object("text_encoder_2"), true);
+            if (bigG.projectionDim() == 0) {
+                throw new ModelException(fileName + ": missing field 'text_encoder_2.projection_dim' (the pooled"
+                        + " embedding's width)");
+            }
+            texts.add(bigG);
+        }
+        if (sdxl) {
+            checkSdxl(fileName, family, texts, unet);
+        }
+        String tokenizer = m.string("tokenizer");
+        String secondTokenizer = sdxl && m.has("tokenizer_2") ? m.string("tokenizer_2") : null;
         return new Manifest(
                 m.string("name"),
-                m.oneOf("family", "sd1", "sd2"),
+                family,
                 m.oneOf("prediction_type", "epsilon", "v_prediction"),
                 m.positiveInt("default_width"),
                 m.positiveInt("default_height"),
-                new TextEncoderSpec(
-                        text.string("file"),
-                        text.positiveInt("hidden_size"),
-                        text.positiveInt("num_layers"),
-                        text.positiveInt("vocab_size"),
-                        text.positiveInt("max_length"),
-                        text.integer("pad_token_id"),
-                        text.string("token_embedding")),
+                texts,
                 new UNetSpec(
                         unet.string("file"),
                         unet.positiveInt("in_channels"),
                         unet.positiveInt("context_dim"),
-                        unet.optionalStrings("extra_inputs")),
+                        unet.optionalStrings("extra_inputs"),
+                        sdxl ? unet.positiveInt("time_ids") : 0),
                 new VaeSpec(
                         vae.string("decoder"),
                         vae.string("encoder"),
                         vae.positiveInt("latent_channels"),
                         vae.positiveNumber("scaling_factor"),
-                        vae.positiveInt("scale_factor")),
-                m.string("tokenizer"),
+                        vae.positiveInt("scale_factor"),
+                        vae.has("force_upcast") && vae.bool("force_upcast")),
+                family.equals(SDXL_REFINER) && secondTokenizer != null ? secondTokenizer : tokenizer,
+                family.equals(SDXL_REFINER) ? null : secondTokenizer,
+                sdxl && m.has("force_zeros_for_empty_prompt") && m.bool("force_zeros_for_empty_prompt"),
                 m.rawObject("scheduler"),
                 architecture(root),
                 exporterFlag(root, "sdpa"),
                 WeightsDtype.read(m));
+    }
+
+    /** The U-Net takes what the SDXL conditioning gives: the encoders' widths, the pooled embedding, the time ids. */
+    private static void checkSdxl(
+            String fileName, String family, java.util.List<TextEncoderSpec> texts, JsonFields unet) {
+        int width = texts.stream().mapToInt(TextEncoderSpec::hiddenSize).sum();
+        if (unet.positiveInt("context_dim") != width) {
+            throw new ModelException(fileName + ": field 'unet.context_dim': expected " + width + " (the text"
+                    + " encoders' hidden sizes together), found " + unet.positiveInt("context_dim"));
+        }
+        java.util.List<String> extras = unet.optionalStrings("extra_inputs");
+        if (!extras.equals(java.util.List.of(TEXT_EMBEDS, TIME_IDS))) {
+            throw new ModelException(fileName + ": field 'unet.extra_inputs': expected [" + TEXT_EMBEDS + ", "
+                    + TIME_IDS + "] for an SDXL model, found " + extras);
+        }
+        int timeIds = family.equals(SDXL) ? 6 : 5;
+        if (unet.positiveInt("time_ids") != timeIds) {
+            throw new ModelException(fileName + ": field 'unet.time_ids': expected " + timeIds + " for family " + family
+                    + ", found " + unet.positiveInt("time_ids"));
+        }
+    }
+
+    private static TextEncoderSpec textEncoder(JsonFields text, boolean sdxl) {
+        TextOutput output = TextOutput.FINAL_LAYER_NORM;
+        if (text.has("output")) {
+            output = text.oneOf("output", "final_layer_norm", "hidden").equals("hidden")
+                    ? TextOutput.HIDDEN
+                    : TextOutput.FINAL_LAYER_NORM;
+        }
+        if (sdxl && output != TextOutput.HIDDEN) {
+            throw new ModelException(text.fileName() + ": field '" + text.path() + ".output': expected \"hidden\" for"
+                    + " an SDXL model (the hidden states before the final layer norm), found \""
+                    + (text.has("output") ? text.string("output") : "(absent)") + "\"");
+        }
+        return new TextEncoderSpec(
+                text.string("file"),
+                text.positiveInt("hidden_size"),
+                text.positiveInt("num_layers"),
+                text.positiveInt("vocab_size"),
+                text.positiveInt("max_length"),
+                text.integer("pad_token_id"),
+                text.string("token_embedding"),
+                output,
+                text.has("projection_dim") ? text.positiveInt("projection_dim") : 0);
     }
 }

@@ -43,7 +43,7 @@ public final class Model implements AutoCloseable {
     private final Manifest manifest;
     private final LoadOptions options;
     private final ClipTokenizer tokenizer;
-    private final TextEncoder textEncoder;
+    private final List<TextEncoder> textEncoders;
     private final UNet unet;
     private final VaeDecoder vaeDecoder;
     private final TextualInversions textualInversions;
@@ -59,17 +59,17 @@ public final class Model implements AutoCloseable {
             Manifest manifest,
             LoadOptions options,
             ClipTokenizer tokenizer,
-            TextEncoder textEncoder,
+            List<TextEncoder> textEncoders,
             UNet unet,
             VaeDecoder vaeDecoder) {
         this.folder = folder;
         this.manifest = manifest;
         this.options = options;
         this.tokenizer = tokenizer;
-        this.textEncoder = textEncoder;
+        this.textEncoders = List.copyOf(textEncoders);
         this.unet = unet;
         this.vaeDecoder = vaeDecoder;
-        this.textualInversions = new TextualInversions(tokenizer, textEncoder);
+        this.textualInversions = new TextualInversions(tokenizer, this.textEncoders, manifest.isSdxl());
     }
 
     /** Loads the built-in model on the CPU. */
@@ -90,14 +90,15 @@ public final class Model implements AutoCloseable {
                     + tokenizer.vocabularySize() + " tokens, the manifest's text_encoder.vocab_size is "
                     + manifest.textEncoder().vocabSize());
         }
+        SecondTokenizer.check(folder, manifest);
         Device device = options.device();
         WeightsDtype stored = manifest.weightsDtype();
-        TextEncoder text = null;
+        List<TextEncoder> texts = new java.util.ArrayList<>();
         UNet unet = null;
         try {
-            text = new TextEncoder(
-                    TorchScriptModule.load(folder.resolve(manifest.textEncoder().file()), device, stored),
-                    manifest.textEncoder());
+            for (Manifest.TextEncoderSpec spec : manifest.textEncoders()) {
+                texts.add(new TextEncoder(TorchScriptModule.load(folder.resolve(spec.file()), device, stored), spec));
+            }
             unet = new UNet(
                     TorchScriptModule.load(
                             folder.resolve(manifest.unet().file()),
@@ -116,14 +117,12 @@ public final class Model implements AutoCloseable {
                             options.channelsLast(),
                             Precision.FP32), // diffusers' force_upcast: SD 1.x/2.x VAEs overflow in float16
                     manifest.vae());
-            return new Model(folder, manifest, options, tokenizer, text, unet, vae);
+            return new Model(folder, manifest, options, tokenizer, texts, unet, vae);
         } catch (RuntimeException e) {
             if (unet != null) {
                 unet.close();
             }
-            if (text != null) {
-                text.close();
-            }
+            texts.forEach(TextEncoder::close);
             throw e;
         }
     }
@@ -188,8 +187,14 @@ public final class Model implements AutoCloseable {
         return tokenizer;
     }
 
+    /** The first text encoder (SD 1.x/2.x: the only one; SDXL: CLIP-L; the SDXL refiner: bigG). */
     public TextEncoder textEncoder() {
-        return textEncoder;
+        return textEncoders.get(0);
+    }
+
+    /** Every text encoder, in the order their hidden states are concatenated (SDXL: CLIP-L, bigG). */
+    public List<TextEncoder> textEncoders() {
+        return textEncoders;
     }
 
     public UNet unet() {
@@ -308,11 +313,17 @@ public final class Model implements AutoCloseable {
                 Map<Part, Map<String, org.bytedeco.pytorch.Tensor>> parameters = new EnumMap<>(Part.class);
                 parameters.put(
                         Part.UNET, ModuleTensors.namedParameters(unet.module().jit()));
-                Map<String, org.bytedeco.pytorch.Tensor> text =
-                        ModuleTensors.namedParameters(textEncoder.module().jit());
-                text.remove(manifest.textEncoder().tokenEmbedding())
-                        .close(); // the token table is the text encoder's own
-                parameters.put(Part.TEXT_ENCODER, text);
+                // SDXL: CLIP-L is lora_te1_ (the TEXT_ENCODER part), bigG lora_te2_; the refiner's bigG is its first
+                List<Part> parts = manifest.family().equals(Manifest.SDXL_REFINER)
+                        ? List.of(Part.TEXT_ENCODER_2)
+                        : List.of(Part.TEXT_ENCODER, Part.TEXT_ENCODER_2);
+                for (int k = 0; k < textEncoders.size(); k++) {
+                    Map<String, org.bytedeco.pytorch.Tensor> text = ModuleTensors.namedParameters(
+                            textEncoders.get(k).module().jit());
+                    text.remove(manifest.textEncoders().get(k).tokenEmbedding())
+                            .close(); // the token table is the text encoder's own
+                    parameters.put(parts.get(k), text);
+                }
                 networks = new MergedWeights(parameters, this::keyMap, manifest.family());
             }
             return networks;
@@ -369,7 +380,7 @@ public final class Model implements AutoCloseable {
         }
         vaeDecoder.close();
         unet.close();
-        textEncoder.close();
+        textEncoders.forEach(TextEncoder::close);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

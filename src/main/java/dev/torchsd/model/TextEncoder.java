@@ -15,6 +15,7 @@ import org.bytedeco.pytorch.named_parameter_list;
  * and can append rows to the table (textual inversion) without touching the export.
  */
 public final class TextEncoder implements AutoCloseable {
+    private static final String POOLED = "pooled";
     private final TorchScriptModule module;
     private final Manifest.TextEncoderSpec spec;
     private Tensor tokenTable;
@@ -22,6 +23,10 @@ public final class TextEncoder implements AutoCloseable {
     TextEncoder(TorchScriptModule module, Manifest.TextEncoderSpec spec) {
         this.module = module;
         this.spec = spec;
+        if (spec.projectionDim() > 0 && !module.hasMethod(POOLED)) {
+            throw new ModelException(module.file() + ": the manifest gives this text encoder a projection_dim ("
+                    + spec.projectionDim() + ") but the export has no '" + POOLED + "' method; re-export the model");
+        }
         this.tokenTable = findParameter(module, spec.tokenEmbedding());
         long[] shape = Tensors.shape(tokenTable);
         if (shape.length != 2 || shape[0] != spec.vocabSize() || shape[1] != spec.hiddenSize()) {
@@ -51,6 +56,16 @@ public final class TextEncoder implements AutoCloseable {
 
     public int numLayers() {
         return spec.numLayers();
+    }
+
+    /** The id this encoder pads its 77 ids with after the end of text (SDXL's bigG: 0, CLIP-L: end-of-text). */
+    public int padId() {
+        return spec.padTokenId();
+    }
+
+    /** Whether it gives a pooled embedding ({@link #pooled}): SDXL's bigG. */
+    public boolean hasPooled() {
+        return spec.projectionDim() > 0;
     }
 
     /** Rows in the token-embedding table: the base vocabulary plus appended textual-inversion rows. */
@@ -129,13 +144,34 @@ public final class TextEncoder implements AutoCloseable {
 
     /**
      * Runs the transformer on token embeddings (batch, tokens, hidden). {@code clipSkip} follows
-     * AUTOMATIC1111: 1 = the last layer's output, 2 = the penultimate layer's, each through the final layer norm.
+     * AUTOMATIC1111: 1 = the model's usual layer, each more one layer earlier. SD 1.x/2.x: 1 = the last layer's
+     * output, 2 = the penultimate layer's, each through the final layer norm; SDXL ({@code output: hidden}): 1 = the
+     * penultimate layer's hidden states (diffusers' {@code hidden_states[-2]}), 2 = {@code hidden_states[-3]}, ...
      */
     public Tensor encodeEmbeddings(Tensor embeddings, int clipSkip) {
         if (clipSkip < 1 || clipSkip > spec.numLayers()) {
             throw new ModelException("clip skip " + clipSkip + " is outside 1.." + spec.numLayers());
         }
-        return module.forward(embeddings, (long) (clipSkip - 1));
+        long skipLayers = spec.output() == Manifest.TextOutput.HIDDEN ? clipSkip : clipSkip - 1;
+        return module.forward(embeddings, skipLayers);
+    }
+
+    /**
+     * The pooled embedding (batch, projection): the last layer through the final layer norm at each row's first
+     * end-of-text token, times the text projection (diffusers' {@code text_embeds}).
+     *
+     * @param ids      (batch, tokens) ids
+     * @param eosIndex per row, the position of its first end-of-text token
+     */
+    public Tensor pooled(int[][] ids, long[] eosIndex) {
+        if (!hasPooled()) {
+            throw new IllegalStateException(module.file() + " has no pooled embedding");
+        }
+        return Tensors.scoped(() -> {
+            Tensor embeddings = embed(ids);
+            Tensor index = torch.tensor(eosIndex).to(embeddings.device(), torch.ScalarType.Long);
+            return module.call(POOLED, embeddings, index);
+        });
     }
 
     /** {@link #embed} then {@link #encodeEmbeddings}. */

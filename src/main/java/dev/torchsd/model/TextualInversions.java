@@ -9,6 +9,7 @@ import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
 import dev.torchsd.tokenizer.Encoding;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
@@ -26,52 +27,70 @@ import org.bytedeco.pytorch.Tensor;
  */
 final class TextualInversions {
     private final ClipTokenizer tokenizer;
-    private final TextEncoder textEncoder;
+    private final List<TextEncoder> textEncoders;
+    private final boolean sdxl;
     private volatile EmbeddingTokens tokens = EmbeddingTokens.NONE;
 
-    TextualInversions(ClipTokenizer tokenizer, TextEncoder textEncoder) {
+    /** {@code sdxl}: the encoders take an SDXL embedding's {@code clip_l} and {@code clip_g} (bigG, pooled) vectors. */
+    TextualInversions(ClipTokenizer tokenizer, List<TextEncoder> textEncoders, boolean sdxl) {
         this.tokenizer = tokenizer;
-        this.textEncoder = textEncoder;
+        this.textEncoders = List.copyOf(textEncoders);
+        this.sdxl = sdxl;
     }
 
     LoadedEmbedding load(Path file, String token) {
         TextualInversion embedding = TextualInversionReader.read(file);
         String name = token != null ? token : embedding.defaultToken();
-        float[][] vectors = embedding.vectorsFor(textEncoder.hiddenSize());
+        List<float[][]> vectors = new ArrayList<>();
+        for (TextEncoder encoder : textEncoders) {
+            vectors.add(
+                    sdxl
+                            ? embedding.vectorsForSdxl(encoder.hasPooled() ? "clip_g" : "clip_l", encoder.hiddenSize())
+                            : embedding.vectorsFor(encoder.hiddenSize()));
+        }
         return add(embedding, name, vectors);
     }
 
     /** Under the lock that {@link #encodePrompt} takes: a prompt sees the embedding entirely or not at all. */
-    private synchronized LoadedEmbedding add(TextualInversion embedding, String name, float[][] vectors) {
+    private synchronized LoadedEmbedding add(TextualInversion embedding, String name, List<float[][]> vectors) {
         EmbeddingTokens current = tokens;
         List<String> names = current.check(tokenizer, embedding, name);
-        if (tokenizer.vocabularySize() != textEncoder.tokenCount()) {
-            throw new ModelException(
-                    "the tokenizer has " + tokenizer.vocabularySize() + " tokens but the token-embedding table "
-                            + textEncoder.tokenCount() + " rows; tokens were added to the tokenizer without rows (use"
-                            + " Model.loadTextualInversion rather than the tokenizer's addTokens)");
+        for (TextEncoder textEncoder : textEncoders) {
+            if (tokenizer.vocabularySize() != textEncoder.tokenCount()) {
+                throw new ModelException("the tokenizer has " + tokenizer.vocabularySize()
+                        + " tokens but the token-embedding table " + textEncoder.tokenCount() + " rows; tokens were"
+                        + " added to the tokenizer without rows (use Model.loadTextualInversion rather than the"
+                        + " tokenizer's addTokens)");
+            }
         }
+        // Rows first, tokens second: whoever tokenizes without this lock never gets an id without a row.
+        long firstRow = tokenizer.vocabularySize();
+        int[] ids;
+        try {
+            for (int k = 0; k < textEncoders.size(); k++) {
+                appendRows(textEncoders.get(k), vectors.get(k));
+            }
+            ids = tokenizer.addTokens(names);
+        } catch (RuntimeException e) {
+            textEncoders.forEach(encoder -> encoder.truncateRows(firstRow));
+            throw e;
+        }
+        if (firstRow != ids[0]) {
+            throw new IllegalStateException("token ids start at " + ids[0] + " but the table rows at " + firstRow);
+        }
+        LoadedEmbedding loaded = new LoadedEmbedding(embedding, name, names, ids);
+        tokens = current.with(loaded);
+        return loaded;
+    }
+
+    private static void appendRows(TextEncoder textEncoder, float[][] vectors) {
         int hidden = textEncoder.hiddenSize();
         float[] flat = new float[vectors.length * hidden];
         for (int i = 0; i < vectors.length; i++) {
             System.arraycopy(vectors[i], 0, flat, i * hidden, hidden);
         }
         try (Tensor rows = Tensors.fromFloats(flat, vectors.length, hidden)) {
-            // Rows first, tokens second: whoever tokenizes without this lock never gets an id without a row.
-            long firstRow = textEncoder.appendRows(rows);
-            int[] ids;
-            try {
-                ids = tokenizer.addTokens(names);
-            } catch (RuntimeException e) {
-                textEncoder.truncateRows(firstRow);
-                throw e;
-            }
-            if (firstRow != ids[0]) {
-                throw new IllegalStateException("token ids start at " + ids[0] + " but the table rows at " + firstRow);
-            }
-            LoadedEmbedding loaded = new LoadedEmbedding(embedding, name, names, ids);
-            tokens = current.with(loaded);
-            return loaded;
+            textEncoder.appendRows(rows);
         }
     }
 

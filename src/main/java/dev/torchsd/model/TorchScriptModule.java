@@ -8,6 +8,7 @@ import dev.torchsd.tensor.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.LongAdder;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
@@ -100,6 +101,18 @@ final class TorchScriptModule implements AutoCloseable {
      * before it returns.
      */
     Tensor forward(Object... args) {
+        return call("forward", args);
+    }
+
+    /** Whether the export has a method {@code name} ({@code @torch.jit.export}, e.g. bigG's {@code pooled}). */
+    boolean hasMethod(String name) {
+        try (PointerScope scope = new PointerScope()) {
+            return module.find_method(name).has_value();
+        }
+    }
+
+    /** As {@link #forward} for the exported method {@code method}. */
+    Tensor call(String method, Object... args) {
         return Tensors.scoped(() -> {
             // held for its lifetime: gradients stay off until the scope frees the guard
             @SuppressWarnings("UnusedVariable")
@@ -113,10 +126,12 @@ final class TorchScriptModule implements AutoCloseable {
             IValue out;
             long start = System.nanoTime();
             try {
-                out = module.forward(inputs);
+                out = method.equals("forward")
+                        ? module.forward(inputs)
+                        : module.get_method(method).apply(inputs);
             } catch (RuntimeException e) {
                 throw new ModelException(
-                        file.getFileName() + ": forward failed (" + firstLine(e.getMessage()) + ")", e);
+                        file.getFileName() + ": " + method + " failed (" + firstLine(e.getMessage()) + ")", e);
             }
             nanosInside.add(System.nanoTime() - start);
             calls.increment();

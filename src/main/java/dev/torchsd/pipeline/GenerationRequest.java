@@ -53,6 +53,9 @@ public final class GenerationRequest {
     private final ExtraNetworks extraNetworks;
     private final ImageInput image;
     private final HiresFix hiresFix;
+    private final SdxlConditioning sdxl;
+    private final double denoisingStart;
+    private final double denoisingEnd;
 
     private GenerationRequest(Builder b) {
         prompt = Objects.requireNonNull(b.prompt, "prompt");
@@ -76,6 +79,9 @@ public final class GenerationRequest {
         extraNetworks = Objects.requireNonNull(b.extraNetworks, "extraNetworks");
         image = b.image;
         hiresFix = b.hiresFix;
+        sdxl = Objects.requireNonNull(b.sdxl, "sdxl");
+        denoisingStart = b.denoisingStart;
+        denoisingEnd = b.denoisingEnd;
     }
 
     /**
@@ -538,6 +544,59 @@ public final class GenerationRequest {
         return toBuilder().image(input).build();
     }
 
+    /**
+     * What an SDXL model is conditioned on beyond the prompts: size and crop, the refiner's aesthetic scores, the
+     * empty negative prompt.
+     *
+     * @return {@link SdxlConditioning#DEFAULT} unless set
+     */
+    public SdxlConditioning sdxl() {
+        return sdxl;
+    }
+
+    /**
+     * Where the loop starts, as a fraction of the schedule (diffusers' {@code denoising_start}): a refiner
+     * continuing a base model's {@link #initialLatents()}, which are taken as they are (not noised, not scaled).
+     *
+     * @return 0 (the whole schedule) unless set
+     */
+    public double denoisingStart() {
+        return denoisingStart;
+    }
+
+    /**
+     * Where the loop stops, as a fraction of the schedule (diffusers' {@code denoising_end}): the base model's part
+     * before a refiner; the result's latents are still noisy.
+     *
+     * @return 1 (the whole schedule) unless set
+     */
+    public double denoisingEnd() {
+        return denoisingEnd;
+    }
+
+    /**
+     * This request with other SDXL conditioning.
+     *
+     * @param value size and crop, aesthetic scores, the empty negative prompt
+     * @return a new request; this one is unchanged
+     * @throws NullPointerException if {@code value} is null
+     */
+    public GenerationRequest withSdxl(SdxlConditioning value) {
+        return toBuilder().sdxl(value).build();
+    }
+
+    /**
+     * This request running only part of the schedule: from {@code start} to {@code end} (fractions, diffusers'
+     * {@code denoising_start} and {@code denoising_end}); a base model runs {@code 0..f}, its refiner {@code f..1}.
+     *
+     * @param start 0 to 1
+     * @param end   {@code start} to 1
+     * @return a new request; this one is unchanged
+     */
+    public GenerationRequest withDenoising(double start, double end) {
+        return toBuilder().denoising(start, end).build();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationRequest r
@@ -561,7 +620,10 @@ public final class GenerationRequest {
                 && Objects.equals(initialLatents, r.initialLatents)
                 && extraNetworks.equals(r.extraNetworks)
                 && Objects.equals(image, r.image)
-                && Objects.equals(hiresFix, r.hiresFix);
+                && Objects.equals(hiresFix, r.hiresFix)
+                && sdxl.equals(r.sdxl)
+                && Double.compare(denoisingStart, r.denoisingStart) == 0
+                && Double.compare(denoisingEnd, r.denoisingEnd) == 0;
     }
 
     @Override
@@ -587,7 +649,10 @@ public final class GenerationRequest {
                 initialLatents,
                 extraNetworks,
                 image,
-                hiresFix);
+                hiresFix,
+                sdxl,
+                denoisingStart,
+                denoisingEnd);
     }
 
     @Override
@@ -598,8 +663,9 @@ public final class GenerationRequest {
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
                 + ", vaeTiling=" + vaeTiling + ", guidanceWindow=" + guidanceWindow + ", initialLatents="
-                + (initialLatents != null) + ", extraNetworks="
-                + extraNetworks + ", image=" + image + ", hiresFix=" + hiresFix + "]";
+                + (initialLatents != null) + ", extraNetworks=" + extraNetworks + ", image=" + image + ", hiresFix="
+                + hiresFix + ", sdxl=" + sdxl + ", denoisingStart=" + denoisingStart + ", denoisingEnd=" + denoisingEnd
+                + "]";
     }
 
     /** A mutable set of request values; {@link #build()} makes the immutable request. */
@@ -625,6 +691,9 @@ public final class GenerationRequest {
         private ExtraNetworks extraNetworks = ExtraNetworks.NONE;
         private ImageInput image;
         private HiresFix hiresFix;
+        private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
+        private double denoisingStart;
+        private double denoisingEnd = 1;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -652,6 +721,9 @@ public final class GenerationRequest {
             extraNetworks = r.extraNetworks;
             image = r.image;
             hiresFix = r.hiresFix;
+            sdxl = r.sdxl;
+            denoisingStart = r.denoisingStart;
+            denoisingEnd = r.denoisingEnd;
         }
 
         /**
@@ -956,6 +1028,31 @@ public final class GenerationRequest {
          */
         public Builder hiresFix(HiresFix fix) {
             hiresFix = fix;
+            return this;
+        }
+
+        /**
+         * SDXL's conditioning beyond the prompts.
+         *
+         * @param value size and crop, aesthetic scores, the empty negative prompt
+         * @return this builder
+         * @throws NullPointerException if {@code value} is null
+         */
+        public Builder sdxl(SdxlConditioning value) {
+            sdxl = Objects.requireNonNull(value, "sdxl");
+            return this;
+        }
+
+        /**
+         * The part of the schedule to run (diffusers' {@code denoising_start}, {@code denoising_end}).
+         *
+         * @param start 0 to 1 (checked when the generation starts)
+         * @param end   {@code start} to 1
+         * @return this builder
+         */
+        public Builder denoising(double start, double end) {
+            denoisingStart = start;
+            denoisingEnd = end;
             return this;
         }
 

@@ -43,7 +43,9 @@ public final class PromptEncoder {
     }
 
     private final ClipTokenizer tokenizer;
-    private final TextEncoder textEncoder;
+    /** The model's text encoders (SDXL: CLIP-L and bigG), none for a tokenizing encoder. */
+    private final List<TextEncoder> textEncoders;
+
     private final PromptSyntax syntax;
     private final PromptChunker chunker;
     /** Runs a tokenization with the embeddings fixed and hands it their expansion. */
@@ -54,9 +56,9 @@ public final class PromptEncoder {
     }
 
     private PromptEncoder(
-            ClipTokenizer tokenizer, TextEncoder textEncoder, PromptSyntax syntax, EmbeddingsFixed embeddings) {
+            ClipTokenizer tokenizer, List<TextEncoder> textEncoders, PromptSyntax syntax, EmbeddingsFixed embeddings) {
         this.tokenizer = tokenizer;
-        this.textEncoder = textEncoder;
+        this.textEncoders = List.copyOf(textEncoders);
         this.syntax = syntax;
         this.chunker = new PromptChunker(
                 tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), commaId(tokenizer), syntax.commaBacktrack());
@@ -65,7 +67,7 @@ public final class PromptEncoder {
 
     /** An encoder that only tokenizes and chunks, with no embeddings (no text encoder). */
     public static PromptEncoder tokenizing(ClipTokenizer tokenizer, PromptSyntax syntax) {
-        return new PromptEncoder(tokenizer, null, syntax, new EmbeddingsFixed() {
+        return new PromptEncoder(tokenizer, List.of(), syntax, new EmbeddingsFixed() {
             @Override
             public <T> T with(java.util.function.Function<TokenExpansion, T> work) {
                 return work.apply(TokenExpansion.NONE);
@@ -78,7 +80,7 @@ public final class PromptEncoder {
      * the model's lock, so a prompt sees an embedding that loads meanwhile entirely or not at all.
      */
     public static PromptEncoder forModel(Model model, PromptSyntax syntax) {
-        return new PromptEncoder(model.tokenizer(), model.textEncoder(), syntax, new EmbeddingsFixed() {
+        return new PromptEncoder(model.tokenizer(), model.textEncoders(), syntax, new EmbeddingsFixed() {
             @Override
             public <T> T with(java.util.function.Function<TokenExpansion, T> work) {
                 Supplier<T> fixed = () -> work.apply(model.tokenExpansion());
@@ -148,7 +150,11 @@ public final class PromptEncoder {
         return chunker.emptyChunk();
     }
 
-    /** Hidden states (1, 77 × chunks, hidden) of {@code chunks} from text-encoder layer {@code clipSkip}, in the caller's scope. */
+    /**
+     * Hidden states (1, 77 × chunks, hidden) of {@code chunks} from text-encoder layer {@code clipSkip}, in the
+     * caller's scope. With several text encoders (SDXL) each chunk goes through each, padded with its own id, and
+     * their hidden states are concatenated (CLIP-L's 768 then bigG's 1280: 2048).
+     */
     public Tensor encode(List<PromptChunker.Chunk> chunks, int clipSkip) {
         return Tensors.scoped(() -> {
             Tensor[] parts = new Tensor[chunks.size()];
@@ -159,11 +165,51 @@ public final class PromptEncoder {
         });
     }
 
-    private Tensor encodeChunk(PromptChunker.Chunk chunk, int clipSkip) {
-        if (!syntax.a1111()) {
-            return textEncoder.encode(new int[][] {chunk.ids()}, clipSkip);
+    /**
+     * The pooled embedding (1, projection) of the text encoder that has one (SDXL's bigG), from the first chunk
+     * as AUTOMATIC1111 takes it, at its first end-of-text token; null for a model without one.
+     */
+    public Tensor pooled(List<PromptChunker.Chunk> chunks) {
+        for (TextEncoder encoder : textEncoders) {
+            if (encoder.hasPooled()) {
+                int[] ids = paddedFor(encoder, chunks.get(0).ids());
+                long eos = firstEos(ids);
+                return encoder.pooled(new int[][] {ids}, new long[] {eos});
+            }
         }
-        return Tensors.scoped(() -> EmphasisWeights.apply(
-                syntax.emphasis(), textEncoder.encode(new int[][] {chunk.ids()}, clipSkip), chunk.weights()));
+        return null;
+    }
+
+    private Tensor encodeChunk(PromptChunker.Chunk chunk, int clipSkip) {
+        return Tensors.scoped(() -> {
+            Tensor[] parts = new Tensor[textEncoders.size()];
+            for (int k = 0; k < parts.length; k++) {
+                TextEncoder encoder = textEncoders.get(k);
+                Tensor z = encoder.encode(new int[][] {paddedFor(encoder, chunk.ids())}, clipSkip);
+                parts[k] = syntax.a1111() ? EmphasisWeights.apply(syntax.emphasis(), z, chunk.weights()) : z;
+            }
+            return parts.length == 1 ? parts[0] : torch.cat(new TensorVector(parts), 2);
+        });
+    }
+
+    /** {@code ids} with every id after the first end-of-text replaced by {@code encoder}'s padding id. */
+    private int[] paddedFor(TextEncoder encoder, int[] ids) {
+        if (encoder.padId() == tokenizer.padId()) {
+            return ids;
+        }
+        int[] out = ids.clone();
+        for (int i = (int) firstEos(ids) + 1; i < out.length; i++) {
+            out[i] = encoder.padId();
+        }
+        return out;
+    }
+
+    private long firstEos(int[] ids) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == tokenizer.eosId()) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("a chunk without end-of-text: " + java.util.Arrays.toString(ids));
     }
 }

@@ -69,6 +69,11 @@ public final class TrainingSchedule {
     }
 
     /** alphas_cumprod at a (possibly fractional) timestep, linearly interpolated, clamped to the table. */
+    /** The training schedule's timesteps ({@code num_train_timesteps}). */
+    public int trainSteps() {
+        return trainSteps;
+    }
+
     public double alphaBarAt(double timestep) {
         double t = Math.max(0, Math.min(trainSteps - 1, timestep));
         int low = (int) Math.floor(t);
