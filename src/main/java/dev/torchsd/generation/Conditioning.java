@@ -188,7 +188,8 @@ public final class Conditioning {
     /** The positive prompt's context alone ({@code positive × B}) for call {@code call}: a call without guidance. */
     public Tensor positiveAt(int call, int calls) {
         List<Fragment> pos = halves(call, calls, false).positive();
-        return contexts.computeIfAbsent(List.of(pos), k -> repeat(encoded(pos, clipSkip).hidden()));
+        return contexts.computeIfAbsent(
+                List.of(pos), k -> repeat(encoded(pos, clipSkip).hidden()));
     }
 
     /**

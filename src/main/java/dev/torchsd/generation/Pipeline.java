@@ -183,7 +183,9 @@ public final class Pipeline {
             }
             Tensor negative = conditioning.at(p.call(), p.calls(), true).narrow(0, 0, batch);
             Map<String, Tensor> extras = new LinkedHashMap<>();
-            conditioning.extrasAt(p.call(), p.calls(), true).forEach((name, rows) -> extras.put(name, rows.narrow(0, 0, batch)));
+            conditioning
+                    .extrasAt(p.call(), p.calls(), true)
+                    .forEach((name, rows) -> extras.put(name, rows.narrow(0, 0, batch)));
             Tensor sample = start != null ? start.unetSample(p.modelInput()) : p.modelInput();
             return model.unet().predict(new UNetInput(sample, p.timestep(), negative, extras));
         };
