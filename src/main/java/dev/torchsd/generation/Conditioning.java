@@ -165,12 +165,30 @@ public final class Conditioning {
         return new Halves(unconditional, pos);
     }
 
+    /** What one U-Net call gets: the context and the extra inputs, rows in the same order. */
+    public record CallInputs(Tensor context, Map<String, Tensor> extras) {}
+
+    /**
+     * The inputs of U-Net call {@code call} of {@code calls}: the positive prompt alone for a call without guidance
+     * ({@code guided} false), {@code [empty; negative; positive]} when {@code withEmpty} and the negative prompt is
+     * active, else {@code [negative or empty; positive]}.
+     */
+    public CallInputs inputsAt(int call, int calls, boolean guided, boolean negativeActive, boolean withEmpty) {
+        if (!guided) {
+            return new CallInputs(positiveAt(call, calls), positiveExtrasAt(call, calls));
+        }
+        if (withEmpty && negativeActive) {
+            return new CallInputs(withEmpty(call, calls), extrasWithEmpty(call, calls));
+        }
+        return new CallInputs(at(call, calls, negativeActive), extrasAt(call, calls, negativeActive));
+    }
+
     /** The context for U-Net call {@code call} of {@code calls}. */
     public Tensor at(int call, int calls, boolean negativeActive) {
-        Halves h = halves(call, calls, negativeActive);
         if (!guidance) {
             return positiveAt(call, calls);
         }
+        Halves h = halves(call, calls, negativeActive);
         return contexts.computeIfAbsent(
                 List.of(h.unconditional(), h.positive()),
                 k -> Tensors.scoped(() -> {

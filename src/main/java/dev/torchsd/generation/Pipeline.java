@@ -117,21 +117,14 @@ public final class Pipeline {
                     if (auto != null && !negativeActive && cfg && window.activeAt(i, calls)) {
                         conditioning.at(i, calls, true); // made (and cached) in the request's scope for the probe
                     }
-                    boolean threeWay = cfg && negativeActive && observers.wantsEmptyPrediction();
-                    Tensor context = !cfg
-                            ? conditioning.positiveAt(i, calls)
-                            : threeWay ? conditioning.withEmpty(i, calls) : conditioning.at(i, calls, negativeActive);
-                    Map<String, Tensor> extras = !cfg
-                            ? conditioning.positiveExtrasAt(i, calls)
-                            : threeWay
-                                    ? conditioning.extrasWithEmpty(i, calls)
-                                    : conditioning.extrasAt(i, calls, negativeActive);
+                    Conditioning.CallInputs inputs =
+                            conditioning.inputsAt(i, calls, cfg, negativeActive, observers.wantsEmptyPrediction());
                     Tensor next = denoiseStep(
                             scheduler,
                             i,
                             latents,
-                            context,
-                            extras,
+                            inputs.context(),
+                            inputs.extras(),
                             negativeActive,
                             cfg,
                             r,
