@@ -115,7 +115,9 @@ public final class Pipeline {
                     boolean cfg =
                             r.usesGuidance() && !r.guidanceWindow().skipsAt(i, calls, sigmaAt(scheduler, training, i));
                     if (auto != null && !negativeActive && cfg && window.activeAt(i, calls)) {
-                        conditioning.at(i, calls, true); // made (and cached) in the request's scope for the probe
+                        conditioning.inputsAt(
+                                i, calls, true, true,
+                                false); // context and extras made (and cached) in the request's scope for the probe
                     }
                     Conditioning.CallInputs inputs =
                             conditioning.inputsAt(i, calls, cfg, negativeActive, observers.wantsEmptyPrediction());

@@ -172,6 +172,21 @@ class SdxlFeaturesTest {
     }
 
     @Test
+    void theAutomaticNegativeStartProbesWithTheSdxlExtrasAndItsPickReproduces() {
+        // the probe's negative row of text_embeds/time_ids is cached across steps: it must outlive each step
+        GenerationRequest auto = request("a red circle")
+                .withNegativePrompt("blue")
+                .withSteps(6)
+                .withScheduler("DDIM")
+                .withNegativeStart(dev.torchsd.pipeline.StepPoint.AUTO);
+        GenerationResult picked = sd.generate(auto);
+        GenerationResult fixed = sd.generate(picked.request());
+        assertThat(fixed.latents().values()).containsExactly(picked.latents().values());
+        assertThat(sd.generate(auto).latents().values())
+                .containsExactly(picked.latents().values());
+    }
+
+    @Test
     void theMemoryEstimateKnowsSdxl() {
         var manifest = Internals.model(sd).manifest();
         long small = MemoryEstimate.bytesNeeded(manifest, Internals.resolve(request("a"), manifest))
