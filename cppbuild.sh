@@ -29,6 +29,9 @@
 #   ./cppbuild.sh fuse-attention MODEL_DIR
 #                                       rewrite an export's attention to libtorch's fused kernel (in place;
 #                                       loads only in torch >= 2.0; docs/performance.md)
+#   ./cppbuild.sh deepcache MODEL_DIR [--out DIR]
+#                                       give an older export's U-Net DeepCache's methods, re-scripted from its own
+#                                       weights (forward unchanged, checked bit for bit; docs/performance.md)
 #   ./cppbuild.sh fixtures              regenerate test fixtures (noise values, checker scenes)
 #   ./cppbuild.sh test                  the exporter's own Python tests
 set -euo pipefail
@@ -94,6 +97,11 @@ case "${1:-help}" in
     require_torch
     [ $# -eq 2 ] || { echo "usage: ./cppbuild.sh fuse-attention MODEL_DIR" >&2; exit 2; }
     "$PYTHON" -m torchsd_export.fuse_attention "$2"
+    ;;
+  deepcache)
+    require_torch
+    [ $# -ge 2 ] || { echo "usage: ./cppbuild.sh deepcache MODEL_DIR [--out DIR]" >&2; exit 2; }
+    "$PYTHON" -m torchsd_export.deepcache "${@:2}"
     ;;
   fixtures)
     require_torch

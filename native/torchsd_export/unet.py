@@ -7,7 +7,7 @@ multiples of 2^levels. SDXLUNet adds `label_emb` (diffusers' add_time_proj + add
 "text_time") and takes the pooled text embedding and the time ids.
 """
 import math
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -165,7 +165,8 @@ class Block(nn.Sequential):
 
 
 class UNet(nn.Module):
-    """forward(sample (B,4,h,w), timestep (float: scalar, (1,) or (B,)), context (B,T,C)) -> noise prediction."""
+    """forward(sample (B,4,h,w), timestep (float: scalar, (1,) or (B,)), context (B,T,C)) -> noise prediction;
+    forward_caching and forward_shallow split the same computation for DeepCache (run)."""
 
     def __init__(self, cfg: UNetConfig):
         super().__init__()
@@ -209,28 +210,65 @@ class UNet(nn.Module):
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         return self.denoise(sample, self.time_emb(timestep, sample), context)
 
+    @torch.jit.export
+    def forward_caching(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
+                        branch: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        """DeepCache's full call: forward's prediction and the deep feature for forward_shallow (see run)."""
+        self.check_branch(branch)
+        return self.run(sample, self.time_emb(timestep, sample), context, branch, None)
+
+    @torch.jit.export
+    def forward_shallow(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
+                        deep: torch.Tensor, branch: int) -> torch.Tensor:
+        """DeepCache's cheap call: the shallow path around a deep feature from forward_caching (see run)."""
+        self.check_branch(branch)
+        return self.run(sample, self.time_emb(timestep, sample), context, branch, deep)[0]
+
+    def check_branch(self, branch: int):
+        if branch < 0 or branch >= len(self.input_blocks):
+            raise ValueError(f"DeepCache branch {branch}: expected 0 to {len(self.input_blocks) - 1}")
+
     def time_emb(self, timestep: torch.Tensor, sample: torch.Tensor) -> torch.Tensor:
         """The timestep's embedding for each row of sample, in the weights' dtype."""
         t = timestep.reshape(-1).to(sample.device).expand(sample.shape[0])
         return self.time_embed(timestep_embedding(t, self.model_channels).to(self.time_embed[0].weight.dtype))
 
     def denoise(self, sample: torch.Tensor, emb: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        return self.run(sample, emb, context, -1, None)[0]
+
+    def run(self, sample: torch.Tensor, emb: torch.Tensor, context: torch.Tensor, branch: int,
+            deep: Optional[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(noise prediction, deep feature): the feature is what enters output block n - 1 - branch (n output
+        blocks), the result of every block below input block `branch`, the middle block and the output blocks
+        before. With `deep` given only the shallow path runs (DeepCache, Ma et al. 2023: skip branch `branch`):
+        input blocks 0..branch, then `deep` in place of that feature, then output blocks n - 1 - branch.. with
+        their skip connections. branch -1 (forward): no split, every block runs."""
         dtype = self.time_embed[0].weight.dtype  # fp16 exports take and return float32
         result_dtype = sample.dtype
         sample, context = sample.to(dtype), context.to(dtype)
         no_size: List[int] = []
         skips: List[torch.Tensor] = []
         h = sample
-        for block in self.input_blocks:
-            h = block(h, emb, context, no_size)
-            skips.append(h)
-        h = self.middle_block(h, emb, context, no_size)
-        for block in self.output_blocks:
-            h = torch.cat([h, skips.pop()], dim=1)
-            # An upsampler must reach the size of the skip connection that follows it.
-            target = list(skips[-1].shape[2:]) if len(skips) > 0 else list(h.shape[2:])
-            h = block(h, emb, context, target)
-        return self.out(h).to(result_dtype)
+        for k, block in enumerate(self.input_blocks):
+            if deep is None or k <= branch:
+                h = block(h, emb, context, no_size)
+                skips.append(h)
+        if deep is None:
+            h = self.middle_block(h, emb, context, no_size)
+        entry = len(self.output_blocks) - 1 - branch
+        feature = h
+        for k, block in enumerate(self.output_blocks):
+            if k == entry:
+                if deep is None:
+                    feature = h
+                else:
+                    h = deep.to(dtype)
+            if deep is None or k >= entry:
+                h = torch.cat([h, skips.pop()], dim=1)
+                # An upsampler must reach the size of the skip connection that follows it.
+                target = list(skips[-1].shape[2:]) if len(skips) > 0 else list(h.shape[2:])
+                h = block(h, emb, context, target)
+        return self.out(h).to(result_dtype), feature
 
 
 class SDXLUNet(UNet):
@@ -246,8 +284,25 @@ class SDXLUNet(UNet):
 
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor, text_embeds: torch.Tensor,
                 time_ids: torch.Tensor) -> torch.Tensor:
+        return self.denoise(sample, self.sdxl_emb(sample, timestep, text_embeds, time_ids), context)
+
+    @torch.jit.export
+    def forward_caching(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
+                        text_embeds: torch.Tensor, time_ids: torch.Tensor,
+                        branch: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        self.check_branch(branch)
+        return self.run(sample, self.sdxl_emb(sample, timestep, text_embeds, time_ids), context, branch, None)
+
+    @torch.jit.export
+    def forward_shallow(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
+                        text_embeds: torch.Tensor, time_ids: torch.Tensor, deep: torch.Tensor,
+                        branch: int) -> torch.Tensor:
+        self.check_branch(branch)
+        return self.run(sample, self.sdxl_emb(sample, timestep, text_embeds, time_ids), context, branch, deep)[0]
+
+    def sdxl_emb(self, sample: torch.Tensor, timestep: torch.Tensor, text_embeds: torch.Tensor,
+                 time_ids: torch.Tensor) -> torch.Tensor:
         batch = sample.shape[0]
         times = timestep_embedding(time_ids.reshape(-1).to(sample.device), self.addition_time_embed_dim)
         added = torch.cat([text_embeds.to(torch.float32), times.reshape(batch, -1)], dim=1)
-        emb = self.time_emb(timestep, sample) + self.label_emb(added.to(self.time_embed[0].weight.dtype))
-        return self.denoise(sample, emb, context)
+        return self.time_emb(timestep, sample) + self.label_emb(added.to(self.time_embed[0].weight.dtype))

@@ -1,0 +1,98 @@
+"""Gives an existing export's U-Net DeepCache's methods (forward_caching, forward_shallow), from its own weights.
+
+    python3 -m torchsd_export.deepcache MODEL_DIR [--out DIR]
+
+Exports made before the methods existed (manifest without unet.deepcache) have forward only. This re-scripts
+unet.pt from the weights it holds, with the architecture the manifest's exporter.config records, checks that the
+new forward gives the old one's prediction bit for bit on a small input, then writes unet.pt (fused attention
+again where the manifest's exporter.sdpa says so) and sets unet.deepcache in model.json. In place, or with --out
+into a new folder whose other files are symbolic links to MODEL_DIR's.
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+from .config import UNetConfig
+from .fuse_attention import rewrite_archive
+from .model_folder import save_scripted
+from .unet import SDXLUNet, UNet
+
+
+def unet_config(manifest: dict, where: str) -> UNetConfig:
+    config = manifest.get("exporter", {}).get("config", {}).get("unet")
+    if config is None:
+        raise SystemExit(f"{where}: no exporter.config.unet (the architecture); re-export the model with "
+                         "./cppbuild.sh export instead")
+    return UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+
+
+def rebuild(old: torch.jit.ScriptModule, cfg: UNetConfig, dtype: torch.dtype) -> torch.nn.Module:
+    """The exporter's U-Net module holding the scripted one's weights, in their dtype."""
+    module = (SDXLUNet if cfg.adm_in_channels else UNet)(cfg)
+    module.load_state_dict(old.state_dict())
+    return module.to(dtype).eval()
+
+
+def probe_inputs(cfg: UNetConfig, manifest: dict):
+    """A small input (2 rows, 16x16 latents) for the bit-for-bit check of forward."""
+    g = torch.Generator().manual_seed(0)
+    args = [torch.randn(2, cfg.in_channels, 16, 16, generator=g), torch.tensor([500.0]),
+            torch.randn(2, 7, cfg.context_dim, generator=g)]
+    if cfg.adm_in_channels:
+        time_ids = manifest["unet"]["time_ids"]
+        args += [torch.randn(2, cfg.adm_in_channels - time_ids * cfg.addition_time_embed_dim, generator=g),
+                 torch.tensor([[1024.0, 1024.0, 0.0, 0.0, 1024.0, 1024.0][:time_ids]] * 2)]
+    return args
+
+
+def add_methods(model: str, out: str):
+    manifest_path = os.path.join(model, "model.json")
+    with open(manifest_path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    unet_file = manifest["unet"]["file"]
+    if manifest["unet"].get("deepcache"):
+        print(f"{model}: {unet_file} has DeepCache's methods already", file=sys.stderr)
+        return
+    cfg = unet_config(manifest, manifest_path)
+    old = torch.jit.load(os.path.join(model, unet_file))
+    dtype = next(old.parameters()).dtype
+    new = rebuild(old, cfg, dtype)
+    sdpa = manifest.get("exporter", {}).get("sdpa", False)
+    if not sdpa:  # a fused-attention export does not run in torch 1.13; its unfused original gave the same weights
+        with torch.no_grad():
+            args = probe_inputs(cfg, manifest)
+            if not torch.equal(old(*args), new(*args)):
+                raise SystemExit(f"{model}: the re-scripted {unet_file} predicts differently from the old one; "
+                                 "not written")
+    del old
+    os.makedirs(out, exist_ok=True)
+    if out != model:
+        for name in os.listdir(model):
+            if name not in (unet_file, "model.json") and not os.path.exists(os.path.join(out, name)):
+                os.symlink(os.path.abspath(os.path.join(model, name)), os.path.join(out, name))
+    tmp = os.path.join(out, unet_file + ".deepcache")
+    with torch.no_grad():
+        save_scripted(new, tmp)
+    if sdpa:
+        rewrite_archive(tmp)
+    os.replace(tmp, os.path.join(out, unet_file))
+    manifest["unet"]["deepcache"] = True
+    with open(os.path.join(out, "model.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    print(f"{out}: {unet_file} re-scripted with forward_caching and forward_shallow (DeepCache)", file=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="a torchsd model folder (model.json and the .pt exports)")
+    parser.add_argument("--out", help="write a new folder (other files linked) instead of changing MODEL_DIR")
+    args = parser.parse_args()
+    add_methods(args.model, args.out or args.model)
+
+
+if __name__ == "__main__":
+    main()
