@@ -63,6 +63,9 @@ public final class BenchCommand implements Callable<Integer> {
     GuidanceWindowOptions cfg;
 
     @Mixin
+    DeepCacheOption deepCache;
+
+    @Mixin
     VaeTilingOption vaeTiling;
 
     @Option(
@@ -116,14 +119,15 @@ public final class BenchCommand implements Callable<Integer> {
         try (Model m = model.openModel(spec.commandLine().getErr())) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             Pipeline pipeline = new Pipeline(m);
-            GenerationRequest request = pipeline.resolve(cfg.applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(
-                            GenerationRequest.builder("a photograph of an astronaut riding a horse")))))
+            GenerationRequest request = pipeline.resolve(deepCache
+                    .applyTo(cfg.applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(
+                            GenerationRequest.builder("a photograph of an astronaut riding a horse"))))))
                     .vaeTiling(vaeTiling.tiling)
                     .build());
             out.printf(
                     Locale.ROOT,
                     "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d per image), %s, %d threads,"
-                            + " VAE tiling %s, %s%n",
+                            + " VAE tiling %s, %s, DeepCache interval %d%n",
                     m.manifest().name(),
                     model.label(),
                     request.width().getAsInt(),
@@ -134,7 +138,8 @@ public final class BenchCommand implements Callable<Integer> {
                     request.scheduler().orElse("the model's sampler"),
                     torch.get_num_threads(),
                     request.vaeTiling(),
-                    request.guidanceWindow());
+                    request.guidanceWindow(),
+                    request.deepCacheInterval());
             out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
             out.printf(
                     Locale.ROOT,
@@ -205,6 +210,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<ProcessMemory> memory = new ArrayList<>();
         NetworkTime text = NetworkTime.ZERO;
         NetworkTime unet = NetworkTime.ZERO;
+        NetworkTime shallow = NetworkTime.ZERO;
         NetworkTime vae = NetworkTime.ZERO;
         double stepWall = 0;
         double stepOutside = 0;
@@ -212,6 +218,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < runs; i++) {
             NetworkTime text0 = textTime(m);
             NetworkTime unet0 = m.unet().time();
+            NetworkTime shallow0 = m.unet().shallowTime();
             NetworkTime vae0 = m.vaeDecoder().time();
             StepClock clock = new StepClock(m.unet());
             long start = System.nanoTime();
@@ -220,6 +227,7 @@ public final class BenchCommand implements Callable<Integer> {
             firstClock = firstClock == null ? clock : firstClock;
             text = text.plus(textTime(m).minus(text0));
             unet = unet.plus(m.unet().time().minus(unet0));
+            shallow = shallow.plus(m.unet().shallowTime().minus(shallow0));
             vae = vae.plus(m.vaeDecoder().time().minus(vae0));
             stepTimes.addAll(clock.stepSeconds());
             double[] wallOutside = clock.wallAndOutsideUNet();
@@ -258,6 +266,18 @@ public final class BenchCommand implements Callable<Integer> {
                 stepTimes.size(),
                 unetCall,
                 unet.calls());
+        if (shallow.calls() > 0) {
+            NetworkTime full = unet.minus(shallow);
+            out.printf(
+                    Locale.ROOT,
+                    "DeepCache: full U-Net call %.3f s (mean of %d), shallow call %.3f s (mean of %d) = %.1f %% of a"
+                            + " full one%n",
+                    full.seconds() / full.calls(),
+                    full.calls(),
+                    shallow.seconds() / shallow.calls(),
+                    shallow.calls(),
+                    100 * (shallow.seconds() / shallow.calls()) / (full.seconds() / full.calls()));
+        }
         out.printf(
                 Locale.ROOT,
                 "generation: %.2f s (median), %.2f s per image; per generation: text encoder %.3f s, U-Net %.2f s,"

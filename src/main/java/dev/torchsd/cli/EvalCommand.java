@@ -49,9 +49,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     GuidanceOption guidance;
 
-    /** With a window, the exact run (guidance at every call) is drawn too, same seeds, and compared. */
+    /** With a window or DeepCache, the exact run (guidance and the whole U-Net at every call) is drawn too, same seeds, and compared. */
     @Mixin
     GuidanceWindowOptions guidanceWindow;
+
+    @Mixin
+    DeepCacheOption deepCache;
 
     @Option(
             names = {"-c", "--count"},
@@ -93,8 +96,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (save != null) {
             Files.createDirectories(save);
         }
-        GenerationRequest settings = guidanceWindow
-                .applyTo(guidance.applyTo(sampling.applyTo(GenerationRequest.builder(""))))
+        GenerationRequest settings = deepCache
+                .applyTo(guidanceWindow.applyTo(guidance.applyTo(sampling.applyTo(GenerationRequest.builder("")))))
                 .build();
         try (StableDiffusion sd = model.open(spec.commandLine().getErr())) {
             Evaluation eval = new Evaluation(sd, settings);
@@ -105,12 +108,13 @@ public final class EvalCommand implements Callable<Integer> {
             }
             out.printf(
                     Locale.ROOT,
-                    "model %s, %d steps, guidance %.1f%s%n",
+                    "model %s, %d steps, guidance %.1f%s%s%n",
                     sd.info().name(),
                     settings.steps(),
                     settings.guidanceScale(),
-                    settings.guidanceWindow().always() ? "" : ", " + settings.guidanceWindow());
-            if (!settings.guidanceWindow().always()) {
+                    settings.guidanceWindow().always() ? "" : ", " + settings.guidanceWindow(),
+                    settings.deepCacheInterval() == 1 ? "" : ", DeepCache interval " + settings.deepCacheInterval());
+            if (!settings.guidanceWindow().always() || settings.deepCacheInterval() > 1) {
                 compareWithExact(out, sd, settings);
                 return 0;
             }
@@ -135,15 +139,18 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * The guidance window's cost: both caption sets drawn exactly (guidance at every call) and with
-     * the window, same captions and seeds; accuracies side by side, the PSNR of each image against
-     * its exact twin, and the U-Net work the window saved.
+     * The cheaper steps' cost (guidance window, DeepCache): both caption sets drawn exactly (guidance and the whole
+     * U-Net at every call) and with the settings, same captions and seeds; accuracies side by side, the PSNR of each
+     * image against its exact twin, and the U-Net rows the window saved.
      */
     private void compareWithExact(PrintWriter out, StableDiffusion sd, GenerationRequest settings) {
         List<BufferedImage> exactImages = new ArrayList<>();
         List<BufferedImage> windowImages = new ArrayList<>();
-        Evaluation exact = new Evaluation(sd, settings.withGuidanceWindow(GuidanceWindow.OFF))
-                .onImage((caption, image) -> exactImages.add(image));
+        GenerationRequest exactSettings = settings.toBuilder()
+                .guidanceWindow(GuidanceWindow.OFF)
+                .deepCacheInterval(1)
+                .build();
+        Evaluation exact = new Evaluation(sd, exactSettings).onImage((caption, image) -> exactImages.add(image));
         Evaluation window = new Evaluation(sd, settings).onImage((caption, image) -> windowImages.add(image));
         for (boolean heldOut : new boolean[] {false, true}) {
             long first = heldOut ? seed + 1000 : seed;
@@ -152,7 +159,7 @@ public final class EvalCommand implements Callable<Integer> {
             Accuracy b = window.score(captions, first);
             out.printf(
                     Locale.ROOT,
-                    "%s pairs: exact %s%n    with the window %s%n",
+                    "%s pairs: exact %s%n    with the settings %s%n",
                     heldOut ? "held-out" : "training",
                     a,
                     b);

@@ -46,6 +46,9 @@ final class GenerationOptions {
     @Mixin
     GuidanceWindowOptions guidanceWindow;
 
+    @Mixin
+    DeepCacheOption deepCache;
+
     @Option(
             names = "--guidance-rescale",
             defaultValue = "0",
@@ -135,8 +138,8 @@ final class GenerationOptions {
         if (negativeClipSkip != null) {
             request.negativeClipSkip(negativeClipSkip);
         }
-        return guidanceWindow
-                .applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(request))))
+        return deepCache
+                .applyTo(guidanceWindow.applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(request)))))
                 .build();
     }
 

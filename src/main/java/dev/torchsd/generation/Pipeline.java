@@ -105,9 +105,9 @@ public final class Pipeline {
                     ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r.batchSize()))
                     : null;
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
-            try {
+            int first = start != null ? start.first : split.first();
+            try (DeepCache cache = new DeepCache(model.unet(), r.deepCacheInterval(), r.batchSize(), first)) {
                 int calls = scheduler.timesteps().length;
-                int first = start != null ? start.first : split.first();
                 int end = split.end();
                 for (int i = first; i < end; i++) {
                     boolean negativeActive =
@@ -122,6 +122,7 @@ public final class Pipeline {
                     Conditioning.CallInputs inputs =
                             conditioning.inputsAt(i, calls, cfg, negativeActive, observers.wantsEmptyPrediction());
                     Tensor next = denoiseStep(
+                            cache,
                             scheduler,
                             i,
                             latents,
@@ -188,7 +189,11 @@ public final class Pipeline {
 
     /** The request with the model's defaults filled in, checked against the model. */
     public GenerationRequest resolve(GenerationRequest request) {
-        return RequestResolver.resolve(request, model.manifest(), model.latentChannels());
+        GenerationRequest resolved = RequestResolver.resolve(request, model.manifest(), model.latentChannels());
+        if (resolved.deepCacheInterval() > 1) {
+            model.unet().requireDeepCache(); // an older export: the error names its folder and the re-export command
+        }
+        return resolved;
     }
 
     /** The model's scheduler config with the request's overrides. */
@@ -221,6 +226,7 @@ public final class Pipeline {
     }
 
     private Tensor denoiseStep(
+            DeepCache cache,
             Scheduler scheduler,
             int i,
             Tensor latents,
@@ -241,7 +247,7 @@ public final class Pipeline {
                     : cfg ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor sample = start != null ? start.unetSample(scaled) : scaled;
-            Tensor prediction = model.unet().predict(new UNetInput(sample, t, context, extras));
+            Tensor prediction = cache.predict(new UNetInput(sample, t, context, extras), i, negativeActive);
             Tensor empty = null;
             if (branches == 3) {
                 empty = prediction.narrow(0, 0, r.batchSize());

@@ -59,6 +59,9 @@ public final class RequestResolver {
         int negativeClipSkip = r.negativeClipSkip().orElse(r.promptSyntax().a1111() ? r.clipSkip() : 1);
         checkClipSkip("negative clip skip", negativeClipSkip, layers);
         r.scheduler().ifPresent(Schedulers::className); // an unknown sampler name before any work
+        if (r.deepCacheInterval() < 1) {
+            throw new RequestException("DeepCache interval must be at least 1 (1: off), got " + r.deepCacheInterval());
+        }
         r.negativeWindow().resolve(r.steps());
         r.vaeTiling().check(multiple);
         if (r.promptSyntax().a1111()) { // syntax errors before any work, with their position

@@ -125,16 +125,23 @@ public record Manifest(
      * @param inChannels  channels of its sample input (the latents' 4, or 9 for an inpainting U-Net)
      * @param extraInputs the inputs it takes after (sample, timestep, context), by name ({@code unet.extra_inputs},
      *                    none for SD 1.x/2.x)
+     * @param deepCache   the export has DeepCache's methods {@code forward_caching} and {@code forward_shallow}
+     *                    ({@code unet.deepcache}; exports made before them have forward only)
      */
     public record UNetSpec(
-            String file, int inChannels, int contextDim, java.util.List<String> extraInputs, int timeIds) {
+            String file,
+            int inChannels,
+            int contextDim,
+            java.util.List<String> extraInputs,
+            int timeIds,
+            boolean deepCache) {
         public UNetSpec {
             extraInputs = java.util.List.copyOf(extraInputs);
         }
 
         /** A U-Net without SDXL's time ids. */
         public UNetSpec(String file, int inChannels, int contextDim, java.util.List<String> extraInputs) {
-            this(file, inChannels, contextDim, extraInputs, 0);
+            this(file, inChannels, contextDim, extraInputs, 0, false);
         }
     }
 
@@ -251,7 +258,8 @@ public record Manifest(
                         unet.positiveInt("in_channels"),
                         unet.positiveInt("context_dim"),
                         unet.optionalStrings("extra_inputs"),
-                        sdxl ? unet.positiveInt("time_ids") : 0),
+                        sdxl ? unet.positiveInt("time_ids") : 0,
+                        unet.has("deepcache") && unet.bool("deepcache")),
                 new VaeSpec(
                         vae.string("decoder"),
                         vae.string("encoder"),

@@ -7,6 +7,8 @@ import dev.torchsd.tensor.LibTorch;
 import dev.torchsd.tensor.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
@@ -15,6 +17,8 @@ import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.TupleElements;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -40,6 +44,7 @@ final class TorchScriptModule implements AutoCloseable {
     private final boolean executorOptimize;
     private final LongAdder calls = new LongAdder();
     private final LongAdder nanosInside = new LongAdder();
+    private final Map<String, LongAdder[]> byMethod = new ConcurrentHashMap<>(); // calls, nanos
 
     private TorchScriptModule(Path file, JitModule module, boolean channelsLast, boolean executorOptimize) {
         this.file = file;
@@ -113,36 +118,61 @@ final class TorchScriptModule implements AutoCloseable {
 
     /** As {@link #forward} for the exported method {@code method}. */
     Tensor call(String method, Object... args) {
+        // toTensor() is a view into the IValue: copy the handle (not the data) before the IValue goes
+        return Tensors.scoped(() -> new Tensor(invoke(method, args).toTensor()));
+    }
+
+    /** As {@link #call} for a method that returns a tuple of tensors: them, in order, owned by the caller. */
+    TensorVector callTuple(String method, Object... args) {
         return Tensors.scoped(() -> {
-            // held for its lifetime: gradients stay off until the scope frees the guard
-            @SuppressWarnings("UnusedVariable")
-            NoGradGuard noGrad = new NoGradGuard();
-            // thread-local in libtorch, and one thread calls modules of both kinds: set on every call
-            torch.setGraphExecutorOptimize(executorOptimize);
-            IValueVector inputs = new IValueVector();
-            for (Object arg : args) {
-                inputs.push_back(toIValue(arg));
+            TupleElements elements = invoke(method, args).toTuple().elements();
+            TensorVector tensors = new TensorVector();
+            for (long i = 0; i < elements.size(); i++) {
+                tensors.push_back(elements.get(i).toTensor());
             }
-            IValue out;
-            long start = System.nanoTime();
-            try {
-                out = method.equals("forward")
-                        ? module.forward(inputs)
-                        : module.get_method(method).apply(inputs);
-            } catch (RuntimeException e) {
-                throw new ModelException(
-                        file.getFileName() + ": " + method + " failed (" + firstLine(e.getMessage()) + ")", e);
-            }
-            nanosInside.add(System.nanoTime() - start);
-            calls.increment();
-            // toTensor() is a view into the IValue: copy the handle (not the data) before the IValue goes
-            return new Tensor(out.toTensor());
+            return tensors;
         });
     }
 
-    /** Calls of forward so far and the time spent inside libtorch in them (for benchmarks). */
+    /** One call, inside the caller's {@link PointerScope}, which frees its temporaries (and the result's IValue). */
+    private IValue invoke(String name, Object... args) {
+        // held for its lifetime: gradients stay off until the scope frees the guard
+        @SuppressWarnings("UnusedVariable")
+        NoGradGuard noGrad = new NoGradGuard();
+        // thread-local in libtorch, and one thread calls modules of both kinds: set on every call
+        torch.setGraphExecutorOptimize(executorOptimize);
+        IValueVector inputs = new IValueVector();
+        for (Object arg : args) {
+            inputs.push_back(toIValue(arg));
+        }
+        IValue out;
+        long start = System.nanoTime();
+        try {
+            out = name.equals("forward")
+                    ? module.forward(inputs)
+                    : module.get_method(name).apply(inputs);
+        } catch (RuntimeException e) {
+            throw new ModelException(
+                    file.getFileName() + ": " + name + " failed (" + firstLine(e.getMessage()) + ")", e);
+        }
+        long nanos = System.nanoTime() - start;
+        nanosInside.add(nanos);
+        calls.increment();
+        LongAdder[] method = byMethod.computeIfAbsent(name, n -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        method[0].increment();
+        method[1].add(nanos);
+        return out;
+    }
+
+    /** Calls so far (of every method) and the time spent inside libtorch in them (for benchmarks). */
     NetworkTime time() {
         return new NetworkTime(calls.sum(), nanosInside.sum());
+    }
+
+    /** As {@link #time()} for the calls of one method. */
+    NetworkTime time(String method) {
+        LongAdder[] adders = byMethod.get(method);
+        return adders == null ? NetworkTime.ZERO : new NetworkTime(adders[0].sum(), adders[1].sum());
     }
 
     private IValue toIValue(Object arg) {

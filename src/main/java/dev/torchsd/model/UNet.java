@@ -1,15 +1,19 @@
 package dev.torchsd.model;
 
 import dev.torchsd.tensor.Tensors;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 
 /**
  * The noise-prediction U-Net: {@link UNetInput} (sample, timestep, text context and the manifest's
  * extra inputs) -> predicted noise (or v) with the latents' channels.
  */
 public final class UNet implements AutoCloseable {
+    private static final String CACHING = "forward_caching";
+    private static final String SHALLOW = "forward_shallow";
     private final TorchScriptModule module;
     private final Manifest.UNetSpec spec;
 
@@ -33,6 +37,65 @@ public final class UNet implements AutoCloseable {
      * timesteps (Euler, Heun, ...) stay exact.
      */
     public Tensor predict(UNetInput input) {
+        return Tensors.scoped(() -> module.forward(arguments(input).toArray()));
+    }
+
+    /** Whether the export has DeepCache's methods ({@code unet.deepcache}); older exports have forward only. */
+    public boolean hasDeepCache() {
+        return spec.deepCache();
+    }
+
+    /**
+     * DeepCache's full call: {@link #predict}'s prediction, computed the same way, and the deep feature that
+     * enters output block {@code n - 1 - branch} (n output blocks), for {@link #predictShallow} at later calls.
+     *
+     * @param branch the skip branch: input blocks 0..branch and the last branch + 1 output blocks are the shallow path
+     */
+    public CachingPrediction predictCaching(UNetInput input, int branch) {
+        requireDeepCache();
+        TensorVector out = Tensors.scoped(() -> {
+            List<Object> args = arguments(input);
+            args.add((long) branch);
+            return module.callTuple(CACHING, args.toArray());
+        });
+        // get() is a view into the vector, which the caller's scope frees: copy the handles (not the data)
+        return new CachingPrediction(new Tensor(out.get(0)), new Tensor(out.get(1)));
+    }
+
+    /**
+     * What {@link #predictCaching} gives, in the caller's scope.
+     *
+     * @param prediction as {@link #predict}'s
+     * @param deep       the deep feature for {@link #predictShallow}, one row per row of the input
+     */
+    public record CachingPrediction(Tensor prediction, Tensor deep) {}
+
+    /**
+     * DeepCache's cheap call: the shallow path of {@code branch} on this input around {@code deep}, a feature from
+     * {@link #predictCaching} with the same rows and the same branch.
+     */
+    public Tensor predictShallow(UNetInput input, Tensor deep, int branch) {
+        requireDeepCache();
+        return Tensors.scoped(() -> {
+            List<Object> args = arguments(input);
+            args.add(deep);
+            args.add((long) branch);
+            return module.call(SHALLOW, args.toArray());
+        });
+    }
+
+    /** Throws a {@link ModelException} naming the folder and the re-export command unless {@link #hasDeepCache}. */
+    public void requireDeepCache() {
+        if (!spec.deepCache()) {
+            Path folder = module.file().toAbsolutePath().getParent();
+            throw new ModelException(folder + ": the U-Net export has no DeepCache methods (model.json has no"
+                    + " unet.deepcache; exported before they existed); re-export it with: ./cppbuild.sh deepcache "
+                    + folder + " [--out NEW_DIR]");
+        }
+    }
+
+    /** The call's arguments after checking them: sample, timestep (float32 tensor), context, the extra inputs. */
+    private List<Object> arguments(UNetInput input) {
         if (input.sample().size(1) != spec.inChannels()) {
             throw new ModelException(module.file().getFileName() + ": the sample has "
                     + input.sample().size(1) + " channels, the U-Net takes " + spec.inChannels());
@@ -41,22 +104,25 @@ public final class UNet implements AutoCloseable {
             throw new ModelException(module.file().getFileName() + ": extra inputs "
                     + input.extras().keySet() + " given, the manifest's unet.extra_inputs are " + spec.extraInputs());
         }
-        return Tensors.scoped(() -> {
-            Tensor t = Tensors.fromFloats(new float[] {(float) input.timestep()}, 1);
-            if (input.sample().device().is_cuda()) {
-                t = t.to(input.sample().device(), t.scalar_type());
-            }
-            List<Object> args = new ArrayList<>(List.of(input.sample(), t, input.context()));
-            for (String name : spec.extraInputs()) {
-                args.add(input.extras().get(name));
-            }
-            return module.forward(args.toArray());
-        });
+        Tensor t = Tensors.fromFloats(new float[] {(float) input.timestep()}, 1);
+        if (input.sample().device().is_cuda()) {
+            t = t.to(input.sample().device(), t.scalar_type());
+        }
+        List<Object> args = new ArrayList<>(List.of(input.sample(), t, input.context()));
+        for (String name : spec.extraInputs()) {
+            args.add(input.extras().get(name));
+        }
+        return args;
     }
 
     /** Calls so far and the time spent inside the network (for benchmarks). */
     public NetworkTime time() {
         return module.time();
+    }
+
+    /** As {@link #time()} for DeepCache's shallow calls alone ({@link #predictShallow}). */
+    public NetworkTime shallowTime() {
+        return module.time(SHALLOW);
     }
 
     /** The loaded module (its parameters are what LoRA changes). */

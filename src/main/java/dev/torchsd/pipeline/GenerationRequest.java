@@ -49,6 +49,7 @@ public final class GenerationRequest {
     private final PromptSyntax promptSyntax;
     private final VaeTiling vaeTiling;
     private final GuidanceWindow guidanceWindow;
+    private final int deepCacheInterval;
     private final Latents initialLatents;
     private final ExtraNetworks extraNetworks;
     private final ImageInput image;
@@ -75,6 +76,7 @@ public final class GenerationRequest {
         promptSyntax = Objects.requireNonNull(b.promptSyntax, "promptSyntax");
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
         guidanceWindow = Objects.requireNonNull(b.guidanceWindow, "guidanceWindow");
+        deepCacheInterval = b.deepCacheInterval;
         initialLatents = b.initialLatents;
         extraNetworks = Objects.requireNonNull(b.extraNetworks, "extraNetworks");
         image = b.image;
@@ -269,6 +271,17 @@ public final class GenerationRequest {
      */
     public GuidanceWindow guidanceWindow() {
         return guidanceWindow;
+    }
+
+    /**
+     * DeepCache's cache interval N (Ma et al. 2023, {@code cache_interval}): every N-th U-Net call runs the whole
+     * network and keeps its deep feature, the calls between run only its shallow path around that feature (input
+     * block 0 and the last output block, DeepCache's branch 0). 1 (the default): every call runs the whole network.
+     *
+     * @return the interval, at least 1
+     */
+    public int deepCacheInterval() {
+        return deepCacheInterval;
     }
 
     /**
@@ -617,6 +630,7 @@ public final class GenerationRequest {
                 && promptSyntax.equals(r.promptSyntax)
                 && vaeTiling.equals(r.vaeTiling)
                 && guidanceWindow.equals(r.guidanceWindow)
+                && deepCacheInterval == r.deepCacheInterval
                 && Objects.equals(initialLatents, r.initialLatents)
                 && extraNetworks.equals(r.extraNetworks)
                 && Objects.equals(image, r.image)
@@ -646,6 +660,7 @@ public final class GenerationRequest {
                 promptSyntax,
                 vaeTiling,
                 guidanceWindow,
+                deepCacheInterval,
                 initialLatents,
                 extraNetworks,
                 image,
@@ -662,7 +677,8 @@ public final class GenerationRequest {
                 + ", width=" + width + ", height=" + height + ", batchSize=" + batchSize + ", scheduler=" + scheduler
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
-                + ", vaeTiling=" + vaeTiling + ", guidanceWindow=" + guidanceWindow + ", initialLatents="
+                + ", vaeTiling=" + vaeTiling + ", guidanceWindow=" + guidanceWindow + ", deepCacheInterval="
+                + deepCacheInterval + ", initialLatents="
                 + (initialLatents != null) + ", extraNetworks=" + extraNetworks + ", image=" + image + ", hiresFix="
                 + hiresFix + ", sdxl=" + sdxl + ", denoisingStart=" + denoisingStart + ", denoisingEnd=" + denoisingEnd
                 + "]";
@@ -687,6 +703,7 @@ public final class GenerationRequest {
         private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
         private VaeTiling vaeTiling = VaeTiling.OFF;
         private GuidanceWindow guidanceWindow = GuidanceWindow.OFF;
+        private int deepCacheInterval = 1;
         private Latents initialLatents;
         private ExtraNetworks extraNetworks = ExtraNetworks.NONE;
         private ImageInput image;
@@ -717,6 +734,7 @@ public final class GenerationRequest {
             promptSyntax = r.promptSyntax;
             vaeTiling = r.vaeTiling;
             guidanceWindow = r.guidanceWindow;
+            deepCacheInterval = r.deepCacheInterval;
             initialLatents = r.initialLatents;
             extraNetworks = r.extraNetworks;
             image = r.image;
@@ -962,6 +980,18 @@ public final class GenerationRequest {
          */
         public Builder guidanceWindow(GuidanceWindow window) {
             guidanceWindow = Objects.requireNonNull(window, "guidanceWindow");
+            return this;
+        }
+
+        /**
+         * Sets DeepCache's cache interval ({@link GenerationRequest#deepCacheInterval()}); checked when the request
+         * is resolved (at least 1, and the model's export must have DeepCache's methods when above 1).
+         *
+         * @param interval U-Net calls per full call; 1 for none skipped
+         * @return this builder
+         */
+        public Builder deepCacheInterval(int interval) {
+            deepCacheInterval = interval;
             return this;
         }
 

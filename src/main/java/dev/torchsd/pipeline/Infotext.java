@@ -88,6 +88,9 @@ public final class Infotext {
         if (r.guidanceWindow().cutoffRatio() < 1) { // diffusers' SDCFGCutoffCallback(cutoff_step_ratio)
             fields.put("CFG cutoff step ratio", number(r.guidanceWindow().cutoffRatio()));
         }
+        if (r.deepCacheInterval() > 1) { // DeepCache's cache_interval (AUTOMATIC1111's DeepCache extensions differ)
+            fields.put("DeepCache interval", Integer.toString(r.deepCacheInterval()));
+        }
         r.image().ifPresent(image -> imageFields(image, fields));
         r.hiresFix().ifPresent(fix -> {
             fields.put("Denoising strength", number(fix.strength()));
