@@ -1,6 +1,6 @@
 """Counts the floating-point operations of one U-Net call, op by op, as torch dispatches them.
 
-    /usr/bin/python3 native/bench/unet_flops.py [--preset sd15] [--size 512] [--batch 2]
+    /usr/bin/python3 native/bench/unet_flops.py [--preset sd15] [--size 512] [--batch 2] [--shallow BRANCH]
 
 Runs torchsd_export's U-Net (the module the exporter scripts) on meta tensors, so nothing is
 computed and no weights are allocated, and adds up 2*M*N*K for every matrix product and
@@ -62,15 +62,21 @@ class FlopCounter(TorchDispatchMode):
         return out
 
 
-def count(cfg: configs.ModelConfig, size: int, batch: int) -> int:
+def count(cfg: configs.ModelConfig, size: int, batch: int, shallow: int = -1) -> int:
+    """shallow >= 0: the FLOPs of DeepCache's shallow call of that branch (forward_shallow) instead of forward's."""
     unet = UNet(cfg.unet).to("meta").eval()
     latent = size // cfg.vae.scale_factor
     sample = torch.empty(batch, cfg.unet.in_channels, latent, latent, device="meta")
     context = torch.empty(batch, cfg.text.max_length, cfg.unet.context_dim, device="meta")
     timestep = torch.tensor([500.0], device="meta")
     counter = FlopCounter()
-    with torch.no_grad(), counter:
-        unet(sample, timestep, context)
+    with torch.no_grad():
+        deep = unet.forward_caching(sample, timestep, context, shallow)[1] if shallow >= 0 else None
+        with counter:
+            if deep is None:
+                unet(sample, timestep, context)
+            else:
+                unet.forward_shallow(sample, timestep, context, deep, shallow)
     if counter.uncounted:
         print("not counted: " + ", ".join(sorted(counter.uncounted)), file=sys.stderr)
     return counter.flops
@@ -82,13 +88,17 @@ def main():
                         help="shapes: the built-in torchsd-shapes (native/train/model_config.py)")
     parser.add_argument("--size", type=int, default=512, help="image width = height in pixels")
     parser.add_argument("--batch", type=int, default=2, help="U-Net batch (2 = one image with guidance)")
+    parser.add_argument("--shallow", type=int, default=-1, metavar="BRANCH",
+                        help="count DeepCache's shallow call of this skip branch (0: DeepCache's default)")
     args = parser.parse_args()
     if args.preset == "shapes":
         cfg = model_config.shapes_config(606)
     else:
         cfg = configs.sd15() if args.preset == "sd15" else configs.tiny(1000)
-    flops = count(cfg, args.size, args.batch)
-    print(f"{args.preset} U-Net at {args.size}x{args.size}, batch {args.batch}: {flops} FLOP ({flops / 1e9:.1f} GFLOP)")
+    flops = count(cfg, args.size, args.batch, args.shallow)
+    call = f"shallow call (branch {args.shallow})" if args.shallow >= 0 else "call"
+    print(f"{args.preset} U-Net {call} at {args.size}x{args.size}, batch {args.batch}: {flops} FLOP"
+          f" ({flops / 1e9:.1f} GFLOP)")
 
 
 if __name__ == "__main__":

@@ -184,11 +184,13 @@ public final class EvalCommand implements Callable<Integer> {
                 psnrSum / n,
                 worst,
                 n);
-        out.printf(
-                Locale.ROOT,
-                "U-Net work: %d image rows with the window against %d exact: %.1f %% saved%n",
-                window.unetRows(),
-                exact.unetRows(),
-                100.0 * (exact.unetRows() - window.unetRows()) / exact.unetRows());
+        if (!settings.guidanceWindow().always()) {
+            out.printf(
+                    Locale.ROOT,
+                    "U-Net work: %d image rows with the window against %d exact: %.1f %% saved%n",
+                    window.unetRows(),
+                    exact.unetRows(),
+                    100.0 * (exact.unetRows() - window.unetRows()) / exact.unetRows());
+        }
     }
 }
