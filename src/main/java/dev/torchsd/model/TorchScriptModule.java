@@ -111,9 +111,7 @@ final class TorchScriptModule implements AutoCloseable {
 
     /** Whether the export has a method {@code name} ({@code @torch.jit.export}, e.g. bigG's {@code pooled}). */
     boolean hasMethod(String name) {
-        try (PointerScope scope = new PointerScope()) {
-            return module.find_method(name).has_value();
-        }
+        return JitPasses.hasMethod(module, name);
     }
 
     /** As {@link #forward} for the exported method {@code method}. */

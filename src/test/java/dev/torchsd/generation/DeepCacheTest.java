@@ -17,6 +17,8 @@ import dev.torchsd.pipeline.GuidanceWindow;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.pipeline.StepPoint;
+import dev.torchsd.runtime.JitMode;
+import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,6 +130,17 @@ class DeepCacheTest {
         assertThat(maxPixelDifference(exact.image(), cached.image())).isPositive();
         assertThat(cached.infotext()).contains("DeepCache interval: 3");
         assertThat(cached.request().deepCacheInterval()).isEqualTo(3);
+    }
+
+    @Test
+    void frozenAndOptimizedModulesKeepTheMethods() {
+        GenerationRequest r = every(3, BASE);
+        try (StableDiffusion frozen = StableDiffusion.builtin(
+                LoadOptions.DEFAULT.withJit(JitMode.OPTIMIZE).withChannelsLast(true))) {
+            assertThat(maxPixelDifference(
+                            sd.generate(r).image(), frozen.generate(r).image()))
+                    .isLessThanOrEqualTo(2); // as LoadTimeOptimizationTest's bound without DeepCache
+        }
     }
 
     @Test
