@@ -146,7 +146,8 @@ public final class MemoryEstimate {
      * then goes in {@link VaeTiling#DEFAULT} tiles (512 pixels overlapping by 128). That is what ComfyUI and
      * Forge do when a whole decode runs out of memory (diffusers and AUTOMATIC1111 tile only when told), decided
      * here before the memory runs out; an image that fits is decoded whole, unchanged. SDXL at 1024x1024 (128x128
-     * latents, 16384 tokens in the decoder's attention) fits whole on a 24 GB machine; 2048x2048 does not.
+     * latents, 16384 tokens in the decoder's attention) is decoded whole where some 2.3 GB are free; a batch of 4
+     * (the decoder takes the batch at once, some 9 GB) often is not.
      */
     public static VaeTiling decodeTiling(Manifest manifest, GenerationRequest r, Optional<Long> available) {
         if (r.vaeTiling().enabled() || available.isEmpty()) {

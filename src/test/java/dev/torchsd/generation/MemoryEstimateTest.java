@@ -89,42 +89,46 @@ class MemoryEstimateTest {
         GenerationRequest r = GenerationRequest.of("x").withSize(1024, 1024);
         var spelledOut = sdxlArchitecture(tmp.resolve("a"), false);
         var fused = sdxlArchitecture(tmp.resolve("b"), true);
-        double unfusedUNet = MemoryEstimate.unetPeak(
-                spelledOut.architecture().getAsJsonObject("unet"), 2, 128, 128, false, 77);
-        double fusedUNet =
-                MemoryEstimate.unetPeak(fused.architecture().getAsJsonObject("unet"), 2, 128, 128, true, 77);
+        double unfusedUNet =
+                MemoryEstimate.unetPeak(spelledOut.architecture().getAsJsonObject("unet"), 2, 128, 128, false, 77);
+        double fusedUNet = MemoryEstimate.unetPeak(fused.architecture().getAsJsonObject("unet"), 2, 128, 128, true, 77);
         assertThat(unfusedUNet).isBetween(2.5e9, 4.5e9); // measured 3.5 GB over the loaded weights
         assertThat(fusedUNet).isBetween(0.3e9, 1.5e9); // measured 1.0 GB
         // the whole estimate is the larger of the U-Net's and the decoder's peaks
-        assertThat(MemoryEstimate.bytesNeeded(spelledOut, Internals.resolve(r, spelledOut)).orElseThrow())
-                .isEqualTo((long) Math.max(unfusedUNet, MemoryEstimate.decodeBytes(
-                                spelledOut, Internals.resolve(r, spelledOut)).orElseThrow()));
+        assertThat(MemoryEstimate.bytesNeeded(spelledOut, Internals.resolve(r, spelledOut))
+                        .orElseThrow())
+                .isEqualTo((long) Math.max(
+                        unfusedUNet,
+                        MemoryEstimate.decodeBytes(spelledOut, Internals.resolve(r, spelledOut))
+                                .orElseThrow()));
     }
 
     /**
      * The decoder is tiled only where decoding whole would not fit (ComfyUI's fallback, decided beforehand): SDXL at
-     * 1024x1024 (about 2.3 GB) decodes whole with 8 GB available and in 512-pixel tiles with 1 GB; 2048x2048 (the
-     * decoder's attention over 65536 latent pixels alone is 34 GB) in tiles; a tiling the request asks for stays.
+     * 1024x1024 (about 2.3 GB) decodes whole with 8 GB available and in 512-pixel tiles with 1 GB; a batch of 8 (the
+     * decoder takes the batch at once: some 18 GB) in tiles; a tiling the request asks for stays.
      */
     @Test
     void decodesInTilesOnlyWhereWholeWouldNotFit(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
             throws Exception {
         var m = sdxlArchitecture(tmp, true);
         GenerationRequest at1024 = Internals.resolve(GenerationRequest.of("x").withSize(1024, 1024), m);
-        GenerationRequest at2048 = Internals.resolve(GenerationRequest.of("x").withSize(2048, 2048), m);
+        GenerationRequest batch8 =
+                Internals.resolve(GenerationRequest.of("x").withSize(1024, 1024).withBatchSize(8), m);
         GenerationRequest at512 = Internals.resolve(GenerationRequest.of("x").withSize(512, 512), m);
         java.util.Optional<Long> eightGb = java.util.Optional.of(8_000_000_000L);
         java.util.Optional<Long> oneGb = java.util.Optional.of(1_000_000_000L);
         assertThat(MemoryEstimate.decodeBytes(m, at1024).orElseThrow()).isBetween(1e9, 4e9);
         assertEquals(VaeTiling.OFF, MemoryEstimate.decodeTiling(m, at1024, eightGb));
         assertEquals(VaeTiling.DEFAULT, MemoryEstimate.decodeTiling(m, at1024, oneGb));
-        assertEquals(VaeTiling.DEFAULT, MemoryEstimate.decodeTiling(m, at2048, eightGb));
+        assertEquals(VaeTiling.DEFAULT, MemoryEstimate.decodeTiling(m, batch8, eightGb));
         assertEquals(VaeTiling.OFF, MemoryEstimate.decodeTiling(m, at512, java.util.Optional.of(1L)), "one tile");
-        assertEquals(VaeTiling.OFF, MemoryEstimate.decodeTiling(m, at2048, java.util.Optional.empty()));
+        assertEquals(VaeTiling.OFF, MemoryEstimate.decodeTiling(m, batch8, java.util.Optional.empty()));
         VaeTiling asked = VaeTiling.of(256);
         assertEquals(asked, MemoryEstimate.decodeTiling(m, at1024.withVaeTiling(asked), oneGb));
-        assertThat(MemoryEstimate.decodeBytes(m, at2048.withVaeTiling(VaeTiling.DEFAULT)).orElseThrow())
-                .isLessThan(MemoryEstimate.decodeBytes(m, at2048).orElseThrow() / 16);
+        assertThat(MemoryEstimate.decodeBytes(m, batch8.withVaeTiling(VaeTiling.DEFAULT))
+                        .orElseThrow())
+                .isLessThan(MemoryEstimate.decodeBytes(m, batch8).orElseThrow() / 3);
     }
 
     /** The built-in model's manifest with SDXL base's architecture record (as the exporter writes it). */
@@ -133,10 +137,11 @@ class MemoryEstimateTest {
         return withArchitecture(tmp, fusedAttention, config -> {
             config.add(
                     "unet",
-                    com.google.gson.JsonParser.parseString("{\"in_channels\": 4, \"out_channels\": 4,"
-                            + " \"model_channels\": 320, \"channel_mult\": [1, 2, 4], \"num_res_blocks\": 2,"
-                            + " \"attention_levels\": [1, 2], \"num_heads\": -1, \"head_channels\": 64,"
-                            + " \"transformer_depth\": 10, \"transformer_depths\": [0, 2, 10], \"context_dim\": 2048}"));
+                    com.google.gson.JsonParser.parseString(
+                            "{\"in_channels\": 4, \"out_channels\": 4,"
+                                    + " \"model_channels\": 320, \"channel_mult\": [1, 2, 4], \"num_res_blocks\": 2,"
+                                    + " \"attention_levels\": [1, 2], \"num_heads\": -1, \"head_channels\": 64,"
+                                    + " \"transformer_depth\": 10, \"transformer_depths\": [0, 2, 10], \"context_dim\": 2048}"));
             config.add(
                     "vae",
                     com.google.gson.JsonParser.parseString(
