@@ -277,8 +277,23 @@ public final class StableDiffusion implements AutoCloseable {
      * @throws IllegalStateException if the model is closed
      */
     public float[] tokenVector(int id) {
+        return tokenVector(id, 0);
+    }
+
+    /**
+     * A copy of the vector token {@code id} is looked up as in text encoder {@code encoder}: SDXL has two, 0 =
+     * CLIP ViT-L (768 wide, what {@link #tokenVector(int)} reads) and 1 = OpenCLIP ViT-bigG (1280 wide); SD 1.x/2.x
+     * and the SDXL refiner (bigG only) have one, 0. The tokenizer and the ids are the same for both.
+     *
+     * @param id      a token id, from 0 to {@link #vocabularySize()} - 1
+     * @param encoder 0 or, on SDXL, 1
+     * @return the encoder's hidden size in floats
+     * @throws IllegalArgumentException if {@code id} is outside the table or the model has no such encoder
+     * @throws IllegalStateException if the model is closed
+     */
+    public float[] tokenVector(int id, int encoder) {
         try (Model.Use use = model.use()) {
-            return model.textEncoder().tokenVector(id);
+            return model.textEncoder(encoder).tokenVector(id);
         }
     }
 
@@ -309,9 +324,26 @@ public final class StableDiffusion implements AutoCloseable {
      * @throws IllegalStateException if the model is closed
      */
     public List<TokenMatch> nearestTokens(float[] vector, int k) {
+        return nearestTokens(vector, k, 0);
+    }
+
+    /**
+     * As {@link #nearestTokens(float[], int)} in the token-embedding table of text encoder {@code encoder} (SDXL: 0 =
+     * CLIP ViT-L, 1 = OpenCLIP ViT-bigG; see {@link #tokenVector(int, int)}): an SDXL embedding's {@code clip_g}
+     * vectors are searched in encoder 1.
+     *
+     * @param vector  as wide as the encoder's hidden size, e.g. from {@link #tokenVector(int, int)}
+     * @param k       how many tokens to return
+     * @param encoder 0 or, on SDXL, 1
+     * @return up to {@code k} tokens with their cosine similarity, most similar first
+     * @throws dev.torchsd.error.TorchsdException if {@code vector} has the wrong width
+     * @throws IllegalArgumentException if the model has no such encoder
+     * @throws IllegalStateException if the model is closed
+     */
+    public List<TokenMatch> nearestTokens(float[] vector, int k, int encoder) {
         int vocabulary = model.manifest().textEncoder().vocabSize();
         try (Model.Use use = model.use();
-                NearestTokens table = NearestTokens.of(model)) {
+                NearestTokens table = NearestTokens.of(model, encoder)) {
             int added = table.vocabularySize() - vocabulary;
             return table.nearest(new float[][] {vector}, k + added).get(0).stream()
                     .filter(n -> n.id() < vocabulary)

@@ -66,6 +66,15 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
                             + " token-embedding table); needs --model.")
     int nearest;
 
+    @Option(
+            names = "--text-encoder",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "With --model: the text encoder whose table is searched and whose width picks the vectors:"
+                    + " 0 (default: SD 1.x/2.x's, SDXL's CLIP-L for clip_l vectors) or 1 (SDXL's OpenCLIP bigG, for"
+                    + " clip_g vectors).")
+    int textEncoder;
+
     @Override
     public Integer call() {
         if (nearest < 0) {
@@ -78,8 +87,8 @@ public final class EmbeddingInspectCommand implements Callable<Integer> {
         String shownToken = token != null ? token : ti.defaultToken();
         List<List<NearestTokens.Neighbour>> neighbours = List.of();
         if (model != null) {
-            try (NearestTokens table = NearestTokens.open(model)) {
-                float[][] vectors = ti.vectorsFor(table.hiddenSize());
+            try (NearestTokens table = NearestTokens.open(model, textEncoder)) {
+                float[][] vectors = table.vectorsOf(ti);
                 if (nearest > 0) {
                     neighbours = table.nearest(vectors, nearest);
                 }

@@ -91,10 +91,10 @@ public final class GenerateCommand implements Callable<Integer> {
         long seed = options.resolveSeed();
         GenerationRequest base = hires.apply(image.apply(
                 sdxl.applyTo(options.request(seed, batch).toBuilder()).build()));
+        GenerationResult handOver = null;
         if (sdxl.refiner != null) {
-            GenerationResult handOver;
             try (StableDiffusion sd = options.model.open(err)) {
-                handOver = sd.generate(base, progress(base));
+                handOver = sd.generate(base, progress());
             }
             handOver.warnings().forEach(w -> err.println("warning: " + w));
             // the refiner goes on from the base's latents at the base's size (an image's, for image-to-image)
@@ -111,10 +111,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 : options.model.open(spec.commandLine().getErr())) {
             GenerationRequest request = sd.resolve(base);
             TraceRecorder recorder = trace == null ? null : new TraceRecorder(sd, traceDecode, traceThreeWay);
-            GenerationResult result = sd.generate(
-                    request,
-                    GenerationListener.all(progress(request), recorder == null ? GenerationListener.NONE : recorder));
-            result.warnings().forEach(w -> err.println("warning: " + w));
+            GenerationResult generated = sd.generate(
+                    request, GenerationListener.all(progress(), recorder == null ? GenerationListener.NONE : recorder));
+            // the refined image's infotext names the base model and the refiner, as AUTOMATIC1111's
+            GenerationResult result = handOver != null ? handOver.refinedBy(generated) : generated;
+            generated.warnings().forEach(w -> err.println("warning: " + w)); // the base's were printed above
             List<Path> files = result.saveAll(out);
             files.forEach(spec.commandLine().getOut()::println);
             if (saveLatents != null) {
@@ -132,9 +133,8 @@ public final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private GenerationListener progress(GenerationRequest request) {
+    private GenerationListener progress() {
         return GenerationListener.all(
-                Interrupts.stopOnInterrupt(),
-                options.quiet ? GenerationListener.NONE : new TerminalProgress(request.steps()));
+                Interrupts.stopOnInterrupt(), options.quiet ? GenerationListener.NONE : new TerminalProgress());
     }
 }

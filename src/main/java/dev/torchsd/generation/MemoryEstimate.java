@@ -53,12 +53,30 @@ public final class MemoryEstimate {
             long unetBatch = (long) r.batchSize() * (r.usesGuidance() ? 2 : 1);
             double unet =
                     unetPeak(config.getAsJsonObject("unet"), unetBatch, h, w, manifest.fusedAttention(), contextTokens);
-            long tile = r.vaeTiling().enabled() ? r.vaeTiling().latentTile(scale) : Long.MAX_VALUE;
-            double vae =
-                    vaePeak(config.getAsJsonObject("vae"), r.batchSize(), Math.min(h, tile), Math.min(w, tile), scale);
-            return Optional.of((long) Math.min(Long.MAX_VALUE, Math.max(unet, vae)));
+            return decodeBytes(manifest, r).map(vae -> (long) Math.min(Long.MAX_VALUE, Math.max(unet, vae)));
         } catch (RuntimeException e) {
             return Optional.empty(); // an architecture record we do not understand: no estimate
+        }
+    }
+
+    /**
+     * Bytes the VAE decoder needs for the image of {@code r}, decoded whole or in the request's tiles; empty when
+     * the manifest has no architecture record (or one not understood).
+     */
+    public static Optional<Double> decodeBytes(Manifest manifest, GenerationRequest r) {
+        JsonObject config = manifest.architecture();
+        if (config == null || !config.has("vae")) {
+            return Optional.empty();
+        }
+        try {
+            int scale = manifest.vae().scaleFactor();
+            long h = r.height().getAsInt() / scale;
+            long w = r.width().getAsInt() / scale;
+            long tile = r.vaeTiling().enabled() ? r.vaeTiling().latentTile(scale) : Long.MAX_VALUE;
+            return Optional.of(
+                    vaePeak(config.getAsJsonObject("vae"), r.batchSize(), Math.min(h, tile), Math.min(w, tile), scale));
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
     }
 
@@ -122,6 +140,24 @@ public final class MemoryEstimate {
         return Optional.empty();
     }
 
+    /**
+     * The tiling the image of {@code r} is decoded with: the request's when it asks for tiles; otherwise whole,
+     * unless the whole decode's estimate exceeds the {@code available} bytes and an image larger than one tile
+     * then goes in {@link VaeTiling#DEFAULT} tiles (512 pixels overlapping by 128). That is what ComfyUI and
+     * Forge do when a whole decode runs out of memory (diffusers and AUTOMATIC1111 tile only when told), decided
+     * here before the memory runs out; an image that fits is decoded whole, unchanged. SDXL at 1024x1024 (128x128
+     * latents, 16384 tokens in the decoder's attention) is decoded whole where some 2.3 GB are free; a batch of 4
+     * (the decoder takes the batch at once, some 9 GB) often is not.
+     */
+    public static VaeTiling decodeTiling(Manifest manifest, GenerationRequest r, Optional<Long> available) {
+        if (r.vaeTiling().enabled() || available.isEmpty()) {
+            return r.vaeTiling();
+        }
+        Optional<Double> whole = decodeBytes(manifest, r);
+        boolean oneTile = Math.max(r.width().getAsInt(), r.height().getAsInt()) <= VaeTiling.DEFAULT.tileSize();
+        return whole.isEmpty() || whole.get() <= available.get() || oneTile ? VaeTiling.OFF : VaeTiling.DEFAULT;
+    }
+
     /** Refuses a request whose estimate exceeds the memory available now. */
     public static void check(Manifest manifest, GenerationRequest r) {
         check(manifest, r, PLAIN_CONTEXT_TOKENS);
@@ -129,8 +165,9 @@ public final class MemoryEstimate {
 
     /** As {@link #check(Manifest, GenerationRequest)} with a text context of {@code contextTokens}. */
     public static void check(Manifest manifest, GenerationRequest r, long contextTokens) {
-        Optional<Long> needed = bytesNeeded(manifest, r, contextTokens);
         Optional<Long> available = availableBytes();
+        Optional<Long> needed =
+                bytesNeeded(manifest, r.withVaeTiling(decodeTiling(manifest, r, available)), contextTokens);
         if (needed.isPresent() && available.isPresent() && needed.get() > available.get()) {
             throw new RequestException(String.format(
                     java.util.Locale.ROOT,

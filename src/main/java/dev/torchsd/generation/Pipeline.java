@@ -23,7 +23,9 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -101,6 +103,7 @@ public final class Pipeline {
             DenoisingSplit split = DenoisingSplit.of(r, scheduler, training.trainSteps());
             List<BufferedImage> images;
             Latents finalLatents;
+            VaeTiling tiling;
             AutoNegativeStart auto = window.autoStart()
                     ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r.batchSize()))
                     : null;
@@ -148,15 +151,16 @@ public final class Pipeline {
                 }
                 checkFinite(latents, warnings);
                 finalLatents = new Latents(Tensors.shape(latents), Tensors.toFloats(latents));
+                tiling = decodeTiling(r, warnings);
                 try (PointerScope decodeScope = new PointerScope()) {
-                    images = ImageConversion.toImages(decode(latents, r.vaeTiling()));
+                    images = ImageConversion.toImages(decode(latents, tiling));
                     images = start != null ? start.finish(images) : images;
                 }
             } finally {
                 latents.close();
             }
             String sampler = r.scheduler().orElse(scheduler.name());
-            GenerationRequest.Builder done = r.toBuilder().scheduler(sampler);
+            GenerationRequest.Builder done = r.toBuilder().scheduler(sampler).vaeTiling(tiling);
             if (auto != null) { // the step it picked: the result's request reproduces the image
                 done.negativeWindow(new NegativeWindow(
                         StepPoint.autoChosen(auto.start(r.steps())),
@@ -300,6 +304,23 @@ public final class Pipeline {
         }
         double alphaBar = training.alphaBarAt(scheduler.timesteps()[i]);
         return Math.sqrt((1 - alphaBar) / alphaBar);
+    }
+
+    /** The request's VAE tiling, or tiles where a whole decode would not fit in the memory available now. */
+    private VaeTiling decodeTiling(GenerationRequest r, List<String> warnings) {
+        Optional<Long> available = MemoryEstimate.availableBytes();
+        VaeTiling tiling = MemoryEstimate.decodeTiling(model.manifest(), r, available);
+        if (!tiling.equals(r.vaeTiling())) {
+            warnings.add(String.format(
+                    Locale.ROOT,
+                    "decoded in VAE tiles of %s pixels: decoding %dx%d whole needs about %.1f GB, %.1f GB are available",
+                    tiling,
+                    r.width().getAsInt(),
+                    r.height().getAsInt(),
+                    MemoryEstimate.decodeBytes(model.manifest(), r).orElse(0.0) / 1e9,
+                    available.orElse(0L) / 1e9));
+        }
+        return tiling;
     }
 
     /** The image of the latents: decoded whole, or in tiles when the request asks for it. */

@@ -192,6 +192,19 @@ public final class Model implements AutoCloseable {
         return textEncoders.get(0);
     }
 
+    /**
+     * Text encoder {@code index} of {@link #textEncoders()} (SDXL: 0 = CLIP-L, 1 = bigG); an index the model does not
+     * have fails with an IllegalArgumentException naming how many it has.
+     */
+    public TextEncoder textEncoder(int index) {
+        if (index < 0 || index >= textEncoders.size()) {
+            throw new IllegalArgumentException("text encoder " + index + " does not exist: model '" + manifest.name()
+                    + "' has " + textEncoders.size() + " (0"
+                    + (textEncoders.size() > 1 ? " to " + (textEncoders.size() - 1) : "") + ")");
+        }
+        return textEncoders.get(index);
+    }
+
     /** Every text encoder, in the order their hidden states are concatenated (SDXL: CLIP-L, bigG). */
     public List<TextEncoder> textEncoders() {
         return textEncoders;

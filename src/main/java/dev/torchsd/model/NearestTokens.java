@@ -1,5 +1,6 @@
 package dev.torchsd.model;
 
+import dev.torchsd.embedding.TextualInversion;
 import dev.torchsd.runtime.Device;
 import dev.torchsd.tensor.Tensors;
 import dev.torchsd.tokenizer.ClipTokenizer;
@@ -28,13 +29,15 @@ public final class NearestTokens implements AutoCloseable {
 
     private final ClipTokenizer tokenizer;
     private final TextEncoder textEncoder;
+    private final boolean sdxl;
     private final float[] rowNorms;
     /** Whether {@link #close()} frees the text encoder (opened from a folder) or leaves it to its model. */
     private final boolean ownsTextEncoder;
 
-    private NearestTokens(ClipTokenizer tokenizer, TextEncoder textEncoder, boolean ownsTextEncoder) {
+    private NearestTokens(ClipTokenizer tokenizer, TextEncoder textEncoder, boolean sdxl, boolean ownsTextEncoder) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
+        this.sdxl = sdxl;
         this.ownsTextEncoder = ownsTextEncoder;
         try (PointerScope scope = new PointerScope()) {
             Tensor table = textEncoder.tokenTable();
@@ -44,20 +47,31 @@ public final class NearestTokens implements AutoCloseable {
         }
     }
 
-    /** Opens the tokenizer and text encoder of a torchsd model folder. */
+    /** Opens the tokenizer and the first text encoder of a torchsd model folder. */
     public static NearestTokens open(Path modelFolder) {
+        return open(modelFolder, 0);
+    }
+
+    /**
+     * Opens the tokenizer and text encoder {@code encoder} of a torchsd model folder (SDXL: 0 = CLIP-L, 1 = bigG;
+     * the refiner has bigG only, as 0).
+     */
+    public static NearestTokens open(Path modelFolder, int encoder) {
         if (!Files.isDirectory(modelFolder)) {
             throw new ModelException("model folder not found: " + modelFolder);
         }
         Manifest manifest = Manifest.read(modelFolder);
-        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(
-                modelFolder.resolve(manifest.tokenizer()),
-                manifest.textEncoder().padTokenId());
+        List<Manifest.TextEncoderSpec> specs = manifest.textEncoders();
+        if (encoder < 0 || encoder >= specs.size()) {
+            throw new ModelException(modelFolder + ": text encoder " + encoder + " does not exist (the model has "
+                    + specs.size() + ", numbered from 0)");
+        }
+        Manifest.TextEncoderSpec spec = specs.get(encoder);
+        ClipTokenizer tokenizer =
+                ClipTokenizer.fromFolder(modelFolder.resolve(manifest.tokenizer()), spec.padTokenId());
         TextEncoder text = new TextEncoder(
-                TorchScriptModule.load(
-                        modelFolder.resolve(manifest.textEncoder().file()), Device.CPU, manifest.weightsDtype()),
-                manifest.textEncoder());
-        return new NearestTokens(tokenizer, text, true);
+                TorchScriptModule.load(modelFolder.resolve(spec.file()), Device.CPU, manifest.weightsDtype()), spec);
+        return new NearestTokens(tokenizer, text, manifest.isSdxl(), true);
     }
 
     /**
@@ -65,11 +79,25 @@ public final class NearestTokens implements AutoCloseable {
      * it is. Use it within one of the model's {@link Model#use() uses}.
      */
     public static NearestTokens of(Model model) {
-        return new NearestTokens(model.tokenizer(), model.textEncoder(), false);
+        return of(model, 0);
+    }
+
+    /** As {@link #of(Model)} for text encoder {@code encoder} of the model ({@link Model#textEncoder(int)}). */
+    public static NearestTokens of(Model model, int encoder) {
+        return new NearestTokens(
+                model.tokenizer(), model.textEncoder(encoder), model.manifest().isSdxl(), false);
     }
 
     public int hiddenSize() {
         return textEncoder.hiddenSize();
+    }
+
+    /**
+     * The vectors of a textual-inversion file that belong in this table (an SDXL embedding's {@code clip_l} or
+     * {@code clip_g} set, as the model loads them); an EmbeddingException when the file does not fit the model.
+     */
+    public float[][] vectorsOf(TextualInversion embedding) {
+        return TextualInversions.vectorsFor(embedding, textEncoder, sdxl);
     }
 
     /** Rows in the table searched. */

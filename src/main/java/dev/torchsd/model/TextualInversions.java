@@ -43,12 +43,20 @@ final class TextualInversions {
         String name = token != null ? token : embedding.defaultToken();
         List<float[][]> vectors = new ArrayList<>();
         for (TextEncoder encoder : textEncoders) {
-            vectors.add(
-                    sdxl
-                            ? embedding.vectorsForSdxl(encoder.hasPooled() ? "clip_g" : "clip_l", encoder.hiddenSize())
-                            : embedding.vectorsFor(encoder.hiddenSize()));
+            vectors.add(vectorsFor(embedding, encoder, sdxl));
         }
         return add(embedding, name, vectors);
+    }
+
+    /**
+     * The vectors of {@code embedding} that go into {@code encoder}'s table: on SDXL ({@code sdxl}) the
+     * {@code clip_g} set for bigG (the encoder with a pooled output), {@code clip_l} for CLIP-L; elsewhere the
+     * one set. Throws an EmbeddingException naming the file when the embedding is for another family or width.
+     */
+    static float[][] vectorsFor(TextualInversion embedding, TextEncoder encoder, boolean sdxl) {
+        return sdxl
+                ? embedding.vectorsForSdxl(encoder.hasPooled() ? "clip_g" : "clip_l", encoder.hiddenSize())
+                : embedding.vectorsFor(encoder.hiddenSize());
     }
 
     /** Under the lock that {@link #encodePrompt} takes: a prompt sees the embedding entirely or not at all. */

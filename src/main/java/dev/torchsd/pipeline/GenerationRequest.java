@@ -57,6 +57,7 @@ public final class GenerationRequest {
     private final SdxlConditioning sdxl;
     private final double denoisingStart;
     private final double denoisingEnd;
+    private final String refiner;
 
     private GenerationRequest(Builder b) {
         prompt = Objects.requireNonNull(b.prompt, "prompt");
@@ -84,6 +85,7 @@ public final class GenerationRequest {
         sdxl = Objects.requireNonNull(b.sdxl, "sdxl");
         denoisingStart = b.denoisingStart;
         denoisingEnd = b.denoisingEnd;
+        refiner = b.refiner;
     }
 
     /**
@@ -588,6 +590,17 @@ public final class GenerationRequest {
     }
 
     /**
+     * The SDXL refiner that took over from the base model at the {@link #denoisingStart()} (or
+     * {@link #denoisingEnd()}) of this request, by model name: written into the infotext as AUTOMATIC1111's
+     * {@code Refiner} and {@code Refiner switch at} (see {@link GenerationResult#refinedBy}); generation ignores it.
+     *
+     * @return the refiner's name, or empty when no refiner took part
+     */
+    public Optional<String> refiner() {
+        return Optional.ofNullable(refiner);
+    }
+
+    /**
      * This request with other SDXL conditioning.
      *
      * @param value size and crop, aesthetic scores, the empty negative prompt
@@ -637,7 +650,8 @@ public final class GenerationRequest {
                 && Objects.equals(hiresFix, r.hiresFix)
                 && sdxl.equals(r.sdxl)
                 && Double.compare(denoisingStart, r.denoisingStart) == 0
-                && Double.compare(denoisingEnd, r.denoisingEnd) == 0;
+                && Double.compare(denoisingEnd, r.denoisingEnd) == 0
+                && Objects.equals(refiner, r.refiner);
     }
 
     @Override
@@ -667,7 +681,8 @@ public final class GenerationRequest {
                 hiresFix,
                 sdxl,
                 denoisingStart,
-                denoisingEnd);
+                denoisingEnd,
+                refiner);
     }
 
     @Override
@@ -681,7 +696,7 @@ public final class GenerationRequest {
                 + deepCacheInterval + ", initialLatents="
                 + (initialLatents != null) + ", extraNetworks=" + extraNetworks + ", image=" + image + ", hiresFix="
                 + hiresFix + ", sdxl=" + sdxl + ", denoisingStart=" + denoisingStart + ", denoisingEnd=" + denoisingEnd
-                + "]";
+                + ", refiner=" + refiner + "]";
     }
 
     /** A mutable set of request values; {@link #build()} makes the immutable request. */
@@ -711,6 +726,7 @@ public final class GenerationRequest {
         private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
         private double denoisingStart;
         private double denoisingEnd = 1;
+        private String refiner;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -742,6 +758,7 @@ public final class GenerationRequest {
             sdxl = r.sdxl;
             denoisingStart = r.denoisingStart;
             denoisingEnd = r.denoisingEnd;
+            refiner = r.refiner;
         }
 
         /**
@@ -1083,6 +1100,17 @@ public final class GenerationRequest {
         public Builder denoising(double start, double end) {
             denoisingStart = start;
             denoisingEnd = end;
+            return this;
+        }
+
+        /**
+         * Names the SDXL refiner that took part, for the infotext ({@link GenerationRequest#refiner()}).
+         *
+         * @param name the refiner's model name, or null for none
+         * @return this builder
+         */
+        public Builder refiner(String name) {
+            refiner = name;
             return this;
         }
 

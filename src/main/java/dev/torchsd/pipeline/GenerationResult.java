@@ -60,6 +60,27 @@ public record GenerationResult(
     }
 
     /**
+     * The image a refiner made from this base model's latents, as one result: the refiner's images, latents and
+     * sampler under this result's model name, its request naming the refiner ({@link GenerationRequest#refiner()}),
+     * so that the infotext reads as AUTOMATIC1111's: {@code Model: base, ..., Refiner: refiner, Refiner switch at:
+     * 0.8}. The warnings of both.
+     *
+     * @param refined the refiner's result, generated from this result's {@link #latents()}
+     * @return a new result; neither is changed
+     */
+    public GenerationResult refinedBy(GenerationResult refined) {
+        List<String> both = new ArrayList<>(warnings);
+        both.addAll(refined.warnings());
+        return new GenerationResult(
+                refined.request().toBuilder().refiner(refined.modelName()).build(),
+                modelName,
+                refined.sampler(),
+                refined.images(),
+                refined.latents(),
+                both);
+    }
+
+    /**
      * Writes the image of a batch of one as a PNG with the infotext; the file appears whole or not at
      * all. A batch of more refuses (use {@link #saveAll(Path)}), rather than writing only one of them.
      *

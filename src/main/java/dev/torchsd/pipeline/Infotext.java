@@ -108,6 +108,15 @@ public final class Infotext {
                             .map(e -> e.getKey() + ": " + e.getValue())
                             .collect(Collectors.joining(", ")));
         }
+        sdxlFields(r, fields);
+        r.refiner()
+                .ifPresent(
+                        name -> { // AUTOMATIC1111's names (it adds the checkpoint's hash: we have none)
+                            fields.put("Refiner", name);
+                            fields.put(
+                                    "Refiner switch at",
+                                    number(r.denoisingStart() > 0 ? r.denoisingStart() : r.denoisingEnd()));
+                        });
         fields.put("Version", Version.withName());
         text.append('\n')
                 .append(fields.entrySet().stream()
@@ -138,6 +147,40 @@ public final class Infotext {
                 fields.put("Inpaint area", "Only masked");
                 fields.put("Masked area padding", Integer.toString(image.maskedPadding()));
             }
+        }
+    }
+
+    /**
+     * SDXL conditioning that differs from diffusers' defaults, under torchsd's own names (AUTOMATIC1111 writes
+     * none): original size, crop and target size of the prompt and the negative prompt (as the image they say;
+     * 0 stands for the image's size), the refiner's aesthetic scores, an encoded empty negative prompt.
+     */
+    private static void sdxlFields(GenerationRequest r, Map<String, String> fields) {
+        SdxlConditioning sdxl = r.sdxl();
+        sizeFields("SDXL ", sdxl.size(), r, fields);
+        sdxl.negativeSize().ifPresent(size -> sizeFields("SDXL negative ", size, r, fields));
+        if (sdxl.aestheticScore() != SdxlConditioning.DEFAULT.aestheticScore()) {
+            fields.put("SDXL aesthetic score", number(sdxl.aestheticScore()));
+        }
+        if (sdxl.negativeAestheticScore() != SdxlConditioning.DEFAULT.negativeAestheticScore()) {
+            fields.put("SDXL negative aesthetic score", number(sdxl.negativeAestheticScore()));
+        }
+        if (sdxl.encodeEmptyNegative()) {
+            fields.put("SDXL encode empty negative", "True");
+        }
+    }
+
+    private static void sizeFields(
+            String prefix, SizeConditioning size, GenerationRequest r, Map<String, String> fields) {
+        double[] ids = size.timeIds(r.width().getAsInt(), r.height().getAsInt()); // h, w, top, left, h, w
+        if (size.originalWidth() != 0 || size.originalHeight() != 0) {
+            fields.put(prefix + "original size", (int) ids[1] + "x" + (int) ids[0]);
+        }
+        if (size.cropTop() != 0 || size.cropLeft() != 0) {
+            fields.put(prefix + "crop", size.cropTop() + "," + size.cropLeft());
+        }
+        if (size.targetWidth() != 0 || size.targetHeight() != 0) {
+            fields.put(prefix + "target size", (int) ids[5] + "x" + (int) ids[4]);
         }
     }
 

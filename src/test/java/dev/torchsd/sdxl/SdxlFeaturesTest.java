@@ -1,6 +1,7 @@
 package dev.torchsd.sdxl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.torchsd.Embedding;
@@ -104,6 +105,64 @@ class SdxlFeaturesTest {
         GenerationResult with = sd.generate(request("a sdxl-style cat"));
         GenerationResult without = sd.generate(request("a cat"));
         assertThat(with.latents().values()).isNotEqualTo(without.latents().values());
+    }
+
+    /** tokenVector / nearestTokens (and embedding inspect --text-encoder) read bigG's table as well as CLIP-L's. */
+    @Test
+    void tokenVectorsAndNearestTokensOfEitherEncoder() throws Exception {
+        int id = 300;
+        Model model = Internals.model(sd);
+        float[] clipL = sd.tokenVector(id);
+        float[] clipG = sd.tokenVector(id, 1);
+        assertThat(sd.tokenVector(id, 0)).containsExactly(clipL);
+        assertThat(clipL)
+                .containsExactly(model.textEncoders().get(0).tokenVector(id))
+                .hasSize(64);
+        assertThat(clipG)
+                .containsExactly(model.textEncoders().get(1).tokenVector(id))
+                .hasSize(128);
+        var nearest = sd.nearestTokens(clipG, 1, 1).get(0);
+        assertThat(nearest.id()).isEqualTo(id);
+        assertThat(nearest.cosine()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(sd.nearestTokens(clipL, 1).get(0).id()).isEqualTo(id);
+        assertThatThrownBy(() -> sd.nearestTokens(clipG, 1, 0)).isInstanceOf(TorchsdException.class);
+        assertThatThrownBy(() -> sd.tokenVector(id, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("text encoder 2 does not exist")
+                .hasMessageContaining("has 2 (0 to 1)");
+
+        Random random = new Random(6);
+        Map<String, Values> tensors = new LinkedHashMap<>();
+        tensors.put("clip_l", values(random, 1, 64));
+        tensors.put("clip_g", new Values(new long[] {1, 128}, clipG));
+        Path file = dir.resolve("bigg-row.safetensors");
+        TestSafetensors.write(file, tensors, Map.of());
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = dev.torchsd.cli.Main.commandLine()
+                .setOut(new java.io.PrintWriter(out))
+                .setErr(new java.io.PrintWriter(err))
+                .execute(
+                        "embedding",
+                        "inspect",
+                        file.toString(),
+                        "--model",
+                        model.folder().toString(),
+                        "--nearest",
+                        "1",
+                        "--text-encoder",
+                        "1",
+                        "--json");
+        assertThat(code).as(err.toString()).isZero();
+        var report = com.google.gson.JsonParser.parseString(out.toString()).getAsJsonObject();
+        assertThat(report.getAsJsonArray("nearest")
+                        .get(0)
+                        .getAsJsonArray()
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("id")
+                        .getAsInt())
+                .isEqualTo(id);
     }
 
     @Test

@@ -138,6 +138,25 @@ class SdxlRefinerTest {
         assertThat(relativeDifference(refined.latents(), npy("refined"))).isLessThanOrEqualTo(1e-4);
     }
 
+    /** AUTOMATIC1111 writes {@code Model: base, ..., Refiner: refiner [hash], Refiner switch at: 0.8}. */
+    @Test
+    void theRefinedImagesInfotextNamesTheBaseModelAndTheRefiner() {
+        GenerationResult first = base.generate(request().withDenoising(0, SWITCH));
+        GenerationResult refined = refiner.generate(request()
+                .withInitialLatents(first.latents())
+                .withDenoising(SWITCH, 1)
+                .withSdxl(dev.torchsd.pipeline.SdxlConditioning.DEFAULT.withAestheticScores(7.0, 2.5)));
+        GenerationResult both = first.refinedBy(refined);
+        assertThat(both.images()).isEqualTo(refined.images());
+        assertThat(both.latents()).isEqualTo(refined.latents());
+        assertThat(both.modelName()).isEqualTo("sdxl-small");
+        assertThat(both.infotext())
+                .contains("Model: sdxl-small,")
+                .contains("SDXL aesthetic score: 7, Refiner: sdxl-refiner-small, Refiner switch at: 0.75,");
+        assertThat(first.infotext()).doesNotContain("Refiner");
+        assertThat(refined.infotext()).contains("Model: sdxl-refiner-small,").doesNotContain("Refiner:");
+    }
+
     @Test
     void theRefinerIsNotABaseModel() {
         RequestException e = assertThrows(RequestException.class, () -> refiner.generate(request()));
