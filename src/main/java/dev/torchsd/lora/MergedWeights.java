@@ -1,6 +1,7 @@
 package dev.torchsd.lora;
 
 import dev.torchsd.tensor.Tensors;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,8 +11,11 @@ import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The LoRA set merged into one loaded model's weights, and who may run on it.
@@ -129,14 +133,17 @@ public final class MergedWeights {
         Set<MergePlan.Target> touched = new LinkedHashSet<>(merged.keySet());
         touched.addAll(plan.contributions().keySet());
         Map<MergePlan.Target, List<String>> next = new HashMap<>();
-        try (NoGradGuard noGrad = new NoGradGuard()) {
+        try (NoGradGuard noGrad = new NoGradGuard();
+                PointerScope scope = new PointerScope()) {
+            Tensor scratch = torch.empty(
+                    new long[] {largest(plan)}, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
             for (MergePlan.Target target : touched) {
                 List<String> signature = plan.signature(target);
                 if (!signature.isEmpty()) {
                     next.put(target, signature);
                 }
                 if (!signature.equals(merged.getOrDefault(target, List.of()))) {
-                    apply(target, plan.contributions().getOrDefault(target, List.of()));
+                    apply(target, plan.contributions().getOrDefault(target, List.of()), scratch);
                 }
             }
         } catch (RuntimeException e) {
@@ -148,7 +155,7 @@ public final class MergedWeights {
         currentWarnings = plan.warnings();
     }
 
-    private void apply(MergePlan.Target target, List<MergePlan.Contribution> contributions) {
+    private void apply(MergePlan.Target target, List<MergePlan.Contribution> contributions, Tensor scratch) {
         Tensor live = parameters.get(target.part()).get(target.parameter());
         if (contributions.isEmpty()) {
             Tensor original = originals.remove(target);
@@ -158,18 +165,35 @@ public final class MergedWeights {
             }
             return;
         }
-        Tensor original = originals.computeIfAbsent(target, t -> Tensors.keep(Tensors.scoped(live::clone)));
+        Tensor kept = originals.get(target);
+        boolean fresh = kept == null; // then live still holds W₀
+        Tensor original = fresh ? Tensors.keep(Tensors.scoped(live::clone)) : kept;
+        originals.put(target, original);
         try (PointerScope scope = new PointerScope()) {
-            live.copy_(original); // then the contributions in order, in place: the same sums as on a copy
             long[] shape = Tensors.shape(live);
-            for (MergePlan.Contribution c : contributions) {
-                Tensor delta = DeltaWeight.compute(c.module(), live.numel())
+            for (int i = 0; i < contributions.size(); i++) {
+                MergePlan.Contribution c = contributions.get(i);
+                Tensor delta = DeltaWeight.compute(c.module(), live.numel(), scratch)
                         .reshape(shape)
                         .to(live.device(), live.scalar_type());
-                live.add_(delta.mul(Tensors.scalar(c.factor())));
+                delta.mul_(Tensors.scalar(c.factor())); // ΔW is ours (the scratch buffer or new): scaled in place
+                if (i == 0 && !fresh) {
+                    torch.add_out(live, original, delta); // W₀ + f·ΔW in one pass: the sum a copy of W₀ and an add make
+                } else {
+                    live.add_(delta);
+                }
                 delta.close(); // each module's ΔW freed before the next one's is made
             }
         }
+    }
+
+    /** The values of the largest parameter the plan changes: the size of a ΔW buffer for all of them. */
+    private long largest(MergePlan plan) {
+        return plan.contributions().keySet().stream()
+                .mapToLong(t ->
+                        Arrays.stream(shapes.get(t.part()).get(t.parameter())).reduce(1, Math::multiplyExact))
+                .max()
+                .orElse(0);
     }
 
     /** After a failure half-way through a switch: every parameter back to its original, the empty set current. */
