@@ -1,7 +1,9 @@
 package dev.torchsd.lora;
 
 import dev.torchsd.tensor.Tensors;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,8 +25,9 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Merging: {@code W = W₀ + Σ multiplier · alpha/rank · ΔW}, in place in the loaded modules'
  * parameters. The first time a parameter is touched a copy of its original W₀ is kept; every
  * later merge starts again from that copy, and a parameter no longer touched is copied back from it
- * (then the copy is freed): the base weights come back bit for bit, never by subtracting. A switch
- * re-merges only the parameters whose contributions changed.
+ * (then the copy is freed, or first reused for a parameter of the same type and shape that the new set
+ * touches): the base weights come back bit for bit, never by subtracting. A switch re-merges only the
+ * parameters whose contributions changed.
  *
  * <p>Policy: generations that want the set now merged run together; one that wants another set
  * waits until they have all ended, then switches the weights (nobody runs during a switch) and runs.
@@ -133,42 +136,67 @@ public final class MergedWeights {
         Set<MergePlan.Target> touched = new LinkedHashSet<>(merged.keySet());
         touched.addAll(plan.contributions().keySet());
         Map<MergePlan.Target, List<String>> next = new HashMap<>();
+        Map<String, Deque<Tensor>> spares = new HashMap<>();
         try (NoGradGuard noGrad = new NoGradGuard();
                 PointerScope scope = new PointerScope()) {
             Tensor scratch = torch.empty(
                     new long[] {largest(plan)}, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
+            for (MergePlan.Target target : touched) { // first the parameters this set leaves: their copies are spare
+                Tensor original = plan.signature(target).isEmpty() ? originals.remove(target) : null;
+                if (original != null) {
+                    parameters.get(target.part()).get(target.parameter()).copy_(original);
+                    spares.computeIfAbsent(kind(original), k -> new ArrayDeque<>())
+                            .add(original);
+                }
+            }
             for (MergePlan.Target target : touched) {
                 List<String> signature = plan.signature(target);
                 if (!signature.isEmpty()) {
                     next.put(target, signature);
-                }
-                if (!signature.equals(merged.getOrDefault(target, List.of()))) {
-                    apply(target, plan.contributions().getOrDefault(target, List.of()), scratch);
+                    if (!signature.equals(merged.getOrDefault(target, List.of()))) {
+                        apply(target, plan.contributions().get(target), scratch, spares);
+                    }
                 }
             }
         } catch (RuntimeException e) {
             restoreAll();
             throw e;
+        } finally {
+            spares.values().forEach(left -> left.forEach(Tensor::close));
         }
         merged = next;
         current = List.copyOf(set);
         currentWarnings = plan.warnings();
     }
 
-    private void apply(MergePlan.Target target, List<MergePlan.Contribution> contributions, Tensor scratch) {
+    /** A tensor's type and shape: spare copies of one kind serve any parameter of that kind. */
+    private static String kind(Tensor t) {
+        return t.scalar_type() + Arrays.toString(Tensors.shape(t));
+    }
+
+    /**
+     * Merges {@code contributions} into {@code target}; its original is kept first if it is not yet,
+     * in a spare copy of the same kind when there is one (a parameter the previous set touched and this
+     * one does not), so a switch between sets on different layers reuses memory instead of allocating.
+     */
+    private void apply(
+            MergePlan.Target target,
+            List<MergePlan.Contribution> contributions,
+            Tensor scratch,
+            Map<String, Deque<Tensor>> spares) {
         Tensor live = parameters.get(target.part()).get(target.parameter());
-        if (contributions.isEmpty()) {
-            Tensor original = originals.remove(target);
-            if (original != null) {
-                live.copy_(original);
-                original.close();
-            }
-            return;
-        }
         Tensor kept = originals.get(target);
         boolean fresh = kept == null; // then live still holds W₀
-        Tensor original = fresh ? Tensors.keep(Tensors.scoped(live::clone)) : kept;
-        originals.put(target, original);
+        Tensor original = kept;
+        if (fresh) {
+            original = spares.getOrDefault(kind(live), new ArrayDeque<>()).poll();
+            if (original == null) {
+                original = Tensors.keep(Tensors.scoped(live::clone));
+            } else {
+                original.copy_(live);
+            }
+            originals.put(target, original);
+        }
         try (PointerScope scope = new PointerScope()) {
             long[] shape = Tensors.shape(live);
             for (int i = 0; i < contributions.size(); i++) {
