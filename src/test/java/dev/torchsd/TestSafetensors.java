@@ -8,16 +8,32 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Float32 safetensors files written by tests: header length, JSON header, little-endian data. */
+/** Safetensors files written by tests: header length, JSON header, little-endian data (float32, or raw bytes of any type). */
 public final class TestSafetensors {
     /** A tensor to write: its shape and values in row-major order. */
     public record Values(long[] shape, float[] values) {}
 
+    /** A tensor to write as stored bytes: its safetensors dtype ({@code F16}, …), shape and little-endian data. */
+    public record Raw(String dtype, long[] shape, byte[] data) {}
+
     private TestSafetensors() {}
 
     public static void write(Path file, Map<String, Values> tensors, Map<String, String> metadata) throws IOException {
+        Map<String, Raw> raw = new LinkedHashMap<>();
+        tensors.forEach((name, v) -> {
+            ByteBuffer data = ByteBuffer.allocate(4 * v.values().length).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : v.values()) {
+                data.putFloat(f);
+            }
+            raw.put(name, new Raw("F32", v.shape(), data.array()));
+        });
+        writeRaw(file, raw, metadata);
+    }
+
+    public static void writeRaw(Path file, Map<String, Raw> tensors, Map<String, String> metadata) throws IOException {
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {
             JsonObject meta = new JsonObject();
@@ -25,9 +41,9 @@ public final class TestSafetensors {
             header.add("__metadata__", meta);
         }
         long offset = 0;
-        for (Map.Entry<String, Values> e : tensors.entrySet()) {
+        for (Map.Entry<String, Raw> e : tensors.entrySet()) {
             JsonObject entry = new JsonObject();
-            entry.addProperty("dtype", "F32");
+            entry.addProperty("dtype", e.getValue().dtype());
             JsonArray shape = new JsonArray();
             for (long s : e.getValue().shape()) {
                 shape.add(s);
@@ -35,7 +51,7 @@ public final class TestSafetensors {
             entry.add("shape", shape);
             JsonArray offsets = new JsonArray();
             offsets.add(offset);
-            offset += 4L * e.getValue().values().length;
+            offset += e.getValue().data().length;
             offsets.add(offset);
             entry.add("data_offsets", offsets);
             header.add(e.getKey(), entry);
@@ -44,10 +60,8 @@ public final class TestSafetensors {
         ByteBuffer buffer =
                 ByteBuffer.allocate(Math.toIntExact(8 + json.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(json.length).put(json);
-        for (Values v : tensors.values()) {
-            for (float f : v.values()) {
-                buffer.putFloat(f);
-            }
+        for (Raw r : tensors.values()) {
+            buffer.put(r.data());
         }
         Files.write(file, buffer.array());
     }

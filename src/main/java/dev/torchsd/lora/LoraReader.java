@@ -1,5 +1,6 @@
 package dev.torchsd.lora;
 
+import dev.torchsd.embedding.DType;
 import dev.torchsd.embedding.EmbeddingException;
 import dev.torchsd.embedding.SafetensorsFile;
 import dev.torchsd.embedding.StoredTensor;
@@ -151,12 +152,27 @@ public final class LoraReader {
             throw new LoraException(file + ": tensor '" + t.name() + "' is "
                     + t.dtype().torchName() + "; LoRA weights must be float32, float16 or bfloat16");
         }
-        for (float v : t.toFloats()) {
-            if (!Float.isFinite(v)) {
-                throw new LoraException(file + ": tensor '" + t.name() + "' holds NaN or infinite values; refusing it");
-            }
+        if (!allFinite(t)) {
+            throw new LoraException(file + ": tensor '" + t.name() + "' holds NaN or infinite values; refusing it");
         }
         return t;
+    }
+
+    /**
+     * Whether every value is finite, from the stored bits without decoding them: a value is NaN or
+     * infinite exactly when its exponent bits are all ones. They lie in each element's last two
+     * (little-endian) bytes: float32 and bfloat16 {@code 0x7f80} of them, float16 {@code 0x7c00}.
+     */
+    private static boolean allFinite(StoredTensor t) {
+        byte[] data = t.data();
+        int size = t.dtype().byteSize();
+        int exponent = t.dtype() == DType.F16 ? 0x7c00 : 0x7f80;
+        for (int i = size - 2; i < data.length; i += size) {
+            if ((((data[i] & 0xff) | (data[i + 1] & 0xff) << 8) & exponent) == exponent) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Fills {@code tensors} from the file; returns the safetensors metadata (empty for torch files). */

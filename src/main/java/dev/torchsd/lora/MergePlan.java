@@ -1,6 +1,5 @@
 package dev.torchsd.lora;
 
-import dev.torchsd.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -11,13 +10,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * What a set of LoRA files does to a model, worked out and checked before any weight changes: every
- * file read, every module mapped to an export parameter ({@link KeyMap}) and its ΔW computed once
- * to check that it fits. Refused (nothing applied): a file that matches nothing (its first keys
+ * file read, every module mapped to an export parameter ({@link KeyMap}) and its ΔW's shape worked
+ * out to check that it fits. Refused (nothing applied): a file that matches nothing (its first keys
  * named), an SDXL file on another family, a ΔW whose shape does not fit, two modules of one file on
  * one parameter. A file that matches in part is applied in part, with a warning giving the counts.
  */
@@ -152,17 +149,14 @@ final class MergePlan {
         }
     }
 
-    /** ΔW is computed once here, so a shape that does not fit is refused before any weight changes. */
+    /** ΔW's shape is worked out here (on the meta device), so a shape that does not fit is refused before any weight changes. */
     static void checkFits(LoraFile lora, LoraModule m, Target target, long[] expected) {
-        try (PointerScope scope = new PointerScope()) {
-            Tensor delta = DeltaWeight.compute(m, Arrays.stream(expected).reduce(1, Math::multiplyExact));
-            long[] found = Tensors.shape(delta);
-            if (found[0] != expected[0]
-                    || delta.numel() != Arrays.stream(expected).reduce(1, Math::multiplyExact)) {
-                throw new LoraException(lora.file() + ": module '" + m.key() + "' makes a ΔW of shape "
-                        + Arrays.toString(found) + ", " + target.part() + " parameter " + target.parameter()
-                        + " has shape " + Arrays.toString(expected));
-            }
+        long size = Arrays.stream(expected).reduce(1, Math::multiplyExact);
+        long[] found = DeltaWeight.shape(m, size);
+        if (found[0] != expected[0] || Arrays.stream(found).reduce(1, Math::multiplyExact) != size) {
+            throw new LoraException(lora.file() + ": module '" + m.key() + "' makes a ΔW of shape "
+                    + Arrays.toString(found) + ", " + target.part() + " parameter " + target.parameter()
+                    + " has shape " + Arrays.toString(expected));
         }
     }
 

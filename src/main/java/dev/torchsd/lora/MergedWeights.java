@@ -1,6 +1,9 @@
 package dev.torchsd.lora;
 
 import dev.torchsd.tensor.Tensors;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,8 +13,11 @@ import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The LoRA set merged into one loaded model's weights, and who may run on it.
@@ -19,8 +25,9 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Merging: {@code W = W₀ + Σ multiplier · alpha/rank · ΔW}, in place in the loaded modules'
  * parameters. The first time a parameter is touched a copy of its original W₀ is kept; every
  * later merge starts again from that copy, and a parameter no longer touched is copied back from it
- * (then the copy is freed): the base weights come back bit for bit, never by subtracting. A switch
- * re-merges only the parameters whose contributions changed.
+ * (then the copy is freed, or first reused for a parameter of the same type and shape that the new set
+ * touches): the base weights come back bit for bit, never by subtracting. A switch re-merges only the
+ * parameters whose contributions changed.
  *
  * <p>Policy: generations that want the set now merged run together; one that wants another set
  * waits until they have all ended, then switches the weights (nobody runs during a switch) and runs.
@@ -129,47 +136,92 @@ public final class MergedWeights {
         Set<MergePlan.Target> touched = new LinkedHashSet<>(merged.keySet());
         touched.addAll(plan.contributions().keySet());
         Map<MergePlan.Target, List<String>> next = new HashMap<>();
-        try (NoGradGuard noGrad = new NoGradGuard()) {
+        Map<String, Deque<Tensor>> spares = new HashMap<>();
+        try (NoGradGuard noGrad = new NoGradGuard();
+                PointerScope scope = new PointerScope()) {
+            Tensor scratch = torch.empty(
+                    new long[] {largest(plan)}, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
+            for (MergePlan.Target target : touched) { // first the parameters this set leaves: their copies are spare
+                Tensor original = plan.signature(target).isEmpty() ? originals.remove(target) : null;
+                if (original != null) {
+                    parameters.get(target.part()).get(target.parameter()).copy_(original);
+                    spares.computeIfAbsent(kind(original), k -> new ArrayDeque<>())
+                            .add(original);
+                }
+            }
             for (MergePlan.Target target : touched) {
                 List<String> signature = plan.signature(target);
                 if (!signature.isEmpty()) {
                     next.put(target, signature);
-                }
-                if (!signature.equals(merged.getOrDefault(target, List.of()))) {
-                    apply(target, plan.contributions().getOrDefault(target, List.of()));
+                    if (!signature.equals(merged.getOrDefault(target, List.of()))) {
+                        apply(target, plan.contributions().get(target), scratch, spares);
+                    }
                 }
             }
         } catch (RuntimeException e) {
             restoreAll();
             throw e;
+        } finally {
+            spares.values().forEach(left -> left.forEach(Tensor::close));
         }
         merged = next;
         current = List.copyOf(set);
         currentWarnings = plan.warnings();
     }
 
-    private void apply(MergePlan.Target target, List<MergePlan.Contribution> contributions) {
+    /** A tensor's type and shape: spare copies of one kind serve any parameter of that kind. */
+    private static String kind(Tensor t) {
+        return t.scalar_type() + Arrays.toString(Tensors.shape(t));
+    }
+
+    /**
+     * Merges {@code contributions} into {@code target}; its original is kept first if it is not yet,
+     * in a spare copy of the same kind when there is one (a parameter the previous set touched and this
+     * one does not), so a switch between sets on different layers reuses memory instead of allocating.
+     */
+    private void apply(
+            MergePlan.Target target,
+            List<MergePlan.Contribution> contributions,
+            Tensor scratch,
+            Map<String, Deque<Tensor>> spares) {
         Tensor live = parameters.get(target.part()).get(target.parameter());
-        if (contributions.isEmpty()) {
-            Tensor original = originals.remove(target);
-            if (original != null) {
-                live.copy_(original);
-                original.close();
+        Tensor kept = originals.get(target);
+        boolean fresh = kept == null; // then live still holds W₀
+        Tensor original = kept;
+        if (fresh) {
+            original = spares.getOrDefault(kind(live), new ArrayDeque<>()).poll();
+            if (original == null) {
+                original = Tensors.keep(Tensors.scoped(live::clone));
+            } else {
+                original.copy_(live);
             }
-            return;
+            originals.put(target, original);
         }
-        Tensor original = originals.computeIfAbsent(target, t -> Tensors.keep(Tensors.scoped(live::clone)));
         try (PointerScope scope = new PointerScope()) {
-            live.copy_(original); // then the contributions in order, in place: the same sums as on a copy
             long[] shape = Tensors.shape(live);
-            for (MergePlan.Contribution c : contributions) {
-                Tensor delta = DeltaWeight.compute(c.module(), live.numel())
+            for (int i = 0; i < contributions.size(); i++) {
+                MergePlan.Contribution c = contributions.get(i);
+                Tensor delta = DeltaWeight.compute(c.module(), live.numel(), scratch)
                         .reshape(shape)
                         .to(live.device(), live.scalar_type());
-                live.add_(delta.mul(Tensors.scalar(c.factor())));
+                delta.mul_(Tensors.scalar(c.factor())); // ΔW is ours (the scratch buffer or new): scaled in place
+                if (i == 0 && !fresh) {
+                    torch.add_out(live, original, delta); // W₀ + f·ΔW in one pass: the sum a copy of W₀ and an add make
+                } else {
+                    live.add_(delta);
+                }
                 delta.close(); // each module's ΔW freed before the next one's is made
             }
         }
+    }
+
+    /** The values of the largest parameter the plan changes: the size of a ΔW buffer for all of them. */
+    private long largest(MergePlan plan) {
+        return plan.contributions().keySet().stream()
+                .mapToLong(t ->
+                        Arrays.stream(shapes.get(t.part()).get(t.parameter())).reduce(1, Math::multiplyExact))
+                .max()
+                .orElse(0);
     }
 
     /** After a failure half-way through a switch: every parameter back to its original, the empty set current. */
