@@ -65,9 +65,9 @@ final class AutoNegativeStart implements GenerationListener {
     }
 
     /**
-     * The first whole step after call {@code call}'s position {@code call * steps / calls}: from it on the
-     * negative prompt is active at the next call (PLMS's two calls at the first timestep aside), and call
-     * {@code call} itself was not, so the fixed start of that step reproduces the generation.
+     * The first whole step after call {@code call}'s position {@code call * steps / calls}: call {@code call} itself
+     * was not active there, so the fixed start of that step reproduces the generation, and the negative prompt acts
+     * from the next call at or after it (the very next call for samplers with one call per step and for PLMS).
      */
     static int firstStepAfter(int call, int calls, int steps) {
         return (int) Math.floor((double) call * steps / calls) + 1;
@@ -78,7 +78,7 @@ final class AutoNegativeStart implements GenerationListener {
         return start >= 0 && (double) call * steps / calls >= start;
     }
 
-    /** The picked step, or {@code steps} (never) when the content did not show the attribute before the end. */
+    /** The picked step, or {@code steps} (never) when the alignment did not pass the threshold before the end. */
     int start(int steps) {
         return start >= 0 ? Math.min(start, steps) : steps;
     }
