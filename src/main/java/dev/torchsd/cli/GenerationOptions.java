@@ -60,8 +60,8 @@ final class GenerationOptions {
             defaultValue = "0",
             paramLabel = "S",
             description =
-                    "use the negative prompt from step S (an index like 10, a fraction like 0.4 or 40%%, or auto: once the"
-                            + " positive prediction has settled, docs/negative-prompts.md; default: 0)")
+                    "use the negative prompt from step S (an index like 10, a fraction like 0.4 or 40%%, or auto: once its"
+                            + " effect no longer pulls away from the content, docs/negative-prompts.md; default: 0)")
     String negativeStart;
 
     @Option(

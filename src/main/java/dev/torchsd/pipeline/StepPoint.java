@@ -13,8 +13,9 @@ package dev.torchsd.pipeline;
 public record StepPoint(double value, boolean fraction, boolean auto) {
 
     /**
-     * The negative start the generation picks: the step after the first call at which the negative prompt's own
-     * effect is no longer anti-aligned with the positive prompt's content (docs/negative-prompts.md).
+     * The negative start the generation picks: the step after the first two calls in a row at which the negative
+     * prompt's own effect no longer pulls clearly away from the positive prompt's content (alignment above -0.25,
+     * docs/negative-prompts.md).
      */
     public static final StepPoint AUTO = new StepPoint(Double.NaN, false, true);
 
