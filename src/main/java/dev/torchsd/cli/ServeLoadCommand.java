@@ -285,11 +285,12 @@ public final class ServeLoadCommand implements Callable<Integer> {
         long cancelled = delta(after, before, "cancelled");
         long left = ProcessMemory.now().javacppPointers() - pointers;
         out.printf(
-                "disconnects: %d clients went away: %d admitted and cancelled %d, %d refused (503); running now %d;"
-                        + " JavaCPP pointers %+d%n",
+                "disconnects: %d clients went away: %d admitted and cancelled %d (%d completed), %d refused (503);"
+                        + " running now %d; JavaCPP pointers %+d%n",
                 disconnects,
                 admitted,
                 cancelled,
+                delta(after, before, "completed"),
                 delta(after, before, "rejected"),
                 after.get("running").getAsLong(),
                 left);
