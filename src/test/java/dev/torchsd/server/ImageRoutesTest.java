@@ -210,6 +210,19 @@ class ImageRoutesTest {
                         .guidanceWindow(GuidanceWindow.minSigma(NGMS, false))
                         .build()));
 
+        JsonObject defaults = new JsonObject(); // the options' value is the default of the field
+        defaults.addProperty("s_min_uncond", NGMS);
+        assertThat(client.post("/sdapi/v1/options", defaults).status()).isEqualTo(200);
+        try {
+            assertThat(firstImage(client.post("/sdapi/v1/txt2img", body(PROMPT, 7))))
+                    .isEqualTo(expected);
+        } finally {
+            defaults.addProperty("s_min_uncond", 0);
+            assertThat(client.post("/sdapi/v1/options", defaults).status()).isEqualTo(200);
+        }
+        defaults.addProperty("s_min_uncond", -2);
+        assertRefused("/sdapi/v1/options", defaults, "s_min_uncond", "must be >= 0");
+
         JsonObject negative = body(PROMPT, 7);
         negative.addProperty("s_min_uncond", -1);
         assertRefused("/sdapi/v1/txt2img", negative, "s_min_uncond", "must be >= 0");
