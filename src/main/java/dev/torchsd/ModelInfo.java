@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * @param hiddenSize         width of the text encoder (and of textual-inversion vectors)
  * @param defaultScheduler   the scheduler class of the model's config
  * @param folder             the model folder
+ * @param inpainting         whether it is an inpainting model: its U-Net takes the mask and the
+ *                           masked image's latents besides the latents (9 channels on SD 1.5), so
+ *                           every request needs an image and a mask
  */
 public record ModelInfo(
         String name,
@@ -28,4 +31,5 @@ public record ModelInfo(
         int textEncoderLayers,
         int hiddenSize,
         String defaultScheduler,
-        Path folder) {}
+        Path folder,
+        boolean inpainting) {}

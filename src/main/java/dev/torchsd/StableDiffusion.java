@@ -205,7 +205,8 @@ public final class StableDiffusion implements AutoCloseable {
     /**
      * What the model is.
      *
-     * @return its name, family, default size, latent and text-encoder sizes, scheduler and folder
+     * @return its name, family, default size, latent and text-encoder sizes, scheduler, folder and
+     *     whether it inpaints
      */
     public ModelInfo info() {
         Manifest m = model.manifest();
@@ -223,7 +224,8 @@ public final class StableDiffusion implements AutoCloseable {
                 m.textEncoder().numLayers(),
                 m.textEncoder().hiddenSize(),
                 scheduler,
-                model.folder());
+                model.folder(),
+                m.unet().inChannels() != model.latentChannels());
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.torchsd.cli;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.torchsd.StableDiffusion;
@@ -10,12 +12,14 @@ import dev.torchsd.server.ServerSettings;
 import dev.torchsd.server.TorchsdServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +35,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,20 +44,30 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code torchsd serve-load}: a server on the built-in model, loaded from this machine's loopback
- * address only; a measurement to run by hand (docs/server.md), not a test. Three phases: concurrent
+ * address only; a measurement to run by hand (docs/server.md), not a test. Five phases: concurrent
  * clients (every request answered 200, or 503 with Retry-After; no job lost or run twice; images
  * equal to the library's for the same settings; latency and throughput), resident memory over many
- * requests, and clients that disconnect mid-job (none left running, no native objects left).
+ * requests, clients that disconnect mid-job (none left running, no native objects left), an
+ * interrupt mid-job (the partial result, as AUTOMATIC1111 answers it), and faulty requests (each
+ * refused with 422 or 413 in AUTOMATIC1111's error shape); after the last two the server must serve
+ * the next request normally.
  */
 @Command(
         name = "serve-load",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description =
-                "Load a loopback torchsd server: concurrent txt2img clients, memory over many requests, disconnects.")
+                "Load a loopback torchsd server: concurrent txt2img clients, memory over many requests, disconnects,"
+                        + " an interrupt, faulty requests.")
 public final class ServeLoadCommand implements Callable<Integer> {
     private static final String PROMPT = "a large yellow triangle on the left, blue background";
     private static final int SEEDS = 4;
+    private static final Gson GSON = new Gson();
+    /** A job long enough to be caught mid-sampling: 150 steps, each of its batches 150 more. */
+    private static final int LONG_BATCHES = 4;
+
+    private static final String LONG_JOB = "{\"prompt\": \"" + PROMPT + "\", \"steps\": 150, \"n_iter\": "
+            + LONG_BATCHES + ", \"sampler_name\": \"Euler\"}";
 
     @Spec
     CommandSpec spec;
@@ -113,6 +128,8 @@ public final class ServeLoadCommand implements Callable<Integer> {
             concurrent(base, expected, out, failures);
             memory(base, out, failures);
             disconnects(base, server.port(), out, failures);
+            interrupt(base, expected.get(0), out, failures);
+            faults(base, server.port(), expected.get(1), out, failures);
         }
         failures.forEach(f -> out.println("FAILED: " + f));
         out.println(failures.isEmpty() ? "all checks passed" : failures.size() + " checks failed");
@@ -154,8 +171,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
             if (a.status() == 200) {
                 ok++;
                 latencies.add(a.nanos());
-                JsonObject info = JsonParser.parseString(a.body().get("info").getAsString())
-                        .getAsJsonObject();
+                JsonObject info = info(a);
                 jobs.add(info.get("torchsd_job").getAsLong());
                 int seed = (int) info.get("seed").getAsLong();
                 BufferedImage served =
@@ -256,11 +272,10 @@ public final class ServeLoadCommand implements Callable<Integer> {
     private void disconnects(String base, int port, PrintWriter out, List<String> failures) throws Exception {
         JsonObject before = get(base + "/torchsd/v1/stats");
         long pointers = ProcessMemory.now().javacppPointers();
-        byte[] body = ("{\"prompt\": \"" + PROMPT + "\", \"steps\": 150, \"n_iter\": 4, \"sampler_name\": \"Euler\"}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = LONG_JOB.getBytes(StandardCharsets.UTF_8);
         List<Socket> sockets = new ArrayList<>();
         for (int i = 0; i < disconnects; i++) {
-            Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port);
+            Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
             OutputStream o = s.getOutputStream();
             o.write(("POST /sdapi/v1/txt2img HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                             + "Content-Length: " + body.length + "\r\n\r\n")
@@ -285,11 +300,12 @@ public final class ServeLoadCommand implements Callable<Integer> {
         long cancelled = delta(after, before, "cancelled");
         long left = ProcessMemory.now().javacppPointers() - pointers;
         out.printf(
-                "disconnects: %d clients went away: %d admitted and cancelled %d, %d refused (503); running now %d;"
-                        + " JavaCPP pointers %+d%n",
+                "disconnects: %d clients went away: %d admitted and cancelled %d (%d completed), %d refused (503);"
+                        + " running now %d; JavaCPP pointers %+d%n",
                 disconnects,
                 admitted,
                 cancelled,
+                delta(after, before, "completed"),
                 delta(after, before, "rejected"),
                 after.get("running").getAsLong(),
                 left);
@@ -304,13 +320,200 @@ public final class ServeLoadCommand implements Callable<Integer> {
         check(left <= 0, "no native objects left behind", failures);
     }
 
+    private void interrupt(String base, BufferedImage expected, PrintWriter out, List<String> failures)
+            throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Answer> running = pool.submit(() -> post(base + "/sdapi/v1/txt2img", LONG_JOB));
+            JsonObject state = progressState(base);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (state.get("sampling_step").getAsInt() < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+                state = progressState(base);
+            }
+            long start = System.nanoTime();
+            int interrupted = post(base + "/sdapi/v1/interrupt", "").status();
+            Answer job = running.get(60, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            JsonArray images = job.status() == 200 ? job.body().getAsJsonArray("images") : new JsonArray();
+            JsonObject info = job.status() == 200 ? info(job) : new JsonObject();
+            boolean flagged = info.has("interrupted") && info.get("interrupted").getAsBoolean();
+            BufferedImage first = images.isEmpty() ? null : image(images.get(0).getAsString());
+            String size = first == null ? "no image" : first.getWidth() + "x" + first.getHeight();
+            boolean next = servesNormally(base, 0, expected);
+            out.printf(
+                    "interrupt: at step %d of %d (batch %d of %d): interrupt answered %d, the job %d after %.2f s with"
+                            + " %d of %d images (%s) and info.interrupted %s; next request %s%n",
+                    state.get("sampling_step").getAsInt(),
+                    state.get("sampling_steps").getAsInt(),
+                    state.get("job_no").getAsInt() + 1,
+                    state.get("job_count").getAsInt(),
+                    interrupted,
+                    job.status(),
+                    seconds,
+                    images.size(),
+                    LONG_BATCHES,
+                    size,
+                    flagged,
+                    next ? "200 with the library's image" : "not served normally");
+            check(interrupted == 200 && job.status() == 200, "interrupt and the interrupted job answer 200", failures);
+            check(
+                    flagged && !images.isEmpty() && images.size() < LONG_BATCHES && "64x64".equals(size),
+                    "an interrupted job answers its partial result (its images so far, info.interrupted)",
+                    failures);
+            check(next, "the request after an interrupt is served normally", failures);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private record Fault(String what, int status, String location, Callable<Answer> send) {}
+
+    private void faults(String base, int port, BufferedImage expected, PrintWriter out, List<String> failures)
+            throws Exception {
+        String txt2img = base + "/sdapi/v1/txt2img";
+        String hugeImage = blankPng(4096, 4096);
+        List<Fault> faults = List.of(
+                new Fault(
+                        "malformed JSON",
+                        422,
+                        "body",
+                        () -> post(txt2img, withPrompt("steps", 10).replace("}", ""))),
+                new Fault("steps as a string", 422, "steps", () -> post(txt2img, withPrompt("steps", "ten"))),
+                new Fault(
+                        "init image of 4096x4096 pixels (" + hugeImage.length() / 1000 + " kB of base64)",
+                        422,
+                        "init_images.0",
+                        () -> post(base + "/sdapi/v1/img2img", withPrompt("init_images", List.of(hugeImage)))),
+                new Fault("100 MB body", 413, null, () -> streamedPost(port, "/sdapi/v1/txt2img", 100L << 20)),
+                new Fault("width 100000", 422, "width", () -> post(txt2img, withPrompt("width", 100_000))),
+                new Fault("steps 100000", 422, "steps", () -> post(txt2img, withPrompt("steps", 100_000))));
+        for (Fault fault : faults) {
+            Answer a = fault.send().call();
+            String says = errorSays(a);
+            out.printf(
+                    "fault: %s: %d %s%n",
+                    fault.what(), a.status(), says == null ? "not in AUTOMATIC1111's error shape: " + a.body() : says);
+            check(
+                    a.status() == fault.status()
+                            && says != null
+                            && (fault.location() == null || says.startsWith(fault.location() + ": ")),
+                    fault.what() + " refused with " + fault.status()
+                            + (fault.location() == null ? "" : " at " + fault.location())
+                            + " in AUTOMATIC1111's error shape",
+                    failures);
+        }
+        boolean next = servesNormally(base, 1, expected);
+        out.println("faults: next request " + (next ? "200 with the library's image" : "not served normally"));
+        check(next, "the request after the faults is served normally", failures);
+    }
+
+    /**
+     * What an error answer says, if it has AUTOMATIC1111's shape (FastAPI's {@code {"detail": [{"loc",
+     * "msg", "type"}]}} for a 422, {@code {"error", "detail", "body", "errors"}} otherwise), else null.
+     */
+    private static String errorSays(Answer a) {
+        JsonObject body = a.body();
+        if (a.status() == 422 && body.has("detail") && body.get("detail").isJsonArray()) {
+            JsonObject item = body.getAsJsonArray("detail").get(0).getAsJsonObject();
+            if (item.has("loc") && item.has("msg") && item.has("type")) {
+                List<String> field = new ArrayList<>(); // the loc after its first part, "body"
+                item.getAsJsonArray("loc").forEach(part -> field.add(part.getAsString()));
+                return String.join(".", field.subList(1, field.size())) + ": "
+                        + item.get("msg").getAsString();
+            }
+        }
+        if (a.status() != 422 && body.has("error") && body.has("detail") && body.has("body") && body.has("errors")) {
+            return body.get("error").getAsString() + ": " + body.get("detail").getAsString();
+        }
+        return null;
+    }
+
+    /** Whether a request is answered as any other: 200, not interrupted, the library's image. */
+    private boolean servesNormally(String base, int seed, BufferedImage expected) throws IOException {
+        Answer a = txt2img(base, seed);
+        return a.status() == 200
+                && !info(a).get("interrupted").getAsBoolean()
+                && Arrays.equals(
+                        rgb(image(a.body().getAsJsonArray("images").get(0).getAsString())), rgb(expected));
+    }
+
+    private static JsonObject progressState(String base) throws IOException {
+        return get(base + "/sdapi/v1/progress?skip_current_image=true").getAsJsonObject("state");
+    }
+
+    private static JsonObject info(Answer a) {
+        return JsonParser.parseString(a.body().get("info").getAsString()).getAsJsonObject();
+    }
+
+    /** A txt2img body: the prompt and one more field, as JSON. */
+    private static String withPrompt(String key, Object value) {
+        JsonObject body = new JsonObject();
+        body.addProperty("prompt", PROMPT);
+        body.add(key, GSON.toJsonTree(value));
+        return GSON.toJson(body);
+    }
+
+    /** A black PNG of that size: a few kilobytes that decode to many pixels. */
+    private static String blankPng(int width, int height) throws IOException {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(width, height, BufferedImage.TYPE_BYTE_BINARY), "png", png);
+        return Base64.getEncoder().encodeToString(png.toByteArray());
+    }
+
+    /**
+     * POSTs a JSON body of {@code bytes} bytes, written from one small buffer, and reads the answer
+     * meanwhile (a server may answer before it has read the body, and close the connection).
+     */
+    private static Answer streamedPost(int port, String path, long bytes) throws Exception {
+        byte[] head = "{\"prompt\": \"".getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = "\"}".getBytes(StandardCharsets.US_ASCII);
+        byte[] filler = new byte[1 << 16];
+        Arrays.fill(filler, (byte) 'a');
+        long start = System.nanoTime();
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(60_000);
+            OutputStream o = s.getOutputStream();
+            o.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                            + "Connection: close\r\nContent-Length: " + bytes + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            writer.execute(() -> {
+                try {
+                    o.write(head);
+                    for (long left = bytes - head.length - tail.length; left > 0; left -= filler.length) {
+                        o.write(filler, 0, (int) Math.min(left, filler.length));
+                    }
+                    o.write(tail);
+                    o.flush();
+                } catch (IOException e) {
+                    // the server answered and closed the connection before reading it all
+                }
+            });
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = Integer.parseInt(answer.split(" ", 3)[1]);
+            String json = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+            return new Answer(
+                    status,
+                    System.nanoTime() - start,
+                    null,
+                    JsonParser.parseString(json).getAsJsonObject());
+        } finally {
+            writer.shutdownNow();
+        }
+    }
+
     private Answer txt2img(String base, int seed) {
-        String json = "{\"prompt\": \"" + PROMPT + "\", \"seed\": " + seed + ", \"steps\": " + steps
-                + ", \"cfg_scale\": 7, \"sampler_name\": \"Euler\", \"width\": 64, \"height\": 64}";
+        return post(
+                base + "/sdapi/v1/txt2img",
+                "{\"prompt\": \"" + PROMPT + "\", \"seed\": " + seed + ", \"steps\": " + steps
+                        + ", \"cfg_scale\": 7, \"sampler_name\": \"Euler\", \"width\": 64, \"height\": 64}");
+    }
+
+    private static Answer post(String url, String json) {
         long start = System.nanoTime();
         try {
-            HttpURLConnection c = (HttpURLConnection)
-                    URI.create(base + "/sdapi/v1/txt2img").toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
             c.setRequestMethod("POST");
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/json");

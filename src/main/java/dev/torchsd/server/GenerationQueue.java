@@ -60,8 +60,11 @@ final class GenerationQueue {
     }
 
     /**
-     * Waits for a slot on the job's model, runs the job and leaves the line. A job cancelled while
-     * waiting never starts; either way it throws {@link GenerationCancelledException}.
+     * Waits for a slot on the job's model, runs the job and leaves the line, counted once as
+     * completed, cancelled or failed. A job asks whether its client went away at every wait tick,
+     * and again when it gets its slot (the fair semaphore hands a freed slot straight to the next
+     * waiter, which may have been left between two ticks): a job cancelled while waiting never
+     * starts, and throws {@link GenerationCancelledException} as one cancelled while running does.
      */
     List<Job.Batch> run(Job job, StableDiffusion sd) {
         Semaphore slot = slots.computeIfAbsent(job.spec.model(), m -> new Semaphore(perModel, true));

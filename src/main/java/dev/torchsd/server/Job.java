@@ -45,6 +45,7 @@ final class Job {
     private volatile boolean interrupted;
     private volatile boolean skipped;
     private volatile boolean cancelled;
+    private volatile ClientWatch client = ClientWatch.NONE;
     private volatile boolean previewWanted;
     private volatile BufferedImage preview;
     private final List<Batch> batches = new ArrayList<>();
@@ -54,11 +55,15 @@ final class Job {
         this.spec = spec;
     }
 
-    /** Runs every batch on {@code sd}; returns the batches made (fewer when interrupted). */
+    /**
+     * Runs every batch on {@code sd}; returns the batches made (fewer when interrupted). Throws
+     * {@link GenerationCancelledException} when its client went away, before, during or after a
+     * batch: such a job returns nothing.
+     */
     List<Batch> run(StableDiffusion sd) {
         startedAt = System.currentTimeMillis();
         String defaultSampler = sd.info().defaultScheduler();
-        for (int i = 0; i < spec.iterations() && !interrupted && !cancelled; i++) {
+        for (int i = 0; i < spec.iterations() && !interrupted && !cancelled(); i++) {
             batch = i;
             step = 0;
             skipped = false;
@@ -79,7 +84,7 @@ final class Job {
                         false,
                         result.warnings()));
             } catch (GenerationCancelledException e) {
-                if (cancelled || partial.isEmpty()) {
+                if (cancelled() || partial.isEmpty()) {
                     throw e;
                 }
                 add(new Batch(
@@ -91,6 +96,9 @@ final class Job {
                         List.of()));
             }
         }
+        if (cancelled()) {
+            throw new GenerationCancelledException("the client went away");
+        }
         return batches();
     }
 
@@ -98,7 +106,7 @@ final class Job {
         return GenerationListener.onEachStep((StepProgress p) -> {
             step = p.step();
             totalSteps = p.totalSteps();
-            if (cancelled) {
+            if (cancelled()) {
                 return false;
             }
             boolean stop = interrupted || skipped;
@@ -132,9 +140,9 @@ final class Job {
         skipped = true;
     }
 
-    /** The client went away: stop at the next step, keep nothing. */
-    void cancel() {
-        cancelled = true;
+    /** From now on the job is cancelled (stops at its next step or wait tick, keeps nothing) once this client is gone. */
+    void watch(ClientWatch client) {
+        this.client = client;
     }
 
     /** Asks for a preview of the current latents at the next step. */
@@ -146,7 +154,11 @@ final class Job {
         return startedAt != 0;
     }
 
+    /** Whether the client went away; asks the watch, so each step and each wait tick looks at the connection. */
     boolean cancelled() {
+        if (!cancelled && client.gone()) {
+            cancelled = true;
+        }
         return cancelled;
     }
 

@@ -8,12 +8,17 @@ import java.util.Map;
 /**
  * AUTOMATIC1111's settings as {@code /sdapi/v1/options} shows and sets them. Those torchsd uses
  * are checked ({@code sd_model_checkpoint} selects a served model, {@code CLIP_stop_at_last_layers}
- * is the default clip skip, {@code samples_format} is png); the others are kept as given, so a
- * client that posts back what it read (Open WebUI) succeeds.
+ * is the default clip skip, {@code s_min_uncond} and {@code s_min_uncond_all} the default
+ * "Negative Guidance minimum sigma", {@code samples_format} is png); the others are kept as given,
+ * so a client that posts back what it read (Open WebUI) succeeds.
  */
 final class Options {
     static final String CHECKPOINT = "sd_model_checkpoint";
     static final String CLIP_SKIP = "CLIP_stop_at_last_layers";
+    /** AUTOMATIC1111's "Negative Guidance minimum sigma": the default of the request field of the same name. */
+    static final String MIN_UNCOND = "s_min_uncond";
+    /** Its "all steps" setting (not a request field: override_settings or these options). */
+    static final String MIN_UNCOND_ALL = "s_min_uncond_all";
 
     private final ServedModels models;
     private final JsonObject values = new JsonObject();
@@ -21,6 +26,8 @@ final class Options {
     Options(ServedModels models) {
         this.models = models;
         values.addProperty(CLIP_SKIP, 1);
+        values.addProperty(MIN_UNCOND, 0);
+        values.addProperty(MIN_UNCOND_ALL, false);
         values.addProperty("samples_format", "png");
         values.addProperty("sd_vae", "Automatic");
         values.addProperty("sd_checkpoint_hash", "");
@@ -44,6 +51,8 @@ final class Options {
         if (clipSkip < 1) {
             throw new FieldException(CLIP_SKIP, CLIP_SKIP + " must be at least 1, got " + clipSkip);
         }
+        double minUncond = minUncond(body, minUncond());
+        boolean minUncondAll = body.bool(MIN_UNCOND_ALL, minUncondAll());
         String format = body.string("samples_format", "png");
         if (!format.equalsIgnoreCase("png")) {
             throw new FieldException(
@@ -55,6 +64,8 @@ final class Options {
             }
         }
         values.add(CLIP_SKIP, new JsonPrimitive(clipSkip));
+        values.addProperty(MIN_UNCOND, minUncond);
+        values.addProperty(MIN_UNCOND_ALL, minUncondAll);
         if (checkpoint != null) {
             models.select(checkpoint, CHECKPOINT);
         }
@@ -62,5 +73,23 @@ final class Options {
 
     synchronized int clipSkip() {
         return values.get(CLIP_SKIP).getAsInt();
+    }
+
+    synchronized double minUncond() {
+        return values.get(MIN_UNCOND).getAsDouble();
+    }
+
+    synchronized boolean minUncondAll() {
+        return values.get(MIN_UNCOND_ALL).getAsBoolean();
+    }
+
+    /** {@code s_min_uncond} of {@code body} ({@code fallback} when missing), checked: a 422 names the field. */
+    static double minUncond(JsonBody body, double fallback) {
+        double sigma = body.number(MIN_UNCOND, fallback);
+        if (sigma < 0) {
+            throw new FieldException(
+                    MIN_UNCOND, MIN_UNCOND + " (Negative Guidance minimum sigma) must be >= 0 (0 = off), got " + sigma);
+        }
+        return sigma;
     }
 }

@@ -52,7 +52,7 @@ final class SdApi {
         SdRequest spec = SdRequest.parse(JsonBody.parse(ctx.body()), kind, models, options, settings.limits());
         StableDiffusion sd = models.get(spec.model(), "override_settings." + Options.CHECKPOINT);
         Job job = queue.admit(spec);
-        ClientWatch.onDisconnect(ctx, job::cancel);
+        job.watch(ClientWatch.of(ctx));
         List<Job.Batch> batches;
         try {
             batches = queue.run(job, sd);

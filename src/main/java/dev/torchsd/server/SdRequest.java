@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.error.TorchsdException;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.GuidanceWindow;
 import dev.torchsd.pipeline.HiresFix;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.PromptSyntax;
@@ -26,6 +27,8 @@ import java.util.Optional;
  * @param sendImages whether the response carries the images
  * @param saveImages whether the server writes them to its output folder
  * @param trace      whether the first batch records torchsd's per-step trace ({@link StepTrace})
+ * @param inpaintingModel whether the model is an inpainting one (its U-Net takes the mask and masked
+ *                   image: AUTOMATIC1111's {@code is_using_inpainting_conditioning})
  * @param parameters the request's fields with the defaults filled in, as the response echoes them
  */
 record SdRequest(
@@ -36,6 +39,7 @@ record SdRequest(
         boolean sendImages,
         boolean saveImages,
         boolean trace,
+        boolean inpaintingModel,
         JsonObject parameters) {
     static final int DEFAULT_STEPS = 50;
     static final double DEFAULT_CFG_SCALE = 7.0;
@@ -75,7 +79,10 @@ record SdRequest(
                 .guidanceScale(body.number("cfg_scale", DEFAULT_CFG_SCALE))
                 .batchSize(body.smallInteger("batch_size", 1))
                 .clipSkip(overrides.smallInteger(Options.CLIP_SKIP, options.clipSkip()))
-                .promptSyntax(promptSyntax(body.string("prompt_syntax", "a1111")));
+                .promptSyntax(promptSyntax(body.string("prompt_syntax", "a1111")))
+                .guidanceWindow(GuidanceWindow.minSigma( // AUTOMATIC1111 reads "all steps" from its settings only
+                        Options.minUncond(body, options.minUncond()),
+                        overrides.bool(Options.MIN_UNCOND_ALL, options.minUncondAll())));
         models.loraFolder().ifPresent(b::loraFolder);
         if (kind == Kind.IMG2IMG) {
             b.image(ImageFields.read(body, limits));
@@ -120,6 +127,7 @@ record SdRequest(
                 body.bool("send_images", true),
                 body.bool("save_images", false),
                 body.bool("trace", false),
+                sd.info().inpainting(),
                 echo(body, resolved, iterations, model));
         limits.check(t);
         return t;

@@ -91,7 +91,9 @@ final class SdResponse {
                 "job_timestamp",
                 LocalDateTime.now(java.time.ZoneId.systemDefault()).format(TIMESTAMP));
         info.addProperty("clip_skip", r.clipSkip());
-        info.addProperty("is_using_inpainting_conditioning", false);
+        info.addProperty(
+                "is_using_inpainting_conditioning",
+                spec.inpaintingModel()); // such a model runs only with an image and a mask
         info.addProperty("version", Version.withName());
         info.addProperty("interrupted", job.interrupted());
         info.addProperty("torchsd_job", job.id);

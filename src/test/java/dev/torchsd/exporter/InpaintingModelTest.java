@@ -17,12 +17,22 @@ import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.Latents;
 import dev.torchsd.pipeline.RequestException;
 import dev.torchsd.scheduler.Schedulers;
+import dev.torchsd.server.Limits;
+import dev.torchsd.server.ServerSettings;
+import dev.torchsd.server.TorchsdServer;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -167,6 +177,58 @@ class InpaintingModelTest {
                 assertThat(result.image().getRGB(x, y))
                         .as("kept pixel (%d, %d)", x, y)
                         .isEqualTo(original.getRGB(x, y));
+            }
+        }
+    }
+
+    @Test
+    void theServerSaysItUsesInpaintingConditioning() throws Exception {
+        assertThat(sd.info().inpainting()).isTrue();
+        try (StableDiffusion builtin = StableDiffusion.builtin()) {
+            assertThat(builtin.info().inpainting()).isFalse();
+        }
+        ServerSettings settings = new ServerSettings(
+                ServerSettings.LOOPBACK,
+                0,
+                List.of(model),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                List.of(),
+                1,
+                1,
+                Limits.DEFAULT,
+                ServerSettings.DEFAULT_MAX_BODY);
+        JsonObject body = new JsonObject();
+        body.addProperty("prompt", "a cat");
+        body.addProperty("steps", 3);
+        body.addProperty("seed", 5);
+        body.addProperty("width", SIZE);
+        body.addProperty("height", SIZE);
+        JsonArray init = new JsonArray();
+        init.add(Base64.getEncoder().encodeToString(Files.readAllBytes(image)));
+        body.add("init_images", init);
+        body.addProperty("mask", Base64.getEncoder().encodeToString(Files.readAllBytes(mask)));
+        try (TorchsdServer server = TorchsdServer.start(settings)) {
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create("http://127.0.0.1:" + server.port() + "/sdapi/v1/img2img")
+                            .toURL()
+                            .openConnection();
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body.toString().getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(c.getResponseCode()).isEqualTo(200);
+            try (InputStream in = c.getInputStream()) {
+                JsonObject answer =
+                        new Gson().fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), JsonObject.class);
+                JsonObject info = new Gson().fromJson(answer.get("info").getAsString(), JsonObject.class);
+                assertThat(info.get("is_using_inpainting_conditioning").getAsBoolean())
+                        .isTrue();
             }
         }
     }

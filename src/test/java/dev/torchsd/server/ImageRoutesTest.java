@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import dev.torchsd.StableDiffusion;
 import dev.torchsd.lora.KohyaModules;
 import dev.torchsd.pipeline.GenerationRequest;
+import dev.torchsd.pipeline.GuidanceWindow;
 import dev.torchsd.pipeline.HiresFix;
 import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.PromptSyntax;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageRoutesTest {
     static final Path SCENE = Path.of("src/test/resources/fixtures/scenes/scene-43.png");
     static final String PROMPT = "a large blue circle on the left, white background";
+    /** A "Negative Guidance minimum sigma" inside the range of the built-in model's Euler sigmas at 8 steps. */
+    static final double NGMS = 3.0;
 
     @TempDir
     static Path loras;
@@ -109,6 +112,11 @@ class ImageRoutesTest {
                 .image(input)
                 .build());
         assertThat(firstImage(r)).isEqualTo(expected);
+        assertThat(ApiClient.json(r.object().get("info").getAsString())
+                        .get("is_using_inpainting_conditioning")
+                        .getAsBoolean())
+                .as("the built-in model inpaints without the mask as an input of its U-Net")
+                .isFalse();
         // AUTOMATIC1111's defaults: fill, only masked, blur 4
         body.remove("mask_blur");
         body.remove("inpainting_fill");
@@ -158,6 +166,70 @@ class ImageRoutesTest {
         assertThat(client.post("/sdapi/v1/img2img", img2img(base64(scene))).status())
                 .as("the server keeps serving")
                 .isEqualTo(200);
+    }
+
+    @Test
+    void sMinUncondIsTheGuidanceWindow() {
+        JsonObject body = body(PROMPT, 7);
+        body.addProperty("s_min_uncond", NGMS);
+        ApiClient.Reply r = client.post("/sdapi/v1/txt2img", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        byte[] expected = png(request(PROMPT, 7)
+                .guidanceWindow(GuidanceWindow.minSigma(NGMS, false))
+                .build());
+        assertThat(firstImage(r)).isEqualTo(expected);
+        assertThat(expected).isNotEqualTo(png(request(PROMPT, 7).build()));
+        assertThat(ApiClient.json(r.object().get("info").getAsString())
+                        .getAsJsonArray("infotexts")
+                        .get(0)
+                        .getAsString())
+                .contains("NGMS: 3, ")
+                .doesNotContain("NGMS all steps");
+
+        JsonObject all = body.deepCopy();
+        JsonObject overrides = new JsonObject();
+        overrides.addProperty("s_min_uncond_all", true);
+        all.add("override_settings", overrides);
+        ApiClient.Reply everyStep = client.post("/sdapi/v1/txt2img", all);
+        assertThat(everyStep.status()).as(everyStep.body()).isEqualTo(200);
+        byte[] expectedAll = png(request(PROMPT, 7)
+                .guidanceWindow(GuidanceWindow.minSigma(NGMS, true))
+                .build());
+        assertThat(firstImage(everyStep)).isEqualTo(expectedAll).isNotEqualTo(expected);
+
+        JsonObject img2img = img2img(base64(scene));
+        img2img.addProperty("s_min_uncond", NGMS);
+        ApiClient.Reply fromImage = client.post("/sdapi/v1/img2img", img2img);
+        assertThat(fromImage.status()).as(fromImage.body()).isEqualTo(200);
+        ImageInput input = ImageInput.of(read(scene))
+                .withStrength(ImageFields.DEFAULT_STRENGTH)
+                .withStepCount(ImageInput.StepCount.A1111);
+        assertThat(firstImage(fromImage))
+                .isEqualTo(png(request(PROMPT, 1)
+                        .image(input)
+                        .guidanceWindow(GuidanceWindow.minSigma(NGMS, false))
+                        .build()));
+
+        JsonObject defaults = new JsonObject(); // the options' value is the default of the field
+        defaults.addProperty("s_min_uncond", NGMS);
+        assertThat(client.post("/sdapi/v1/options", defaults).status()).isEqualTo(200);
+        try {
+            assertThat(firstImage(client.post("/sdapi/v1/txt2img", body(PROMPT, 7))))
+                    .isEqualTo(expected);
+        } finally {
+            defaults.addProperty("s_min_uncond", 0);
+            assertThat(client.post("/sdapi/v1/options", defaults).status()).isEqualTo(200);
+        }
+        defaults.addProperty("s_min_uncond", -2);
+        assertRefused("/sdapi/v1/options", defaults, "s_min_uncond", "must be >= 0");
+
+        JsonObject negative = body(PROMPT, 7);
+        negative.addProperty("s_min_uncond", -1);
+        assertRefused("/sdapi/v1/txt2img", negative, "s_min_uncond", "must be >= 0");
+        negative.addProperty("s_min_uncond", "high");
+        assertRefused("/sdapi/v1/img2img", negative, "s_min_uncond", "must be a number");
+        all.getAsJsonObject("override_settings").addProperty("s_min_uncond_all", "yes");
+        assertRefused("/sdapi/v1/txt2img", all, "override_settings.s_min_uncond_all", "true or false");
     }
 
     @Test
