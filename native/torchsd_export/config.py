@@ -116,23 +116,13 @@ SD2_V_SCHEDULER = dict(SD15_SCHEDULER, _class_name="DDIMScheduler", prediction_t
 
 # SDXL's scheduler config (diffusers' scheduler_config.json of stabilityai/stable-diffusion-xl-base-1.0 and
 # -refiner-1.0, which are the same): Euler, the training schedule of SD 1.x, leading spacing.
-SDXL_SCHEDULER = {
-    "_class_name": "EulerDiscreteScheduler",
-    "num_train_timesteps": 1000,
-    "beta_start": 0.00085,
-    "beta_end": 0.012,
-    "beta_schedule": "scaled_linear",
-    "trained_betas": None,
-    "steps_offset": 1,
-    "set_alpha_to_one": False,
-    "skip_prk_steps": True,
-    "clip_sample": False,
-    "sample_max_value": 1.0,
-    "interpolation_type": "linear",
-    "use_karras_sigmas": False,
-    "prediction_type": "epsilon",
-    "timestep_spacing": "leading",
-}
+SDXL_SCHEDULER = dict(
+    SD15_SCHEDULER,
+    _class_name="EulerDiscreteScheduler",
+    sample_max_value=1.0,
+    interpolation_type="linear",
+    use_karras_sigmas=False,
+)
 
 SDXL_FAMILIES = ("sdxl", "sdxl-refiner")
 SD_VAE_SCALING, SDXL_VAE_SCALING = 0.18215, 0.13025  # SDXL's VAE: the same architecture, retrained
