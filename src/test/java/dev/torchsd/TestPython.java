@@ -73,4 +73,22 @@ public final class TestPython {
                 .isTrue();
         assertThat(p.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
     }
+
+    /**
+     * Writes fake checkpoint {@code kind} ({@code native/tests/fake_checkpoints.py single}) to {@code file} and
+     * exports it with {@code ./cppbuild.sh export} into {@code out}, as a user exports a downloaded file.
+     */
+    public static void exportFakeCheckpoint(String kind, Path file, Path tokenizer, Path out)
+            throws IOException, InterruptedException {
+        run(python(), "native/tests/fake_checkpoints.py", "single", kind, file.toString());
+        run(
+                "./cppbuild.sh",
+                "export",
+                "--checkpoint",
+                file.toString(),
+                "--out",
+                out.toString(),
+                "--tokenizer",
+                tokenizer.toString());
+    }
 }

@@ -62,18 +62,9 @@ class InpaintingModelTest {
     static void export() throws Exception {
         TestPython.assumeModules("the 9-channel inpainting export was not tested", "torch", "numpy", "regex", "PIL");
         Path tokenizer = TestPython.tinyTokenizer(dir);
-        Path file = dir.resolve("sd-v1-5-inpainting.safetensors");
-        run(python(), "native/tests/fake_checkpoints.py", "single", "sd1-small-inpaint", file.toString());
         model = dir.resolve("inpainting-model");
-        run(
-                "./cppbuild.sh",
-                "export",
-                "--checkpoint",
-                file.toString(),
-                "--out",
-                model.toString(),
-                "--tokenizer",
-                tokenizer.toString());
+        TestPython.exportFakeCheckpoint(
+                "sd1-small-inpaint", dir.resolve("sd-v1-5-inpainting.safetensors"), tokenizer, model);
         image = dir.resolve("image.png");
         BufferedImage picture = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = picture.createGraphics();

@@ -1,8 +1,5 @@
 package dev.torchsd.sdxl;
 
-import static dev.torchsd.TestPython.python;
-import static dev.torchsd.TestPython.run;
-
 import dev.torchsd.TestPython;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,18 +19,8 @@ final class SdxlModels {
         if (!tokenizer.toFile().isDirectory()) {
             tokenizer = TestPython.tinyTokenizer(dir);
         }
-        Path file = dir.resolve(kind + ".safetensors");
-        run(python(), "native/tests/fake_checkpoints.py", "single", kind, file.toString());
         Path model = dir.resolve(kind);
-        run(
-                "./cppbuild.sh",
-                "export",
-                "--checkpoint",
-                file.toString(),
-                "--out",
-                model.toString(),
-                "--tokenizer",
-                tokenizer.toString());
+        TestPython.exportFakeCheckpoint(kind, dir.resolve(kind + ".safetensors"), tokenizer, model);
         return model;
     }
 }
