@@ -4,6 +4,7 @@ import dev.torchsd.error.TorchsdException;
 import dev.torchsd.tensor.LibTorch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -67,14 +68,18 @@ public final class GemmRate {
         child.environment().put("OPENBLAS_NUM_THREADS", cores);
         child.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         child.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Path output = null;
+        Process p = null;
         try {
-            Process p = child.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            // The rate goes to a file, not a pipe: reading a pipe would block past the timeout if the child hangs.
+            output = Files.createTempFile("torchsd-gemm-rate", ".txt");
+            child.redirectOutput(output.toFile());
+            p = child.start();
             if (!p.waitFor(CHILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
                 throw new TorchsdException("the all-cores matrix-multiply child JVM did not finish in "
                         + CHILD_TIMEOUT_MINUTES + " minutes");
             }
+            String out = Files.readString(output, StandardCharsets.UTF_8).strip();
             if (p.exitValue() != 0) {
                 throw new TorchsdException(
                         "the all-cores matrix-multiply child JVM exited with " + p.exitValue() + ": " + out);
@@ -87,6 +92,17 @@ public final class GemmRate {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TorchsdException("interrupted while measuring the all-cores matrix-multiply rate", e);
+        } finally {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+            }
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException ignored) {
+                    // a leftover temporary file of a few bytes
+                }
+            }
         }
     }
 
