@@ -29,9 +29,10 @@
 #   ./cppbuild.sh fuse-attention MODEL_DIR
 #                                       rewrite an export's attention to libtorch's fused kernel (in place;
 #                                       loads only in torch >= 2.0; docs/performance.md)
-#   ./cppbuild.sh deepcache MODEL_DIR [--out DIR]
-#                                       give an older export's U-Net DeepCache's methods, re-scripted from its own
-#                                       weights (forward unchanged, checked bit for bit; docs/performance.md)
+#   ./cppbuild.sh rescript MODEL_DIR [--out DIR]
+#                                       give an older export's U-Net every current method (DeepCache's, token
+#                                       merging's), re-scripted from its own weights (forward unchanged, checked bit
+#                                       for bit; attention fused again if it was; docs/performance.md)
 #   ./cppbuild.sh fixtures              regenerate test fixtures (noise values, checker scenes)
 #   ./cppbuild.sh test                  the exporter's own Python tests
 set -euo pipefail
@@ -98,10 +99,10 @@ case "${1:-help}" in
     [ $# -eq 2 ] || { echo "usage: ./cppbuild.sh fuse-attention MODEL_DIR" >&2; exit 2; }
     "$PYTHON" -m torchsd_export.fuse_attention "$2"
     ;;
-  deepcache)
+  rescript)
     require_torch
-    [ $# -ge 2 ] || { echo "usage: ./cppbuild.sh deepcache MODEL_DIR [--out DIR]" >&2; exit 2; }
-    "$PYTHON" -m torchsd_export.deepcache "${@:2}"
+    [ $# -ge 2 ] || { echo "usage: ./cppbuild.sh rescript MODEL_DIR [--out DIR]" >&2; exit 2; }
+    "$PYTHON" -m torchsd_export.rescript "${@:2}"
     ;;
   fixtures)
     require_torch

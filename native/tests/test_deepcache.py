@@ -1,16 +1,11 @@
-"""DeepCache's methods of the scripted U-Net (forward_caching, forward_shallow) and the tool that adds them to an
-existing export (torchsd_export.deepcache)."""
-import json
-import os
-import tempfile
+"""DeepCache's methods of the scripted U-Net (forward_caching, forward_shallow); test_rescript.py tests the tool that
+adds them to an existing export."""
 import unittest
 
 import torch
 
 from torchsd_export import config as configs
-from torchsd_export.deepcache import add_methods
-from torchsd_export.model_folder import save_scripted
-from torchsd_export.unet import SDXLUNet, UNet
+from torchsd_export.unet import NO_TOME, SDXLUNet, UNet
 
 SD1 = configs.UNetConfig(model_channels=16, channel_mult=(1, 2), num_res_blocks=1, attention_levels=(0, 1),
                          num_heads=2, context_dim=8, norm_groups=8)
@@ -40,12 +35,12 @@ def shallow_by_hand(module, args, deep, branch):
     emb = module.sdxl_emb(*args[:2], *args[3:]) if args[3:] else module.time_emb(timestep, sample)
     h, skips = sample, []
     for block in module.input_blocks[:branch + 1]:
-        h = block(h, emb, context, [])
+        h = block(h, emb, context, [], NO_TOME)
         skips.append(h)
     h = deep
     for block in module.output_blocks[len(module.output_blocks) - 1 - branch:]:
         h = torch.cat([h, skips.pop()], dim=1)
-        h = block(h, emb, context, list(skips[-1].shape[2:]) if skips else list(h.shape[2:]))
+        h = block(h, emb, context, list(skips[-1].shape[2:]) if skips else list(h.shape[2:]), NO_TOME)
     return module.out(h)
 
 
@@ -84,34 +79,6 @@ class DeepCacheMethodsTest(unittest.TestCase):
         args = inputs(SD1, 500.0)
         with self.assertRaisesRegex(Exception, r"DeepCache branch 4: expected 0 to 3"):
             unet.forward_caching(*args, len(module.input_blocks))
-
-
-class AddMethodsTest(unittest.TestCase):
-    def test_an_export_without_the_methods_gains_them_with_the_same_weights_and_forward(self):
-        module, _ = scripted(SD1)
-        with tempfile.TemporaryDirectory() as tmp:
-            old, new = os.path.join(tmp, "old"), os.path.join(tmp, "new")
-            os.makedirs(old)
-            save_scripted(module, os.path.join(old, "unet.pt"))
-            with open(os.path.join(old, "vae_decoder.pt"), "w") as f:
-                f.write("other file")
-            manifest = {"unet": {"file": "unet.pt", "in_channels": 4, "context_dim": 8},
-                        "exporter": {"sdpa": False, "config": {"unet": vars(SD1)}}}
-            with open(os.path.join(old, "model.json"), "w") as f:
-                json.dump(manifest, f)
-            add_methods(old, new)
-            with open(os.path.join(new, "model.json")) as f:
-                self.assertTrue(json.load(f)["unet"]["deepcache"])
-            with open(os.path.join(old, "model.json")) as f:
-                self.assertNotIn("deepcache", json.load(f)["unet"])
-            self.assertTrue(os.path.islink(os.path.join(new, "vae_decoder.pt")))
-            before, after = torch.jit.load(os.path.join(old, "unet.pt")), torch.jit.load(os.path.join(new, "unet.pt"))
-            args = inputs(SD1, 300.0)
-            with torch.no_grad():
-                self.assertTrue(torch.equal(before(*args), after(*args)))
-                self.assertTrue(torch.equal(after.forward_caching(*args, 0)[0], before(*args)))
-            for name, p in before.state_dict().items():
-                self.assertTrue(torch.equal(p, after.state_dict()[name]), name)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ def manifest(cfg: configs.ModelConfig, name: str, seed, scheduler=None, source=N
         "in_channels": cfg.unet.in_channels,
         "context_dim": cfg.unet.context_dim,
         "deepcache": True,  # forward_caching and forward_shallow (unet.py; docs/model-format.md)
+        "tome": True,  # forward_tome (unet.py, token_merging.py)
     }
     if cfg.unet.adm_in_channels:
         m["unet"].update(extra_inputs=["text_embeds", "time_ids"],

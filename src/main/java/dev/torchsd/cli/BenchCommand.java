@@ -66,6 +66,9 @@ public final class BenchCommand implements Callable<Integer> {
     DeepCacheOption deepCache;
 
     @Mixin
+    TokenMergingOption tokenMerging;
+
+    @Mixin
     VaeTilingOption vaeTiling;
 
     @Option(
@@ -119,15 +122,15 @@ public final class BenchCommand implements Callable<Integer> {
         try (Model m = model.openModel(spec.commandLine().getErr())) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             Pipeline pipeline = new Pipeline(m);
-            GenerationRequest request = pipeline.resolve(deepCache
-                    .applyTo(cfg.applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(
-                            GenerationRequest.builder("a photograph of an astronaut riding a horse"))))))
+            GenerationRequest request = pipeline.resolve(tokenMerging
+                    .applyTo(deepCache.applyTo(cfg.applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(
+                            GenerationRequest.builder("a photograph of an astronaut riding a horse")))))))
                     .vaeTiling(vaeTiling.tiling)
                     .build());
             out.printf(
                     Locale.ROOT,
                     "model %s (%s), %dx%d, %d steps, guidance %.1f (U-Net batch %d per image), %s, %d threads,"
-                            + " VAE tiling %s, %s, DeepCache interval %d%n",
+                            + " VAE tiling %s, %s, DeepCache interval %d, %s%n",
                     m.manifest().name(),
                     model.label(),
                     request.width().getAsInt(),
@@ -139,7 +142,8 @@ public final class BenchCommand implements Callable<Integer> {
                     torch.get_num_threads(),
                     request.vaeTiling(),
                     request.guidanceWindow(),
-                    request.deepCacheInterval());
+                    request.deepCacheInterval(),
+                    request.tokenMerging());
             out.printf(Locale.ROOT, "machine: %s; load average at start %s%n", Machine.describe(), loadAtStart);
             out.printf(
                     Locale.ROOT,

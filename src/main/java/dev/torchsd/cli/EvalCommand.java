@@ -8,6 +8,7 @@ import dev.torchsd.image.ImageDifference;
 import dev.torchsd.image.PngWriter;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GuidanceWindow;
+import dev.torchsd.pipeline.TokenMerging;
 import dev.torchsd.tensor.LibTorch;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
@@ -56,6 +57,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     DeepCacheOption deepCache;
 
+    @Mixin
+    TokenMergingOption tokenMerging;
+
     @Option(
             names = {"-c", "--count"},
             defaultValue = "40",
@@ -96,8 +100,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (save != null) {
             Files.createDirectories(save);
         }
-        GenerationRequest settings = deepCache
-                .applyTo(guidanceWindow.applyTo(guidance.applyTo(sampling.applyTo(GenerationRequest.builder("")))))
+        GenerationRequest settings = tokenMerging
+                .applyTo(deepCache.applyTo(
+                        guidanceWindow.applyTo(guidance.applyTo(sampling.applyTo(GenerationRequest.builder(""))))))
                 .build();
         try (StableDiffusion sd = model.open(spec.commandLine().getErr())) {
             Evaluation eval = new Evaluation(sd, settings);
@@ -108,13 +113,16 @@ public final class EvalCommand implements Callable<Integer> {
             }
             out.printf(
                     Locale.ROOT,
-                    "model %s, %d steps, guidance %.1f%s%s%n",
+                    "model %s, %d steps, guidance %.1f%s%s%s%n",
                     sd.info().name(),
                     settings.steps(),
                     settings.guidanceScale(),
                     settings.guidanceWindow().always() ? "" : ", " + settings.guidanceWindow(),
-                    settings.deepCacheInterval() == 1 ? "" : ", DeepCache interval " + settings.deepCacheInterval());
-            if (!settings.guidanceWindow().always() || settings.deepCacheInterval() > 1) {
+                    settings.deepCacheInterval() == 1 ? "" : ", DeepCache interval " + settings.deepCacheInterval(),
+                    settings.tokenMerging().enabled() ? ", " + settings.tokenMerging() : "");
+            if (!settings.guidanceWindow().always()
+                    || settings.deepCacheInterval() > 1
+                    || settings.tokenMerging().enabled()) {
                 compareWithExact(out, sd, settings);
                 return 0;
             }
@@ -139,9 +147,9 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * The cheaper steps' cost (guidance window, DeepCache): both caption sets drawn exactly (guidance and the whole
-     * U-Net at every call) and with the settings, same captions and seeds; accuracies side by side, the PSNR of each
-     * image against its exact twin, and the U-Net rows the window saved.
+     * The cheaper steps' cost (guidance window, DeepCache, token merging): both caption sets drawn exactly (guidance
+     * and the whole U-Net, every token, at every call) and with the settings, same captions and seeds; accuracies
+     * side by side, the PSNR of each image against its exact twin, and the U-Net rows the window saved.
      */
     private void compareWithExact(PrintWriter out, StableDiffusion sd, GenerationRequest settings) {
         List<BufferedImage> exactImages = new ArrayList<>();
@@ -149,6 +157,7 @@ public final class EvalCommand implements Callable<Integer> {
         GenerationRequest exactSettings = settings.toBuilder()
                 .guidanceWindow(GuidanceWindow.OFF)
                 .deepCacheInterval(1)
+                .tokenMerging(TokenMerging.OFF)
                 .build();
         Evaluation exact = new Evaluation(sd, exactSettings).onImage((caption, image) -> exactImages.add(image));
         Evaluation window = new Evaluation(sd, settings).onImage((caption, image) -> windowImages.add(image));

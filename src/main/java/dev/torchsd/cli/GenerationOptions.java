@@ -49,6 +49,9 @@ final class GenerationOptions {
     @Mixin
     DeepCacheOption deepCache;
 
+    @Mixin
+    TokenMergingOption tokenMerging;
+
     @Option(
             names = "--guidance-rescale",
             defaultValue = "0",
@@ -138,8 +141,9 @@ final class GenerationOptions {
         if (negativeClipSkip != null) {
             request.negativeClipSkip(negativeClipSkip);
         }
-        return deepCache
-                .applyTo(guidanceWindow.applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(request)))))
+        return tokenMerging
+                .applyTo(deepCache.applyTo(
+                        guidanceWindow.applyTo(size.applyTo(guidance.applyTo(sampling.applyTo(request))))))
                 .build();
     }
 

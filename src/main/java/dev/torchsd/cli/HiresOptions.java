@@ -36,15 +36,27 @@ final class HiresOptions {
             description = "latent (bilinear; default), latent-nearest or lanczos (the image)")
     String upscaler;
 
+    @Option(
+            names = "--hires-tome",
+            defaultValue = "0",
+            paramLabel = "RATIO",
+            description = "hires fix's token merging ratio (AUTOMATIC1111's token_merging_ratio_hr; default: 0 ="
+                    + " --tome)")
+    double tokenMergingRatio;
+
     /** {@code request} with the hires fix, or unchanged without {@code --hires-scale}. */
     GenerationRequest apply(GenerationRequest request) {
         if (scale == null) {
-            if (steps != 0) {
-                throw new TorchsdException("--hires-steps needs --hires-scale");
+            if (steps != 0 || tokenMergingRatio != 0) {
+                throw new TorchsdException("--hires-steps and --hires-tome need --hires-scale");
             }
             return request;
         }
         return request.withHiresFix(new HiresFix(
-                scale, strength, steps, ImageOptions.choice(HiresFix.Upscaler.class, upscaler, "--hires-upscaler")));
+                scale,
+                strength,
+                steps,
+                ImageOptions.choice(HiresFix.Upscaler.class, upscaler, "--hires-upscaler"),
+                tokenMergingRatio));
     }
 }

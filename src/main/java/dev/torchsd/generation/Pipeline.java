@@ -13,6 +13,7 @@ import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.StepPoint;
 import dev.torchsd.pipeline.StepPrediction;
 import dev.torchsd.pipeline.StepProgress;
+import dev.torchsd.pipeline.TokenMerging;
 import dev.torchsd.pipeline.VaeTiling;
 import dev.torchsd.scheduler.Scheduler;
 import dev.torchsd.scheduler.SchedulerConfig;
@@ -105,7 +106,7 @@ public final class Pipeline {
             Latents finalLatents;
             VaeTiling tiling;
             AutoNegativeStart auto = window.autoStart()
-                    ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r.batchSize()))
+                    ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r))
                     : null;
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             int first = start != null ? start.first : split.first();
@@ -176,7 +177,8 @@ public final class Pipeline {
      * loop has made the call's negative context before the step's scope opens. Null outside the negative window.
      */
     private AutoNegativeStart.NegativeProbe negativeProbe(
-            Conditioning conditioning, NegativeWindow.Resolved window, ImageStart start, int batch) {
+            Conditioning conditioning, NegativeWindow.Resolved window, ImageStart start, GenerationRequest r) {
+        int batch = r.batchSize();
         return p -> {
             if (!window.activeAt(p.call(), p.calls())) {
                 return null;
@@ -187,8 +189,15 @@ public final class Pipeline {
                     .extrasAt(p.call(), p.calls(), true)
                     .forEach((name, rows) -> extras.put(name, rows.narrow(0, 0, batch)));
             Tensor sample = start != null ? start.unetSample(p.modelInput()) : p.modelInput();
-            return model.unet().predict(new UNetInput(sample, p.timestep(), negative, extras));
+            return predict(new UNetInput(sample, p.timestep(), negative, extras), r.tokenMerging());
         };
+    }
+
+    /** The U-Net's prediction: forward, or forward_tome when {@code merging} is enabled. */
+    private Tensor predict(UNetInput input, TokenMerging merging) {
+        return merging.enabled()
+                ? model.unet().predictMerging(input, merging.ratio(), merging.maxDownsample())
+                : model.unet().predict(input);
     }
 
     /** The request with the model's defaults filled in, checked against the model. */
@@ -196,6 +205,9 @@ public final class Pipeline {
         GenerationRequest resolved = RequestResolver.resolve(request, model.manifest(), model.latentChannels());
         if (resolved.deepCacheInterval() > 1) {
             model.unet().requireDeepCache(); // an older export: the error names its folder and the re-export command
+        }
+        if (RequestResolver.mergesTokens(resolved)) {
+            model.unet().requireTokenMerging();
         }
         return resolved;
     }
@@ -251,7 +263,10 @@ public final class Pipeline {
                     : cfg ? torch.cat(new TensorVector(latents, latents), 0) : latents;
             Tensor scaled = scheduler.scaleModelInput(input, i);
             Tensor sample = start != null ? start.unetSample(scaled) : scaled;
-            Tensor prediction = cache.predict(new UNetInput(sample, t, context, extras), i, negativeActive);
+            UNetInput unetInput = new UNetInput(sample, t, context, extras);
+            Tensor prediction = r.tokenMerging().enabled()
+                    ? predict(unetInput, r.tokenMerging())
+                    : cache.predict(unetInput, i, negativeActive);
             Tensor empty = null;
             if (branches == 3) {
                 empty = prediction.narrow(0, 0, r.batchSize());

@@ -62,6 +62,12 @@ public final class RequestResolver {
         if (r.deepCacheInterval() < 1) {
             throw new RequestException("DeepCache interval must be at least 1 (1: off), got " + r.deepCacheInterval());
         }
+        r.tokenMerging().check();
+        if (mergesTokens(r) && r.deepCacheInterval() > 1) {
+            throw new RequestException("token merging and DeepCache exclude each other (DeepCache's cached features"
+                    + " come from calls without merging); give a token merging ratio or a DeepCache interval, not"
+                    + " both");
+        }
         r.negativeWindow().resolve(r.steps());
         r.vaeTiling().check(multiple);
         if (r.promptSyntax().a1111()) { // syntax errors before any work, with their position
@@ -175,6 +181,10 @@ public final class RequestResolver {
         if (!(fix.scale() >= 1 && fix.scale() <= 4)) {
             throw new RequestException("hires scale must be in 1..4, got " + fix.scale());
         }
+        if (!(fix.tokenMergingRatio() >= 0 && fix.tokenMergingRatio() < 1)) {
+            throw new RequestException(
+                    "hires token merging ratio must be in [0, 1) (0: the request's), got " + fix.tokenMergingRatio());
+        }
         if (!(fix.strength() > 0 && fix.strength() <= 1)) {
             throw new RequestException("hires strength must be in (0, 1], got " + fix.strength());
         }
@@ -185,6 +195,12 @@ public final class RequestResolver {
         }
         checkSize("hires width (" + w + " x " + fix.scale() + ")", HiresPass.targetSize(w, fix), multiple);
         checkSize("hires height (" + h + " x " + fix.scale() + ")", HiresPass.targetSize(h, fix), multiple);
+    }
+
+    /** Whether any pass of {@code r} merges tokens: the request's setting, or its hires fix's second pass. */
+    static boolean mergesTokens(GenerationRequest r) {
+        return r.tokenMerging().enabled()
+                || r.hiresFix().map(fix -> fix.tokenMergingRatio() > 0).orElse(false);
     }
 
     /** The latents' shape of a resolved request. */

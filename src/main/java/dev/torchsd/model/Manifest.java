@@ -127,6 +127,8 @@ public record Manifest(
      *                    none for SD 1.x/2.x)
      * @param deepCache   the export has DeepCache's methods {@code forward_caching} and {@code forward_shallow}
      *                    ({@code unet.deepcache}; exports made before them have forward only)
+     * @param tokenMerging the export has token merging's method {@code forward_tome} ({@code unet.tome}; exports
+     *                    made before it lack it)
      */
     public record UNetSpec(
             String file,
@@ -134,14 +136,15 @@ public record Manifest(
             int contextDim,
             java.util.List<String> extraInputs,
             int timeIds,
-            boolean deepCache) {
+            boolean deepCache,
+            boolean tokenMerging) {
         public UNetSpec {
             extraInputs = java.util.List.copyOf(extraInputs);
         }
 
         /** A U-Net without SDXL's time ids. */
         public UNetSpec(String file, int inChannels, int contextDim, java.util.List<String> extraInputs) {
-            this(file, inChannels, contextDim, extraInputs, 0, false);
+            this(file, inChannels, contextDim, extraInputs, 0, false, false);
         }
     }
 
@@ -259,7 +262,8 @@ public record Manifest(
                         unet.positiveInt("context_dim"),
                         unet.optionalStrings("extra_inputs"),
                         sdxl ? unet.positiveInt("time_ids") : 0,
-                        unet.has("deepcache") && unet.bool("deepcache")),
+                        unet.has("deepcache") && unet.bool("deepcache"),
+                        unet.has("tome") && unet.bool("tome")),
                 new VaeSpec(
                         vae.string("decoder"),
                         vae.string("encoder"),

@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.TensorVector;
 public final class UNet implements AutoCloseable {
     private static final String CACHING = "forward_caching";
     private static final String SHALLOW = "forward_shallow";
+    private static final String TOME = "forward_tome";
     private final TorchScriptModule module;
     private final Manifest.UNetSpec spec;
 
@@ -84,13 +85,44 @@ public final class UNet implements AutoCloseable {
         });
     }
 
-    /** Throws a {@link ModelException} naming the folder and the re-export command unless {@link #hasDeepCache}. */
+    /** Whether the export has token merging's method {@code forward_tome} ({@code unet.tome}). */
+    public boolean hasTokenMerging() {
+        return spec.tokenMerging();
+    }
+
+    /**
+     * {@link #predict} with token merging (ToMe for SD) in the self-attention of the levels down-sampled at most
+     * {@code maxDownsample} times; ratio 0 gives {@link #predict}'s prediction exactly.
+     *
+     * @param ratio         the share of each map's tokens merged away, in [0, 1)
+     * @param maxDownsample the deepest level merged, by its down-sampling (1, 2, 4 or 8)
+     */
+    public Tensor predictMerging(UNetInput input, double ratio, int maxDownsample) {
+        requireTokenMerging();
+        return Tensors.scoped(() -> {
+            List<Object> args = arguments(input);
+            args.add(ratio);
+            args.add((long) maxDownsample);
+            return module.call(TOME, args.toArray());
+        });
+    }
+
+    /** Throws a {@link ModelException} naming the folder and the re-script command unless {@link #hasDeepCache}. */
     public void requireDeepCache() {
-        if (!spec.deepCache()) {
+        requireMethods(spec.deepCache(), "DeepCache methods", "deepcache");
+    }
+
+    /** As {@link #requireDeepCache} for {@link #hasTokenMerging}. */
+    public void requireTokenMerging() {
+        requireMethods(spec.tokenMerging(), "token merging method (forward_tome)", "tome");
+    }
+
+    private void requireMethods(boolean present, String what, String key) {
+        if (!present) {
             Path folder = module.file().toAbsolutePath().getParent();
-            throw new ModelException(folder + ": the U-Net export has no DeepCache methods (model.json has no"
-                    + " unet.deepcache; exported before they existed); re-export it with: ./cppbuild.sh deepcache "
-                    + folder + " [--out NEW_DIR]");
+            throw new ModelException(folder + ": the U-Net export has no " + what + " (model.json has no unet." + key
+                    + "; exported before it existed); add it with: ./cppbuild.sh rescript " + folder
+                    + " [--out NEW_DIR]");
         }
     }
 

@@ -50,6 +50,7 @@ public final class GenerationRequest {
     private final VaeTiling vaeTiling;
     private final GuidanceWindow guidanceWindow;
     private final int deepCacheInterval;
+    private final TokenMerging tokenMerging;
     private final Latents initialLatents;
     private final ExtraNetworks extraNetworks;
     private final ImageInput image;
@@ -78,6 +79,7 @@ public final class GenerationRequest {
         vaeTiling = Objects.requireNonNull(b.vaeTiling, "vaeTiling");
         guidanceWindow = Objects.requireNonNull(b.guidanceWindow, "guidanceWindow");
         deepCacheInterval = b.deepCacheInterval;
+        tokenMerging = Objects.requireNonNull(b.tokenMerging, "tokenMerging");
         initialLatents = b.initialLatents;
         extraNetworks = Objects.requireNonNull(b.extraNetworks, "extraNetworks");
         image = b.image;
@@ -284,6 +286,15 @@ public final class GenerationRequest {
      */
     public int deepCacheInterval() {
         return deepCacheInterval;
+    }
+
+    /**
+     * Token merging (ToMe for SD) in the U-Net's self-attention; {@link TokenMerging#OFF} (the default): none.
+     *
+     * @return the setting
+     */
+    public TokenMerging tokenMerging() {
+        return tokenMerging;
     }
 
     /**
@@ -644,6 +655,7 @@ public final class GenerationRequest {
                 && vaeTiling.equals(r.vaeTiling)
                 && guidanceWindow.equals(r.guidanceWindow)
                 && deepCacheInterval == r.deepCacheInterval
+                && tokenMerging.equals(r.tokenMerging)
                 && Objects.equals(initialLatents, r.initialLatents)
                 && extraNetworks.equals(r.extraNetworks)
                 && Objects.equals(image, r.image)
@@ -675,6 +687,7 @@ public final class GenerationRequest {
                 vaeTiling,
                 guidanceWindow,
                 deepCacheInterval,
+                tokenMerging,
                 initialLatents,
                 extraNetworks,
                 image,
@@ -693,7 +706,7 @@ public final class GenerationRequest {
                 + ", schedulerOverrides=" + schedulerOverrides + ", clipSkip=" + clipSkip + ", negativeClipSkip="
                 + negativeClipSkip + ", negativeWindow=" + negativeWindow + ", promptSyntax=" + promptSyntax
                 + ", vaeTiling=" + vaeTiling + ", guidanceWindow=" + guidanceWindow + ", deepCacheInterval="
-                + deepCacheInterval + ", initialLatents="
+                + deepCacheInterval + ", tokenMerging=" + tokenMerging + ", initialLatents="
                 + (initialLatents != null) + ", extraNetworks=" + extraNetworks + ", image=" + image + ", hiresFix="
                 + hiresFix + ", sdxl=" + sdxl + ", denoisingStart=" + denoisingStart + ", denoisingEnd=" + denoisingEnd
                 + ", refiner=" + refiner + "]";
@@ -719,6 +732,7 @@ public final class GenerationRequest {
         private VaeTiling vaeTiling = VaeTiling.OFF;
         private GuidanceWindow guidanceWindow = GuidanceWindow.OFF;
         private int deepCacheInterval = 1;
+        private TokenMerging tokenMerging = TokenMerging.OFF;
         private Latents initialLatents;
         private ExtraNetworks extraNetworks = ExtraNetworks.NONE;
         private ImageInput image;
@@ -751,6 +765,7 @@ public final class GenerationRequest {
             vaeTiling = r.vaeTiling;
             guidanceWindow = r.guidanceWindow;
             deepCacheInterval = r.deepCacheInterval;
+            tokenMerging = r.tokenMerging;
             initialLatents = r.initialLatents;
             extraNetworks = r.extraNetworks;
             image = r.image;
@@ -1009,6 +1024,18 @@ public final class GenerationRequest {
          */
         public Builder deepCacheInterval(int interval) {
             deepCacheInterval = interval;
+            return this;
+        }
+
+        /**
+         * Sets token merging ({@link GenerationRequest#tokenMerging()}); checked when the request is resolved (the
+         * values, no DeepCache beside it, and an export with token merging's method when enabled).
+         *
+         * @param merging the setting; {@link TokenMerging#OFF} for none
+         * @return this builder
+         */
+        public Builder tokenMerging(TokenMerging merging) {
+            tokenMerging = merging;
             return this;
         }
 

@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param strength the second pass's denoising strength, 0..1 (AUTOMATIC1111's denoising_strength)
  * @param steps    the second pass's steps; 0 = the request's (AUTOMATIC1111's hr_second_pass_steps)
  * @param upscaler how the first image is upscaled
+ * @param tokenMergingRatio the second pass's token merging ratio, in [0, 1); 0 = the request's
+ *                 (AUTOMATIC1111's token_merging_ratio_hr; {@link TokenMerging#forHires})
  */
-public record HiresFix(double scale, double strength, int steps, Upscaler upscaler) {
+public record HiresFix(double scale, double strength, int steps, Upscaler upscaler, double tokenMergingRatio) {
     /** AUTOMATIC1111's default denoising strength for hires fix. */
     public static final double DEFAULT_STRENGTH = 0.7;
 
@@ -51,9 +53,22 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
      * @param strength the second pass's denoising strength, 0..1
      * @param steps    the second pass's steps; 0 = the request's
      * @param upscaler how the base result is upscaled
+     * @param tokenMergingRatio the second pass's token merging ratio; 0 = the request's
      */
     public HiresFix {
         Objects.requireNonNull(upscaler, "upscaler");
+    }
+
+    /**
+     * A hires fix whose second pass merges tokens as the first pass does.
+     *
+     * @param scale    the factor the base image is upscaled by
+     * @param strength the second pass's denoising strength, 0..1
+     * @param steps    the second pass's steps; 0 = the request's
+     * @param upscaler how the base result is upscaled
+     */
+    public HiresFix(double scale, double strength, int steps, Upscaler upscaler) {
+        this(scale, strength, steps, upscaler, 0);
     }
 
     /**
@@ -73,7 +88,7 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
      * @return new settings; these are unchanged
      */
     public HiresFix withStrength(double s) {
-        return new HiresFix(scale, s, steps, upscaler);
+        return new HiresFix(scale, s, steps, upscaler, tokenMergingRatio);
     }
 
     /**
@@ -83,7 +98,7 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
      * @return new settings; these are unchanged
      */
     public HiresFix withSteps(int n) {
-        return new HiresFix(scale, strength, n, upscaler);
+        return new HiresFix(scale, strength, n, upscaler, tokenMergingRatio);
     }
 
     /**
@@ -93,6 +108,16 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
      * @return new settings; these are unchanged
      */
     public HiresFix withUpscaler(Upscaler u) {
-        return new HiresFix(scale, strength, steps, u);
+        return new HiresFix(scale, strength, steps, u, tokenMergingRatio);
+    }
+
+    /**
+     * These settings with another value.
+     *
+     * @param ratio the second pass's token merging ratio; 0 = the request's
+     * @return new settings; these are unchanged
+     */
+    public HiresFix withTokenMergingRatio(double ratio) {
+        return new HiresFix(scale, strength, steps, upscaler, ratio);
     }
 }

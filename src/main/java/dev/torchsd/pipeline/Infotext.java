@@ -91,6 +91,7 @@ public final class Infotext {
         if (r.deepCacheInterval() > 1) { // DeepCache's cache_interval (AUTOMATIC1111's DeepCache extensions differ)
             fields.put("DeepCache interval", Integer.toString(r.deepCacheInterval()));
         }
+        tokenMergingFields(r, fields);
         r.image().ifPresent(image -> imageFields(image, fields));
         r.hiresFix().ifPresent(fix -> {
             fields.put("Denoising strength", number(fix.strength()));
@@ -134,6 +135,24 @@ public final class Infotext {
      */
     public static Optional<String> read(InputStream png) throws IOException {
         return Optional.ofNullable(PngWriter.readParameters(png));
+    }
+
+    /**
+     * AUTOMATIC1111's token merging fields (the hires pass's written when the request has a hires fix and that pass
+     * merges), and torchsd's max downsample where it is not tomesd's default.
+     */
+    private static void tokenMergingFields(GenerationRequest r, Map<String, String> fields) {
+        TokenMerging merging = r.tokenMerging();
+        double hires = r.hiresFix().map(fix -> merging.forHires(fix).ratio()).orElse(0.0);
+        if (merging.enabled()) {
+            fields.put("Token merging ratio", number(merging.ratio()));
+        }
+        if (hires > 0) {
+            fields.put("Token merging ratio hr", number(hires));
+        }
+        if ((merging.enabled() || hires > 0) && merging.maxDownsample() != TokenMerging.DEFAULT_MAX_DOWNSAMPLE) {
+            fields.put("Token merging max downsample", Integer.toString(merging.maxDownsample()));
+        }
     }
 
     /** AUTOMATIC1111's img2img and inpainting fields. */

@@ -52,6 +52,11 @@ final class JsonBody {
         return new JsonBody(e.getAsJsonObject(), prefix + name + ".");
     }
 
+    /** How a 422 names field {@code name} of this object: with the names it is nested in (override_settings.x). */
+    String field(String name) {
+        return prefix + name;
+    }
+
     boolean has(String name) {
         return get(name) != null;
     }

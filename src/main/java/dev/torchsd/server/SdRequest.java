@@ -9,6 +9,7 @@ import dev.torchsd.pipeline.HiresFix;
 import dev.torchsd.pipeline.NegativeWindow;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.StepPoint;
+import dev.torchsd.pipeline.TokenMerging;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Locale;
@@ -84,6 +85,7 @@ record SdRequest(
                         Options.minUncond(body, options.minUncond()),
                         overrides.bool(Options.MIN_UNCOND_ALL, options.minUncondAll())));
         models.loraFolder().ifPresent(b::loraFolder);
+        b.tokenMerging(TokenMerging.of(tokenMergingRatio(overrides, kind, options)));
         if (kind == Kind.IMG2IMG) {
             b.image(ImageFields.read(body, limits));
         }
@@ -113,7 +115,9 @@ record SdRequest(
                 Optional<HiresFix> fix = HiresFields.read(
                         body, resolved.width().getAsInt(), resolved.height().getAsInt());
                 if (fix.isPresent()) {
-                    resolved = sd.resolve(resolved.withHiresFix(fix.get()));
+                    double hr = Options.tokenMergingRatio(
+                            overrides, Options.TOKEN_MERGING_HR, options.tokenMergingRatio(Options.TOKEN_MERGING_HR));
+                    resolved = sd.resolve(resolved.withHiresFix(fix.get().withTokenMergingRatio(hr)));
                 }
             }
         } catch (TorchsdException e) {
@@ -131,6 +135,21 @@ record SdRequest(
                 echo(body, resolved, iterations, model));
         limits.check(t);
         return t;
+    }
+
+    /**
+     * AUTOMATIC1111's token merging ratio of a request: override_settings' (else the server options')
+     * {@code token_merging_ratio}; for img2img its {@code token_merging_ratio_img2img} where that is not 0.
+     */
+    private static double tokenMergingRatio(JsonBody overrides, Kind kind, Options options) {
+        double ratio = Options.tokenMergingRatio(
+                overrides, Options.TOKEN_MERGING, options.tokenMergingRatio(Options.TOKEN_MERGING));
+        if (kind == Kind.IMG2IMG) {
+            double img2img = Options.tokenMergingRatio(
+                    overrides, Options.TOKEN_MERGING_IMG2IMG, options.tokenMergingRatio(Options.TOKEN_MERGING_IMG2IMG));
+            return img2img > 0 ? img2img : ratio;
+        }
+        return ratio;
     }
 
     /** The request of batch {@code i} (0-based): seed + i, as AUTOMATIC1111 counts seeds on. */

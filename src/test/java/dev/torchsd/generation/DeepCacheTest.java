@@ -164,7 +164,7 @@ class DeepCacheTest {
                     .isInstanceOf(ModelException.class)
                     .hasMessageContaining(folder.toAbsolutePath().toString())
                     .hasMessageContaining("no unet.deepcache")
-                    .hasMessageContaining("./cppbuild.sh deepcache " + folder.toAbsolutePath());
+                    .hasMessageContaining("./cppbuild.sh rescript " + folder.toAbsolutePath());
         }
     }
 

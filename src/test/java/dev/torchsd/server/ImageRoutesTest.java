@@ -11,6 +11,7 @@ import dev.torchsd.pipeline.GuidanceWindow;
 import dev.torchsd.pipeline.HiresFix;
 import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.PromptSyntax;
+import dev.torchsd.pipeline.TokenMerging;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -263,6 +264,69 @@ class ImageRoutesTest {
         assertThat(ClientReplayTest.names(
                         client.get("/sdapi/v1/latent-upscale-modes").json().getAsJsonArray(), "name"))
                 .containsExactlyElementsOf(HiresFields.LATENT_MODES);
+    }
+
+    @Test
+    void tokenMergingRatiosAreAutomatic1111sSettings() {
+        JsonObject body = body(PROMPT, 7);
+        body.add("override_settings", settings("token_merging_ratio", 0.5));
+        ApiClient.Reply r = client.post("/sdapi/v1/txt2img", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        byte[] expected = png(request(PROMPT, 7).tokenMerging(TokenMerging.of(0.5)).build());
+        assertThat(firstImage(r)).isEqualTo(expected).isNotEqualTo(png(request(PROMPT, 7).build()));
+        assertThat(ApiClient.json(r.object().get("info").getAsString())
+                        .getAsJsonArray("infotexts")
+                        .get(0)
+                        .getAsString())
+                .contains("Token merging ratio: 0.5, ");
+
+        JsonObject img2img = img2img(base64(scene)); // img2img's own ratio where it is not 0
+        JsonObject both = settings("token_merging_ratio", 0.5);
+        both.addProperty("token_merging_ratio_img2img", 0.3);
+        img2img.add("override_settings", both);
+        ApiClient.Reply fromImage = client.post("/sdapi/v1/img2img", img2img);
+        assertThat(fromImage.status()).as(fromImage.body()).isEqualTo(200);
+        ImageInput input = ImageInput.of(read(scene))
+                .withStrength(ImageFields.DEFAULT_STRENGTH)
+                .withStepCount(ImageInput.StepCount.A1111);
+        assertThat(firstImage(fromImage))
+                .isEqualTo(png(request(PROMPT, 1)
+                        .image(input)
+                        .tokenMerging(TokenMerging.of(0.3))
+                        .build()));
+
+        JsonObject hires = body(PROMPT, 4);
+        hires.addProperty("enable_hr", true);
+        hires.addProperty("hr_upscaler", "Lanczos");
+        hires.addProperty("denoising_strength", 0.5);
+        hires.add("override_settings", settings("token_merging_ratio_hr", 0.3));
+        ApiClient.Reply second = client.post("/sdapi/v1/txt2img", hires);
+        assertThat(second.status()).as(second.body()).isEqualTo(200);
+        assertThat(firstImage(second))
+                .isEqualTo(png(request(PROMPT, 4)
+                        .hiresFix(new HiresFix(2, 0.5, 0, HiresFix.Upscaler.LANCZOS, 0.3))
+                        .build()));
+
+        // the options' value is the default of the setting
+        assertThat(client.post("/sdapi/v1/options", settings("token_merging_ratio", 0.5)).status())
+                .isEqualTo(200);
+        try {
+            assertThat(firstImage(client.post("/sdapi/v1/txt2img", body(PROMPT, 7))))
+                    .isEqualTo(expected);
+        } finally {
+            assertThat(client.post("/sdapi/v1/options", settings("token_merging_ratio", 0)).status())
+                    .isEqualTo(200);
+        }
+        assertRefused(
+                "/sdapi/v1/options", settings("token_merging_ratio_hr", -0.5), "token_merging_ratio_hr", "[0, 1)");
+        body.add("override_settings", settings("token_merging_ratio", 1));
+        assertRefused("/sdapi/v1/txt2img", body, "override_settings.token_merging_ratio", "must be in [0, 1)");
+    }
+
+    private static JsonObject settings(String key, double value) {
+        JsonObject settings = new JsonObject();
+        settings.addProperty(key, value);
+        return settings;
     }
 
     @Test

@@ -1,12 +1,13 @@
-"""Gives an existing export's U-Net DeepCache's methods (forward_caching, forward_shallow), from its own weights.
+"""Gives an existing export's U-Net every current method, re-scripted from its own weights.
 
-    python3 -m torchsd_export.deepcache MODEL_DIR [--out DIR]
+    python3 -m torchsd_export.rescript MODEL_DIR [--out DIR]
 
-Exports made before the methods existed (manifest without unet.deepcache) have forward only. This re-scripts
-unet.pt from the weights it holds, with the architecture the manifest's exporter.config records, checks that the
-new forward gives the old one's prediction bit for bit on a small input, then writes unet.pt (fused attention
-again where the manifest's exporter.sdpa says so) and sets unet.deepcache in model.json. In place, or with --out
-into a new folder whose other files are symbolic links to MODEL_DIR's.
+The methods besides forward and the manifest key that says an export has them (docs/model-format.md): DeepCache's
+forward_caching and forward_shallow (unet.deepcache), token merging's forward_tome (unet.tome). Exports made before
+a method existed lack its key. This re-scripts unet.pt from the weights it holds, with the architecture the
+manifest's exporter.config records, checks that the new forward gives the old one's prediction bit for bit on a
+small input, then writes unet.pt (fused attention again where the manifest's exporter.sdpa says so) and sets every
+key in model.json. In place, or with --out into a new folder whose other files are symbolic links to MODEL_DIR's.
 """
 import argparse
 import json
@@ -19,6 +20,9 @@ from .config import UNetConfig
 from .fuse_attention import rewrite_archive
 from .model_folder import save_scripted
 from .unet import SDXLUNet, UNet
+
+# The manifest's keys for the U-Net methods besides forward, each true in a current export (model_folder.manifest).
+METHOD_KEYS = ("deepcache", "tome")
 
 
 def unet_config(manifest: dict, where: str) -> UNetConfig:
@@ -53,8 +57,8 @@ def add_methods(model: str, out: str):
     with open(manifest_path, encoding="utf-8") as f:
         manifest = json.load(f)
     unet_file = manifest["unet"]["file"]
-    if manifest["unet"].get("deepcache"):
-        print(f"{model}: {unet_file} has DeepCache's methods already", file=sys.stderr)
+    if all(manifest["unet"].get(key) for key in METHOD_KEYS):
+        print(f"{model}: {unet_file} has every U-Net method already ({', '.join(METHOD_KEYS)})", file=sys.stderr)
         return
     cfg = unet_config(manifest, manifest_path)
     old = torch.jit.load(os.path.join(model, unet_file))
@@ -73,17 +77,18 @@ def add_methods(model: str, out: str):
         for name in os.listdir(model):
             if name not in (unet_file, "model.json") and not os.path.exists(os.path.join(out, name)):
                 os.symlink(os.path.abspath(os.path.join(model, name)), os.path.join(out, name))
-    tmp = os.path.join(out, unet_file + ".deepcache")
+    tmp = os.path.join(out, unet_file + ".rescript")
     with torch.no_grad():
         save_scripted(new, tmp)
     if sdpa:
         rewrite_archive(tmp)
     os.replace(tmp, os.path.join(out, unet_file))
-    manifest["unet"]["deepcache"] = True
+    manifest["unet"].update({key: True for key in METHOD_KEYS})
     with open(os.path.join(out, "model.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
-    print(f"{out}: {unet_file} re-scripted with forward_caching and forward_shallow (DeepCache)", file=sys.stderr)
+    print(f"{out}: {unet_file} re-scripted with forward_caching, forward_shallow (DeepCache) and forward_tome"
+          " (token merging)", file=sys.stderr)
 
 
 def main():
