@@ -1,6 +1,7 @@
 """Counts the floating-point operations of one U-Net call, op by op, as torch dispatches them.
 
     /usr/bin/python3 native/bench/unet_flops.py [--preset sd15] [--size 512] [--batch 2] [--shallow BRANCH]
+                                                [--tome RATIO [--tome-max-downsample N]]
 
 Runs torchsd_export's U-Net (the module the exporter scripts) on meta tensors, so nothing is
 computed and no weights are allocated, and adds up 2*M*N*K for every matrix product and
@@ -62,8 +63,10 @@ class FlopCounter(TorchDispatchMode):
         return out
 
 
-def count(cfg: configs.ModelConfig, size: int, batch: int, shallow: int = -1) -> int:
-    """shallow >= 0: the FLOPs of DeepCache's shallow call of that branch (forward_shallow) instead of forward's."""
+def count(cfg: configs.ModelConfig, size: int, batch: int, shallow: int = -1, tome=(0.0, 1)) -> int:
+    """shallow >= 0: the FLOPs of DeepCache's shallow call of that branch (forward_shallow) instead of forward's;
+    tome (ratio, max_downsample) with a ratio above 0: token merging's call (forward_tome), its similarity products
+    included."""
     unet = UNet(cfg.unet).to("meta").eval()
     latent = size // cfg.vae.scale_factor
     sample = torch.empty(batch, cfg.unet.in_channels, latent, latent, device="meta")
@@ -73,7 +76,9 @@ def count(cfg: configs.ModelConfig, size: int, batch: int, shallow: int = -1) ->
     with torch.no_grad():
         deep = unet.forward_caching(sample, timestep, context, shallow)[1] if shallow >= 0 else None
         with counter:
-            if deep is None:
+            if tome[0] > 0:
+                unet.forward_tome(sample, timestep, context, *tome)
+            elif deep is None:
                 unet(sample, timestep, context)
             else:
                 unet.forward_shallow(sample, timestep, context, deep, shallow)
@@ -90,13 +95,17 @@ def main():
     parser.add_argument("--batch", type=int, default=2, help="U-Net batch (2 = one image with guidance)")
     parser.add_argument("--shallow", type=int, default=-1, metavar="BRANCH",
                         help="count DeepCache's shallow call of this skip branch (0: DeepCache's default)")
+    parser.add_argument("--tome", type=float, default=0.0, metavar="RATIO", help="count token merging's call")
+    parser.add_argument("--tome-max-downsample", type=int, default=1, metavar="N")
     args = parser.parse_args()
     if args.preset == "shapes":
         cfg = model_config.shapes_config(606)
     else:
         cfg = configs.sd15() if args.preset == "sd15" else configs.tiny(1000)
-    flops = count(cfg, args.size, args.batch, args.shallow)
+    flops = count(cfg, args.size, args.batch, args.shallow, (args.tome, args.tome_max_downsample))
     call = f"shallow call (branch {args.shallow})" if args.shallow >= 0 else "call"
+    if args.tome > 0:
+        call = f"call with token merging {args.tome} (max downsample {args.tome_max_downsample})"
     print(f"{args.preset} U-Net {call} at {args.size}x{args.size}, batch {args.batch}: {flops} FLOP"
           f" ({flops / 1e9:.1f} GFLOP)")
 

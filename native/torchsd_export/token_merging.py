@@ -28,13 +28,14 @@ def merged_count(tokens: int, ratio: float) -> int:
 
 def partition(height: int, width: int, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
     """(source, destination) indices into the raster order of a height x width map, each ascending: destinations
-    are the top-left token of each whole 2x2 block (tomesd with use_rand=False), sources every other token."""
-    ys = torch.arange(height, device=device).unsqueeze(1).expand(height, width)
-    xs = torch.arange(width, device=device).unsqueeze(0).expand(height, width)
-    whole = (ys < height // STRIDE * STRIDE) & (xs < width // STRIDE * STRIDE)
-    dst = (whole & (ys % STRIDE == 0) & (xs % STRIDE == 0)).reshape(-1)
-    index = torch.arange(height * width, device=device)
-    return index[~dst], index[dst]
+    are the top-left token of each whole 2x2 block (tomesd with use_rand=False), sources every other token. Shapes
+    follow from the size alone (no mask), so the counter of native/bench/unet_flops.py runs it on meta tensors."""
+    ys = torch.arange(0, height // STRIDE * STRIDE, STRIDE, device=device)
+    xs = torch.arange(0, width // STRIDE * STRIDE, STRIDE, device=device)
+    dst = (ys.unsqueeze(1) * width + xs.unsqueeze(0)).reshape(-1)
+    flags = torch.zeros(height * width, dtype=torch.long, device=device).index_fill_(0, dst, -1)
+    order = torch.sort(flags, stable=True)[1]  # destinations (-1) first, each part in raster order
+    return order[dst.shape[0]:], dst
 
 
 def plan(metric: torch.Tensor, height: int, width: int, r: int) -> Plan:

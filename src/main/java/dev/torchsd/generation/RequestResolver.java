@@ -64,7 +64,7 @@ public final class RequestResolver {
         }
         r.tokenMerging().check();
         if (mergesTokens(r) && r.deepCacheInterval() > 1) {
-            throw new RequestException("token merging and DeepCache exclude each other (DeepCache's cached features"
+            throw new RequestException("token merging (ToMe) and DeepCache exclude each other (DeepCache's cached features"
                     + " come from calls without merging); give a token merging ratio or a DeepCache interval, not"
                     + " both");
         }
@@ -183,7 +183,7 @@ public final class RequestResolver {
         }
         if (!(fix.tokenMergingRatio() >= 0 && fix.tokenMergingRatio() < 1)) {
             throw new RequestException(
-                    "hires token merging ratio must be in [0, 1) (0: the request's), got " + fix.tokenMergingRatio());
+                    "hires token merging (ToMe) ratio must be in [0, 1) (0: the request's), got " + fix.tokenMergingRatio());
         }
         if (!(fix.strength() > 0 && fix.strength() <= 1)) {
             throw new RequestException("hires strength must be in (0, 1], got " + fix.strength());

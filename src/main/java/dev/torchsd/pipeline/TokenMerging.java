@@ -68,11 +68,11 @@ public record TokenMerging(double ratio, int maxDownsample) {
      */
     public void check() {
         if (!(ratio >= 0 && ratio < 1)) {
-            throw new RequestException("token merging ratio must be in [0, 1) (0: off), got " + ratio);
+            throw new RequestException("token merging (ToMe) ratio must be in [0, 1) (0: off), got " + ratio);
         }
         if (maxDownsample != 1 && maxDownsample != 2 && maxDownsample != 4 && maxDownsample != 8) {
             throw new RequestException(
-                    "token merging max downsample must be 1, 2, 4 or 8 (a level's down-sampling), got "
+                    "token merging (ToMe) max downsample must be 1, 2, 4 or 8 (a level's down-sampling), got "
                             + maxDownsample);
         }
     }

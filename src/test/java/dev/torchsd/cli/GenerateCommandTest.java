@@ -120,6 +120,16 @@ class GenerateCommandTest {
     }
 
     @Test
+    void tokenMergingIsWrittenToTheInfotext() throws Exception {
+        Path png = tmp.resolve("tome.png");
+        Run r = run(
+                "generate", "-p", "a red circle", "-s", "1", "--steps", "3", "-q", "--tome", "0.5",
+                "--tome-max-downsample", "2", "-o", png.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertThat(PngWriter.readParameters(png)).contains("Token merging ratio: 0.5, Token merging max downsample: 2");
+    }
+
+    @Test
     void badInputsExitWith2AndOneLineAndNoFile() throws Exception {
         Path png = tmp.resolve("x.png");
         List<String[]> cases = new ArrayList<>();
@@ -134,6 +144,8 @@ class GenerateCommandTest {
         cases.add(new String[] {"--device", "tpu"});
         cases.add(new String[] {"--model", tmp.resolve("missing").toString()});
         cases.add(new String[] {"--scheduler", "NoSuchSampler"});
+        cases.add(new String[] {"--tome", "1.5"});
+        cases.add(new String[] {"--tome-max-downsample", "3"});
         for (String[] extra : cases) {
             List<String> args =
                     new ArrayList<>(List.of("generate", "-p", "cat", "--steps", "2", "-q", "-o", png.toString()));

@@ -125,15 +125,15 @@ class ToMeTest {
         for (double ratio : new double[] {1.0, -0.1, Double.NaN}) {
             assertThatThrownBy(() -> sd.resolve(merging(TokenMerging.of(ratio), BASE)))
                     .isInstanceOf(RequestException.class)
-                    .hasMessageContaining("token merging ratio must be in [0, 1) (0: off), got " + ratio);
+                    .hasMessageContaining("token merging (ToMe) ratio must be in [0, 1) (0: off), got " + ratio);
         }
         assertThatThrownBy(() -> sd.resolve(merging(new TokenMerging(0.5, 3), BASE)))
                 .isInstanceOf(RequestException.class)
-                .hasMessageContaining("token merging max downsample must be 1, 2, 4 or 8 (a level's down-sampling),"
+                .hasMessageContaining("token merging (ToMe) max downsample must be 1, 2, 4 or 8 (a level's down-sampling),"
                         + " got 3");
         assertThatThrownBy(() -> sd.resolve(BASE.withHiresFix(HiresFix.of(2).withTokenMergingRatio(1.5))))
                 .isInstanceOf(RequestException.class)
-                .hasMessageContaining("hires token merging ratio must be in [0, 1) (0: the request's), got 1.5");
+                .hasMessageContaining("hires token merging (ToMe) ratio must be in [0, 1) (0: the request's), got 1.5");
     }
 
     @Test
@@ -141,13 +141,13 @@ class ToMeTest {
         assertThatThrownBy(() -> sd.generate(
                         BASE.toBuilder().tokenMerging(HALF).deepCacheInterval(3).build()))
                 .isInstanceOf(RequestException.class)
-                .hasMessageContaining("token merging and DeepCache exclude each other");
+                .hasMessageContaining("token merging (ToMe) and DeepCache exclude each other");
         assertThatThrownBy(() -> sd.resolve(BASE.toBuilder()
                         .deepCacheInterval(3)
                         .hiresFix(HiresFix.of(2).withTokenMergingRatio(0.3))
                         .build()))
                 .isInstanceOf(RequestException.class)
-                .hasMessageContaining("token merging and DeepCache exclude each other");
+                .hasMessageContaining("token merging (ToMe) and DeepCache exclude each other");
     }
 
     @Test
