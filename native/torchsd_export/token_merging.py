@@ -21,9 +21,11 @@ STRIDE = 2
 Plan = Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
-def merged_count(tokens: int, ratio: float) -> int:
-    """tomesd's r: int(tokens * ratio), tokens of the full map."""
-    return int(tokens * ratio)
+def merged_count(height: int, width: int, ratio: float) -> int:
+    """tomesd's r, int(tokens * ratio) of the map's tokens; 0 for a map without a whole 2x2 block (no destination)."""
+    if height < STRIDE or width < STRIDE:
+        return 0
+    return int(height * width * ratio)
 
 
 def partition(height: int, width: int, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:

@@ -106,7 +106,7 @@ class TransformerBlock(nn.Module):
     def forward(self, x: torch.Tensor, context: torch.Tensor, height: int, width: int, ratio: float) -> torch.Tensor:
         """x (B, height * width, dim); ratio: the share of tokens merged for self-attention (token_merging.py)."""
         h = self.norm1(x)
-        r = token_merging.merged_count(x.shape[1], ratio)
+        r = token_merging.merged_count(height, width, ratio)
         if r > 0:
             plan = token_merging.plan(x, height, width, r)
             merged = token_merging.merge(h, plan)
