@@ -33,7 +33,7 @@ class SamplingTest(unittest.TestCase):
         doubled = x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
         torch.testing.assert_close(block(x), F.conv2d(doubled, block.conv.weight, block.conv.bias, padding=1))
         unet_up = U.Upsample(3)
-        torch.testing.assert_close(unet_up(x, x, x, [4, 6]),
+        torch.testing.assert_close(unet_up(x, x, x, [4, 6], U.no_tome()),
                                    F.conv2d(doubled, unet_up.conv.weight, unet_up.conv.bias, padding=1))
 
 
@@ -51,7 +51,7 @@ class UNetBlocksTest(unittest.TestCase):
         h = h + (F.silu(emb) @ lin.weight.T + lin.bias)[:, :, None, None]
         h = F.conv2d(F.silu(F.group_norm(h, 32, n2.weight, n2.bias, 1e-5)), c2.weight, c2.bias, padding=1)
         skip = F.conv2d(x, block.skip_connection.weight, block.skip_connection.bias)
-        torch.testing.assert_close(block(x, emb, emb, [], U.NO_TOME), skip + h, rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(block(x, emb, emb, [], U.no_tome()), skip + h, rtol=1e-4, atol=1e-4)
 
     def test_linear_projection_equals_1x1_convolution(self):
         conv_cfg = UNetConfig(context_dim=8, num_heads=-1, head_channels=16, norm_groups=8)
@@ -62,7 +62,7 @@ class UNetBlocksTest(unittest.TestCase):
         lin_block.load_state_dict(state)
         self.assertEqual(lin_block.transformer_blocks[0].attn1.heads, 2)  # 32 channels / 16-channel heads
         x, ctx = torch.randn(1, 32, 3, 5), torch.randn(1, 7, 8)
-        torch.testing.assert_close(lin_block(x, x, ctx, [], U.NO_TOME), conv_block(x, x, ctx, [], U.NO_TOME),
+        torch.testing.assert_close(lin_block(x, x, ctx, [], U.no_tome()), conv_block(x, x, ctx, [], U.no_tome()),
                                    rtol=1e-4, atol=1e-4)
 
 

@@ -5,7 +5,7 @@ import unittest
 import torch
 
 from torchsd_export import config as configs
-from torchsd_export.unet import NO_TOME, SDXLUNet, UNet
+from torchsd_export.unet import no_tome, SDXLUNet, UNet
 
 SD1 = configs.UNetConfig(model_channels=16, channel_mult=(1, 2), num_res_blocks=1, attention_levels=(0, 1),
                          num_heads=2, context_dim=8, norm_groups=8)
@@ -35,12 +35,12 @@ def shallow_by_hand(module, args, deep, branch):
     emb = module.sdxl_emb(*args[:2], *args[3:]) if args[3:] else module.time_emb(timestep, sample)
     h, skips = sample, []
     for block in module.input_blocks[:branch + 1]:
-        h = block(h, emb, context, [], NO_TOME)
+        h = block(h, emb, context, [], no_tome())
         skips.append(h)
     h = deep
     for block in module.output_blocks[len(module.output_blocks) - 1 - branch:]:
         h = torch.cat([h, skips.pop()], dim=1)
-        h = block(h, emb, context, list(skips[-1].shape[2:]) if skips else list(h.shape[2:]), NO_TOME)
+        h = block(h, emb, context, list(skips[-1].shape[2:]) if skips else list(h.shape[2:]), no_tome())
     return module.out(h)
 
 

@@ -64,6 +64,9 @@ class TokenMergingTest(unittest.TestCase):
                     self.assertTrue(torch.allclose(ours, block_by_hand(block, x, context, height, width, ratio),
                                                    atol=1e-5), f"{height}x{width}, ratio {ratio}")
                     self.assertFalse(torch.allclose(ours, block(x, context, height, width, 0.0), atol=1e-4))
+        x = torch.randn(2, 7, 16)  # one row: no 2x2 block, no destination, nothing merged
+        with torch.no_grad():
+            self.assertTrue(torch.equal(scripted_block(x, context, 1, 7, 0.5), scripted_block(x, context, 1, 7, 0.0)))
 
     def test_ratio_zero_is_forward_bit_for_bit(self):
         for cfg in (SD1, SDXL):

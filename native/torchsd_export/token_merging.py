@@ -14,16 +14,13 @@ from typing import Tuple
 
 import torch
 
-# tomesd's sx, sy: one destination token per 2x2 block
-STRIDE = 2
-
 # (source indices, destination indices, unmerged sources, merged sources, their destinations); see plan
 Plan = Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def merged_count(height: int, width: int, ratio: float) -> int:
     """tomesd's r, int(tokens * ratio) of the map's tokens; 0 for a map without a whole 2x2 block (no destination)."""
-    if height < STRIDE or width < STRIDE:
+    if height < 2 or width < 2:
         return 0
     return int(height * width * ratio)
 
@@ -32,8 +29,8 @@ def partition(height: int, width: int, device: torch.device) -> Tuple[torch.Tens
     """(source, destination) indices into the raster order of a height x width map, each ascending: destinations
     are the top-left token of each whole 2x2 block (tomesd with use_rand=False), sources every other token. Shapes
     follow from the size alone (no mask), so the counter of native/bench/unet_flops.py runs it on meta tensors."""
-    ys = torch.arange(0, height // STRIDE * STRIDE, STRIDE, device=device)
-    xs = torch.arange(0, width // STRIDE * STRIDE, STRIDE, device=device)
+    ys = torch.arange(0, height // 2 * 2, 2, device=device)  # tomesd's sy and sx: 2
+    xs = torch.arange(0, width // 2 * 2, 2, device=device)
     dst = (ys.unsqueeze(1) * width + xs.unsqueeze(0)).reshape(-1)
     flags = torch.zeros(height * width, dtype=torch.long, device=device).index_fill_(0, dst, -1)
     order = torch.sort(flags, stable=True)[1]  # destinations (-1) first, each part in raster order
@@ -45,7 +42,7 @@ def plan(metric: torch.Tensor, height: int, width: int, r: int) -> Plan:
     sources). Ties between equally similar sources go to the earlier one (a stable sort)."""
     with torch.no_grad():
         a_idx, b_idx = partition(height, width, metric.device)
-        unit = metric / metric.norm(dim=-1, keepdim=True)
+        unit = metric / metric.norm(p=2.0, dim=[-1], keepdim=True)
         scores = torch.matmul(unit[:, a_idx], unit[:, b_idx].transpose(-1, -2))
         r = min(r, int(a_idx.shape[0]))
         node_max, node_idx = scores.max(dim=-1)

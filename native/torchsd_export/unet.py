@@ -18,8 +18,10 @@ from . import token_merging
 from .attention import attention, merge_heads, split_heads
 from .config import UNetConfig
 
-# forward's and DeepCache's token merging: none
-NO_TOME = (0.0, 1)
+
+def no_tome() -> Tuple[float, int]:
+    """The tome argument of forward and DeepCache's calls: no token merging."""
+    return (0.0, 1)
 
 
 def timestep_embedding(timesteps: torch.Tensor, dim: int) -> torch.Tensor:
@@ -238,14 +240,14 @@ class UNet(nn.Module):
                         branch: int) -> Tuple[torch.Tensor, torch.Tensor]:
         """DeepCache's full call: forward's prediction and the deep feature for forward_shallow (see run)."""
         self.check_branch(branch)
-        return self.run(sample, self.time_emb(timestep, sample), context, branch, None, NO_TOME)
+        return self.run(sample, self.time_emb(timestep, sample), context, branch, None, no_tome())
 
     @torch.jit.export
     def forward_shallow(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
                         deep: torch.Tensor, branch: int) -> torch.Tensor:
         """DeepCache's cheap call: the shallow path around a deep feature from forward_caching (see run)."""
         self.check_branch(branch)
-        return self.run(sample, self.time_emb(timestep, sample), context, branch, deep, NO_TOME)[0]
+        return self.run(sample, self.time_emb(timestep, sample), context, branch, deep, no_tome())[0]
 
     @torch.jit.export
     def forward_tome(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor, ratio: float,
@@ -271,7 +273,7 @@ class UNet(nn.Module):
         return self.time_embed(timestep_embedding(t, self.model_channels).to(self.time_embed[0].weight.dtype))
 
     def denoise(self, sample: torch.Tensor, emb: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        return self.run(sample, emb, context, -1, None, NO_TOME)[0]
+        return self.run(sample, emb, context, -1, None, no_tome())[0]
 
     def run(self, sample: torch.Tensor, emb: torch.Tensor, context: torch.Tensor, branch: int,
             deep: Optional[torch.Tensor], tome: Tuple[float, int]) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -280,7 +282,7 @@ class UNet(nn.Module):
         before. With `deep` given only the shallow path runs (DeepCache, Ma et al. 2023: skip branch `branch`):
         input blocks 0..branch, then `deep` in place of that feature, then output blocks n - 1 - branch.. with
         their skip connections. branch -1 (forward): no split, every block runs. tome: token merging's
-        (ratio, max_downsample) in every spatial transformer (NO_TOME: none)."""
+        (ratio, max_downsample) in every spatial transformer (no_tome(): none)."""
         dtype = self.time_embed[0].weight.dtype  # fp16 exports take and return float32
         result_dtype = sample.dtype
         sample, context = sample.to(dtype), context.to(dtype)
@@ -330,7 +332,7 @@ class SDXLUNet(UNet):
                         branch: int) -> Tuple[torch.Tensor, torch.Tensor]:
         self.check_branch(branch)
         return self.run(sample, self.sdxl_emb(sample, timestep, text_embeds, time_ids), context, branch, None,
-                        NO_TOME)
+                        no_tome())
 
     @torch.jit.export
     def forward_shallow(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
@@ -338,7 +340,7 @@ class SDXLUNet(UNet):
                         branch: int) -> torch.Tensor:
         self.check_branch(branch)
         return self.run(sample, self.sdxl_emb(sample, timestep, text_embeds, time_ids), context, branch, deep,
-                        NO_TOME)[0]
+                        no_tome())[0]
 
     @torch.jit.export
     def forward_tome(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
