@@ -105,9 +105,8 @@ public final class Pipeline {
             List<BufferedImage> images;
             Latents finalLatents;
             VaeTiling tiling;
-            AutoNegativeStart auto = window.autoStart()
-                    ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r))
-                    : null;
+            AutoNegativeStart auto =
+                    window.autoStart() ? new AutoNegativeStart(negativeProbe(conditioning, window, start, r)) : null;
             GenerationListener observers = auto == null ? listener : GenerationListener.all(auto, listener);
             int first = start != null ? start.first : split.first();
             try (DeepCache cache = new DeepCache(model.unet(), r.deepCacheInterval(), r.batchSize(), first)) {

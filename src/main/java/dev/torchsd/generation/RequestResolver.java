@@ -64,9 +64,10 @@ public final class RequestResolver {
         }
         r.tokenMerging().check();
         if (mergesTokens(r) && r.deepCacheInterval() > 1) {
-            throw new RequestException("token merging (ToMe) and DeepCache exclude each other (DeepCache's cached features"
-                    + " come from calls without merging); give a token merging ratio or a DeepCache interval, not"
-                    + " both");
+            throw new RequestException(
+                    "token merging (ToMe) and DeepCache exclude each other (DeepCache's cached features"
+                            + " come from calls without merging); give a token merging ratio or a DeepCache interval, not"
+                            + " both");
         }
         r.negativeWindow().resolve(r.steps());
         r.vaeTiling().check(multiple);
@@ -182,8 +183,8 @@ public final class RequestResolver {
             throw new RequestException("hires scale must be in 1..4, got " + fix.scale());
         }
         if (!(fix.tokenMergingRatio() >= 0 && fix.tokenMergingRatio() < 1)) {
-            throw new RequestException(
-                    "hires token merging (ToMe) ratio must be in [0, 1) (0: the request's), got " + fix.tokenMergingRatio());
+            throw new RequestException("hires token merging (ToMe) ratio must be in [0, 1) (0: the request's), got "
+                    + fix.tokenMergingRatio());
         }
         if (!(fix.strength() > 0 && fix.strength() <= 1)) {
             throw new RequestException("hires strength must be in (0, 1], got " + fix.strength());

@@ -123,8 +123,20 @@ class GenerateCommandTest {
     void tokenMergingIsWrittenToTheInfotext() throws Exception {
         Path png = tmp.resolve("tome.png");
         Run r = run(
-                "generate", "-p", "a red circle", "-s", "1", "--steps", "3", "-q", "--tome", "0.5",
-                "--tome-max-downsample", "2", "-o", png.toString());
+                "generate",
+                "-p",
+                "a red circle",
+                "-s",
+                "1",
+                "--steps",
+                "3",
+                "-q",
+                "--tome",
+                "0.5",
+                "--tome-max-downsample",
+                "2",
+                "-o",
+                png.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertThat(PngWriter.readParameters(png)).contains("Token merging ratio: 0.5, Token merging max downsample: 2");
     }

@@ -40,8 +40,8 @@ class ToMeTest {
             .withSteps(10)
             .withScheduler("Euler");
     static final TokenMerging HALF = new TokenMerging(0.5, 2);
-    /** What ratio 0.5 at max downsample 2 keeps of this image (measured 0.0 dB; the eval's mean is in docs). */
-    static final double MIN_PSNR = 0.0;
+    /** What ratio 0.5 at max downsample 2 keeps of this image (measured 32.4 dB; the eval's figures: docs/performance.md). */
+    static final double MIN_PSNR = 28.0;
 
     @BeforeAll
     static void load() {
@@ -81,23 +81,21 @@ class ToMeTest {
         assertThat(maxPixelDifference(exact.image(), merged.image())).isPositive();
         double psnr = ImageDifference.psnr(
                 ImageDifference.of(exact.image(), merged.image()).meanSquared());
-        assertThat(psnr).isGreaterThan(MIN_PSNR);
+        assertThat(psnr).as("PSNR %.2f dB", psnr).isGreaterThan(MIN_PSNR);
         assertThat(merged.infotext()).contains("Token merging ratio: 0.5, Token merging max downsample: 2");
         assertThat(merged.request().tokenMerging()).isEqualTo(HALF);
         // AUTOMATIC1111's default max downsample 1: the built-in model's first level has no attention to merge in
         GenerationResult firstLevel = sd.generate(merging(TokenMerging.of(0.5), BASE));
         assertThat(maxPixelDifference(exact.image(), firstLevel.image())).isZero();
-        assertThat(firstLevel.infotext())
-                .contains("Token merging ratio: 0.5")
-                .doesNotContain("max downsample");
+        assertThat(firstLevel.infotext()).contains("Token merging ratio: 0.5").doesNotContain("max downsample");
     }
 
     @Test
     void theHiresPassMergesAtItsOwnRatioOrTheRequests() {
         GenerationRequest hires = BASE.withSteps(4).withHiresFix(HiresFix.of(2).withStrength(0.5));
         GenerationResult exact = sd.generate(hires);
-        GenerationResult ownRatio = sd.generate(
-                hires.withHiresFix(hires.hiresFix().orElseThrow().withTokenMergingRatio(0.5)));
+        GenerationResult ownRatio =
+                sd.generate(hires.withHiresFix(hires.hiresFix().orElseThrow().withTokenMergingRatio(0.5)));
         assertThat(ownRatio.infotext()).contains("Token merging ratio hr: 0.5").doesNotContain("Token merging ratio:");
         assertThat(maxPixelDifference(exact.image(), ownRatio.image())).isZero(); // max downsample 1 merges nothing
         GenerationResult inherited = sd.generate(merging(HALF, hires));
@@ -106,16 +104,19 @@ class ToMeTest {
                 .contains("Token merging ratio hr: 0.5, ")
                 .contains("Token merging max downsample: 2");
         GenerationResult secondPassOnly = sd.generate(merging(
-                new TokenMerging(0, 2), hires.withHiresFix(hires.hiresFix().orElseThrow().withTokenMergingRatio(0.5))));
+                new TokenMerging(0, 2),
+                hires.withHiresFix(hires.hiresFix().orElseThrow().withTokenMergingRatio(0.5))));
         assertThat(maxPixelDifference(exact.image(), secondPassOnly.image())).isPositive();
-        assertThat(maxPixelDifference(inherited.image(), secondPassOnly.image())).isPositive();
+        assertThat(maxPixelDifference(inherited.image(), secondPassOnly.image()))
+                .isPositive();
     }
 
     @Test
     void frozenAndOptimizedModulesKeepTheMethod() {
         GenerationRequest r = merging(HALF, BASE);
         try (StableDiffusion frozen = StableDiffusion.builtin(LoadOptions.DEFAULT.withJit(JitMode.OPTIMIZE))) {
-            assertThat(maxPixelDifference(sd.generate(r).image(), frozen.generate(r).image()))
+            assertThat(maxPixelDifference(
+                            sd.generate(r).image(), frozen.generate(r).image()))
                     .isLessThanOrEqualTo(2); // as LoadTimeOptimizationTest's bound without token merging
         }
     }
@@ -129,8 +130,9 @@ class ToMeTest {
         }
         assertThatThrownBy(() -> sd.resolve(merging(new TokenMerging(0.5, 3), BASE)))
                 .isInstanceOf(RequestException.class)
-                .hasMessageContaining("token merging (ToMe) max downsample must be 1, 2, 4 or 8 (a level's down-sampling),"
-                        + " got 3");
+                .hasMessageContaining(
+                        "token merging (ToMe) max downsample must be 1, 2, 4 or 8 (a level's down-sampling),"
+                                + " got 3");
         assertThatThrownBy(() -> sd.resolve(BASE.withHiresFix(HiresFix.of(2).withTokenMergingRatio(1.5))))
                 .isInstanceOf(RequestException.class)
                 .hasMessageContaining("hires token merging (ToMe) ratio must be in [0, 1) (0: the request's), got 1.5");
@@ -159,7 +161,8 @@ class ToMeTest {
         assertThat(text).contains(",\n    \"tome\": true");
         Files.writeString(manifest, text.replace(",\n    \"tome\": true", ""));
         try (StableDiffusion old = StableDiffusion.load(folder)) {
-            assertThat(maxPixelDifference(old.generate(BASE).image(), sd.generate(BASE).image()))
+            assertThat(maxPixelDifference(
+                            old.generate(BASE).image(), sd.generate(BASE).image()))
                     .isZero();
             assertThatThrownBy(() -> old.generate(merging(HALF, BASE)))
                     .isInstanceOf(ModelException.class)

@@ -272,8 +272,11 @@ class ImageRoutesTest {
         body.add("override_settings", settings("token_merging_ratio", 0.5));
         ApiClient.Reply r = client.post("/sdapi/v1/txt2img", body);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
-        byte[] expected = png(request(PROMPT, 7).tokenMerging(TokenMerging.of(0.5)).build());
-        assertThat(firstImage(r)).isEqualTo(expected).isNotEqualTo(png(request(PROMPT, 7).build()));
+        byte[] expected =
+                png(request(PROMPT, 7).tokenMerging(TokenMerging.of(0.5)).build());
+        assertThat(firstImage(r))
+                .isEqualTo(expected)
+                .isNotEqualTo(png(request(PROMPT, 7).build()));
         assertThat(ApiClient.json(r.object().get("info").getAsString())
                         .getAsJsonArray("infotexts")
                         .get(0)
@@ -308,13 +311,15 @@ class ImageRoutesTest {
                         .build()));
 
         // the options' value is the default of the setting
-        assertThat(client.post("/sdapi/v1/options", settings("token_merging_ratio", 0.5)).status())
+        assertThat(client.post("/sdapi/v1/options", settings("token_merging_ratio", 0.5))
+                        .status())
                 .isEqualTo(200);
         try {
             assertThat(firstImage(client.post("/sdapi/v1/txt2img", body(PROMPT, 7))))
                     .isEqualTo(expected);
         } finally {
-            assertThat(client.post("/sdapi/v1/options", settings("token_merging_ratio", 0)).status())
+            assertThat(client.post("/sdapi/v1/options", settings("token_merging_ratio", 0))
+                            .status())
                     .isEqualTo(200);
         }
         assertRefused(
