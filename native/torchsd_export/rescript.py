@@ -7,7 +7,9 @@ forward_caching and forward_shallow (unet.deepcache), token merging's forward_to
 a method existed lack its key. This re-scripts unet.pt from the weights it holds, with the architecture the
 manifest's exporter.config records, checks that the new forward gives the old one's prediction bit for bit on a
 small input, then writes unet.pt (fused attention again where the manifest's exporter.sdpa says so) and sets every
-key in model.json. In place, or with --out into a new folder whose other files are symbolic links to MODEL_DIR's.
+key in model.json. A fused export needs torch >= 2.0 to load; under torch 1.13 (Debian's) re-script the unfused
+export it was made from, then ./cppbuild.sh fuse-attention the result. In place, or with --out into a new folder
+whose other files are symbolic links to MODEL_DIR's.
 """
 import argparse
 import json
@@ -16,6 +18,7 @@ import sys
 
 import torch
 
+from .attention import HAS_SDPA
 from .config import UNetConfig
 from .fuse_attention import rewrite_archive
 from .model_folder import save_scripted
@@ -61,11 +64,15 @@ def add_methods(model: str, out: str):
         print(f"{model}: {unet_file} has every U-Net method already ({', '.join(METHOD_KEYS)})", file=sys.stderr)
         return
     cfg = unet_config(manifest, manifest_path)
+    sdpa = manifest.get("exporter", {}).get("sdpa", False)
+    if sdpa and not HAS_SDPA:
+        raise SystemExit(f"{model}: {unet_file} has fused attention (exporter.sdpa), which torch {torch.__version__}"
+                         " cannot load; re-script the unfused export it was made from and fuse that again:"
+                         " ./cppbuild.sh rescript UNFUSED_DIR --out NEW_DIR && ./cppbuild.sh fuse-attention NEW_DIR")
     old = torch.jit.load(os.path.join(model, unet_file))
     dtype = next(old.parameters()).dtype
     new = rebuild(old, cfg, dtype)
-    sdpa = manifest.get("exporter", {}).get("sdpa", False)
-    if not sdpa:  # a fused-attention export does not run in torch 1.13; its unfused original gave the same weights
+    if not sdpa:  # torch >= 2.0 scripts the fused kernel, which rounds differently from the formula
         with torch.no_grad():
             args = probe_inputs(cfg, manifest)
             if not torch.equal(old(*args), new(*args)):
