@@ -231,6 +231,21 @@ class SdxlFeaturesTest {
     }
 
     @Test
+    void tokenMergingRunsWithTheSdxlExtrasFromTheSecondLevel() {
+        GenerationRequest exact = request("a red circle").withNegativePrompt("blue");
+        float[] full = sd.generate(exact).latents().values();
+        GenerationRequest merged = exact.toBuilder()
+                .tokenMerging(new dev.torchsd.pipeline.TokenMerging(0.5, 2))
+                .build();
+        assertThat(sd.generate(merged).latents().values()).isNotEqualTo(full);
+        // AUTOMATIC1111's max downsample 1: SDXL has no attention at its first level, nothing is merged
+        GenerationRequest firstLevel = exact.toBuilder()
+                .tokenMerging(dev.torchsd.pipeline.TokenMerging.of(0.5))
+                .build();
+        assertThat(sd.generate(firstLevel).latents().values()).containsExactly(full);
+    }
+
+    @Test
     void theAutomaticNegativeStartProbesWithTheSdxlExtrasAndItsPickReproduces() {
         // the probe's negative row of text_embeds/time_ids is cached across steps: it must outlive each step
         GenerationRequest auto = request("a red circle")
