@@ -34,11 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ToMeTest {
     static StableDiffusion sd;
-    static final GenerationRequest BASE = GenerationRequest.of("a large red circle on the left, blue background")
-            .withNegativePrompt("square")
-            .withSeed(5)
-            .withSteps(10)
-            .withScheduler("Euler");
+    static final GenerationRequest BASE = DeepCacheTest.BASE;
     static final TokenMerging HALF = new TokenMerging(0.5, 2);
     /** What ratio 0.5 at max downsample 2 keeps of this image (measured 32.4 dB; the eval's figures: docs/performance.md). */
     static final double MIN_PSNR = 28.0;

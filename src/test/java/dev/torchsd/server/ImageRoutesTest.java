@@ -180,12 +180,7 @@ class ImageRoutesTest {
                 .build());
         assertThat(firstImage(r)).isEqualTo(expected);
         assertThat(expected).isNotEqualTo(png(request(PROMPT, 7).build()));
-        assertThat(ApiClient.json(r.object().get("info").getAsString())
-                        .getAsJsonArray("infotexts")
-                        .get(0)
-                        .getAsString())
-                .contains("NGMS: 3, ")
-                .doesNotContain("NGMS all steps");
+        assertThat(firstInfotext(r)).contains("NGMS: 3, ").doesNotContain("NGMS all steps");
 
         JsonObject all = body.deepCopy();
         JsonObject overrides = new JsonObject();
@@ -202,12 +197,8 @@ class ImageRoutesTest {
         img2img.addProperty("s_min_uncond", NGMS);
         ApiClient.Reply fromImage = client.post("/sdapi/v1/img2img", img2img);
         assertThat(fromImage.status()).as(fromImage.body()).isEqualTo(200);
-        ImageInput input = ImageInput.of(read(scene))
-                .withStrength(ImageFields.DEFAULT_STRENGTH)
-                .withStepCount(ImageInput.StepCount.A1111);
         assertThat(firstImage(fromImage))
-                .isEqualTo(png(request(PROMPT, 1)
-                        .image(input)
+                .isEqualTo(png(sceneRequest()
                         .guidanceWindow(GuidanceWindow.minSigma(NGMS, false))
                         .build()));
 
@@ -277,11 +268,7 @@ class ImageRoutesTest {
         assertThat(firstImage(r))
                 .isEqualTo(expected)
                 .isNotEqualTo(png(request(PROMPT, 7).build()));
-        assertThat(ApiClient.json(r.object().get("info").getAsString())
-                        .getAsJsonArray("infotexts")
-                        .get(0)
-                        .getAsString())
-                .contains("Token merging ratio: 0.5, ");
+        assertThat(firstInfotext(r)).contains("Token merging ratio: 0.5, ");
 
         JsonObject img2img = img2img(base64(scene)); // img2img's own ratio where it is not 0
         JsonObject both = settings("token_merging_ratio", 0.5);
@@ -289,14 +276,8 @@ class ImageRoutesTest {
         img2img.add("override_settings", both);
         ApiClient.Reply fromImage = client.post("/sdapi/v1/img2img", img2img);
         assertThat(fromImage.status()).as(fromImage.body()).isEqualTo(200);
-        ImageInput input = ImageInput.of(read(scene))
-                .withStrength(ImageFields.DEFAULT_STRENGTH)
-                .withStepCount(ImageInput.StepCount.A1111);
         assertThat(firstImage(fromImage))
-                .isEqualTo(png(request(PROMPT, 1)
-                        .image(input)
-                        .tokenMerging(TokenMerging.of(0.3))
-                        .build()));
+                .isEqualTo(png(sceneRequest().tokenMerging(TokenMerging.of(0.3)).build()));
 
         JsonObject hires = body(PROMPT, 4);
         hires.addProperty("enable_hr", true);
@@ -405,6 +386,21 @@ class ImageRoutesTest {
                 .guidanceScale(SdRequest.DEFAULT_CFG_SCALE)
                 .scheduler("Euler")
                 .promptSyntax(PromptSyntax.A1111);
+    }
+
+    /** What the server builds from {@code img2img(base64(scene))}. */
+    static GenerationRequest.Builder sceneRequest() {
+        return request(PROMPT, 1)
+                .image(ImageInput.of(read(scene))
+                        .withStrength(ImageFields.DEFAULT_STRENGTH)
+                        .withStepCount(ImageInput.StepCount.A1111));
+    }
+
+    static String firstInfotext(ApiClient.Reply r) {
+        return ApiClient.json(r.object().get("info").getAsString())
+                .getAsJsonArray("infotexts")
+                .get(0)
+                .getAsString();
     }
 
     /** The PNG the library writes for {@code request}, infotext included. */
