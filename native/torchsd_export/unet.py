@@ -252,8 +252,8 @@ class UNet(nn.Module):
     @torch.jit.export
     def forward_tome(self, sample: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor, ratio: float,
                      max_downsample: int) -> torch.Tensor:
-        """forward with token merging (ToMe for SD) at levels down-sampled at most max_downsample times; ratio 0
-        computes forward's prediction exactly."""
+        """forward with token merging (ToMe for SD) at levels down-sampled by a factor of at most max_downsample;
+        ratio 0 computes forward's prediction exactly."""
         self.check_tome(ratio, max_downsample)
         return self.run(sample, self.time_emb(timestep, sample), context, -1, None, (ratio, max_downsample))[0]
 

@@ -23,7 +23,8 @@ final class TokenMergingOption {
             names = "--tome-max-downsample",
             paramLabel = "N",
             defaultValue = "" + TokenMerging.DEFAULT_MAX_DOWNSAMPLE,
-            description = "with --tome: merge at levels down-sampled at most N times: 1 (the first level), 2, 4 or 8"
+            description = "with --tome: merge at levels down-sampled by a factor of at most N: 1 (the first level),"
+                    + " 2, 4 or 8
                     + " (tomesd's max_downsample; default: ${DEFAULT-VALUE})")
     int maxDownsample;
 

@@ -91,8 +91,8 @@ public final class UNet implements AutoCloseable {
     }
 
     /**
-     * {@link #predict} with token merging (ToMe for SD) in the self-attention of the levels down-sampled at most
-     * {@code maxDownsample} times; ratio 0 gives {@link #predict}'s prediction exactly.
+     * {@link #predict} with token merging (ToMe for SD) in the self-attention of the levels down-sampled by a factor
+     * of at most {@code maxDownsample}; ratio 0 gives {@link #predict}'s prediction exactly.
      *
      * @param ratio         the share of each map's tokens merged away, in [0, 1)
      * @param maxDownsample the deepest level merged, by its down-sampling (1, 2, 4 or 8)

@@ -3,9 +3,10 @@ package dev.torchsd.pipeline;
 /**
  * Token merging for Stable Diffusion (Bolya and Hoffman 2023, "ToMe for SD"), as AUTOMATIC1111 applies tomesd
  * ({@code use_rand=False}, {@code sx = sy = 2}, self-attention only): before each self-attention of a transformer
- * block at a level whose latents are down-sampled at most {@code maxDownsample} times, {@code int(tokens x ratio)}
- * tokens are averaged into their most similar neighbours (one destination token per 2x2 block), and the attention's
- * result is copied back to every token after it. Less attention work, approximate: {@link #OFF} is the default.
+ * block at a level whose latents are down-sampled by a factor of at most {@code maxDownsample},
+ * {@code int(tokens x ratio)} tokens are averaged into their most similar neighbours (one destination token per 2x2
+ * block), and the attention's result is copied back to every token after it. Less attention work, approximate:
+ * {@link #OFF} is the default.
  * Needs an export with the U-Net method {@code forward_tome} ({@code unet.tome}); excludes DeepCache.
  *
  * @param ratio         the share of each map's tokens merged away, in [0, 1); 0 = off (AUTOMATIC1111's
