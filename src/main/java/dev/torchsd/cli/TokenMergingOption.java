@@ -24,8 +24,7 @@ final class TokenMergingOption {
             paramLabel = "N",
             defaultValue = "" + TokenMerging.DEFAULT_MAX_DOWNSAMPLE,
             description = "with --tome: merge at levels down-sampled by a factor of at most N: 1 (the first level),"
-                    + " 2, 4 or 8
-                    + " (tomesd's max_downsample; default: ${DEFAULT-VALUE})")
+                    + " 2, 4 or 8 (tomesd's max_downsample; default: ${DEFAULT-VALUE})")
     int maxDownsample;
 
     GenerationRequest.Builder applyTo(GenerationRequest.Builder request) {
