@@ -107,8 +107,9 @@ class VaeFamilyTest(Workspace):
                  "shift_factor: expected none (SD 1.x/2.x/XL's VAE), found 0.1159"),
                 ({"_class_name": "AutoencoderTiny"}, "_class_name: expected \"AutoencoderKL\" (SD's VAE), found "
                                                      "'AutoencoderTiny'"),
-                ({"scaling_factor": 0.5}, "scaling_factor: expected scaling factor 0.13025 (SDXL's VAE, for family sdxl), "
-                                          "found 0.5: not a VAE torchsd knows for this model")):
+                ({"scaling_factor": 0.5},
+                 "scaling_factor: expected scaling factor 0.13025 (SDXL's VAE, for family sdxl), found 0.5: not a VAE "
+                 "torchsd knows for this model")):
             with self.subTest(config):
                 folder, _ = self.vae_folder("other", config)
                 self.assertIn(f"{folder}/config.json: {expected}", self.refused(self.sdxl, vae=folder))

@@ -39,9 +39,9 @@ def check_scaling(where: str, scaling: float, family: str):
     expected = vae_scaling(family)
     if abs(scaling - expected) > 1e-6:
         known = VAE_NAMES.get(_known(scaling))
+        what = f" ({known}): a VAE of another model family" if known else ": not a VAE torchsd knows for this model"
         raise CheckpointError(f"{where}: expected scaling factor {expected} ({VAE_NAMES[expected]}, for family "
-                              f"{family}), found {scaling}" + (f" ({known}): a VAE of another model family" if known else
-                                                            ": not a VAE torchsd knows for this model"))
+                              f"{family}), found {scaling}{what}")
 
 
 def _known(scaling: float) -> Optional[float]:

@@ -58,11 +58,11 @@ public record Manifest(
 
     public static final String TIME_IDS = "time_ids";
     /** The latent channels of SD 1.x/2.x/XL's VAE (SD3's and Flux's, which torchsd does not run, have 16). */
-    public static final int LATENT_CHANNELS = 4;
+    private static final int LATENT_CHANNELS = 4;
     /** The scaling factor of SD 1.x/2.x's VAE. */
-    public static final double SD_VAE_SCALING = 0.18215;
+    private static final double SD_VAE_SCALING = 0.18215;
     /** The scaling factor of SDXL's VAE: SD's architecture, retrained. */
-    public static final double SDXL_VAE_SCALING = 0.13025;
+    private static final double SDXL_VAE_SCALING = 0.13025;
 
     public Manifest {
         textEncoders = java.util.List.copyOf(textEncoders);
