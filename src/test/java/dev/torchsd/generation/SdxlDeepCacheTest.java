@@ -80,8 +80,8 @@ class SdxlDeepCacheTest {
             Tensor shallow = unet.predictShallow(input, caching.deep(), DeepCache.BRANCH);
             assertThat(maxAbs(shallow.sub(full))).isLessThan(1e-5f * scale);
             // another call's feature, and other time ids, change the prediction: the shallow path uses both
-            UNet.CachingPrediction other = unet.predictCaching(
-                    Internals.unetInput(model, r, sample, 901.0), DeepCache.BRANCH);
+            UNet.CachingPrediction other =
+                    unet.predictCaching(Internals.unetInput(model, r, sample, 901.0), DeepCache.BRANCH);
             assertThat(maxAbs(unet.predictShallow(input, other.deep(), DeepCache.BRANCH)
                             .sub(full)))
                     .isGreaterThan(1e-3f * scale);

@@ -15,10 +15,10 @@ import dev.torchsd.generation.MemoryEstimate;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
+import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.SdxlConditioning;
 import dev.torchsd.tensor.Tensors;
-import dev.torchsd.pipeline.ImageInput;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -199,7 +199,8 @@ class SdxlFeaturesTest {
         }
         GenerationRequest r = request("a cat").withSteps(4).withScheduler("Euler");
         GenerationResult text = sd.generate(r);
-        GenerationResult changed = sd.generate(r.withImage(ImageInput.of(picture).withStrength(0.5)));
+        GenerationResult changed =
+                sd.generate(r.withImage(ImageInput.of(picture).withStrength(0.5)));
         assertThat(changed.latents().shape()).containsExactly(1, 4, SIZE / 8, SIZE / 8);
         assertThat(changed.latents().values()).isNotEqualTo(text.latents().values());
         assertThat(changed.infotext()).contains("Denoising strength: 0.5");
@@ -216,7 +217,9 @@ class SdxlFeaturesTest {
         for (int y = 0; y < SIZE; y++) {
             for (int x = 0; x < SIZE; x++) {
                 if (x >= SIZE / 2) {
-                    assertThat(inpainted.getRGB(x, y)).as("kept pixel (%d, %d)", x, y).isEqualTo(picture.getRGB(x, y));
+                    assertThat(inpainted.getRGB(x, y))
+                            .as("kept pixel (%d, %d)", x, y)
+                            .isEqualTo(picture.getRGB(x, y));
                 } else if (inpainted.getRGB(x, y) != picture.getRGB(x, y)) {
                     repainted++;
                 }

@@ -41,8 +41,8 @@ class SdxlReferenceTest {
 
     record Case(String sampler, String negative, int batch, boolean sized, int clipSkip) {
         String id() {
-            return (sampler + "-" + (negative.isEmpty() ? "zeros" : "negative") + "-b" + batch
-                            + (sized ? "-sized" : "") + (clipSkip != 1 ? "-skip" + clipSkip : ""))
+            return (sampler + "-" + (negative.isEmpty() ? "zeros" : "negative") + "-b" + batch + (sized ? "-sized" : "")
+                            + (clipSkip != 1 ? "-skip" + clipSkip : ""))
                     .replaceAll("[^A-Za-z0-9-]", "_");
         }
 
