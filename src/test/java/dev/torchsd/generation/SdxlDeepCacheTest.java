@@ -64,7 +64,7 @@ class SdxlDeepCacheTest {
     }
 
     @Test
-    void theCachingCallsPredictionIsForwardsAndTheShallowCallUsesTheFeatureAndTheExtras() {
+    void theCachingCallsPredictionIsForwardsAndTheShallowCallUsesItsFeature() {
         Model model = Internals.model(sd);
         UNet unet = model.unet();
         assertThat(unet.hasDeepCache()).isTrue();
@@ -85,11 +85,16 @@ class SdxlDeepCacheTest {
             assertThat(maxAbs(unet.predictShallow(input, other.deep(), DeepCache.BRANCH)
                             .sub(full)))
                     .isGreaterThan(1e-3f * scale);
+            // other time ids give another feature and prediction, and the shallow call on that feature that prediction
+            // (they reach it through the feature: at this fixture's level 0, 32 channels in 32 GroupNorm groups, the
+            // embedding's per-channel shift is normalised away)
             Tensor timeIds = input.extras().get(Manifest.TIME_IDS);
             UNetInput resized = input.withExtra(Manifest.TIME_IDS, timeIds.add(timeIds));
-            assertThat(maxAbs(unet.predictShallow(resized, caching.deep(), DeepCache.BRANCH)
-                            .sub(shallow)))
-                    .isGreaterThan(1e-3f * scale);
+            UNet.CachingPrediction resizedFull = unet.predictCaching(resized, DeepCache.BRANCH);
+            assertThat(maxAbs(resizedFull.prediction().sub(full))).isGreaterThan(1e-3f * scale);
+            assertThat(maxAbs(unet.predictShallow(resized, resizedFull.deep(), DeepCache.BRANCH)
+                            .sub(resizedFull.prediction())))
+                    .isLessThan(1e-5f * scale);
         }
     }
 
