@@ -13,7 +13,7 @@
 #                                       -> src/test/resources/fixtures/lora/star.safetensors (docs/training.md)
 #   ./cppbuild.sh tiny OUT_DIR          a tiny model of random weights (seed 0) with the vocabulary of
 #                                       native/vocab_corpus.txt, for experiments with the exporter
-#   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE] [--config NAME]
+#   ./cppbuild.sh export --checkpoint FILE_OR_DIR --out DIR [--tokenizer DIR] [--vae FILE_OR_DIR] [--config NAME]
 #                       [--ema] [--weights fp32|fp16] [--force]
 #                                       an SD 1.x/2.x/XL (base or refiner) .safetensors/.ckpt or diffusers
 #                                       folder -> model folder (docs/checkpoints.md; --help for all options)

@@ -124,6 +124,13 @@ def diffusers_folder(folder, arch, tokenizer_dir, dtype=torch.float32, seed=0, p
     return ldm
 
 
+def diffusers_vae(arch, seed=0):
+    """{diffusers name: tensor} of a standalone diffusers VAE (e.g. the fp16-fix VAE's diffusion_pytorch_model)."""
+    rows = [r for r in tables.diffusers_folder(arch) if r[0].startswith("vae/")]
+    vae = {k[len("vae/"):]: v for k, v in random_tensors(rows, seed=seed).items()}
+    return {k: (v.reshape(v.shape[:2]) if ".attentions.0.to_" in k and v.dim() == 4 else v) for k, v in vae.items()}
+
+
 def _sdxl_configs(folder, arch, tokenizer_dir):
     """An SDXL folder's configs as diffusers writes them (the fields the exporter reads): CLIP-L in text_encoder/
     and tokenizer/ (pad <|endoftext|>), bigG in text_encoder_2/ and tokenizer_2/ (pad '!'); the refiner has only

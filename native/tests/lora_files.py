@@ -8,6 +8,8 @@ einsum for the decompositions, keymaps' own diffusers -> ldm map for the names).
 FORMAT: lora (kohya: attention, ff, proj and the text encoder; one module without alpha), locon (the
 ResNet convolutions 3x3 and 1x1, one with lora_mid), loha (with and without hada_t1/t2), lokr (full,
 factored and CP forms), peft (diffusers' unet./text_encoder. lora_A/lora_B).
+An SDXL base folder (text_encoder and text_encoder_2) gets kohya's lora_te1_/lora_te2_ names and PEFT's
+text_encoder./text_encoder_2. prefixes; --te weights both text encoders.
 """
 import argparse
 import json
@@ -42,28 +44,40 @@ def read_safetensors(path):
     return out
 
 
+KOHYA_PREFIX = {"unet": "lora_unet_", "te": "lora_te_", "te1": "lora_te1_", "te2": "lora_te2_"}
+PEFT_PREFIX = {"unet": "unet.", "te": "text_encoder.", "te1": "text_encoder.", "te2": "text_encoder_2."}
+
+
+def sections(manifest):
+    """{part: manifest/keymap section}: SD 1.x/2.x te; SDXL base te1 (CLIP-L) and te2 (bigG)."""
+    if "text_encoder_2" in manifest:
+        return {"unet": "unet", "te1": "text_encoder", "te2": "text_encoder_2"}
+    return {"unet": "unet", "te": "text_encoder"}
+
+
 def load_modules(model_dir):
+    """The manifest and {part: scripted module} of the networks LoRA changes."""
     with open(os.path.join(model_dir, "model.json")) as f:
         manifest = json.load(f)
-    unet = torch.jit.load(os.path.join(model_dir, manifest["unet"]["file"]))
-    text = torch.jit.load(os.path.join(model_dir, manifest["text_encoder"]["file"]))
-    return manifest, unet, text
+    modules = {part: torch.jit.load(os.path.join(model_dir, manifest[section]["file"]))
+               for part, section in sections(manifest).items()}
+    return manifest, modules
 
 
 def diffusers_paths(model_dir):
     """(part, diffusers module path, export param, shape) of the layers LoRA trainers target."""
     with open(os.path.join(model_dir, "keymap.json")) as f:
         keymap = json.load(f)
-    _, unet, text = load_modules(model_dir)
-    shapes = {("unet", n): tuple(p.shape) for n, p in unet.named_parameters()}
-    shapes.update({("te", n): tuple(p.shape) for n, p in text.named_parameters()})
-    rows = [("unet", k, v, shapes[("unet", v)]) for k, v in keymap["unet"].items()]
-    rows += [("te", k, v, shapes[("te", v)]) for k, v in keymap["text_encoder"].items()]
+    manifest, modules = load_modules(model_dir)
+    rows = []
+    for part, section in sections(manifest).items():
+        shapes = {n: tuple(p.shape) for n, p in modules[part].named_parameters()}
+        rows += [(part, k, v, shapes[v]) for k, v in keymap[section].items()]
     return rows
 
 
 def kohya_name(part, path):
-    return ("lora_unet_" if part == "unet" else "lora_te_") + path.replace(".", "_")
+    return KOHYA_PREFIX[part] + path.replace(".", "_")
 
 
 def make(fmt, model_dir, out, rank, seed):
@@ -88,7 +102,7 @@ def make(fmt, model_dir, out, rank, seed):
                 if i % 5 != 0:  # every fifth without alpha: alpha = rank
                     tensors[name + ".alpha"] = torch.tensor(float(rank) / 2)
             else:
-                prefix = ("unet." if part == "unet" else "text_encoder.") + path
+                prefix = PEFT_PREFIX[part] + path
                 tensors[prefix + ".lora_A.weight"], tensors[prefix + ".lora_B.weight"] = down, up
         elif fmt == "locon" and convs.search(path):
             if kernel == (3, 3) and i % 2 == 0:  # CP: 1x1 down and up around a 3x3 core
@@ -176,18 +190,19 @@ def delta(m, shape):
     return torch.kron(w1, w2.contiguous()).reshape(shape), scale
 
 
-def group(tensors):
-    """{(part, diffusers path): {suffix: tensor}} for kohya and PEFT key layouts."""
+def group(tensors, parts):
+    """{(part, diffusers path): {suffix: tensor}} for kohya and PEFT key layouts, for the model's parts."""
     modules = {}
     for key, value in tensors.items():
-        if key.startswith(("unet.", "text_encoder.")):
-            part = "unet" if key.startswith("unet.") else "te"
-            path = key.split(".", 1)[1]
+        peft = [p for p in parts if key.startswith(PEFT_PREFIX[p])]
+        if peft:
+            part = max(peft, key=lambda p: len(PEFT_PREFIX[p]))  # text_encoder_2. before text_encoder.
+            path = key[len(PEFT_PREFIX[part]):]
             m = re.match(r"(.+)\.(lora_[AB]\.weight|alpha)$", path)
             modules.setdefault((part, m.group(1)), {})[m.group(2)] = value
         else:
             name, suffix = key.split(".", 1)
-            part = "unet" if name.startswith("lora_unet_") else "te"
+            part = next(p for p in parts if name.startswith(KOHYA_PREFIX[p]))
             modules.setdefault((part, name), {})[suffix] = value
     return modules
 
@@ -196,16 +211,16 @@ def merge(model_dir, lora, out_dir, te_weight, unet_weight):
     if os.path.exists(out_dir):
         shutil.rmtree(out_dir)
     shutil.copytree(model_dir, out_dir)
-    manifest, unet, text = load_modules(model_dir)
+    manifest, modules = load_modules(model_dir)
     per_level = manifest["exporter"]["config"]["unet"]["num_res_blocks"]
-    up_attention = {int(m.group(1)) // (per_level + 1) for n, _ in unet.named_parameters()
+    up_attention = {int(m.group(1)) // (per_level + 1) for n, _ in modules["unet"].named_parameters()
                     for m in [re.match(r"output_blocks\.(\d+)\.1\.transformer_blocks", n)] if m}
-    params = {"unet": dict(unet.named_parameters()), "te": dict(text.named_parameters())}
+    params = {part: dict(module.named_parameters()) for part, module in modules.items()}
     known = {}
     for part, path, export, _ in diffusers_paths(model_dir):
         known[(part, kohya_name(part, path))] = export
         known[(part, path)] = export
-    for (part, name), m in group(read_safetensors(lora)).items():
+    for (part, name), m in group(read_safetensors(lora), list(modules)).items():
         export = known[(part, name)]
         if part == "unet":  # the name through the exporter's own diffusers -> ldm map
             path = next(p for (q, p), e in known.items() if q == part and e == export and "." in p)
@@ -214,8 +229,8 @@ def merge(model_dir, lora, out_dir, te_weight, unet_weight):
         w, scale = delta(m, tuple(p.shape))
         with torch.no_grad():
             p.add_(w * ((unet_weight if part == "unet" else te_weight) * scale))
-    unet.save(os.path.join(out_dir, manifest["unet"]["file"]))
-    text.save(os.path.join(out_dir, manifest["text_encoder"]["file"]))
+    for part, section in sections(manifest).items():
+        modules[part].save(os.path.join(out_dir, manifest[section]["file"]))
 
 
 def main():

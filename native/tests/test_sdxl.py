@@ -438,9 +438,7 @@ class DiffusersSdxlFolderTest(Workspace):
         sd = fc.single_file(fc.SDXL_SMALL)
         path = os.path.join(self.dir, "xl-vae.safetensors")
         fc.write_safetensors(path, sd)
-        rows = [r for r in fc.tables.diffusers_folder(fc.SDXL_SMALL) if r[0].startswith("vae/")]
-        vae = {k[len("vae/"):]: v for k, v in fc.random_tensors(rows, seed=9).items()}
-        vae = {k: (v.reshape(v.shape[:2]) if ".attentions.0.to_" in k and v.dim() == 4 else v) for k, v in vae.items()}
+        vae = fc.diffusers_vae(fc.SDXL_SMALL, seed=9)
         vae_file = os.path.join(self.dir, "sdxl_vae_fp16_fix.safetensors")
         fc.write_safetensors(vae_file, vae)
         out, m = self.export(path, tokenizer=self.tok, vae=vae_file)

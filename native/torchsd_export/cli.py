@@ -1,7 +1,7 @@
 """The exporter's command line (./cppbuild.sh export, tiny and sd15 run it): a torchsd model folder from
 a checkpoint or from random weights.
 
-    python3 -m torchsd_export.cli --checkpoint FILE_OR_DIFFUSERS_DIR --out DIR [--vae FILE]
+    python3 -m torchsd_export.cli --checkpoint FILE_OR_DIFFUSERS_DIR --out DIR [--vae FILE_OR_DIR]
                                   [--tokenizer DIR] [--config NAME] [--ema] [--force]
     python3 -m torchsd_export.cli --preset tiny --tokenizer DIR --out DIR [--seed N]
     python3 -m torchsd_export.cli --preset sd15 --tokenizer DIR --out DIR   (random weights, full size;
@@ -31,7 +31,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the model folder to write (must be new or empty, or --force)")
     p.add_argument("--tokenizer", help="folder with CLIP's vocab.json and merges.txt (a diffusers folder brings "
                                        "its own)")
-    p.add_argument("--vae", help="a separate VAE file replacing the checkpoint's (ldm or diffusers names)")
+    p.add_argument("--vae", help="a separate VAE replacing the checkpoint's: a file (ldm or diffusers names) or a "
+                                 "diffusers VAE folder (config.json + diffusion_pytorch_model.safetensors); it must "
+                                 "be a VAE of the model's family")
     p.add_argument("--config", help="variant when the weights cannot tell: " + ", ".join(VARIANTS))
     p.add_argument("--ema", action="store_true", help="use the U-Net's EMA weights (model_ema.*) of a single file")
     p.add_argument("--weights", "--dtype", dest="weights", choices=list(WEIGHTS_DTYPES), default="fp32",

@@ -128,6 +128,11 @@ SDXL_FAMILIES = ("sdxl", "sdxl-refiner")
 SD_VAE_SCALING, SDXL_VAE_SCALING = 0.18215, 0.13025  # SDXL's VAE: the same architecture, retrained
 
 
+def vae_scaling(family: str) -> float:
+    """The scaling factor of the family's VAE (SD 1.x/2.x share one VAE; SDXL base and refiner the other)."""
+    return SDXL_VAE_SCALING if family in SDXL_FAMILIES else SD_VAE_SCALING
+
+
 def scheduler_for(cfg: "ModelConfig") -> dict:
     if cfg.family in SDXL_FAMILIES:
         return dict(SDXL_SCHEDULER, prediction_type=cfg.prediction_type)

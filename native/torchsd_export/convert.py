@@ -67,7 +67,8 @@ def build_config(source: Source, path: str, override: Optional[str], pad_token_i
     prediction, size, why = choose_variant(source, path, override)
     source.notes.append(f"{source.family}, prediction {prediction}, default size {size} (from {why})")
     try:
-        cfg = model_config(source.parts, source.family, prediction, size, pad_token_id, source.scaling_factor,
+        cfg = model_config(source.parts, source.family, prediction, size, pad_token_id,
+                           configs.vae_scaling(source.family),
                            source.text_heads, source.text_2_heads, pad_token_id_2)
     except ArchitectureError as e:
         raise CheckpointError(f"{path}: {e}") from e

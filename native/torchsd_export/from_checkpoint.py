@@ -5,7 +5,7 @@ from typing import List, Optional
 from .checkpoint import CheckpointError
 from .convert import build_config, loaded_components
 from .model_folder import write_model_folder
-from .sources import Source, is_diffusers_folder, read_diffusers_folder, read_single_file, read_vae_file
+from .sources import Source, is_diffusers_folder, read_diffusers_folder, read_single_file, read_vae
 from .tokenizer import WHERE_TO_GET_ONE, check_vocab_size, read_vocab
 
 
@@ -40,7 +40,7 @@ def export_checkpoint(checkpoint: str, out: str, tokenizer: Optional[str] = None
     path = os.path.normpath(checkpoint)
     source = read_source(path, ema)
     if vae:
-        source.parts["vae"] = read_vae_file(vae)
+        source.parts["vae"] = read_vae(vae, source.family)
         source.origins["vae"] = os.path.basename(vae)
         source.notes.append(f"VAE from {vae}")
     tokenizer = tokenizer or source.tokenizer_dir

@@ -1,4 +1,4 @@
-"""What a user hands us - an SD single file or a diffusers folder, plus optionally a VAE file - read
+"""What a user hands us - an SD single file or a diffusers folder, plus optionally a VAE file or folder - read
 into the three components under our parameter names, with notes on everything left out.
 
 Single files (ldm layout):
@@ -17,13 +17,13 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
-from . import keymaps
+from . import keymaps, vae_family
 from .checkpoint import CheckpointError, read_weights
-from .config import OPENCLIP_LAYERS_DROPPED, SD_VAE_SCALING, SDXL_FAMILIES, SDXL_VAE_SCALING
+from .config import OPENCLIP_LAYERS_DROPPED
 
 # Where each component's weights are in an ldm single file (the table above).
 UNET, VAE = "model.diffusion_model.", "first_stage_model."
@@ -47,7 +47,6 @@ class Source:
     metadata: Dict[str, str] = field(default_factory=dict)
     tokenizer_dir: Optional[str] = None
     scheduler: Optional[dict] = None                  # a diffusers folder's scheduler_config.json
-    scaling_factor: float = SD_VAE_SCALING
     text_heads: int = 0                               # from a config.json; 0 = the family's rule
     pad_token: Optional[str] = None                   # from a diffusers tokenizer config
     text_2_heads: int = 0                             # SDXL diffusers folders: text_encoder_2/config.json
@@ -77,6 +76,7 @@ def read_single_file(path: str, use_ema: bool = False) -> Source:
     if not any(k.startswith(UNET) for k in tensors):
         raise CheckpointError(f"{path}: unknown architecture: no {UNET}* keys; expected {EXPECTED_LAYOUT}. "
                               f"First keys found: {', '.join(sorted(tensors)[:8])}")
+    vae_family.check_channels(path, _strip(tensors, VAE), VAE)
     notes, parts, origins = [], {}, {"unet": UNET + "*", "vae": VAE + "*"}
     if any(k.startswith(SDXL_CONDITIONER) for k in tensors):
         family = _sdxl_text(path, tensors, parts, origins, notes)
@@ -112,8 +112,7 @@ def read_single_file(path: str, use_ema: bool = False) -> Source:
     rest = [k for k in tensors if not k.startswith(used)]
     if rest:
         notes.append(_ignored_note(rest))
-    scaling = SDXL_VAE_SCALING if family in SDXL_FAMILIES else SD_VAE_SCALING
-    return Source(parts=parts, family=family, origins=origins, notes=notes, metadata=metadata, scaling_factor=scaling)
+    return Source(parts=parts, family=family, origins=origins, notes=notes, metadata=metadata)
 
 
 def _openclip_layers(openclip: Dict[str, torch.Tensor]) -> int:
@@ -163,20 +162,32 @@ def _ema_unet(path, unet, ema):
     return out
 
 
-def read_vae_file(path: str) -> Dict[str, torch.Tensor]:
-    """A standalone VAE (e.g. vae-ft-mse-840000-ema-pruned): ldm names, optionally under first_stage_model.,
-    or diffusers names. Training leftovers (loss.*, model_ema.*) are ignored."""
-    tensors, _ = read_weights(path)
+def read_vae(path: str, family: str) -> Dict[str, torch.Tensor]:
+    """A standalone VAE replacing the checkpoint's: a file (e.g. vae-ft-mse-840000-ema-pruned) with ldm names,
+    optionally under first_stage_model., or diffusers names; or a diffusers VAE folder (config.json and
+    diffusion_pytorch_model.safetensors, e.g. madebyollin/sdxl-vae-fp16-fix). Training leftovers (loss.*,
+    model_ema.*) are ignored. Refused when it is not a VAE of the model's family (vae_family)."""
+    if os.path.isdir(path):
+        config = os.path.join(path, "config.json")
+        if not os.path.isfile(config):
+            raise CheckpointError(f"{path}: a folder without config.json: not a diffusers VAE folder (expected "
+                                  f"config.json and one of {', '.join(DIFFUSERS_WEIGHTS['vae'])})")
+        vae_family.check_config(config, _json(config), family)
+        file, (tensors, metadata) = _folder_weights(path, DIFFUSERS_WEIGHTS["vae"])
+    else:
+        file, (tensors, metadata) = path, read_weights(path)
     if any(k.startswith(VAE) for k in tensors):
         tensors = _strip(tensors, VAE)
     vae = {k: v for k, v in tensors.items()
            if k.startswith(("encoder.", "decoder.", "quant_conv.", "post_quant_conv."))}
     if not vae:
-        raise CheckpointError(f"{path}: not a VAE: no encoder.*/decoder.*/quant_conv.* keys "
+        raise CheckpointError(f"{file}: not a VAE: no encoder.*/decoder.*/quant_conv.* keys "
                               f"(first keys: {', '.join(sorted(tensors)[:8])})")
+    vae_family.check_channels(file, vae)
+    vae_family.check_metadata(file, metadata, family)
     if any(".down_blocks." in k or ".up_blocks." in k for k in vae):
         vae, unknown = keymaps.vae_from_diffusers(vae)
-        _unrecognised(f"{path} (diffusers VAE)", unknown)
+        _unrecognised(f"{file} (diffusers VAE)", unknown)
     return vae
 
 
@@ -200,12 +211,13 @@ def _json(path: str) -> dict:
         raise CheckpointError(f"{path}: cannot read ({e})") from e
 
 
-def _component_weights(folder: str, sub: str) -> Dict[str, torch.Tensor]:
-    for name in DIFFUSERS_WEIGHTS[sub]:
-        path = os.path.join(folder, sub, name)
+def _folder_weights(folder: str, names: List[str]) -> Tuple[str, Tuple[Dict[str, torch.Tensor], Dict[str, str]]]:
+    """The first of the weight files `names` in folder: its path, tensors and metadata."""
+    for name in names:
+        path = os.path.join(folder, name)
         if os.path.isfile(path):
-            return read_weights(path)[0]
-    raise CheckpointError(f"{folder}/{sub}: no weights found (looked for {', '.join(DIFFUSERS_WEIGHTS[sub])})")
+            return path, read_weights(path)
+    raise CheckpointError(f"{folder}: no weights found (looked for {', '.join(names)})")
 
 
 def is_diffusers_folder(path: str) -> bool:
@@ -223,7 +235,10 @@ def read_diffusers_folder(folder: str) -> Source:
                "text_2": keymaps.text_from_hf}
     parts, notes = {}, []
     for part, sub in subs.items():
-        parts[part], unknown = mappers[part](_component_weights(folder, sub))
+        file, (weights, _) = _folder_weights(os.path.join(folder, sub), DIFFUSERS_WEIGHTS[sub])
+        if part == "vae":
+            vae_family.check_channels(file, weights)
+        parts[part], unknown = mappers[part](weights)
         _unrecognised(f"{folder}/{sub}", unknown)
     text_cfg = _json(os.path.join(folder, "text_encoder", "config.json"))
     if "text_2" in subs:
@@ -239,12 +254,11 @@ def read_diffusers_folder(folder: str) -> Source:
     scheduler = _json(os.path.join(folder, "scheduler", "scheduler_config.json")) or None
     if scheduler is None:
         notes.append(f"{folder}/scheduler/scheduler_config.json not found: using the family's scheduler config")
-    default_scaling = SDXL_VAE_SCALING if family in SDXL_FAMILIES else SD_VAE_SCALING
-    scaling = _json(os.path.join(folder, "vae", "config.json")).get("scaling_factor", default_scaling)
+    vae_config = os.path.join(folder, "vae", "config.json")
+    vae_family.check_config(vae_config, _json(vae_config), family)
     text_2_cfg = _json(os.path.join(folder, "text_encoder_2", "config.json"))
     return Source(parts=parts, family=family, origins={part: sub + "/" for part, sub in subs.items()},
                   notes=notes, tokenizer_dir=tokenizers[0] if tokenizers else None, scheduler=scheduler,
-                  scaling_factor=float(scaling),
                   text_heads=int(text_cfg.get("num_attention_heads", 0)),
                   pad_token=_pad_token(os.path.join(folder, "tokenizer")),
                   text_2_heads=int(text_2_cfg.get("num_attention_heads", 0)),

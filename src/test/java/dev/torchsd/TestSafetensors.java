@@ -65,4 +65,25 @@ public final class TestSafetensors {
         }
         Files.write(file, buffer.array());
     }
+
+    /**
+     * As {@link #write}, with a metadata entry {@code pad} sized so that the header length's two low bytes
+     * are 0x80 0x02: the file's first bytes are those of a pickle (protocol 2), as one safetensors file in
+     * 65,536 has them.
+     */
+    public static void writeStartingLikeAPickle(Path file, Map<String, Values> tensors, Map<String, String> metadata)
+            throws IOException {
+        Map<String, String> padded = new LinkedHashMap<>(metadata);
+        padded.put("pad", "");
+        write(file, tensors, padded);
+        long length = ByteBuffer.wrap(Files.readAllBytes(file), 0, 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
+        padded.put("pad", "x".repeat((int) Math.floorMod(0x0280 - length, 65536L)));
+        write(file, tensors, padded);
+        byte[] start = Files.readAllBytes(file);
+        if ((start[0] & 0xff) != 0x80 || start[1] != 0x02) {
+            throw new IllegalStateException(file + ": the header length does not start with 0x80 0x02");
+        }
+    }
 }

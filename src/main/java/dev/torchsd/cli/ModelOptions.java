@@ -32,8 +32,9 @@ final class ModelOptions {
     @Option(
             names = "--precision",
             paramLabel = "TYPE",
-            description = "what the U-Net computes in: fp32 (default), fp16 (CUDA) or bf16; the text encoder and"
-                    + " the VAE stay fp32 (docs/performance.md; default: -Dtorchsd.precision or fp32)")
+            description = "what the U-Net computes in: fp32 (default), fp16 (CUDA) or bf16 (AVX-512 BF16, AMX, GPUs);"
+                    + " the VAE too with bf16 (fp16 upcasts it), the text encoder stays fp32"
+                    + " (docs/performance.md; default: -Dtorchsd.precision or fp32)")
     String precision;
 
     @Option(

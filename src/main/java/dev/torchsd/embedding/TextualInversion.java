@@ -60,10 +60,12 @@ public record TextualInversion(
      */
     public float[][] vectorsFor(int hiddenSize) {
         if (isSdxl()) {
-            throw new EmbeddingException(file + ": an SDXL embedding (clip_l "
-                    + vectorSets.get(0).hiddenSize() + " + clip_g "
-                    + vectorSets.get(1).hiddenSize() + " wide); this model is SD 1.x/2.x (hidden size " + hiddenSize
-                    + ") and cannot use it: load it with an SDXL model, or pick an embedding trained for SD 1.x/2.x");
+            throw new EmbeddingException(file + ": an SDXL embedding (keys clip_l, "
+                    + vectorSets.get(0).hiddenSize() + " wide, and clip_g, "
+                    + vectorSets.get(1).hiddenSize()
+                    + " wide); this model is SD 1.x/2.x (hidden size " + hiddenSize + ") and needs one set of "
+                    + hiddenSize + "-wide vectors (expected one key such as emb_params or string_to_param, found"
+                    + " clip_l and clip_g): load it with an SDXL model, or pick an embedding trained for SD 1.x/2.x");
         }
         VectorSet set = vectorSets.get(0);
         if (set.hiddenSize() != hiddenSize) {
@@ -82,10 +84,12 @@ public record TextualInversion(
      */
     public float[][] vectorsForSdxl(String key, int hiddenSize) {
         if (!isSdxl()) {
-            throw new EmbeddingException(file + ": "
-                    + modelFamily(vectorSets.get(0).hiddenSize())
-                    + " embedding (one set of " + vectorSets.get(0).hiddenSize() + "-wide vectors); this model is SDXL"
-                    + " and needs clip_l + clip_g vectors: pick an embedding trained for SDXL");
+            VectorSet set = vectorSets.get(0);
+            throw new EmbeddingException(file + ": " + modelFamily(set.hiddenSize()) + " embedding (key '" + set.key()
+                    + "': one set of " + set.hiddenSize()
+                    + "-wide vectors); this model is SDXL and needs clip_l + clip_g"
+                    + " vectors (expected keys clip_l and clip_g, found '" + set.key()
+                    + "'): pick an embedding trained for SDXL");
         }
         for (VectorSet set : vectorSets) {
             if (set.key().equals(key)) {

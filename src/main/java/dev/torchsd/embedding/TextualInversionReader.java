@@ -37,13 +37,16 @@ public final class TextualInversionReader {
         } catch (IOException e) {
             throw new EmbeddingException(file + ": cannot read: " + e.getMessage(), e);
         }
+        if (SafetensorsFile.looksLikeSafetensors(start)) { // first: a header length may start like a pickle
+            return fromSafetensors(file, SafetensorsFile.open(file));
+        }
         if (start.length >= 2 && start[0] == 'P' && start[1] == 'K') {
             return fromTorchArchive(file, TorchArchive.load(file));
         }
         if (start.length >= 2 && (start[0] & 0xff) == 0x80 && start[1] == 0x02) {
             return fromTorchArchive(file, TorchArchive.load(file)); // a pickle: PyTorch's legacy (pre-1.6) format
         }
-        if (SafetensorsFile.looksLikeSafetensors(start) || file.toString().endsWith(".safetensors")) {
+        if (file.toString().endsWith(".safetensors")) {
             return fromSafetensors(file, SafetensorsFile.open(file));
         }
         throw new EmbeddingException(

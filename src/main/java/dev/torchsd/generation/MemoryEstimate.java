@@ -20,9 +20,10 @@ import java.util.Optional;
  *
  * <p>The largest terms: the self-attention scores of the U-Net's highest-resolution attention
  * level, {@code 2 x batch x heads x tokens^2} floats (scores and softmax), with the guidance batch
- * doubled; the VAE decoder's single-head attention over the latent pixels and its full-resolution
- * activations (of one tile with {@link VaeTiling}). The estimate is deliberately coarse (within a
- * small factor): it guards against requests that cannot fit, it does not promise that one fits.
+ * doubled; the VAE decoder's feature maps, the largest of them at full image resolution (of one tile
+ * with {@link VaeTiling}), or its single-head attention over the latent pixels. The estimate is
+ * deliberately coarse (within a small factor): it guards against requests that cannot fit, it does
+ * not promise that one fits.
  */
 public final class MemoryEstimate {
     private MemoryEstimate() {}
@@ -73,8 +74,13 @@ public final class MemoryEstimate {
             long h = r.height().getAsInt() / scale;
             long w = r.width().getAsInt() / scale;
             long tile = r.vaeTiling().enabled() ? r.vaeTiling().latentTile(scale) : Long.MAX_VALUE;
-            return Optional.of(
-                    vaePeak(config.getAsJsonObject("vae"), r.batchSize(), Math.min(h, tile), Math.min(w, tile), scale));
+            return Optional.of(vaePeak(
+                    config.getAsJsonObject("vae"),
+                    r.batchSize(),
+                    Math.min(h, tile),
+                    Math.min(w, tile),
+                    scale,
+                    manifest.fusedAttention()));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
@@ -103,17 +109,41 @@ public final class MemoryEstimate {
         return attentionPeak + activations;
     }
 
-    static double vaePeak(JsonObject vae, long batch, long h, long w, int scale) {
+    /**
+     * The VAE decoder's peak for {@code h x w} latents: the larger of its attention over the latent pixels (4 maps of
+     * the deepest width, and unless fused the scores and their softmax, 2 x tokens^2 floats) and the feature maps
+     * alive at once in its largest stage. The decoder runs from the latent resolution up: the middle block, then per
+     * level {@code num_res_blocks + 1} ResNet blocks and (but the last level) a 2x nearest upsampling and a
+     * convolution, then the output norm, SiLU and convolution. A ResNet block holds at most 3 maps of the wider of its
+     * input and output at once (its input, GroupNorm's output and SiLU's output; at the end its shortcut, its residual
+     * and their sum); an upsampling its input, the upsampled map and the convolution's output. For SD's VAE the first
+     * block at full resolution is the peak (256 channels in from the level below): 3 x 256 x 1024^2 floats, 3.2 GB at
+     * 1024x1024, where 3.0-4.4 GB were measured above what was resident before the decode (docs/sdxl.md).
+     */
+    static double vaePeak(JsonObject vae, long batch, long h, long w, int scale, boolean fusedAttention) {
         int channels = vae.get("ch").getAsInt();
         if (channels == 0) { // no convolutional decoder (the built-in model's fixed cell VAE): the image itself
             return 3.0 * batch * (h * scale) * (w * scale) * 4;
         }
         JsonArray mult = vae.getAsJsonArray("ch_mult");
-        int top = channels * mult.get(mult.size() - 1).getAsInt();
-        double latentTokens = (double) h * w;
-        double attention = 2.0 * batch * latentTokens * latentTokens * 4 + 4.0 * batch * top * latentTokens * 4;
-        double fullResolution = 4.0 * batch * channels * mult.get(0).getAsInt() * (h * scale) * (w * scale) * 4;
-        return Math.max(attention, fullResolution);
+        int blocks = vae.get("num_res_blocks").getAsInt() + 1;
+        int width = channels * mult.get(mult.size() - 1).getAsInt();
+        double pixels = (double) h * w;
+        double attention = (fusedAttention ? 0 : 2.0 * pixels * pixels) + 4.0 * width * pixels;
+        double maps = 3.0 * width * pixels; // the middle block's ResNet blocks
+        for (int level = mult.size() - 1; level >= 0; level--) {
+            int out = channels * mult.get(level).getAsInt();
+            for (int block = 0; block < blocks; block++) {
+                maps = Math.max(maps, 3.0 * Math.max(width, out) * pixels);
+                width = out;
+            }
+            if (level > 0) {
+                maps = Math.max(maps, width * pixels + 2.0 * width * 4 * pixels);
+                pixels *= 4;
+            }
+        }
+        maps = Math.max(maps, 3.0 * width * pixels); // the output norm, SiLU, convolution
+        return 4.0 * batch * Math.max(attention, maps);
     }
 
     private static boolean contains(JsonArray array, int value) {
@@ -145,9 +175,9 @@ public final class MemoryEstimate {
      * unless the whole decode's estimate exceeds the {@code available} bytes and an image larger than one tile
      * then goes in {@link VaeTiling#DEFAULT} tiles (512 pixels overlapping by 128). That is what ComfyUI and
      * Forge do when a whole decode runs out of memory (diffusers and AUTOMATIC1111 tile only when told), decided
-     * here before the memory runs out; an image that fits is decoded whole, unchanged. SDXL at 1024x1024 (128x128
-     * latents, 16384 tokens in the decoder's attention) is decoded whole where some 2.3 GB are free; a batch of 4
-     * (the decoder takes the batch at once, some 9 GB) often is not.
+     * here before the memory runs out; an image that fits is decoded whole, unchanged. SDXL at 1024x1024 (its
+     * full-resolution feature maps: 256 and 128 channels of 1024^2 floats) is decoded whole where some 3.2 GB are
+     * free; a batch of 4 (the decoder takes the batch at once, some 13 GB) often is not.
      */
     public static VaeTiling decodeTiling(Manifest manifest, GenerationRequest r, Optional<Long> available) {
         if (r.vaeTiling().enabled() || available.isEmpty()) {

@@ -182,8 +182,9 @@ public final class LoraReader {
         }
         try {
             byte[] start = SafetensorsFile.firstBytes(file, 16);
-            boolean torchFile =
-                    start.length >= 2 && ((start[0] == 'P' && start[1] == 'K') || (start[0] & 0xff) == 0x80);
+            boolean torchFile = !SafetensorsFile.looksLikeSafetensors(start) // a header length may start with 0x80
+                    && start.length >= 2
+                    && ((start[0] == 'P' && start[1] == 'K') || (start[0] & 0xff) == 0x80);
             if (!torchFile) {
                 SafetensorsFile safetensors = SafetensorsFile.open(file);
                 for (String name : safetensors.names()) {

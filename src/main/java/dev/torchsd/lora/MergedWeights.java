@@ -22,12 +22,14 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The LoRA set merged into one loaded model's weights, and who may run on it.
  *
- * <p>Merging: {@code W = W₀ + Σ multiplier · alpha/rank · ΔW}, in place in the loaded modules'
- * parameters. The first time a parameter is touched a copy of its original W₀ is kept; every
- * later merge starts again from that copy, and a parameter no longer touched is copied back from it
- * (then the copy is freed, or first reused for a parameter of the same type and shape that the new set
- * touches): the base weights come back bit for bit, never by subtracting. A switch re-merges only the
- * parameters whose contributions changed.
+ * <p>Merging: {@code W = W₀ + Σ multiplier · alpha/rank · ΔW}, into the loaded modules' parameters.
+ * The first time a parameter is touched its loaded memory becomes the kept original W₀ and the
+ * parameter gets new memory of the same type, shape and layout, written with the sum in one pass (no
+ * copy of W₀ is made); every later merge starts again from W₀, and a parameter no longer touched gets
+ * its W₀ memory back (its merged memory is then freed, or first reused for a parameter of the same kind
+ * that the new set touches): the base weights come back bit for bit, never by subtracting. A switch
+ * re-merges only the parameters whose contributions changed. The parameters are the modules' own
+ * tensor handles, so giving one new memory ({@code set_data}) changes what the module computes with.
  *
  * <p>Policy: generations that want the set now merged run together; one that wants another set
  * waits until they have all ended, then switches the weights (nobody runs during a switch) and runs.
@@ -141,12 +143,15 @@ public final class MergedWeights {
                 PointerScope scope = new PointerScope()) {
             Tensor scratch = torch.empty(
                     new long[] {largest(plan)}, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
-            for (MergePlan.Target target : touched) { // first the parameters this set leaves: their copies are spare
+            for (MergePlan.Target target :
+                    touched) { // first the parameters this set leaves: their merged memory is spare
                 Tensor original = plan.signature(target).isEmpty() ? originals.remove(target) : null;
                 if (original != null) {
-                    parameters.get(target.part()).get(target.parameter()).copy_(original);
-                    spares.computeIfAbsent(kind(original), k -> new ArrayDeque<>())
-                            .add(original);
+                    Tensor live = parameters.get(target.part()).get(target.parameter());
+                    Tensor spare = Tensors.keep(live.detach()); // a handle on the merged memory
+                    live.set_data(original);
+                    original.close();
+                    spares.computeIfAbsent(kind(spare), k -> new ArrayDeque<>()).add(spare);
                 }
             }
             for (MergePlan.Target target : touched) {
@@ -169,15 +174,20 @@ public final class MergedWeights {
         currentWarnings = plan.warnings();
     }
 
-    /** A tensor's type and shape: spare copies of one kind serve any parameter of that kind. */
+    /** A tensor's type, shape and layout: spare memory of one kind serves any parameter of that kind. */
     private static String kind(Tensor t) {
-        return t.scalar_type() + Arrays.toString(Tensors.shape(t));
+        try (PointerScope scope = new PointerScope()) {
+            return t.scalar_type()
+                    + Arrays.toString(Tensors.shape(t))
+                    + Arrays.toString(t.strides().vec().get());
+        }
     }
 
     /**
-     * Merges {@code contributions} into {@code target}; its original is kept first if it is not yet,
-     * in a spare copy of the same kind when there is one (a parameter the previous set touched and this
-     * one does not), so a switch between sets on different layers reuses memory instead of allocating.
+     * Merges {@code contributions} into {@code target}. If its original is not kept yet, the loaded
+     * memory becomes the kept original and the parameter gets new memory for the sum: spare memory of the
+     * same kind when there is one (a parameter the previous set touched and this one does not), so a switch
+     * between sets on different layers reuses memory instead of allocating.
      */
     private void apply(
             MergePlan.Target target,
@@ -185,16 +195,15 @@ public final class MergedWeights {
             Tensor scratch,
             Map<String, Deque<Tensor>> spares) {
         Tensor live = parameters.get(target.part()).get(target.parameter());
-        Tensor kept = originals.get(target);
-        boolean fresh = kept == null; // then live still holds W₀
-        Tensor original = kept;
-        if (fresh) {
-            original = spares.getOrDefault(kind(live), new ArrayDeque<>()).poll();
-            if (original == null) {
-                original = Tensors.keep(Tensors.scoped(live::clone));
-            } else {
-                original.copy_(live);
+        Tensor original = originals.get(target);
+        if (original == null) {
+            original = Tensors.keep(live.detach()); // a handle on the loaded memory: W₀
+            Tensor memory = spares.getOrDefault(kind(live), new ArrayDeque<>()).poll();
+            if (memory == null) {
+                memory = Tensors.keep(Tensors.scoped(() -> torch.empty_like(live)));
             }
+            live.set_data(memory);
+            memory.close(); // the parameter holds it now
             originals.put(target, original);
         }
         try (PointerScope scope = new PointerScope()) {
@@ -205,8 +214,8 @@ public final class MergedWeights {
                         .reshape(shape)
                         .to(live.device(), live.scalar_type());
                 delta.mul_(Tensors.scalar(c.factor())); // ΔW is ours (the scratch buffer or new): scaled in place
-                if (i == 0 && !fresh) {
-                    torch.add_out(live, original, delta); // W₀ + f·ΔW in one pass: the sum a copy of W₀ and an add make
+                if (i == 0) {
+                    torch.add_out(live, original, delta); // W₀ + f·ΔW written in one pass
                 } else {
                     live.add_(delta);
                 }
@@ -228,7 +237,7 @@ public final class MergedWeights {
     private void restoreAll() {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             originals.forEach((target, original) -> {
-                parameters.get(target.part()).get(target.parameter()).copy_(original);
+                parameters.get(target.part()).get(target.parameter()).set_data(original);
                 original.close();
             });
         }

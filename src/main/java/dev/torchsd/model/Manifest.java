@@ -57,6 +57,12 @@ public record Manifest(
     public static final String TEXT_EMBEDS = "text_embeds";
 
     public static final String TIME_IDS = "time_ids";
+    /** The latent channels of SD 1.x/2.x/XL's VAE (SD3's and Flux's, which torchsd does not run, have 16). */
+    private static final int LATENT_CHANNELS = 4;
+    /** The scaling factor of SD 1.x/2.x's VAE. */
+    private static final double SD_VAE_SCALING = 0.18215;
+    /** The scaling factor of SDXL's VAE: SD's architecture, retrained. */
+    private static final double SDXL_VAE_SCALING = 0.13025;
 
     public Manifest {
         textEncoders = java.util.List.copyOf(textEncoders);
@@ -247,6 +253,7 @@ public record Manifest(
         if (sdxl) {
             checkSdxl(fileName, family, texts, unet);
         }
+        checkVae(fileName, family, sdxl, vae);
         String tokenizer = m.string("tokenizer");
         String secondTokenizer = sdxl && m.has("tokenizer_2") ? m.string("tokenizer_2") : null;
         return new Manifest(
@@ -298,6 +305,34 @@ public record Manifest(
             throw new ModelException(fileName + ": field 'unet.time_ids': expected " + timeIds + " for family " + family
                     + ", found " + unet.positiveInt("time_ids"));
         }
+    }
+
+    /**
+     * The VAE is of the family's kind: 4 latent channels; for SDXL, SDXL's scaling factor; for SD 1.x/2.x, not SDXL's
+     * (an SD 1.x/2.x model may bring a VAE of its own with its own factor, as the built-in model does).
+     */
+    private static void checkVae(String fileName, String family, boolean sdxl, JsonFields vae) {
+        int channels = vae.positiveInt("latent_channels");
+        if (channels != LATENT_CHANNELS) {
+            throw new ModelException(fileName + ": field 'vae.latent_channels': expected " + LATENT_CHANNELS
+                    + " for family " + family + " (SD 1.x/2.x/XL's VAE; SD3's and Flux's have 16), found " + channels);
+        }
+        double scaling = vae.positiveNumber("scaling_factor");
+        if (sdxl && !near(scaling, SDXL_VAE_SCALING)) {
+            throw new ModelException(fileName + ": field 'vae.scaling_factor': expected " + SDXL_VAE_SCALING
+                    + " for family " + family + " (SDXL's VAE), found " + scaling
+                    + (near(scaling, SD_VAE_SCALING) ? " (SD 1.x/2.x's VAE)" : "")
+                    + "; re-export the model with an SDXL VAE");
+        }
+        if (!sdxl && near(scaling, SDXL_VAE_SCALING)) {
+            throw new ModelException(fileName + ": field 'vae.scaling_factor': expected SD 1.x/2.x's " + SD_VAE_SCALING
+                    + " (or the model's own VAE's) for family " + family + ", found " + scaling
+                    + " (SDXL's VAE); re-export the model with its own VAE");
+        }
+    }
+
+    private static boolean near(double value, double expected) {
+        return Math.abs(value - expected) < 1e-6;
     }
 
     private static TextEncoderSpec textEncoder(JsonFields text, boolean sdxl) {

@@ -115,7 +115,7 @@ public final class Model implements AutoCloseable {
                             stored,
                             options.jit(),
                             options.channelsLast(),
-                            Precision.FP32), // diffusers' force_upcast: SD 1.x/2.x VAEs overflow in float16
+                            vaePrecision(options.precision())),
                     manifest.vae());
             return new Model(folder, manifest, options, tokenizer, texts, unet, vae);
         } catch (RuntimeException e) {
@@ -224,6 +224,15 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * What the VAE computes in when the U-Net computes in {@code unet}: float16 is upcast to float32
+     * (diffusers' {@code force_upcast}: SD 1.x/2.x and SDXL VAEs overflow in float16); bfloat16, which
+     * has float32's range, is kept, as diffusers keeps it.
+     */
+    static Precision vaePrecision(Precision unet) {
+        return unet == Precision.FP16 ? Precision.FP32 : unet;
+    }
+
+    /**
      * The VAE encoder, loaded on first use (it is needed only for image-to-image and inpainting).
      * Throws a ModelException when the folder has none.
      */
@@ -242,7 +251,7 @@ public final class Model implements AutoCloseable {
                         manifest.weightsDtype(),
                         options.jit(),
                         options.channelsLast(),
-                        Precision.FP32); // as the decoder: diffusers' force_upcast
+                        vaePrecision(options.precision())); // as the decoder
                 // loaded on first use, often inside a generation's PointerScope: kept past it, closed with the model
                 Tensors.keep(module.jit());
                 vaeEncoder = new VaeEncoder(module);

@@ -42,7 +42,8 @@ final class ModuleTensors {
 
     /**
      * The module's parameters by name (submodules' included), as kept handles on the module's own
-     * tensors: changing one in place changes the module. The caller closes them.
+     * tensors (not views of their memory): changing one in place, or giving it new memory with
+     * {@code set_data}, changes what the module computes with. The caller closes them.
      */
     static Map<String, Tensor> namedParameters(JitModule module) {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -50,7 +51,7 @@ final class ModuleTensors {
             named_parameter_list list = module.named_parameters(true);
             for (named_parameter_iterator it = list.begin(); it.notEquals(list.end()); it = it.increment()) {
                 NamedTensor named = it.access();
-                out.put(named.name().getString(), Tensors.keep(named.value().detach())); // a new handle, same storage
+                out.put(named.name().getString(), Tensors.keep(new Tensor(named.value()))); // the parameter itself
             }
         }
         return out;

@@ -25,6 +25,11 @@ public final class VaeEncoder implements AutoCloseable {
         return module.time();
     }
 
+    /** The loaded module. */
+    TorchScriptModule module() {
+        return module;
+    }
+
     @Override
     public void close() {
         module.close();

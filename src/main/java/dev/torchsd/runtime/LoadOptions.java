@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param device       where the networks and tensors live
  * @param jit          TorchScript passes applied to the U-Net and VAE at load
  * @param channelsLast whether the U-Net and VAE weights and inputs use the channels-last memory layout
- * @param precision    what the U-Net computes in (the text encoder and the VAE compute in float32)
+ * @param precision    what the U-Net computes in, and the VAE unless it is float16 (the text encoder computes in float32)
  */
 public record LoadOptions(Device device, JitMode jit, boolean channelsLast, Precision precision) {
     /** The system property the CLI reads {@link #jit} from (none, freeze, optimize). */
@@ -80,9 +80,9 @@ public record LoadOptions(Device device, JitMode jit, boolean channelsLast, Prec
     }
 
     /**
-     * These options with the U-Net computing in another precision.
+     * These options with the U-Net (and the VAE, unless float16) computing in another precision.
      *
-     * @param p what the U-Net computes in
+     * @param p what the U-Net computes in, and the VAE unless it is float16
      * @return a new value; this one is unchanged
      */
     public LoadOptions withPrecision(Precision p) {

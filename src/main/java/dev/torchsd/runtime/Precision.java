@@ -3,10 +3,10 @@ package dev.torchsd.runtime;
 import java.util.Locale;
 
 /**
- * The floating-point type the U-Net computes in. The text encoder and the VAE always compute in
- * float32 (the VAE as diffusers' {@code force_upcast}: SD 1.x/2.x VAEs overflow in float16), and
- * the scheduler's arithmetic stays float32 whatever the U-Net uses. docs/performance.md measures
- * the images' difference from {@link #FP32}.
+ * The floating-point type the U-Net and the VAE compute in. The text encoder always computes in
+ * float32, the VAE in float32 when the U-Net uses float16 (diffusers' {@code force_upcast}: SD
+ * VAEs overflow in float16), and the scheduler's arithmetic stays float32 whatever the U-Net uses.
+ * docs/performance.md measures the images' difference from {@link #FP32}.
  */
 public enum Precision {
     /** float32: the reference, bit for bit diffusers' float32 pipeline (the default). */

@@ -9,12 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.torchsd.TestSafetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -109,6 +111,20 @@ class TextualInversionReaderTest {
         assertTrue(
                 error.getMessage().contains(reason),
                 () -> "message should say '" + reason + "': " + error.getMessage());
+    }
+
+    @Test
+    void aSafetensorsFileWhoseHeaderLengthStartsLikeAPickleIsReadAsSafetensors(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("pickle-like.safetensors");
+        float[] values = new float[2 * 8];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i * 0.25f;
+        }
+        TestSafetensors.writeStartingLikeAPickle(
+                file, Map.of("emb_params", new TestSafetensors.Values(new long[] {2, 8}, values)), Map.of());
+        float[][] vectors = TextualInversionReader.read(file).vectorsFor(8);
+        assertEquals(2, vectors.length);
+        assertArrayEquals(java.util.Arrays.copyOfRange(values, 8, 16), vectors[1]);
     }
 
     @Test

@@ -48,7 +48,7 @@ class DeepCacheTest {
         sd.close();
     }
 
-    private static GenerationRequest every(int interval, GenerationRequest r) {
+    static GenerationRequest every(int interval, GenerationRequest r) {
         return r.toBuilder().deepCacheInterval(interval).build();
     }
 
@@ -56,13 +56,14 @@ class DeepCacheTest {
         return Internals.model(sd).unet();
     }
 
-    /** The U-Net calls a generation makes: full ones and shallow ones. */
-    private static long[] fullAndShallowCalls(GenerationRequest r) {
-        NetworkTime all = unet().time();
-        NetworkTime shallow = unet().shallowTime();
-        sd.generate(r);
-        long shallowCalls = unet().shallowTime().minus(shallow).calls();
-        return new long[] {unet().time().minus(all).calls() - shallowCalls, shallowCalls};
+    /** The U-Net calls a generation of {@code model} makes: full ones and shallow ones. */
+    static long[] fullAndShallowCalls(StableDiffusion model, GenerationRequest r) {
+        UNet unet = Internals.model(model).unet();
+        NetworkTime all = unet.time();
+        NetworkTime shallow = unet.shallowTime();
+        model.generate(r);
+        long shallowCalls = unet.shallowTime().minus(shallow).calls();
+        return new long[] {unet.time().minus(all).calls() - shallowCalls, shallowCalls};
     }
 
     @Test
@@ -112,15 +113,15 @@ class DeepCacheTest {
 
     @Test
     void everyNthCallIsAFullOneAndTheCallsBetweenAreShallow() {
-        assertThat(fullAndShallowCalls(every(3, BASE))).containsExactly(4, 6); // calls 0, 3, 6, 9 full
+        assertThat(fullAndShallowCalls(sd, every(3, BASE))).containsExactly(4, 6); // calls 0, 3, 6, 9 full
         // guidance stops after call 4: the positive rows of the feature serve the calls without it
-        assertThat(fullAndShallowCalls(every(3, BASE.withGuidanceWindow(GuidanceWindow.cutoff(0.4)))))
+        assertThat(fullAndShallowCalls(sd, every(3, BASE.withGuidanceWindow(GuidanceWindow.cutoff(0.4)))))
                 .containsExactly(4, 6);
         // the negative prompt starts at call 5: its rows in the feature were made for the empty prompt
         GenerationRequest late = BASE.toBuilder()
                 .negativeWindow(new NegativeWindow(StepPoint.step(5), StepPoint.fraction(1.0)))
                 .build();
-        assertThat(fullAndShallowCalls(every(3, late))).containsExactly(5, 5); // calls 0, 3, 5, 6, 9 full
+        assertThat(fullAndShallowCalls(sd, every(3, late))).containsExactly(5, 5); // calls 0, 3, 5, 6, 9 full
     }
 
     @Test
@@ -168,7 +169,7 @@ class DeepCacheTest {
         }
     }
 
-    private static float maxAbs(Tensor t) {
+    static float maxAbs(Tensor t) {
         float max = 0;
         for (float v : Tensors.toFloats(t)) {
             max = Math.max(max, Math.abs(v));

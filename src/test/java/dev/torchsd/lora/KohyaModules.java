@@ -42,6 +42,11 @@ public final class KohyaModules {
         return this;
     }
 
+    /** The tensors so far, by key. */
+    Map<String, Values> tensors() {
+        return tensors;
+    }
+
     public Path write(Path file) throws Exception {
         TestSafetensors.write(file, tensors, metadata);
         return file;

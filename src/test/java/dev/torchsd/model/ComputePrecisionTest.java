@@ -69,12 +69,14 @@ class ComputePrecisionTest {
     @EnumSource(
             value = Precision.class,
             names = {"BF16", "FP16"})
-    void onlyTheUNetComputesInTheLowerPrecision(Precision precision) {
+    void theUNetAndTheBf16VaeComputeInTheLowerPrecision(Precision precision) {
         try (StableDiffusion sd =
                 StableDiffusion.load(BuiltinModel.folder(), LoadOptions.DEFAULT.withPrecision(precision))) {
             Model m = Internals.model(sd);
+            torch.ScalarType vae = precision == Precision.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float;
             assertThat(floatTypes(m.unet().module())).containsExactly(FloatWeights.of(precision));
-            assertThat(floatTypes(m.vaeDecoder().module())).containsExactly(torch.ScalarType.Float);
+            assertThat(floatTypes(m.vaeDecoder().module())).containsExactly(vae);
+            assertThat(floatTypes(m.vaeEncoder().module())).containsExactly(vae);
             assertThat(floatTypes(m.textEncoder().module())).containsExactly(torch.ScalarType.Float);
         }
     }

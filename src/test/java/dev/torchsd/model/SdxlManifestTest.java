@@ -40,6 +40,7 @@ class SdxlManifestTest {
         unet.add("extra_inputs", extras);
         unet.addProperty("time_ids", 6);
         m.getAsJsonObject("vae").addProperty("force_upcast", true);
+        m.getAsJsonObject("vae").addProperty("scaling_factor", 0.13025);
         m.addProperty("force_zeros_for_empty_prompt", true);
         return m;
     }
@@ -80,11 +81,54 @@ class SdxlManifestTest {
 
     @Test
     void sd1FoldersIgnoreTheNewFields() throws IOException {
-        Manifest m = parse(x -> x.addProperty("family", "sd1"));
+        Manifest m = parse(x -> {
+            x.addProperty("family", "sd1");
+            x.getAsJsonObject("vae").addProperty("scaling_factor", 0.18215);
+        });
         assertThat(m.textEncoders()).hasSize(1);
         assertThat(m.textEncoder().output()).isEqualTo(Manifest.TextOutput.HIDDEN);
         assertThat(m.unet().timeIds()).isZero();
         assertThat(m.forceZerosForEmptyPrompt()).isFalse();
+    }
+
+    /** A VAE of another family: 16 latent channels (SD3, Flux), SD 1.x/2.x's scaling factor on SDXL, and the reverse. */
+    @Test
+    void aVaeOfAnotherFamilyIsRefused() throws IOException {
+        assertThat(assertThrows(
+                                ModelException.class,
+                                () -> parse(x -> x.getAsJsonObject("vae").addProperty("latent_channels", 16)))
+                        .getMessage())
+                .contains("model.json: field 'vae.latent_channels': expected 4 for family sdxl")
+                .contains("found 16");
+        assertThat(assertThrows(
+                                ModelException.class,
+                                () -> parse(x -> x.getAsJsonObject("vae").addProperty("scaling_factor", 0.18215)))
+                        .getMessage())
+                .contains("field 'vae.scaling_factor': expected 0.13025 for family sdxl (SDXL's VAE), found 0.18215"
+                        + " (SD 1.x/2.x's VAE)");
+        assertThat(assertThrows(
+                                ModelException.class,
+                                () -> parse(x -> {
+                                    x.addProperty("family", "sdxl-refiner");
+                                    x.remove("text_encoder");
+                                    x.getAsJsonObject("unet").addProperty("context_dim", 48);
+                                    x.getAsJsonObject("unet").addProperty("time_ids", 5);
+                                    x.getAsJsonObject("vae").addProperty("scaling_factor", 0.5);
+                                }))
+                        .getMessage())
+                .contains("expected 0.13025 for family sdxl-refiner (SDXL's VAE), found 0.5;");
+        assertThat(assertThrows(ModelException.class, () -> parse(x -> x.addProperty("family", "sd2")))
+                        .getMessage())
+                .contains("field 'vae.scaling_factor': expected SD 1.x/2.x's 0.18215 (or the model's own VAE's) for"
+                        + " family sd2, found 0.13025 (SDXL's VAE)");
+        // an SD 1.x model's own VAE keeps its own factor (the built-in model's 1.73)
+        assertThat(parse(x -> {
+                            x.addProperty("family", "sd1");
+                            x.getAsJsonObject("vae").addProperty("scaling_factor", 1.73);
+                        })
+                        .vae()
+                        .scalingFactor())
+                .isEqualTo(1.73);
     }
 
     @Test

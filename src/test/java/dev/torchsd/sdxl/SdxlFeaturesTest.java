@@ -15,9 +15,12 @@ import dev.torchsd.generation.MemoryEstimate;
 import dev.torchsd.model.Model;
 import dev.torchsd.pipeline.GenerationRequest;
 import dev.torchsd.pipeline.GenerationResult;
+import dev.torchsd.pipeline.ImageInput;
 import dev.torchsd.pipeline.PromptSyntax;
 import dev.torchsd.pipeline.SdxlConditioning;
 import dev.torchsd.tensor.Tensors;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,11 +32,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Existing features on the reduced SDXL export: textual inversion with clip_l + clip_g vectors (and an SD 1.x
- * embedding or LoRA refused), the conditioning's two encoders and zeros for the empty negative prompt, long
- * AUTOMATIC1111 prompts, VAE tiling, the memory estimate.
+ * Existing features on the reduced SDXL export: every sampler, image-to-image and inpainting, textual inversion with
+ * clip_l + clip_g vectors (and an SD 1.x embedding or LoRA refused, and an SDXL embedding on SD 1.x), the
+ * conditioning's two encoders and zeros for the empty negative prompt, long AUTOMATIC1111 prompts, VAE tiling, the
+ * memory estimate.
  */
 class SdxlFeaturesTest {
     static final int SIZE = 64;
@@ -165,13 +171,88 @@ class SdxlFeaturesTest {
                 .isEqualTo(id);
     }
 
+    /** Every sampler, by every accepted name, runs from SDXL's scheduler config (Euler's, leading spacing). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.torchsd.scheduler.Schedulers#names")
+    void everySamplerRuns(String name) {
+        GenerationResult result = sd.generate(
+                request("a red circle").withNegativePrompt("blue").withSteps(4).withScheduler(name));
+        assertThat(result.warnings()).as(name).isEmpty();
+        assertThat(result.sampler()).isEqualTo(name);
+        float[] latents = result.latents().values();
+        long nonFinite = 0;
+        for (float v : latents) {
+            nonFinite += Float.isFinite(v) ? 0 : 1;
+        }
+        assertThat(nonFinite).as("%s: non-finite latents", name).isZero();
+        assertThat(latents).as(name).isNotEqualTo(new float[latents.length]);
+    }
+
+    /** Image-to-image changes the given image; blend inpainting repaints the masked half and keeps the other's pixels. */
     @Test
-    void refusesAnSd1EmbeddingAndAnSd1Lora() throws Exception {
+    void imageToImageAndInpaintingRunOnTheBase() {
+        BufferedImage picture = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < SIZE; y++) {
+            for (int x = 0; x < SIZE; x++) {
+                picture.setRGB(x, y, new Color(4 * x, 4 * y, 200).getRGB());
+            }
+        }
+        GenerationRequest r = request("a cat").withSteps(4).withScheduler("Euler");
+        GenerationResult text = sd.generate(r);
+        GenerationResult changed =
+                sd.generate(r.withImage(ImageInput.of(picture).withStrength(0.5)));
+        assertThat(changed.latents().shape()).containsExactly(1, 4, SIZE / 8, SIZE / 8);
+        assertThat(changed.latents().values()).isNotEqualTo(text.latents().values());
+        assertThat(changed.infotext()).contains("Denoising strength: 0.5");
+
+        BufferedImage leftHalf = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < SIZE; y++) {
+            for (int x = 0; x < SIZE / 2; x++) {
+                leftHalf.getRaster().setSample(x, y, 0, 255);
+            }
+        }
+        BufferedImage inpainted = sd.generate(r.withImage(ImageInput.of(picture).withMask(leftHalf)))
+                .image();
+        int repainted = 0;
+        for (int y = 0; y < SIZE; y++) {
+            for (int x = 0; x < SIZE; x++) {
+                if (x >= SIZE / 2) {
+                    assertThat(inpainted.getRGB(x, y))
+                            .as("kept pixel (%d, %d)", x, y)
+                            .isEqualTo(picture.getRGB(x, y));
+                } else if (inpainted.getRGB(x, y) != picture.getRGB(x, y)) {
+                    repainted++;
+                }
+            }
+        }
+        assertThat(repainted).as("masked pixels changed").isGreaterThan(SIZE * SIZE / 4);
+    }
+
+    /** An SD 1.x embedding on SDXL and an SDXL one on SD 1.x: the file, the keys expected and the keys found. */
+    @Test
+    void refusesAnSd1EmbeddingAndAnSd1LoraAndAnSdxlEmbeddingOnSd1() throws Exception {
         Random random = new Random(6);
         Path sd1 = dir.resolve("sd1-style.safetensors");
         TestSafetensors.write(sd1, Map.of("emb_params", values(random, 1, 64)), Map.of());
         EmbeddingException e = assertThrows(EmbeddingException.class, () -> sd.loadTextualInversion(sd1));
-        assertThat(e.getMessage()).contains("this model is SDXL and needs clip_l + clip_g vectors");
+        assertThat(e.getMessage())
+                .startsWith(sd1 + ": ")
+                .contains("(key 'emb_params': one set of 64-wide vectors)")
+                .contains("this model is SDXL and needs clip_l + clip_g vectors (expected keys clip_l and clip_g,"
+                        + " found 'emb_params')");
+        Map<String, Values> pair = new LinkedHashMap<>();
+        pair.put("clip_l", values(random, 1, 64));
+        pair.put("clip_g", values(random, 1, 128));
+        Path sdxlFile = dir.resolve("sdxl-pair.safetensors");
+        TestSafetensors.write(sdxlFile, pair, Map.of());
+        try (StableDiffusion builtin = StableDiffusion.builtin()) {
+            EmbeddingException reverse =
+                    assertThrows(EmbeddingException.class, () -> builtin.loadTextualInversion(sdxlFile));
+            assertThat(reverse.getMessage())
+                    .startsWith(sdxlFile + ": an SDXL embedding (keys clip_l, 64 wide, and clip_g, 128 wide)")
+                    .contains("this model is SD 1.x/2.x (hidden size 32) and needs one set of 32-wide vectors")
+                    .contains("found clip_l and clip_g");
+        }
 
         String te = "lora_te_text_model_encoder_layers_0_self_attn_q_proj";
         Map<String, Values> lora = new LinkedHashMap<>();

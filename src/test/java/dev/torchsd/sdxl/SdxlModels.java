@@ -9,11 +9,11 @@ import java.nio.file.Path;
  * {@code native/tests/fake_checkpoints.py single sdxl-small} (or {@code sdxl-refiner-small}) exported by
  * {@code ./cppbuild.sh export}, as a user exports a downloaded SDXL file.
  */
-final class SdxlModels {
+public final class SdxlModels {
     private SdxlModels() {}
 
     /** Exports fake checkpoint {@code kind} into {@code dir/kind} and returns that folder. */
-    static Path export(Path dir, String kind) throws IOException, InterruptedException {
+    public static Path export(Path dir, String kind) throws IOException, InterruptedException {
         TestPython.assumeModules("the SDXL export was not tested", "torch", "numpy", "regex");
         Path tokenizer = dir.resolve("tok");
         if (!tokenizer.toFile().isDirectory()) {

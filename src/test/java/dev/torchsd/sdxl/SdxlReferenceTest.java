@@ -31,17 +31,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * torchsd on an SDXL export against diffusers' StableDiffusionXLPipeline written out in Python
  * ({@code src/test/python/sdxl_reference.py}: both text encoders, the pooled embedding, the time ids, zeros for
  * the empty negative prompt): the same final latents within 1e-4 of their largest magnitude and the same image
- * within 1/255, for two schedulers, with and without a negative prompt, on the reduced SDXL export.
+ * within 1/255, for two schedulers, with and without a negative prompt, with clip skip 2 (both encoders one layer
+ * earlier, the negative prompt on diffusers' default layer), on the reduced SDXL export.
  */
 class SdxlReferenceTest {
     static final String PROMPT = "a red circle at the top left on a gray background";
     static final int SIZE = 64;
     static final int STEPS = 3;
 
-    record Case(String sampler, String negative, int batch, boolean sized) {
+    record Case(String sampler, String negative, int batch, boolean sized, int clipSkip) {
         String id() {
-            return (sampler + "-" + (negative.isEmpty() ? "zeros" : "negative") + "-b" + batch
-                            + (sized ? "-sized" : ""))
+            return (sampler + "-" + (negative.isEmpty() ? "zeros" : "negative") + "-b" + batch + (sized ? "-sized" : "")
+                            + (clipSkip != 1 ? "-skip" + clipSkip : ""))
                     .replaceAll("[^A-Za-z0-9-]", "_");
         }
 
@@ -52,6 +53,7 @@ class SdxlReferenceTest {
                     .withSteps(STEPS)
                     .withSize(SIZE, SIZE)
                     .withBatchSize(batch)
+                    .withClipSkip(clipSkip)
                     .withScheduler(sampler);
             return sized
                     ? r.withSdxl(SdxlConditioning.DEFAULT.withSize(
@@ -74,7 +76,7 @@ class SdxlReferenceTest {
             o.addProperty("width", SIZE);
             o.addProperty("height", SIZE);
             o.addProperty("batch_size", batch);
-            o.addProperty("clip_skip", 1);
+            o.addProperty("clip_skip", clipSkip);
             if (sized) {
                 o.add("original_size", new Gson().toJsonTree(new int[] {384, 512}));
                 o.add("crop", new Gson().toJsonTree(new int[] {8, 16}));
@@ -90,10 +92,11 @@ class SdxlReferenceTest {
 
     static List<Case> cases() {
         return List.of(
-                new Case("EulerDiscreteScheduler", "", 1, false),
-                new Case("EulerDiscreteScheduler", "a blue square", 2, true),
-                new Case("DPM++ 2M Karras", "", 1, false),
-                new Case("DPM++ 2M Karras", "a blue square", 1, false));
+                new Case("EulerDiscreteScheduler", "", 1, false, 1),
+                new Case("EulerDiscreteScheduler", "a blue square", 2, true, 1),
+                new Case("EulerDiscreteScheduler", "a blue square", 1, false, 2),
+                new Case("DPM++ 2M Karras", "", 1, false, 1),
+                new Case("DPM++ 2M Karras", "a blue square", 1, false, 1));
     }
 
     @TempDir
