@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.torchsd.Internals;
 import dev.torchsd.StableDiffusion;
-import dev.torchsd.TestModels;
 import dev.torchsd.image.ImageDifference;
-import dev.torchsd.model.ModelException;
 import dev.torchsd.model.UNet;
 import dev.torchsd.model.UNetInput;
 import dev.torchsd.pipeline.GenerationRequest;
@@ -19,7 +17,6 @@ import dev.torchsd.pipeline.TokenMerging;
 import dev.torchsd.runtime.JitMode;
 import dev.torchsd.runtime.LoadOptions;
 import dev.torchsd.tensor.Tensors;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -151,20 +148,6 @@ class ToMeTest {
     @Test
     void anExportWithoutTheMethodLoadsAndRefusesTokenMergingNamingTheFolderAndTheReScript(@TempDir Path dir)
             throws Exception {
-        Path folder = TestModels.copyOfBuiltin(dir);
-        Path manifest = folder.resolve("model.json");
-        String text = Files.readString(manifest);
-        assertThat(text).contains(",\n    \"tome\": true");
-        Files.writeString(manifest, text.replace(",\n    \"tome\": true", ""));
-        try (StableDiffusion old = StableDiffusion.load(folder)) {
-            assertThat(maxPixelDifference(
-                            old.generate(BASE).image(), sd.generate(BASE).image()))
-                    .isZero();
-            assertThatThrownBy(() -> old.generate(merging(HALF, BASE)))
-                    .isInstanceOf(ModelException.class)
-                    .hasMessageContaining(folder.toAbsolutePath().toString())
-                    .hasMessageContaining("no unet.tome")
-                    .hasMessageContaining("./cppbuild.sh rescript " + folder.toAbsolutePath());
-        }
+        DeepCacheTest.assertAnOlderExportRefuses(dir, "tome", merging(HALF, BASE), sd);
     }
 }
