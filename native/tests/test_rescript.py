@@ -3,9 +3,12 @@ import json
 import os
 import tempfile
 import unittest
+import zipfile
 
 import torch
 
+from torchsd_export.archive_weights import read_weights
+from torchsd_export.fuse_attention import ATTENTION_SOURCE, rewrite_archive
 from torchsd_export.model_folder import save_scripted
 from torchsd_export.rescript import METHOD_KEYS, add_methods
 
@@ -41,6 +44,25 @@ class RescriptTest(unittest.TestCase):
                 self.assertFalse(torch.equal(after.forward_tome(*args, 0.5, 1), before(*args)))
             for name, p in before.state_dict().items():
                 self.assertTrue(torch.equal(p, after.state_dict()[name]), name)
+
+    def test_a_fused_attention_export_is_re_scripted_from_its_weights_and_fused_again(self):
+        module, _ = scripted(SD1)
+        with tempfile.TemporaryDirectory() as tmp:
+            save_scripted(module, os.path.join(tmp, "unet.pt"))
+            self.assertTrue(rewrite_archive(os.path.join(tmp, "unet.pt")))  # torch 1.13 cannot load it now
+            manifest = {"unet": {"file": "unet.pt", "in_channels": 4, "context_dim": 8},
+                        "exporter": {"sdpa": True, "config": {"unet": vars(SD1)}}}
+            with open(os.path.join(tmp, "model.json"), "w") as f:
+                json.dump(manifest, f)
+            add_methods(tmp, tmp)
+            with zipfile.ZipFile(os.path.join(tmp, "unet.pt")) as archive:
+                code = [archive.read(n).decode() for n in archive.namelist() if n.endswith("/" + ATTENTION_SOURCE)]
+                self.assertIn("scaled_dot_product_attention", code[0])
+                self.assertTrue(any(n.endswith("token_merging.py") for n in archive.namelist()))
+            after = read_weights(os.path.join(tmp, "unet.pt"))
+            self.assertEqual(sorted(after), sorted(module.state_dict()))
+            for name, p in module.state_dict().items():
+                self.assertTrue(torch.equal(p, after[name]), name)
 
     def test_a_current_export_is_left_as_it_is(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -6,10 +6,10 @@ The methods besides forward and the manifest key that says an export has them (d
 forward_caching and forward_shallow (unet.deepcache), token merging's forward_tome (unet.tome). Exports made before
 a method existed lack its key. This re-scripts unet.pt from the weights it holds, with the architecture the
 manifest's exporter.config records, checks that the new forward gives the old one's prediction bit for bit on a
-small input, then writes unet.pt (fused attention again where the manifest's exporter.sdpa says so) and sets every
-key in model.json. A fused export needs torch >= 2.0 to load; under torch 1.13 (Debian's) re-script the unfused
-export it was made from, then ./cppbuild.sh fuse-attention the result. In place, or with --out into a new folder
-whose other files are symbolic links to MODEL_DIR's.
+small input, then writes unet.pt and sets every key in model.json. A fused-attention export (exporter.sdpa) does
+not load in torch 1.13: its weights are read from the archive without its code (archive_weights.py), forward is
+not run, and the new unet.pt is fused again. In place, or with --out into a new folder whose other files are
+symbolic links to MODEL_DIR's.
 """
 import argparse
 import json
@@ -18,7 +18,7 @@ import sys
 
 import torch
 
-from .attention import HAS_SDPA
+from .archive_weights import read_weights
 from .config import UNetConfig
 from .fuse_attention import rewrite_archive
 from .model_folder import save_scripted
@@ -36,11 +36,11 @@ def unet_config(manifest: dict, where: str) -> UNetConfig:
     return UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
 
 
-def rebuild(old: torch.jit.ScriptModule, cfg: UNetConfig, dtype: torch.dtype) -> torch.nn.Module:
+def rebuild(weights: dict, cfg: UNetConfig) -> torch.nn.Module:
     """The exporter's U-Net module holding the scripted one's weights, in their dtype."""
     module = (SDXLUNet if cfg.adm_in_channels else UNet)(cfg)
-    module.load_state_dict(old.state_dict())
-    return module.to(dtype).eval()
+    module.load_state_dict(weights)
+    return module.to(next(iter(weights.values())).dtype).eval()
 
 
 def probe_inputs(cfg: UNetConfig, manifest: dict):
@@ -65,20 +65,17 @@ def add_methods(model: str, out: str):
         return
     cfg = unet_config(manifest, manifest_path)
     sdpa = manifest.get("exporter", {}).get("sdpa", False)
-    if sdpa and not HAS_SDPA:
-        raise SystemExit(f"{model}: {unet_file} has fused attention (exporter.sdpa), which torch {torch.__version__}"
-                         " cannot load; re-script the unfused export it was made from and fuse that again:"
-                         " ./cppbuild.sh rescript UNFUSED_DIR --out NEW_DIR && ./cppbuild.sh fuse-attention NEW_DIR")
-    old = torch.jit.load(os.path.join(model, unet_file))
-    dtype = next(old.parameters()).dtype
-    new = rebuild(old, cfg, dtype)
-    if not sdpa:  # torch >= 2.0 scripts the fused kernel, which rounds differently from the formula
+    if sdpa:  # fused attention, which torch 1.13 cannot load or run: its weights alone, forward not compared
+        new = rebuild(read_weights(os.path.join(model, unet_file)), cfg)
+    else:
+        old = torch.jit.load(os.path.join(model, unet_file))
+        new = rebuild(old.state_dict(), cfg)
         with torch.no_grad():
             args = probe_inputs(cfg, manifest)
             if not torch.equal(old(*args), new(*args)):
                 raise SystemExit(f"{model}: the re-scripted {unet_file} predicts differently from the old one; "
                                  "not written")
-    del old
+        del old
     os.makedirs(out, exist_ok=True)
     if out != model:
         for name in os.listdir(model):
