@@ -1,6 +1,7 @@
 """torchsd_export.rescript (./cppbuild.sh rescript): an older export's U-Net gains every current method."""
 import json
 import os
+import pickle
 import tempfile
 import unittest
 import zipfile
@@ -71,6 +72,19 @@ class RescriptTest(unittest.TestCase):
                 json.dump(manifest, f)
             add_methods(tmp, tmp)  # no unet.pt: it would fail had it tried to re-script
             self.assertEqual(os.listdir(tmp), ["model.json"])
+
+    def test_an_archive_naming_anything_but_tensors_and_modules_is_refused(self):
+        # torch._utils._import_dotted_name would hand the pickle any function (os.system, ...) to call
+        class Hostile:
+            def __reduce__(self):
+                return torch._utils._import_dotted_name, ("os.getcwd",)
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "unet.pt")
+            with zipfile.ZipFile(path, "w") as archive:
+                archive.writestr("unet/data.pkl", pickle.dumps(Hostile(), protocol=2))
+            with self.assertRaisesRegex(pickle.UnpicklingError, "_import_dotted_name is not allowed"):
+                read_weights(path)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,14 @@ import zipfile
 
 import torch
 
-# What the archive's data.pkl may name besides its own module classes: tensor and storage rebuilding, lists.
-ALLOWED_MODULES = ("torch._utils", "torch.jit._pickle", "collections")
+# What the archive's data.pkl may name besides its own module classes: tensor rebuilding, TorchScript's list
+# builders and ordered dicts, by name (torch._utils also holds _import_dotted_name, which imports anything).
+ALLOWED = {
+    ("torch._utils", "_rebuild_tensor_v2"),
+    ("torch._utils", "_rebuild_parameter"),
+    ("collections", "OrderedDict"),
+}
+ALLOWED_MODULES = ("torch.jit._pickle",)  # build_intlist, build_tensorlist, restore_type_tag, ...: data only
 
 
 class _Module:
@@ -29,7 +35,7 @@ class _WeightsUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if module.startswith("__torch__."):
             return self.classes.setdefault(f"{module}.{name}", type(name, (_Module,), {}))
-        if module in ALLOWED_MODULES or (module == "torch" and name.endswith("Storage")):
+        if (module, name) in ALLOWED or module in ALLOWED_MODULES or (module == "torch" and name.endswith("Storage")):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a TorchScript archive's weights")
 
