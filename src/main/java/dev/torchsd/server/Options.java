@@ -12,9 +12,8 @@ import java.util.Map;
  * are checked ({@code sd_model_checkpoint} selects a served model, {@code CLIP_stop_at_last_layers}
  * is the default clip skip, {@code s_min_uncond} and {@code s_min_uncond_all} the default
  * "Negative Guidance minimum sigma", {@code token_merging_ratio}, {@code token_merging_ratio_hr} and
- * {@code token_merging_ratio_img2img} AUTOMATIC1111's token merging, {@code samples_format} is png); the others are
- * kept as given,
- * so a client that posts back what it read (Open WebUI) succeeds.
+ * {@code token_merging_ratio_img2img} AUTOMATIC1111's token merging, {@code samples_format} is png); the others
+ * are kept as given, so a client that posts back what it read (Open WebUI) succeeds.
  */
 final class Options {
     static final String CHECKPOINT = "sd_model_checkpoint";
@@ -69,7 +68,7 @@ final class Options {
         boolean minUncondAll = body.bool(MIN_UNCOND_ALL, minUncondAll());
         Map<String, Double> ratios = new LinkedHashMap<>();
         for (String key : TOKEN_MERGING_RATIOS) {
-            ratios.put(key, tokenMergingRatio(body, key, tokenMergingRatio(key)));
+            ratios.put(key, tokenMergingRatio(body, key));
         }
         String format = body.string("samples_format", "png");
         if (!format.equalsIgnoreCase("png")) {
@@ -102,14 +101,12 @@ final class Options {
         return values.get(MIN_UNCOND_ALL).getAsBoolean();
     }
 
-    /** The server's token merging ratio {@code key} (one of the three above). */
-    synchronized double tokenMergingRatio(String key) {
-        return values.get(key).getAsDouble();
-    }
-
-    /** Token merging ratio {@code key} of {@code body} ({@code fallback} when missing), checked: a 422 names it. */
-    static double tokenMergingRatio(JsonBody body, String key, double fallback) {
-        double ratio = body.number(key, fallback);
+    /**
+     * Token merging ratio {@code key} (one of the three above) of {@code body}, or the server's where the body has
+     * none; checked: a 422 names it.
+     */
+    synchronized double tokenMergingRatio(JsonBody body, String key) {
+        double ratio = body.number(key, values.get(key).getAsDouble());
         if (!(ratio >= 0 && ratio < 1)) {
             throw new FieldException(
                     body.field(key), body.field(key) + " (token merging) must be in [0, 1) (0 = off), got " + ratio);

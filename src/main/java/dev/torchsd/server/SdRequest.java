@@ -115,8 +115,7 @@ record SdRequest(
                 Optional<HiresFix> fix = HiresFields.read(
                         body, resolved.width().getAsInt(), resolved.height().getAsInt());
                 if (fix.isPresent()) {
-                    double hr = Options.tokenMergingRatio(
-                            overrides, Options.TOKEN_MERGING_HR, options.tokenMergingRatio(Options.TOKEN_MERGING_HR));
+                    double hr = options.tokenMergingRatio(overrides, Options.TOKEN_MERGING_HR);
                     resolved = sd.resolve(resolved.withHiresFix(fix.get().withTokenMergingRatio(hr)));
                 }
             }
@@ -142,11 +141,9 @@ record SdRequest(
      * {@code token_merging_ratio}; for img2img its {@code token_merging_ratio_img2img} where that is not 0.
      */
     private static double tokenMergingRatio(JsonBody overrides, Kind kind, Options options) {
-        double ratio = Options.tokenMergingRatio(
-                overrides, Options.TOKEN_MERGING, options.tokenMergingRatio(Options.TOKEN_MERGING));
+        double ratio = options.tokenMergingRatio(overrides, Options.TOKEN_MERGING);
         if (kind == Kind.IMG2IMG) {
-            double img2img = Options.tokenMergingRatio(
-                    overrides, Options.TOKEN_MERGING_IMG2IMG, options.tokenMergingRatio(Options.TOKEN_MERGING_IMG2IMG));
+            double img2img = options.tokenMergingRatio(overrides, Options.TOKEN_MERGING_IMG2IMG);
             return img2img > 0 ? img2img : ratio;
         }
         return ratio;
