@@ -18,9 +18,9 @@ import org.bytedeco.pytorch.global.torch;
  * AUTOMATIC1111's hires fix ({@link HiresFix}): the request generated at its size, the result
  * upscaled (the latents bilinear or nearest, as {@code F.interpolate(size=...)}; or the image with
  * PIL's Lanczos), then image-to-image at the larger size with the fix's strength and steps, seeded
- * again with the request's seed, merging tokens at the fix's ratio if it has one. A latent upscale starts the second pass from the upscaled latents
- * (no decode and encode); a Lanczos upscale encodes the upscaled image, exactly as an image-to-image
- * request from that image would.
+ * again with the request's seed, merging tokens at the fix's ratio if it has one. A latent upscale
+ * starts the second pass from the upscaled latents (no decode and encode); a Lanczos upscale encodes
+ * the upscaled image, exactly as an image-to-image request from that image would.
  */
 final class HiresPass {
     private HiresPass() {}

@@ -143,8 +143,8 @@ public final class MergedWeights {
                 PointerScope scope = new PointerScope()) {
             Tensor scratch = torch.empty(
                     new long[] {largest(plan)}, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
-            for (MergePlan.Target target :
-                    touched) { // first the parameters this set leaves: their merged memory is spare
+            // first the parameters this set leaves: their merged memory is spare
+            for (MergePlan.Target target : touched) {
                 Tensor original = plan.signature(target).isEmpty() ? originals.remove(target) : null;
                 if (original != null) {
                     Tensor live = parameters.get(target.part()).get(target.parameter());

@@ -10,7 +10,10 @@ import org.bytedeco.pytorch.global.torch;
 
 /** Applies a {@link JitMode}'s TorchScript passes to a loaded module. */
 final class JitPasses {
-    /** The exported methods besides forward that torchsd calls (bigG's pooled, DeepCache's, ToMe's): freezing keeps them. */
+    /**
+     * The exported methods besides forward that torchsd calls (bigG's pooled, DeepCache's, ToMe's): freezing keeps
+     * them.
+     */
     private static final List<String> METHODS = List.of("pooled", "forward_caching", "forward_shallow", "forward_tome");
 
     private JitPasses() {}
